@@ -1,0 +1,110 @@
+import type { DoctorConfig } from '../config';
+import type { KubeClient } from '../k8s/client';
+import { errorMessage, KubeApiError } from '../k8s/errors';
+import { runOneCheck } from './runner';
+import { Snapshot } from './snapshot';
+import type { AnyCheck, CheckResult, FixPlan, PlanGuard } from './types';
+
+export interface FixRequest {
+  check: AnyCheck;
+  config: DoctorConfig;
+  reader: KubeClient;
+  actor: KubeClient;
+  dryRun: boolean;
+  /** Guards from the plan the user confirmed; apply refuses if the cluster moved since. */
+  expectedGuards?: PlanGuard[];
+  signal?: AbortSignal;
+  onProgress?(step: string): void;
+}
+
+/** The plan as sent to clients: fix-private data removed. */
+export type PublicPlan = Omit<FixPlan, 'data'>;
+
+export type FixOutcome =
+  | { outcome: 'planned'; plan: PublicPlan; dryRunValidated: boolean; steps: string[] }
+  | { outcome: 'noop'; plan: PublicPlan; verified: CheckResult; steps: string[] }
+  | { outcome: 'applied'; plan: PublicPlan; verified: CheckResult; steps: string[] };
+
+/** Raised when the objects changed between the preview and the apply. */
+export class FixConflictError extends Error {
+  readonly status = 409;
+  constructor(message: string) {
+    super(message);
+    this.name = 'FixConflictError';
+  }
+}
+
+/** Raised when a fix failed; says what state the cluster is left in. */
+export class FixFailedError extends Error {
+  constructor(message: string, readonly steps: string[], readonly status = 500) {
+    super(message);
+    this.name = 'FixFailedError';
+  }
+}
+
+export function publicPlan(plan: FixPlan): PublicPlan {
+  const { data: _data, ...rest } = plan;
+  return rest;
+}
+
+function guardsMoved(expected: PlanGuard[], current: PlanGuard[]): string[] {
+  const moved: string[] = [];
+  for (const e of expected) {
+    const c = current.find((g) => g.target === e.target);
+    if (!c) moved.push(`${e.target} is gone`);
+    else if (c.resourceVersion !== e.resourceVersion) moved.push(`${e.target} changed (resourceVersion ${e.resourceVersion} -> ${c.resourceVersion})`);
+  }
+  return moved;
+}
+
+/**
+ * plan -> (dry run | apply) -> verify. Dry run sends the exact writes with dryRun=All so RBAC and
+ * admission are exercised while nothing changes. Apply re-plans and refuses when the objects moved
+ * since the preview; the writes themselves carry `test` ops so a race after that is refused too.
+ */
+export async function executeFix(req: FixRequest): Promise<FixOutcome> {
+  const { check, config } = req;
+  const fix = check.fix;
+  if (!fix) throw new FixFailedError(`check ${check.id} has no automatic fix; follow the manual steps`, [], 400);
+  const steps: string[] = [];
+  const progress = (s: string) => { steps.push(s); req.onProgress?.(s); };
+  const signal = req.signal ?? new AbortController().signal;
+
+  const snapshot = await Snapshot.load(req.reader, config.namespace, check.needs, signal);
+  const ctx = { config, snapshot, reader: req.reader, actor: req.actor, dryRun: req.dryRun, signal, progress };
+  const plan = await fix.plan(ctx);
+  const shown = publicPlan(plan);
+
+  const verify = async () => {
+    const fresh = await Snapshot.load(req.reader, config.namespace, check.needs, signal);
+    return runOneCheck(check, fresh, { client: req.reader, config, signal });
+  };
+
+  if (plan.noop) {
+    if (req.dryRun) return { outcome: 'planned', plan: shown, dryRunValidated: false, steps };
+    progress('nothing to change: the check already passes');
+    return { outcome: 'noop', plan: shown, verified: await verify(), steps };
+  }
+  if (req.dryRun) {
+    try {
+      await fix.apply(ctx, plan);
+    } catch (err) {
+      throw new FixFailedError(`the server-side dry run was refused, so applying would fail too: ${errorMessage(err)}`, steps, err instanceof KubeApiError ? err.status || 500 : 500);
+    }
+    return { outcome: 'planned', plan: shown, dryRunValidated: true, steps };
+  }
+  if (req.expectedGuards) {
+    const moved = guardsMoved(req.expectedGuards, plan.guards);
+    if (moved.length) throw new FixConflictError(`not applied: the cluster changed since you previewed this fix (${moved.join('; ')}). Review the new plan and confirm again.`);
+  }
+  try {
+    await fix.apply(ctx, plan);
+  } catch (err) {
+    if (err instanceof KubeApiError && (err.isConflict || (err.status === 422 && /test operation/i.test(err.apiMessage)))) {
+      throw new FixConflictError(`not applied: ${err.apiMessage}. Another change landed first; nothing was overwritten. Re-run the check and review the new plan.`);
+    }
+    throw new FixFailedError(`fix failed: ${errorMessage(err)}. Steps completed before the failure: ${steps.length ? steps.join('; ') : 'none'}.`, steps, err instanceof KubeApiError && err.status ? err.status : 500);
+  }
+  progress('re-running the check to verify');
+  return { outcome: 'applied', plan: shown, verified: await verify(), steps };
+}

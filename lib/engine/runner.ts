@@ -1,0 +1,137 @@
+import { randomUUID } from 'node:crypto';
+import type { DoctorConfig } from '../config';
+import type { KubeClient } from '../k8s/client';
+import { errorMessage, KubeApiError } from '../k8s/errors';
+import { Snapshot } from './snapshot';
+import type { AnyCheck, CheckResult, CheckStatus, Finding, RunResult, RunSummary, Verdict } from './types';
+
+export interface RunOptions {
+  client: KubeClient;
+  config: DoctorConfig;
+  registry: readonly AnyCheck[];
+  /** Subset of check ids; all when empty. */
+  only?: readonly string[];
+  /** Called as each result arrives (progress in the UI). */
+  onResult?(result: CheckResult, run: RunResult): void;
+  signal?: AbortSignal;
+}
+
+export function emptySummary(): RunSummary {
+  return { pass: 0, warn: 0, fail: 0, error: 0, skipped: 0 };
+}
+
+/** A run with any `error` is never healthy: we could not look, so we cannot say. */
+export function verdictOf(s: RunSummary): Verdict {
+  if (s.fail > 0) return 'unhealthy';
+  if (s.error > 0) return 'incomplete';
+  if (s.warn > 0) return 'degraded';
+  return 'healthy';
+}
+
+export function selectChecks(registry: readonly AnyCheck[], only?: readonly string[]): AnyCheck[] {
+  if (!only || only.length === 0) return [...registry];
+  const unknown = only.filter((id) => !registry.some((c) => c.id === id));
+  if (unknown.length) throw new Error(`unknown check id(s): ${unknown.join(', ')}; known: ${registry.map((c) => c.id).join(', ')}`);
+  return registry.filter((c) => only.includes(c.id));
+}
+
+/** Explains a read failure in the terms of the check that needed it. */
+export function describeCheckError(err: unknown): string {
+  if (err instanceof KubeApiError) return `could not read the cluster: ${err.message}`;
+  return `the check could not run: ${errorMessage(err)}`;
+}
+
+async function withTimeout<T>(ms: number, parent: AbortSignal | undefined, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const ctrl = new AbortController();
+  const onAbort = () => ctrl.abort(parent?.reason);
+  parent?.addEventListener('abort', onAbort, { once: true });
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      fn(ctrl.signal),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          ctrl.abort(new Error('timeout'));
+          reject(new Error(`timed out after ${Math.round(ms / 1000)} s; the cluster or a probe is slow. Re-run, or raise checkTimeoutMs in the configuration`));
+        }, ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+    parent?.removeEventListener('abort', onAbort);
+  }
+}
+
+/** Runs one check against a loaded snapshot; never throws. */
+export async function runOneCheck(check: AnyCheck, snapshot: Snapshot, opts: Pick<RunOptions, 'client' | 'config' | 'signal'>): Promise<CheckResult> {
+  const started = performance.now();
+  let finding: Finding;
+  try {
+    finding = await withTimeout(opts.config.checkTimeoutMs, opts.signal, async (signal) => {
+      const probe = check.probe ? await check.probe({ config: opts.config, snapshot, client: opts.client, signal }) : undefined;
+      return check.judge({ snapshot, probe, config: opts.config });
+    });
+  } catch (err) {
+    finding = { status: 'error', summary: describeCheckError(err), evidence: [] };
+  }
+  return toResult(check, finding, opts.config, performance.now() - started);
+}
+
+export function toResult(check: AnyCheck, finding: Finding, config: DoctorConfig, durationMs: number): CheckResult {
+  const fixAvailable = !!check.fix && (finding.status === 'fail' || finding.status === 'warn');
+  return {
+    id: check.id,
+    title: check.title,
+    area: check.area,
+    status: finding.status,
+    summary: finding.summary,
+    evidence: finding.evidence,
+    symptom: check.explain.symptom,
+    rootCause: finding.rootCause ?? check.explain.rootCause,
+    manualFix: check.explain.manualFix(config),
+    fix: { available: fixAvailable, description: check.fix?.description ?? '' },
+    durationMs: Math.round(durationMs),
+  };
+}
+
+/** Loads one snapshot for all selected checks, then runs them concurrently, each isolated. */
+export async function runChecks(opts: RunOptions, runId: string = randomUUID()): Promise<RunResult> {
+  const checks = selectChecks(opts.registry, opts.only);
+  const t0 = performance.now();
+  const run: RunResult = {
+    id: runId,
+    namespace: opts.config.namespace,
+    startedAt: new Date().toISOString(),
+    state: 'running',
+    summary: emptySummary(),
+    verdict: 'incomplete',
+    checks: [],
+    pending: checks.map((c) => c.id),
+    timings: { snapshotMs: 0, totalMs: 0 },
+  };
+  const needs = new Set(checks.flatMap((c) => c.needs));
+  const snapshot = await Snapshot.load(opts.client, opts.config.namespace, needs, opts.signal);
+  run.timings.snapshotMs = Math.round(performance.now() - t0);
+  await Promise.all(
+    checks.map(async (check) => {
+      const result = await runOneCheck(check, snapshot, opts);
+      run.checks.push(result);
+      run.pending = run.pending.filter((id) => id !== check.id);
+      run.summary[result.status] += 1;
+      opts.onResult?.(result, run);
+    }),
+  );
+  // Stable order for reports: registry order.
+  run.checks.sort((a, b) => checks.findIndex((c) => c.id === a.id) - checks.findIndex((c) => c.id === b.id));
+  run.state = 'done';
+  run.finishedAt = new Date().toISOString();
+  run.verdict = verdictOf(run.summary);
+  run.timings.totalMs = Math.round(performance.now() - t0);
+  return run;
+}
+
+export function countByStatus(results: Array<{ status: CheckStatus }>): RunSummary {
+  const s = emptySummary();
+  for (const r of results) s[r.status] += 1;
+  return s;
+}

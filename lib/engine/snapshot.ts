@@ -1,0 +1,107 @@
+import type { KubeClient } from '../k8s/client';
+import { KubeApiError } from '../k8s/errors';
+import { RESOURCES, type ResourceName } from '../k8s/resources';
+
+/** A minimal object shape shared by every Kubernetes object the checks read. */
+export interface KObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: {
+    name?: string;
+    namespace?: string;
+    uid?: string;
+    resourceVersion?: string;
+    generation?: number;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    ownerReferences?: Array<{ apiVersion: string; kind: string; name: string; uid: string; controller?: boolean }>;
+    creationTimestamp?: string;
+    deletionTimestamp?: string;
+  };
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  [key: string]: any;
+}
+
+type Slot = { items: KObject[]; notInstalled?: boolean } | { error: KubeApiError | Error };
+
+/**
+ * The per-run view of one namespace: every resource kind a run needs is listed once, in
+ * parallel, before any check judges. Checks are pure functions of this plus their probes.
+ * A failed read is kept and re-thrown to each check that needs it, so one 403 becomes an
+ * explained `error` on the checks it affects and the rest of the run goes on.
+ */
+export class Snapshot {
+  private readonly slots = new Map<ResourceName, Slot>();
+  private namespaceSlot?: { object?: KObject } | { error: KubeApiError | Error };
+
+  constructor(readonly namespace: string) {}
+
+  static async load(client: KubeClient, namespace: string, needs: Iterable<ResourceName>, signal?: AbortSignal): Promise<Snapshot> {
+    const snap = new Snapshot(namespace);
+    const kinds = [...new Set(needs)];
+    await Promise.all(
+      kinds.map(async (kind) => {
+        const type = RESOURCES[kind];
+        try {
+          if (kind === 'namespaces') {
+            snap.namespaceSlot = { object: await client.get<KObject>(type, undefined, namespace, { signal }) };
+            return;
+          }
+          const list = await client.list<KObject>(type, namespace, { signal });
+          snap.slots.set(kind, { items: list.items ?? [] });
+        } catch (err) {
+          const e = err as KubeApiError | Error;
+          if (kind === 'namespaces') {
+            snap.namespaceSlot = e instanceof KubeApiError && e.isNotFound ? {} : { error: e };
+          } else if (e instanceof KubeApiError && e.isNotFound && type.group !== '') {
+            // A 404 on a list means the CRD is not installed: an empty answer, flagged.
+            snap.slots.set(kind, { items: [], notInstalled: true });
+          } else {
+            snap.slots.set(kind, { error: e });
+          }
+        }
+      }),
+    );
+    return snap;
+  }
+
+  /** Builds a snapshot from plain data (unit tests, fixtures). */
+  static fromFixture(namespace: string, data: Partial<Record<ResourceName, KObject[] | Error>> & { namespaceObject?: KObject | Error | null }): Snapshot {
+    const snap = new Snapshot(namespace);
+    for (const [k, v] of Object.entries(data)) {
+      if (k === 'namespaceObject') continue;
+      snap.slots.set(k as ResourceName, v instanceof Error ? { error: v } : { items: v as KObject[] });
+    }
+    const ns = data.namespaceObject;
+    if (ns instanceof Error) snap.namespaceSlot = { error: ns };
+    else if (ns === null) snap.namespaceSlot = {};
+    else snap.namespaceSlot = { object: ns ?? { metadata: { name: namespace } } };
+    return snap;
+  }
+
+  /** All objects of a kind; throws the read error if the kind could not be listed. */
+  list(kind: ResourceName): KObject[] {
+    const slot = this.slots.get(kind);
+    if (!slot) throw new Error(`internal: ${kind} was not loaded; add it to the check's needs`);
+    if ('error' in slot) throw slot.error;
+    return slot.items;
+  }
+
+  find(kind: ResourceName, name: string | undefined): KObject | undefined {
+    if (!name) return undefined;
+    return this.list(kind).find((o) => o.metadata?.name === name);
+  }
+
+  /** True when the kind's CRD is not installed in the cluster. */
+  notInstalled(kind: ResourceName): boolean {
+    const slot = this.slots.get(kind);
+    return !!slot && 'items' in slot && !!slot.notInstalled;
+  }
+
+  /** The namespace object, undefined when it does not exist; throws the read error otherwise. */
+  namespaceObject(): KObject | undefined {
+    if (!this.namespaceSlot) throw new Error('internal: namespaces was not loaded; add it to the check\'s needs');
+    if ('error' in this.namespaceSlot) throw this.namespaceSlot.error;
+    return this.namespaceSlot.object;
+  }
+}

@@ -1,0 +1,243 @@
+import https from 'node:https';
+import http from 'node:http';
+import { KubeConfig } from '@kubernetes/client-node';
+import { KubeApiError, type Attempt } from './errors';
+import { resourcePath, type ResourceType } from './resources';
+
+export interface ConnectionOptions {
+  kubeconfig?: string;
+  context?: string;
+  /** Path prefix for in-cluster files (token, ca.crt, namespace); used by tests to simulate a pod. */
+  inClusterPrefix?: string;
+}
+
+/** Who a request acts as: the app's own identity, or a user's forwarded bearer token. */
+export type Identity = { kind: 'app' } | { kind: 'token'; token: string };
+
+export interface RequestOptions {
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+  contentType?: string;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  /** Return the body as text instead of parsing JSON (pod logs). */
+  text?: boolean;
+  attempt?: Omit<Attempt, 'user'>;
+}
+
+/** Loads a KubeConfig the way kubectl does: explicit file, $KUBECONFIG, ~/.kube/config, or in-cluster. */
+export function loadKubeConfig(opts: ConnectionOptions = {}): { kc: KubeConfig; mode: 'kubeconfig' | 'in-cluster' } {
+  const kc = new KubeConfig();
+  const inCluster = !opts.kubeconfig && !process.env.KUBECONFIG && (opts.inClusterPrefix !== undefined || process.env.KUBERNETES_SERVICE_HOST);
+  if (inCluster) {
+    kc.loadFromCluster(opts.inClusterPrefix ?? process.env.FD_IN_CLUSTER_PREFIX);
+    return { kc, mode: 'in-cluster' };
+  }
+  if (opts.kubeconfig) kc.loadFromFile(opts.kubeconfig);
+  else kc.loadFromDefault();
+  if (opts.context) {
+    if (!kc.getContextObject(opts.context)) throw new Error(`context "${opts.context}" not found in the kubeconfig (available: ${kc.getContexts().map((c) => c.name).join(', ') || 'none'})`);
+    kc.setCurrentContext(opts.context);
+  }
+  if (!kc.getCurrentCluster()) throw new Error('no Kubernetes cluster configured: pass --kubeconfig, set KUBECONFIG, or run in-cluster');
+  return { kc, mode: 'kubeconfig' };
+}
+
+/** The namespace a kubeconfig context (or an in-cluster pod) points at, like kubectl. */
+export function defaultNamespace(kc: KubeConfig, prefix?: string): string | undefined {
+  const ctx = kc.getContextObject(kc.getCurrentContext());
+  if (ctx?.namespace) return ctx.namespace;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const fs = require('node:fs') as typeof import('node:fs');
+    const p = `${prefix ?? process.env.FD_IN_CLUSTER_PREFIX ?? ''}/var/run/secrets/kubernetes.io/serviceaccount/namespace`;
+    if (fs.existsSync(p)) return fs.readFileSync(p, 'utf8').trim();
+  } catch { /* not in a pod */ }
+  return undefined;
+}
+
+/** A KubeConfig for the same cluster that authenticates with a forwarded user token. */
+function kubeConfigForToken(base: KubeConfig, token: string): KubeConfig {
+  const cluster = base.getCurrentCluster();
+  if (!cluster) throw new Error('no current cluster in the kubeconfig');
+  const kc = new KubeConfig();
+  kc.loadFromClusterAndUser(cluster, { name: 'forwarded-user', token });
+  return kc;
+}
+
+/**
+ * The one place that talks HTTP to the Kubernetes API. Thin on purpose: JSON in and out,
+ * error Status bodies turned into KubeApiError with an actionable message.
+ */
+export class KubeClient {
+  constructor(readonly kc: KubeConfig, readonly identity: Identity, readonly userLabel?: string) {}
+
+  get server(): string {
+    return this.kc.getCurrentCluster()?.server ?? '';
+  }
+
+  async request<T = unknown>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+    const url = new URL(this.server.replace(/\/$/, '') + path);
+    for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    const reqOpts: https.RequestOptions = { method, headers: { Accept: 'application/json' } };
+    await this.kc.applyToHTTPSOptions(reqOpts);
+    const headers = (reqOpts.headers ?? {}) as Record<string, string>;
+    let payload: string | undefined;
+    if (opts.body !== undefined) {
+      payload = JSON.stringify(opts.body);
+      headers['Content-Type'] = opts.contentType ?? 'application/json';
+      headers['Content-Length'] = String(Buffer.byteLength(payload));
+    }
+    reqOpts.headers = headers;
+    const timeoutMs = opts.timeoutMs ?? 15_000;
+    const attempt = opts.attempt ? { ...opts.attempt, user: this.userLabel } : undefined;
+    const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const lib = url.protocol === 'http:' ? http : https;
+      const req = lib.request(url, { ...reqOpts, signal: opts.signal }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      });
+      req.setTimeout(timeoutMs, () => req.destroy(new Error(`timed out after ${timeoutMs} ms waiting for the API server at ${url.host}: check network access to the cluster`)));
+      req.on('error', (e: NodeJS.ErrnoException) => {
+        if (e.name === 'AbortError') return reject(e);
+        const why = e.code === 'ECONNREFUSED' ? `nothing is listening at ${url.host}: is the cluster running and the kubeconfig current?` : e.message;
+        reject(new KubeApiError(0, why, `cannot reach the Kubernetes API: ${why}`, attempt));
+      });
+      if (payload) req.write(payload);
+      req.end();
+    });
+    if (status >= 200 && status < 300) {
+      if (opts.text) return body as T;
+      return (body ? JSON.parse(body) : {}) as T;
+    }
+    let reason = '';
+    let message = body.slice(0, 500);
+    try {
+      const st = JSON.parse(body) as { reason?: string; message?: string };
+      reason = st.reason ?? '';
+      message = st.message ?? message;
+    } catch { /* non-JSON error body */ }
+    throw new KubeApiError(status, reason, message, attempt);
+  }
+
+  // Typed helpers over request(); each names the attempt so errors explain themselves.
+  get<T>(type: ResourceType, namespace: string | undefined, name: string, opts: RequestOptions = {}) {
+    return this.request<T>('GET', resourcePath(type, namespace, name), { ...opts, attempt: { verb: 'get', group: type.group, resource: type.plural, namespace, name } });
+  }
+
+  list<T>(type: ResourceType, namespace: string | undefined, opts: RequestOptions = {}) {
+    return this.request<{ items: T[]; metadata?: { resourceVersion?: string } }>('GET', resourcePath(type, namespace), { ...opts, attempt: { verb: 'list', group: type.group, resource: type.plural, namespace } });
+  }
+
+  /** JSON Patch (RFC 6902). Include `test` ops to guard against concurrent changes. */
+  jsonPatch<T>(type: ResourceType, namespace: string | undefined, name: string, ops: JsonPatchOp[], opts: { dryRun?: boolean; fieldManager?: string } = {}) {
+    return this.request<T>('PATCH', resourcePath(type, namespace, name), {
+      body: ops,
+      contentType: 'application/json-patch+json',
+      query: { dryRun: opts.dryRun ? 'All' : undefined, fieldManager: opts.fieldManager ?? 'flywheel-doctor' },
+      attempt: { verb: 'patch', group: type.group, resource: type.plural, namespace, name },
+    });
+  }
+
+  create<T>(type: ResourceType, namespace: string | undefined, body: unknown, opts: { dryRun?: boolean } = {}) {
+    return this.request<T>('POST', resourcePath(type, namespace), {
+      body,
+      query: { dryRun: opts.dryRun ? 'All' : undefined, fieldManager: 'flywheel-doctor' },
+      attempt: { verb: 'create', group: type.group, resource: type.plural, namespace },
+    });
+  }
+
+  delete(type: ResourceType, namespace: string | undefined, name: string, opts: { gracePeriodSeconds?: number; dryRun?: boolean } = {}) {
+    return this.request('DELETE', resourcePath(type, namespace, name), {
+      query: { gracePeriodSeconds: opts.gracePeriodSeconds, dryRun: opts.dryRun ? 'All' : undefined, propagationPolicy: 'Background' },
+      attempt: { verb: 'delete', group: type.group, resource: type.plural, namespace, name },
+    });
+  }
+
+  podLog(namespace: string, pod: string, container: string, opts: { tailLines?: number; previous?: boolean; limitBytes?: number } = {}) {
+    return this.request<string>('GET', `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod)}/log`, {
+      text: true,
+      query: { container, tailLines: opts.tailLines, previous: opts.previous, limitBytes: opts.limitBytes ?? 64 * 1024 },
+      attempt: { verb: 'get', group: '', resource: 'pods/log', namespace, name: pod },
+    });
+  }
+}
+
+export type JsonPatchOp =
+  | { op: 'add' | 'replace' | 'test'; path: string; value: unknown }
+  | { op: 'remove'; path: string };
+
+/** Escapes a key for use inside a JSON Pointer path segment. */
+export function jsonPointerEscape(segment: string): string {
+  return segment.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+/**
+ * Cluster access for the app: reads use the app's own identity; fixes use the caller's forwarded
+ * token when one is present (so cluster RBAC decides and audit logs name the real user).
+ */
+export class KubeAccess {
+  readonly kc: KubeConfig;
+  readonly mode: 'kubeconfig' | 'in-cluster';
+  readonly namespace?: string;
+
+  constructor(opts: ConnectionOptions = {}) {
+    const { kc, mode } = loadKubeConfig(opts);
+    this.kc = kc;
+    this.mode = mode;
+    this.namespace = defaultNamespace(kc, opts.inClusterPrefix);
+  }
+
+  app(): KubeClient {
+    return new KubeClient(this.kc, { kind: 'app' }, this.appUserLabel());
+  }
+
+  as(identity: Identity): KubeClient {
+    if (identity.kind === 'app') return this.app();
+    return new KubeClient(kubeConfigForToken(this.kc, identity.token), identity);
+  }
+
+  private appUserLabel(): string | undefined {
+    if (this.mode === 'in-cluster') return undefined; // resolved via SelfSubjectReview when needed
+    return this.kc.getCurrentUser()?.name;
+  }
+}
+
+/** Asks the API server who an identity is (SelfSubjectReview, GA since 1.28). */
+export async function whoAmI(client: KubeClient): Promise<{ username: string; groups: string[] }> {
+  const res = await client.request<{ status?: { userInfo?: { username?: string; groups?: string[] } } }>(
+    'POST',
+    '/apis/authentication.k8s.io/v1/selfsubjectreviews',
+    { body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' }, attempt: { verb: 'create', group: 'authentication.k8s.io', resource: 'selfsubjectreviews' } },
+  );
+  return { username: res.status?.userInfo?.username ?? 'unknown', groups: res.status?.userInfo?.groups ?? [] };
+}
+
+export interface AccessQuestion {
+  verb: string;
+  group: string;
+  resource: string;
+  namespace?: string;
+  name?: string;
+  subresource?: string;
+}
+
+/** SelfSubjectAccessReview: may this client's identity do it? */
+export async function canI(client: KubeClient, q: AccessQuestion): Promise<{ allowed: boolean; reason?: string }> {
+  const res = await client.request<{ status?: { allowed?: boolean; reason?: string } }>('POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {
+    body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: q } },
+    attempt: { verb: 'create', group: 'authorization.k8s.io', resource: 'selfsubjectaccessreviews' },
+  });
+  return { allowed: res.status?.allowed === true, reason: res.status?.reason };
+}
+
+/** SubjectAccessReview: may another user (e.g. a service account) do it? */
+export async function canUser(client: KubeClient, user: string, groups: string[], q: AccessQuestion): Promise<{ allowed: boolean; reason?: string }> {
+  const res = await client.request<{ status?: { allowed?: boolean; reason?: string } }>('POST', '/apis/authorization.k8s.io/v1/subjectaccessreviews', {
+    body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', spec: { user, groups, resourceAttributes: q } },
+    attempt: { verb: 'create', group: 'authorization.k8s.io', resource: 'subjectaccessreviews' },
+  });
+  return { allowed: res.status?.allowed === true, reason: res.status?.reason };
+}

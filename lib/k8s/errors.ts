@@ -1,0 +1,79 @@
+import { qualifiedResource } from './resources';
+
+/** What was attempted when the API answered with an error; used to explain the failure. */
+export interface Attempt {
+  verb: string;
+  group: string;
+  resource: string;
+  namespace?: string;
+  name?: string;
+  user?: string;
+}
+
+/**
+ * An error answer from the Kubernetes API, with the Status reason kept and a message a person
+ * can act on (for 403s: the missing permission and the `oc adm policy` command an admin runs).
+ */
+export class KubeApiError extends Error {
+  readonly status: number;
+  readonly reason: string;
+  readonly apiMessage: string;
+  readonly attempt?: Attempt;
+  readonly hint: string;
+
+  constructor(status: number, reason: string, apiMessage: string, attempt?: Attempt) {
+    const hint = hintFor(status, reason, apiMessage, attempt);
+    super(`${apiMessage || reason || `HTTP ${status}`}${hint ? ` — ${hint}` : ''}`);
+    this.name = 'KubeApiError';
+    this.status = status;
+    this.reason = reason;
+    this.apiMessage = apiMessage;
+    this.attempt = attempt;
+    this.hint = hint;
+  }
+
+  get isForbidden() { return this.status === 403; }
+  get isNotFound() { return this.status === 404; }
+  get isConflict() { return this.status === 409; }
+}
+
+/** The RBAC permission needed for an attempt, spelled the way `oc`/`kubectl auth can-i` spells it. */
+export function permissionText(a: Attempt): string {
+  const res = qualifiedResource({ group: a.group, plural: a.resource });
+  return `${a.verb} ${res}${a.namespace ? ` in namespace ${a.namespace}` : ' (cluster-wide)'}`;
+}
+
+/** The command an admin runs to grant the attempt's permission to a user. */
+export function grantCommand(a: Attempt, user = '<user>'): string {
+  const writes = ['create', 'update', 'patch', 'delete', 'deletecollection', 'escalate', 'bind'];
+  const isServiceAccount = user.startsWith('system:serviceaccount:');
+  const subject = isServiceAccount ? `-z ${user.split(':')[3]}` : user;
+  const roleKind = writes.includes(a.verb) ? 'admin' : 'view';
+  if (!a.namespace) {
+    return `oc adm policy add-cluster-role-to-user ${roleKind === 'admin' ? 'cluster-admin' : 'cluster-reader'} ${isServiceAccount ? user : subject}`;
+  }
+  // RBAC changes (roles, rolebindings) need `admin`; other writes are covered by `edit`.
+  const role = a.group === 'rbac.authorization.k8s.io' && writes.includes(a.verb) ? 'admin' : writes.includes(a.verb) ? 'edit' : 'view';
+  return `oc adm policy add-role-to-user ${role} ${subject} -n ${a.namespace}`;
+}
+
+function hintFor(status: number, reason: string, message: string, a?: Attempt): string {
+  if (status === 403 && a) {
+    if (/escalat/i.test(message)) {
+      return `RBAC escalation prevention: the identity changing a Role must itself hold every permission the Role grants. Run this as someone who can ${permissionText({ ...a, verb: 'delete', group: '', resource: 'secrets' })} (for example a namespace admin: ${grantCommand({ ...a, verb: 'patch' }, a.user)})`;
+    }
+    return `missing permission: ${permissionText(a)}. An admin can grant it with: ${grantCommand(a, a.user)}`;
+  }
+  if (status === 401) return 'the credentials were rejected: log in again (oc login) or check the kubeconfig/service account token';
+  if (status === 404 && a) return `${qualifiedResource({ group: a.group, plural: a.resource })}${a.name ? ` "${a.name}"` : ''} not found${a.namespace ? ` in namespace ${a.namespace}` : ''}: check the namespace and resource names in the configuration`;
+  if (status === 409) return 'the object changed since it was read; re-run the check and review the new plan';
+  if (status === 422) return 'the API rejected the change as invalid';
+  if (status === 0) return reason;
+  return '';
+}
+
+/** Turns any thrown value into a one-line message that never includes a stack trace. */
+export function errorMessage(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return String(err);
+}

@@ -1,0 +1,31 @@
+import path from 'node:path';
+
+/** Where the local control plane keeps its state (gitignored); override with FD_CLUSTER_DIR. */
+export const REPO_ROOT = path.resolve(__dirname, '..', '..');
+export const CLUSTER_DIR = process.env.FD_CLUSTER_DIR ?? path.join(REPO_ROOT, '.cluster');
+export const PORTS = {
+  etcdClient: Number(process.env.FD_ETCD_PORT ?? 23790),
+  etcdPeer: Number(process.env.FD_ETCD_PEER_PORT ?? 23800),
+  apiserver: Number(process.env.FD_APISERVER_PORT ?? 16443),
+  kwokServer: Number(process.env.FD_KWOK_PORT ?? 20250),
+  localKubelet: Number(process.env.FD_LOCAL_KUBELET_PORT ?? 20251),
+  gateway: Number(process.env.FD_GATEWAY_PORT ?? 18080),
+};
+export const FILES = {
+  adminKubeconfig: path.join(CLUSTER_DIR, 'kubeconfig'),
+  readonlyKubeconfig: path.join(CLUSTER_DIR, 'kubeconfig-readonly'),
+  editorKubeconfig: path.join(CLUSTER_DIR, 'kubeconfig-editor'),
+  env: path.join(CLUSTER_DIR, 'env'),
+  pki: path.join(CLUSTER_DIR, 'pki'),
+  logs: path.join(CLUSTER_DIR, 'logs'),
+  pids: path.join(CLUSTER_DIR, 'pids'),
+  pv: path.join(CLUSTER_DIR, 'pv'),
+  sim: path.join(CLUSTER_DIR, 'sim'),
+};
+/** Static tokens for the test identities (token-file auth; local cluster only). */
+export const TOKENS = {
+  readonly: { token: 'fd-readonly-token-0123456789', user: 'flywheel-viewer', group: 'flywheel-viewers' },
+  editor: { token: 'fd-editor-token-0123456789', user: 'flywheel-editor', group: 'flywheel-editors' },
+};
+export const LOCAL_NODE = 'fd-local-node';
+export const KWOK_NODE = 'kwok-node-0';

@@ -1,0 +1,174 @@
+/**
+ * Loads the YAML fixtures of a scenario into a namespace with server-side apply:
+ * crds.yaml (cluster-wide), namespace.yaml, then <scenario>.yaml. Re-seeding an existing
+ * namespace deletes it first, so every seed starts from the same state.
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { KubeAccess, type KubeClient } from '../../lib/k8s/client';
+import { KubeApiError } from '../../lib/k8s/errors';
+import type { ResourceType } from '../../lib/k8s/resources';
+import type { KObject } from '../../lib/engine/snapshot';
+import { FILES } from './paths';
+
+export const SCENARIOS = ['broken', 'healthy'] as const;
+const FIXTURES = path.join(__dirname, 'fixtures');
+
+const KINDS: Record<string, Omit<ResourceType, 'kind'>> = {
+  Namespace: { group: '', version: 'v1', plural: 'namespaces', namespaced: false },
+  Secret: { group: '', version: 'v1', plural: 'secrets', namespaced: true },
+  ConfigMap: { group: '', version: 'v1', plural: 'configmaps', namespaced: true },
+  Service: { group: '', version: 'v1', plural: 'services', namespaced: true },
+  ServiceAccount: { group: '', version: 'v1', plural: 'serviceaccounts', namespaced: true },
+  PersistentVolume: { group: '', version: 'v1', plural: 'persistentvolumes', namespaced: false },
+  PersistentVolumeClaim: { group: '', version: 'v1', plural: 'persistentvolumeclaims', namespaced: true },
+  Deployment: { group: 'apps', version: 'v1', plural: 'deployments', namespaced: true },
+  Role: { group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'roles', namespaced: true },
+  RoleBinding: { group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'rolebindings', namespaced: true },
+  ClusterRole: { group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'clusterroles', namespaced: false },
+  ClusterRoleBinding: { group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'clusterrolebindings', namespaced: false },
+  CustomResourceDefinition: { group: 'apiextensions.k8s.io', version: 'v1', plural: 'customresourcedefinitions', namespaced: false },
+  NemoEvaluator: { group: 'apps.nvidia.com', version: 'v1alpha1', plural: 'nemoevaluators', namespaced: true },
+  NIMService: { group: 'apps.nvidia.com', version: 'v1alpha1', plural: 'nimservices', namespaced: true },
+};
+
+function typeOf(kind: string): ResourceType {
+  const t = KINDS[kind];
+  if (!t) throw new Error(`seed: no API mapping for kind ${kind}; add it to KINDS in test/cluster/seed.ts`);
+  return { ...t, kind };
+}
+
+function objPath(t: ResourceType, ns: string | undefined, name?: string, sub?: string) {
+  const base = t.group ? `/apis/${t.group}/${t.version}` : `/api/${t.version}`;
+  return `${base}${t.namespaced ? `/namespaces/${ns}` : ''}/${t.plural}${name ? `/${name}` : ''}${sub ? `/${sub}` : ''}`;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until(what: string, fn: () => Promise<boolean>, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await fn().catch(() => false)) return;
+    await sleep(250);
+  }
+  throw new Error(`seed: timed out waiting for ${what}`);
+}
+
+async function apply(client: KubeClient, obj: KObject, manager: string) {
+  const t = typeOf(obj.kind!);
+  const ns = obj.metadata?.namespace;
+  const status = obj.status;
+  const applied = await client.request<KObject>('PATCH', objPath(t, ns, obj.metadata!.name), {
+    body: { ...obj, status: undefined },
+    contentType: 'application/apply-patch+yaml',
+    query: { fieldManager: manager, force: true },
+  });
+  if (status) {
+    // Status is written by controllers in real clusters; the seed stands in for them.
+    await client.request('PATCH', objPath(t, ns, obj.metadata!.name, 'status'), { body: { status }, contentType: 'application/merge-patch+json' });
+  }
+  return applied;
+}
+
+function load(file: string, vars: Record<string, string>): KObject[] {
+  const text = fs.readFileSync(path.join(FIXTURES, file), 'utf8').replace(/\$\{(NS|PV_DIR)\}/g, (_, k: string) => vars[k]!);
+  return parseAllDocuments(text).map((d) => d.toJS() as KObject).filter((o) => o && o.kind);
+}
+
+/** Fills ${UID:Kind/name} owner references from objects created earlier in the same seed. */
+function resolveUids(obj: KObject, uids: Map<string, string>): KObject {
+  return JSON.parse(JSON.stringify(obj).replace(/\$\{UID:([^}]+)\}/g, (_, ref: string) => {
+    const uid = uids.get(ref);
+    if (!uid) throw new Error(`seed: ${ref} must be created before objects that reference it`);
+    return uid;
+  })) as KObject;
+}
+
+export interface SeedOptions {
+  scenario: string;
+  namespace: string;
+  kubeconfig?: string;
+  log?: (m: string) => void;
+}
+
+export async function seedScenario(opts: SeedOptions): Promise<void> {
+  const log = opts.log ?? ((m: string) => process.stderr.write(`[seed] ${m}\n`));
+  if (!SCENARIOS.includes(opts.scenario as (typeof SCENARIOS)[number])) throw new Error(`unknown scenario "${opts.scenario}"; choose one of: ${SCENARIOS.join(', ')}`);
+  const ns = opts.namespace;
+  const client = new KubeAccess({ kubeconfig: opts.kubeconfig ?? FILES.adminKubeconfig }).app();
+  const t0 = Date.now();
+
+  // 1. CRDs and cluster-wide RBAC (idempotent).
+  for (const o of load('crds.yaml', {})) await apply(client, o, 'fd-seed');
+  await until('CRDs established', async () => {
+    for (const name of ['nemoevaluators.apps.nvidia.com', 'nimservices.apps.nvidia.com']) {
+      const crd = await client.request<KObject>('GET', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`);
+      if (!(crd.status?.conditions ?? []).some((c: { type: string; status: string }) => c.type === 'Established' && c.status === 'True')) return false;
+    }
+    return true;
+  });
+
+  // 2. A clean namespace and PV.
+  const nsType = typeOf('Namespace');
+  try {
+    await client.request('DELETE', objPath(nsType, undefined, ns));
+    log(`deleting existing namespace ${ns} ...`);
+    await until(`namespace ${ns} to be deleted`, async () => {
+      try { await client.request('GET', objPath(nsType, undefined, ns)); return false; } catch (e) { return e instanceof KubeApiError && e.isNotFound; }
+    }, 120_000);
+  } catch (e) {
+    if (!(e instanceof KubeApiError && e.isNotFound)) throw e;
+  }
+  const pvName = `fd-${ns}-models`;
+  try {
+    await client.request('DELETE', objPath(typeOf('PersistentVolume'), undefined, pvName));
+    await until(`PV ${pvName} to be deleted`, async () => {
+      try { await client.request('GET', objPath(typeOf('PersistentVolume'), undefined, pvName)); return false; } catch (e) { return e instanceof KubeApiError && e.isNotFound; }
+    });
+  } catch (e) {
+    if (!(e instanceof KubeApiError && e.isNotFound)) throw e;
+  }
+
+  // 3. Model files on the PV, owned as the scenario says (broken: 1000:1000, the download jobs' UID).
+  const pvDir = path.join(FILES.pv, ns, 'models');
+  fs.rmSync(pvDir, { recursive: true, force: true });
+  const modelDir = path.join(pvDir, 'llama32_1b-instruct_2_0');
+  fs.mkdirSync(modelDir, { recursive: true });
+  fs.writeFileSync(path.join(modelDir, 'config.json'), JSON.stringify({ architectures: ['LlamaForCausalLM'], hidden_size: 2048 }));
+  fs.writeFileSync(path.join(modelDir, 'model.safetensors'), Buffer.alloc(4096));
+  fs.writeFileSync(path.join(modelDir, 'tokenizer.json'), '{}');
+  const owner = opts.scenario === 'healthy' ? '1000920000:1000' : '1000:1000';
+  execFileSync('chown', ['-R', owner, modelDir]);
+  execFileSync('chmod', ['-R', 'u=rwX,g=rX,o=', modelDir]);
+  fs.chmodSync(pvDir, 0o755);
+
+  // 4. Apply the namespace fixtures, then the scenario's.
+  const vars = { NS: ns, PV_DIR: pvDir };
+  const uids = new Map<string, string>();
+  const marker = path.join(FILES.sim, 'markers', `${ns}-broker-down`);
+  fs.mkdirSync(path.dirname(marker), { recursive: true });
+  if (opts.scenario === 'broken') fs.writeFileSync(marker, ''); else fs.rmSync(marker, { force: true });
+  for (const [file, manager] of [['namespace.yaml', 'fd-seed'], [`${opts.scenario}.yaml`, 'fd-seed-scenario']] as const) {
+    for (const raw of load(file, vars)) {
+      const applied = await apply(client, resolveUids(raw, uids), manager);
+      uids.set(`${raw.kind}/${raw.metadata!.name}`, applied.metadata!.uid!);
+    }
+  }
+
+  // 5. Wait until the scenario's state is real: rollouts done, gateway serving, crash loop under way.
+  const deployments = await client.request<{ items: KObject[] }>('GET', `/apis/apps/v1/namespaces/${ns}/deployments`);
+  await until('all Deployments to have pods', async () => {
+    const d = await client.request<{ items: KObject[] }>('GET', `/apis/apps/v1/namespaces/${ns}/deployments`);
+    return d.items.every((x) => (x.status?.replicas ?? 0) >= 1 && (x.status?.updatedReplicas ?? 0) >= 1);
+  }, 90_000);
+  if (opts.scenario === 'broken') {
+    await until('the celery worker to crash once', async () => {
+      const pods = await client.request<{ items: KObject[] }>('GET', `/api/v1/namespaces/${ns}/pods`, { query: { labelSelector: 'app=df-celery-worker-deployment' } });
+      return pods.items.some((p) => (p.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 1);
+    }, 60_000);
+    fs.rmSync(marker, { force: true }); // Redis is back; the stale pidfile keeps the pod crash-looping.
+  }
+  log(`seeded scenario "${opts.scenario}" into namespace ${ns} (${deployments.items.length} deployments) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+}

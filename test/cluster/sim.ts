@@ -1,0 +1,419 @@
+/**
+ * The local node agent of the test cluster (started by `npm run cluster:up`):
+ *
+ * 1. A minimal kubelet for node `fd-local-node`. Pods that must do real work (they mount a PVC
+ *    backed by a local PersistentVolume, or carry the annotation sim.flywheel-doctor.dev/exec)
+ *    really run their container command in a private mount namespace + chroot with their volumes
+ *    bind-mounted and their runAsUser/runAsGroup applied; exit codes, restarts with back-off and
+ *    CrashLoopBackOff are reported in pod status; logs are served to the API server over HTTPS
+ *    (`GET /containerLogs/...`, so `oc logs` and the pods/log API work). Other pods scheduled here
+ *    just turn Running/Ready, like kwok's.
+ * 2. NIM operator emulation for NemoEvaluator: whenever the CR spec changes (hash annotation
+ *    nvidia.com/parent-spec-hash), the evaluator Deployment's container env is re-rendered from
+ *    spec.entitystore.endpoint and spec.env, dropping any env set only on the Deployment.
+ * 3. The gateway: for each namespace with a ready `nemo-gateway` pod, runs a real nginx on
+ *    127.0.0.1 with the ConfigMap's nginx.conf (only listen and resolver adapted), restarted
+ *    whenever the Deployment rolls out a new pod. Ports are written to .cluster/sim/gateways.json.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import https from 'node:https';
+import path from 'node:path';
+import { KubeAccess, type KubeClient } from '../../lib/k8s/client';
+import { KubeApiError } from '../../lib/k8s/errors';
+import { RESOURCES } from '../../lib/k8s/resources';
+import type { KObject } from '../../lib/engine/snapshot';
+import { FILES, LOCAL_NODE, PORTS } from './paths';
+
+const NODES = { group: '', version: 'v1', plural: 'nodes', kind: 'Node', namespaced: false };
+const PERSISTENT_VOLUMES = { group: '', version: 'v1', plural: 'persistentvolumes', kind: 'PersistentVolume', namespaced: false };
+const client: KubeClient = new KubeAccess({ kubeconfig: FILES.adminKubeconfig }).app();
+const podsDir = path.join(FILES.sim, 'pods');
+const markersDir = path.join(FILES.sim, 'markers');
+fs.mkdirSync(podsDir, { recursive: true });
+fs.mkdirSync(markersDir, { recursive: true });
+const log = (m: string) => process.stdout.write(`${new Date().toISOString()} ${m}\n`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+// ---------------------------------------------------------------- node registration
+async function registerNode() {
+  const node = {
+    apiVersion: 'v1', kind: 'Node',
+    metadata: { name: LOCAL_NODE, labels: { 'kubernetes.io/hostname': LOCAL_NODE, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64', type: 'local-exec' } },
+  };
+  try { await client.create(NODES, undefined, node); } catch (e) { if (!(e instanceof KubeApiError && e.isConflict)) throw e; }
+  await updateNodeStatus();
+}
+
+async function updateNodeStatus() {
+  const now = new Date().toISOString();
+  const cond = (type: string, status: string, reason: string) => ({ type, status, reason, message: reason, lastHeartbeatTime: now, lastTransitionTime: now });
+  await client.request('PATCH', `/api/v1/nodes/${LOCAL_NODE}/status`, {
+    contentType: 'application/merge-patch+json',
+    body: {
+      status: {
+        conditions: [cond('Ready', 'True', 'KubeletReady'), cond('MemoryPressure', 'False', 'KubeletHasSufficientMemory'), cond('DiskPressure', 'False', 'KubeletHasNoDiskPressure'), cond('PIDPressure', 'False', 'KubeletHasSufficientPID')],
+        addresses: [{ type: 'InternalIP', address: '127.0.0.1' }, { type: 'Hostname', address: LOCAL_NODE }],
+        daemonEndpoints: { kubeletEndpoint: { Port: PORTS.localKubelet } },
+        capacity: { cpu: '8', memory: '32Gi', pods: '110' },
+        allocatable: { cpu: '8', memory: '32Gi', pods: '110' },
+        nodeInfo: { kubeletVersion: 'fd-local-node-agent', containerRuntimeVersion: 'chroot://local', architecture: 'amd64', operatingSystem: 'linux', osImage: 'local', kernelVersion: '', kubeProxyVersion: '', machineID: '', systemUUID: '', bootID: '' },
+      },
+    },
+  });
+}
+
+async function heartbeat() {
+  const leasePath = `/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/${LOCAL_NODE}`;
+  const renewTime = new Date().toISOString().replace('Z', '000Z');
+  try {
+    await client.request('PATCH', leasePath, { contentType: 'application/merge-patch+json', body: { spec: { renewTime, holderIdentity: LOCAL_NODE, leaseDurationSeconds: 40 } } });
+  } catch (e) {
+    if (e instanceof KubeApiError && e.isNotFound) {
+      await client.request('POST', '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases', { body: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: LOCAL_NODE }, spec: { renewTime, holderIdentity: LOCAL_NODE, leaseDurationSeconds: 40 } } });
+    } else throw e;
+  }
+}
+
+// ---------------------------------------------------------------- pods
+interface Tracked {
+  pod: KObject;
+  dir: string;
+  proc?: ChildProcess;
+  restarts: number;
+  stopped: boolean;
+  exec: boolean;
+}
+const tracked = new Map<string, Tracked>(); // by pod uid
+
+function podKey(p: KObject) {
+  return `${p.metadata?.namespace}/${p.metadata?.name}`;
+}
+
+async function patchPodStatus(p: KObject, status: Record<string, unknown>) {
+  try {
+    await client.request('PATCH', `/api/v1/namespaces/${p.metadata!.namespace}/pods/${p.metadata!.name}/status`, { contentType: 'application/merge-patch+json', body: { status } });
+  } catch (e) {
+    if (!(e instanceof KubeApiError && e.isNotFound)) log(`status update for ${podKey(p)} failed: ${(e as Error).message}`);
+  }
+}
+
+const conditions = (ready: boolean) => {
+  const now = new Date().toISOString();
+  return [
+    { type: 'PodScheduled', status: 'True', lastTransitionTime: now },
+    { type: 'Initialized', status: 'True', lastTransitionTime: now },
+    { type: 'ContainersReady', status: ready ? 'True' : 'False', lastTransitionTime: now },
+    { type: 'Ready', status: ready ? 'True' : 'False', lastTransitionTime: now },
+  ];
+};
+
+async function resolveVolumes(p: KObject, dir: string): Promise<Array<{ host: string; mountPath: string; readOnly: boolean }>> {
+  const mounts: Array<{ host: string; mountPath: string; readOnly: boolean }> = [];
+  const container = p.spec.containers[0];
+  for (const vm of container.volumeMounts ?? []) {
+    const vol = (p.spec.volumes ?? []).find((v: { name: string }) => v.name === vm.name);
+    if (!vol) continue;
+    let host: string | undefined;
+    if (vol.persistentVolumeClaim) {
+      const pvc = await client.get<KObject>(RESOURCES.persistentvolumeclaims, p.metadata!.namespace, vol.persistentVolumeClaim.claimName);
+      const pv = await client.get<KObject>(PERSISTENT_VOLUMES, undefined, pvc.spec.volumeName);
+      host = pv.spec.local?.path ?? pv.spec.hostPath?.path;
+    } else if (vol.emptyDir) {
+      host = path.join(dir, 'volumes', vol.name);
+      fs.mkdirSync(host, { recursive: true, mode: 0o777 });
+      fs.chmodSync(host, 0o777);
+    }
+    if (host) mounts.push({ host, mountPath: vm.mountPath, readOnly: !!vm.readOnly || !!vol.persistentVolumeClaim?.readOnly });
+  }
+  return mounts;
+}
+
+const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/** Runs the first container's command once in a private mount namespace; resolves with its exit code. */
+async function runContainerOnce(t: Tracked): Promise<number> {
+  const p = t.pod;
+  const c = p.spec.containers[0];
+  const root = path.join(t.dir, 'root');
+  fs.mkdirSync(root, { recursive: true });
+  const mounts = await resolveVolumes(p, t.dir);
+  const sc = { ...(p.spec.securityContext ?? {}), ...(c.securityContext ?? {}) };
+  const uid = sc.runAsUser ?? 0;
+  const gid = sc.runAsGroup ?? (uid === 0 ? 0 : uid);
+  const argv: string[] = [...(c.command ?? []), ...(c.args ?? [])];
+  if (argv.length === 0) argv.push('sleep', 'infinity');
+  const setup = [
+    'set -e',
+    `mount -t tmpfs tmpfs ${q(root)}`,
+    ...['/bin', '/sbin', '/usr', '/lib', '/lib64', '/etc'].filter((d) => fs.existsSync(d)).map((d) => `mkdir -p ${q(root + d)} && mount --rbind ${d} ${q(root + d)} && mount -o remount,bind,ro ${q(root + d)}`),
+    `mkdir -p ${q(root + '/tmp')} ${q(root + '/proc')} ${q(root + '/dev')} ${q(root + '/run/fd-sim')} && chmod 1777 ${q(root + '/tmp')}`,
+    `mount -t proc proc ${q(root + '/proc')} || true`,
+    `mount --rbind /dev ${q(root + '/dev')}`,
+    `mount --bind ${q(markersDir)} ${q(root + '/run/fd-sim')}`,
+    ...mounts.map((m) => `mkdir -p ${q(root + m.mountPath)} && mount --bind ${q(m.host)} ${q(root + m.mountPath)}${m.readOnly ? ` && mount -o remount,bind,ro ${q(root + m.mountPath)}` : ''}`),
+    `cd ${q(root)}`,
+    `exec chroot . setpriv --reuid=${uid} --regid=${gid} --clear-groups -- ${argv.map(q).join(' ')}`,
+  ].join('\n');
+  const logFile = path.join(t.dir, `${c.name}.log`);
+  if (fs.existsSync(logFile)) fs.renameSync(logFile, path.join(t.dir, `${c.name}.previous.log`));
+  const out = fs.openSync(logFile, 'a');
+  const env = Object.fromEntries((c.env ?? []).filter((e: { value?: string }) => e.value !== undefined).map((e: { name: string; value: string }) => [e.name, e.value]));
+  const proc = spawn('unshare', ['--mount', '--fork', '--propagation', 'private', 'sh', '-c', setup], {
+    stdio: ['ignore', out, out],
+    env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/tmp', HOSTNAME: p.metadata!.name!, ...env },
+  });
+  t.proc = proc;
+  fs.writeFileSync(path.join(FILES.sim, `pod-${p.metadata!.uid}.pid`), String(proc.pid));
+  return new Promise((resolve) => {
+    proc.on('exit', (code, signal) => {
+      fs.closeSync(out);
+      fs.rmSync(path.join(FILES.sim, `pod-${p.metadata!.uid}.pid`), { force: true });
+      resolve(code ?? (signal ? 137 : 1));
+    });
+  });
+}
+
+async function runPod(t: Tracked) {
+  const p = t.pod;
+  const c = p.spec.containers[0];
+  const policy = p.spec.restartPolicy ?? 'Always';
+  const image = c.image;
+  let lastState: Record<string, unknown> = {};
+  for (;;) {
+    if (t.stopped) return;
+    const startedAt = new Date().toISOString();
+    await patchPodStatus(p, {
+      phase: 'Running', hostIP: '127.0.0.1', podIP: '127.0.0.1', startTime: p.status?.startTime ?? startedAt, conditions: conditions(true),
+      containerStatuses: [{ name: c.name, image, imageID: image, ready: true, started: true, restartCount: t.restarts, state: { running: { startedAt } }, lastState }],
+    });
+    const exitCode = await runContainerOnce(t);
+    if (t.stopped) return;
+    const finishedAt = new Date().toISOString();
+    const terminated = { exitCode, reason: exitCode === 0 ? 'Completed' : 'Error', startedAt, finishedAt };
+    if (policy === 'Never' || (policy === 'OnFailure' && exitCode === 0)) {
+      await patchPodStatus(p, {
+        phase: exitCode === 0 ? 'Succeeded' : 'Failed', conditions: conditions(false),
+        containerStatuses: [{ name: c.name, image, imageID: image, ready: false, started: false, restartCount: t.restarts, state: { terminated }, lastState }],
+      });
+      return;
+    }
+    // Restart with back-off (kubelet: 10 s doubling to 5 min; compressed here to 1 s .. 10 s).
+    t.restarts += 1;
+    lastState = { terminated };
+    const backoff = Math.min(10_000, 1000 * 2 ** Math.min(t.restarts - 1, 4));
+    await patchPodStatus(p, {
+      phase: 'Running', conditions: conditions(false),
+      containerStatuses: [{ name: c.name, image, imageID: image, ready: false, started: false, restartCount: t.restarts, state: { waiting: { reason: 'CrashLoopBackOff', message: `back-off ${Math.round(backoff / 1000)}s restarting failed container=${c.name} pod=${p.metadata!.name}` } }, lastState }],
+    });
+    await sleep(backoff);
+  }
+}
+
+function shouldExec(p: KObject): boolean {
+  if (p.metadata?.annotations?.['sim.flywheel-doctor.dev/exec'] === 'true') return true;
+  return (p.spec.volumes ?? []).some((v: { persistentVolumeClaim?: unknown }) => v.persistentVolumeClaim);
+}
+
+async function syncPods() {
+  const list = await client.request<{ items: KObject[] }>('GET', '/api/v1/pods', { query: { fieldSelector: `spec.nodeName=${LOCAL_NODE}` } });
+  const seen = new Set<string>();
+  for (const p of list.items) {
+    const uid = p.metadata!.uid!;
+    seen.add(uid);
+    let t = tracked.get(uid);
+    if (p.metadata?.deletionTimestamp) {
+      if (t) { t.stopped = true; t.proc?.kill('SIGKILL'); }
+      try {
+        await client.request('DELETE', `/api/v1/namespaces/${p.metadata.namespace}/pods/${p.metadata.name}`, { query: { gracePeriodSeconds: 0 }, body: { apiVersion: 'v1', kind: 'DeleteOptions', gracePeriodSeconds: 0, preconditions: { uid } } });
+      } catch { /* already gone */ }
+      continue;
+    }
+    if (!t) {
+      const dir = path.join(podsDir, uid);
+      fs.mkdirSync(dir, { recursive: true });
+      fs.writeFileSync(path.join(dir, 'ref'), podKey(p));
+      t = { pod: p, dir, restarts: 0, stopped: false, exec: shouldExec(p) };
+      tracked.set(uid, t);
+      const tt = t;
+      if (t.exec) {
+        log(`running ${podKey(p)}`);
+        void runPod(tt).catch(async (e) => {
+          log(`pod ${podKey(p)} failed to start: ${(e as Error).message}`);
+          await patchPodStatus(p, { phase: 'Pending', containerStatuses: [{ name: p.spec.containers[0].name, image: p.spec.containers[0].image, ready: false, restartCount: 0, state: { waiting: { reason: 'CreateContainerError', message: (e as Error).message } } }] });
+        });
+      } else {
+        const now = new Date().toISOString();
+        await patchPodStatus(p, {
+          phase: 'Running', hostIP: '127.0.0.1', podIP: '127.0.0.1', startTime: now, conditions: conditions(true),
+          containerStatuses: p.spec.containers.map((c: { name: string; image: string }) => ({ name: c.name, image: c.image, imageID: c.image, ready: true, started: true, restartCount: 0, state: { running: { startedAt: now } } })),
+        });
+      }
+    }
+  }
+  for (const [uid, t] of tracked) {
+    if (!seen.has(uid)) {
+      t.stopped = true;
+      t.proc?.kill('SIGKILL');
+      tracked.delete(uid);
+      setTimeout(() => fs.rmSync(t.dir, { recursive: true, force: true }), 60_000).unref();
+    }
+  }
+}
+
+// ---------------------------------------------------------------- kubelet log server
+function findPodDir(ns: string, name: string): string | undefined {
+  for (const t of tracked.values()) if (t.pod.metadata?.namespace === ns && t.pod.metadata?.name === name) return t.dir;
+  return undefined;
+}
+
+function startLogServer() {
+  const srv = https.createServer({ key: fs.readFileSync(path.join(FILES.pki, 'kubelet.key')), cert: fs.readFileSync(path.join(FILES.pki, 'kubelet.crt')) }, (req, res) => {
+    const url = new URL(req.url ?? '/', 'https://localhost');
+    const m = url.pathname.match(/^\/containerLogs\/([^/]+)\/([^/]+)\/([^/]+)$/);
+    if (!m) { res.writeHead(404).end('not found'); return; }
+    const [, ns, name, container] = m.map(decodeURIComponent) as [string, string, string, string];
+    const dir = findPodDir(ns, name);
+    const file = dir && path.join(dir, `${container}${url.searchParams.get('previous') === 'true' ? '.previous' : ''}.log`);
+    if (!file || !fs.existsSync(file)) {
+      res.writeHead(dir ? 400 : 404).end(dir ? `previous terminated container "${container}" in pod "${name}" not found` : `pod ${ns}/${name} not found on ${LOCAL_NODE}`);
+      return;
+    }
+    let text = fs.readFileSync(file, 'utf8');
+    const tailLines = Number(url.searchParams.get('tailLines') ?? '');
+    if (tailLines > 0) text = text.split('\n').filter((l, i, a) => i < a.length - 1 || l !== '').slice(-tailLines).join('\n') + '\n';
+    const limit = Number(url.searchParams.get('limitBytes') ?? '');
+    if (limit > 0) text = text.slice(0, limit);
+    res.writeHead(200, { 'Content-Type': 'text/plain' }).end(text);
+  });
+  srv.listen(PORTS.localKubelet, '127.0.0.1');
+}
+
+// ---------------------------------------------------------------- NIM operator emulation
+const specHash = (spec: unknown) => createHash('sha256').update(JSON.stringify(spec ?? {})).digest('hex').slice(0, 16);
+
+async function reconcileEvaluators() {
+  let crs: { items: KObject[] };
+  try {
+    crs = await client.request('GET', '/apis/apps.nvidia.com/v1alpha1/nemoevaluators');
+  } catch (e) {
+    if (e instanceof KubeApiError && e.isNotFound) return; // CRD not installed
+    throw e;
+  }
+  for (const cr of crs.items) {
+    const ns = cr.metadata!.namespace!;
+    const name = cr.metadata!.name!;
+    const hash = specHash(cr.spec);
+    let d: KObject;
+    try { d = await client.get<KObject>(RESOURCES.deployments, ns, name); } catch { continue; }
+    if (d.metadata?.annotations?.['nvidia.com/parent-spec-hash'] === hash) continue;
+    const idx = (d.spec.template.spec.containers as Array<{ name: string }>).findIndex((c) => c.name === `${name}-ctr`);
+    if (idx < 0) continue;
+    // Standard env from the CR, then spec.env entries override by name (as the operator does).
+    const env: Array<{ name: string; value?: string; valueFrom?: unknown }> = [
+      { name: 'ENTITY_STORE_URL', value: cr.spec?.entitystore?.endpoint ?? `http://nemoentitystore-sample.${ns}.svc.cluster.local:8000` },
+      { name: 'DATA_STORE_URL', value: cr.spec?.datastore?.endpoint ?? `http://nemodatastore-sample.${ns}.svc.cluster.local:8000` },
+      { name: 'NAMESPACE', value: ns },
+    ];
+    for (const e of (cr.spec?.env ?? []) as typeof env) {
+      const i = env.findIndex((x) => x.name === e.name);
+      if (i >= 0) env[i] = e; else env.push(e);
+    }
+    await client.jsonPatch(RESOURCES.deployments, ns, name, [
+      { op: 'test', path: '/metadata/resourceVersion', value: d.metadata!.resourceVersion },
+      { op: 'replace', path: `/spec/template/spec/containers/${idx}/env`, value: env },
+      { op: 'add', path: '/metadata/annotations', value: { ...(d.metadata?.annotations ?? {}), 'nvidia.com/parent-spec-hash': hash } },
+    ], { fieldManager: 'k8s-nim-operator' }).catch((e) => log(`render ${ns}/${name}: ${(e as Error).message}`));
+    log(`rendered Deployment ${ns}/${name} from NemoEvaluator spec ${hash}`);
+  }
+}
+
+// ---------------------------------------------------------------- gateway nginx
+const gatewaysFile = path.join(FILES.sim, 'gateways.json');
+const gateways = new Map<string, { port: number; key: string; proc?: ChildProcess }>();
+
+function gatewayPort(ns: string): number {
+  const ports: Record<string, number> = fs.existsSync(gatewaysFile) ? JSON.parse(fs.readFileSync(gatewaysFile, 'utf8')) : {};
+  if (ports[ns]) return ports[ns]!;
+  const used = new Set(Object.values(ports));
+  let port = ns === 'flywheel' ? PORTS.gateway : PORTS.gateway + 1;
+  while (used.has(port)) port++;
+  ports[ns] = port;
+  fs.writeFileSync(gatewaysFile, JSON.stringify(ports, null, 2));
+  return port;
+}
+
+/** Only listen and resolver are adapted; process-level directives move to the command line. */
+export function adaptNginxConf(conf: string, port: number): string {
+  return conf
+    .replace(/^\s*(daemon|pid|user|error_log)\s+[^;]*;\s*$/gm, '')
+    .replace(/listen\s+[^;]+;/g, `listen 127.0.0.1:${port};`)
+    .replace(/resolver\s+[^;]+;/g, 'resolver 127.0.0.1 valid=10s;');
+}
+
+async function reconcileGateways() {
+  const deps = await client.request<{ items: KObject[] }>('GET', '/apis/apps/v1/deployments', { query: { fieldSelector: 'metadata.name=nemo-gateway' } });
+  const live = new Set<string>();
+  for (const d of deps.items) {
+    const ns = d.metadata!.namespace!;
+    live.add(ns);
+    const sel = Object.entries(d.spec.selector?.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
+    const pods = await client.list<KObject>(RESOURCES.pods, ns, { query: { labelSelector: sel } });
+    const ready = pods.items.filter((p) => !p.metadata?.deletionTimestamp && (p.status?.conditions ?? []).some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True'));
+    const key = ready.map((p) => p.metadata!.name).sort().join(',');
+    const g = gateways.get(ns) ?? { port: gatewayPort(ns), key: '' };
+    gateways.set(ns, g);
+    if (!key || key === g.key) continue;
+    // A new pod came up: start nginx with the ConfigMap as it is now, as the real pod would.
+    let conf: string;
+    try {
+      const cm = await client.get<KObject>(RESOURCES.configmaps, ns, 'nemo-gateway-config');
+      conf = cm.data?.['nginx.conf'] ?? '';
+    } catch (e) { log(`gateway ${ns}: ${(e as Error).message}`); continue; }
+    const dir = path.join(FILES.sim, 'nginx', ns);
+    fs.mkdirSync(path.join(dir, 'logs'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'nginx.conf'), adaptNginxConf(conf, g.port));
+    const args = ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-g', `daemon off; pid ${path.join(dir, 'nginx.pid')}; error_log ${path.join(dir, 'logs/error.log')};`];
+    const test = spawnSync('nginx', ['-t', '-q', ...args], { encoding: 'utf8' });
+    if (test.status !== 0) { log(`gateway ${ns}: nginx.conf rejected: ${test.stderr.trim()}`); g.key = key; continue; }
+    if (g.proc) { g.proc.kill('SIGQUIT'); await new Promise((r) => g.proc!.once('exit', r)); }
+    g.proc = spawn('nginx', args, { stdio: 'ignore' });
+    fs.writeFileSync(path.join(FILES.sim, `nginx-${ns}.pid`), String(g.proc.pid));
+    g.key = key;
+    log(`gateway ${ns}: nginx (re)started on 127.0.0.1:${g.port} for pods ${key}`);
+  }
+  for (const [ns, g] of gateways) {
+    if (!live.has(ns)) { g.proc?.kill('SIGQUIT'); fs.rmSync(path.join(FILES.sim, `nginx-${ns}.pid`), { force: true }); gateways.delete(ns); }
+  }
+}
+
+// ---------------------------------------------------------------- main loop
+function loop(name: string, ms: number, fn: () => Promise<void>) {
+  const tick = async () => {
+    try { await fn(); } catch (e) { log(`${name}: ${(e as Error).message}`); }
+    setTimeout(tick, ms);
+  };
+  void tick();
+}
+
+async function main() {
+  for (let i = 0; ; i++) {
+    try { await registerNode(); break; } catch (e) { if (i > 40) throw e; await sleep(500); }
+  }
+  startLogServer();
+  loop('heartbeat', 10_000, async () => { await heartbeat(); await updateNodeStatus(); });
+  loop('pods', 300, syncPods);
+  loop('operator', 500, reconcileEvaluators);
+  loop('gateway', 500, reconcileGateways);
+  const stop = () => {
+    for (const t of tracked.values()) t.proc?.kill('SIGKILL');
+    for (const g of gateways.values()) g.proc?.kill('SIGQUIT');
+    process.exit(0);
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  log(`node agent for ${LOCAL_NODE} started`);
+}
+
+if (require.main === module) void main();
