@@ -190,7 +190,10 @@ export async function up(): Promise<void> {
     '--bind-address=127.0.0.1', '--secure-port=0', '--use-service-account-credentials=true',
     `--service-account-private-key-file=${p('sa.key')}`, `--root-ca-file=${p('ca.crt')}`,
     `--cluster-signing-cert-file=${p('ca.crt')}`, `--cluster-signing-key-file=${p('ca.key')}`,
-    '--controllers=*', '--leader-elect=false', '--concurrent-deployment-syncs=10', '--v=1',
+    '--controllers=*', '--leader-elect=false',
+    // kwok posts node status about once a minute; a short grace period would flip its node to
+    // Unknown and mark every pod NotReady for good (kwok does not re-ready running pods).
+    '--node-monitor-grace-period=600s', '--concurrent-deployment-syncs=10', '--v=1',
   ]);
   start('kube-scheduler', path.join(bin, 'kube-scheduler'), [
     `--kubeconfig=${path.join(CLUSTER_DIR, 'kubeconfig-scheduler')}`, `--authentication-kubeconfig=${path.join(CLUSTER_DIR, 'kubeconfig-scheduler')}`, `--authorization-kubeconfig=${path.join(CLUSTER_DIR, 'kubeconfig-scheduler')}`,
@@ -198,7 +201,7 @@ export async function up(): Promise<void> {
   ]);
   start('kwok', path.join(bin, 'kwok'), [
     `--kubeconfig=${FILES.adminKubeconfig}`, `--config=${kwokConfig(bin)}`, '--manage-all-nodes=false',
-    '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake', '--cidr=10.244.0.0/24', '--node-ip=127.0.0.1',
+    '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake', '--cidr=10.244.0.0/24', '--node-ip=127.0.0.1', '--node-lease-duration-seconds=40',
   ]);
   // The fake node kwok manages (everything that only needs to look Running).
   kubectl(bin, ['apply', '-f', '-'], `apiVersion: v1

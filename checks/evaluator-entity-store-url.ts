@@ -1,0 +1,219 @@
+import type { DoctorConfig } from '../lib/config';
+import type { JsonPatchOp } from '../lib/k8s/client';
+import { RESOURCES } from '../lib/k8s/resources';
+import { waitForRollout, rolloutState } from '../lib/k8s/wait';
+import { ENTITY_STORE_ENV, resolveEvaluator, type EnvVar } from '../lib/engine/names';
+import { guardFor, show, targetOf } from '../lib/engine/plan-helpers';
+import type { KObject, Snapshot } from '../lib/engine/snapshot';
+import { defineCheck, type Evidence, type Finding } from '../lib/engine/types';
+
+/** The forms of the gateway URL that resolve to the gateway Service from the evaluator's pod. */
+export function isGatewayUrl(raw: string, service: string, namespace: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    return false;
+  }
+  const hosts = [service, `${service}.${namespace}`, `${service}.${namespace}.svc`, `${service}.${namespace}.svc.cluster.local`];
+  return url.protocol === 'http:' && hosts.includes(url.hostname) && (url.port === '' || url.port === '80') && (url.pathname === '' || url.pathname === '/') && !url.username;
+}
+
+export interface EffectiveEnv {
+  value?: string;
+  source: string;
+  /** Set when the value cannot be known (e.g. it comes from a Secret the doctor must not read). */
+  unknownReason?: string;
+}
+
+/** Resolves a container env var the way the kubelet does: last `env` entry wins over `envFrom`. */
+export function effectiveEnv(name: string, container: { env?: EnvVar[]; envFrom?: Array<{ prefix?: string; configMapRef?: { name: string }; secretRef?: { name: string } }> }, snapshot: Snapshot): EffectiveEnv | undefined {
+  const direct = [...(container.env ?? [])].reverse().find((e) => e.name === name);
+  if (direct) {
+    if (direct.value !== undefined) return { value: direct.value, source: 'env value' };
+    const cmRef = direct.valueFrom?.configMapKeyRef;
+    if (cmRef) {
+      const cm = snapshot.find('configmaps', cmRef.name);
+      const v = cm?.data?.[cmRef.key];
+      if (v === undefined) return { source: `ConfigMap ${cmRef.name} key ${cmRef.key}`, unknownReason: cm ? `key ${cmRef.key} is missing from ConfigMap ${cmRef.name}` : `ConfigMap ${cmRef.name} does not exist` };
+      return { value: v, source: `ConfigMap ${cmRef.name} key ${cmRef.key}` };
+    }
+    if (direct.valueFrom?.secretKeyRef) return { source: `Secret ${direct.valueFrom.secretKeyRef.name}`, unknownReason: 'the value comes from a Secret, which Flywheel Doctor does not read' };
+    return { source: 'env valueFrom', unknownReason: 'the value comes from a field reference' };
+  }
+  for (const from of [...(container.envFrom ?? [])].reverse()) {
+    const key = from.prefix && name.startsWith(from.prefix) ? name.slice(from.prefix.length) : from.prefix ? undefined : name;
+    if (key === undefined) continue;
+    if (from.configMapRef) {
+      const v = snapshot.find('configmaps', from.configMapRef.name)?.data?.[key];
+      if (v !== undefined) return { value: v, source: `envFrom ConfigMap ${from.configMapRef.name}` };
+    }
+    if (from.secretRef) return { source: `envFrom Secret ${from.secretRef.name}`, unknownReason: 'the env may come from a Secret, which Flywheel Doctor does not read' };
+  }
+  return undefined;
+}
+
+function crEnvValue(cr: KObject | undefined): string | undefined {
+  const e = ((cr?.spec?.env ?? []) as EnvVar[]).filter((x) => x.name === ENTITY_STORE_ENV).pop();
+  return e?.value;
+}
+
+export function gatewayUrl(config: DoctorConfig): string {
+  return `http://${config.gateway.service}`;
+}
+
+export function judgeEntityStoreUrl(snapshot: Snapshot, config: DoctorConfig): Finding {
+  const ev = resolveEvaluator(config, snapshot, { withCr: true });
+  const ns = config.namespace;
+  if (!ev.deployment) {
+    return {
+      status: 'error',
+      summary: `No evaluator Deployment found in namespace ${ns} (looked for ${ev.deploymentName} and nemo-evaluator). If your evaluator has another name, set evaluator.deployment in the configuration.`,
+      evidence: [{ label: 'Deployments in namespace', value: snapshot.list('deployments').map((d) => d.metadata?.name).join(', ') || '(none)' }],
+    };
+  }
+  if (!ev.container) return { status: 'error', summary: `Deployment ${ev.deploymentName} has no containers`, evidence: [] };
+  const evidence: Evidence[] = [
+    { label: 'Deployment', value: `${ev.deploymentName} (container ${ev.container.name})` },
+    { label: 'Managed by', value: ev.cr ? `NemoEvaluator CR ${ev.cr.metadata?.name} (NIM Operator)` : ev.flavour === 'helm' ? 'helm chart (nemo-microservices)' : 'no owning CR found' },
+  ];
+  const eff = effectiveEnv(ENTITY_STORE_ENV, ev.container, snapshot);
+  const want = gatewayUrl(config);
+  if (!eff) {
+    evidence.push({ label: ENTITY_STORE_ENV, value: '(not set: the evaluator uses its built-in Entity Store default)', tone: 'bad' });
+    return { status: 'fail', summary: `${ENTITY_STORE_ENV} is not set on ${ev.deploymentName}; base-model evaluations will get 404 from the Entity Store`, evidence };
+  }
+  if (eff.unknownReason) {
+    evidence.push({ label: ENTITY_STORE_ENV, value: `from ${eff.source}: ${eff.unknownReason}`, tone: 'info' });
+    return { status: 'warn', summary: `Cannot verify ${ENTITY_STORE_ENV}: ${eff.unknownReason}`, evidence };
+  }
+  const ok = isGatewayUrl(eff.value!, config.gateway.service, ns);
+  evidence.push({ label: ENTITY_STORE_ENV, value: `${eff.value} (${eff.source})`, tone: ok ? 'good' : 'bad' });
+  evidence.push({ label: 'Expected', value: `${want} (or ${config.gateway.service}.${ns}[.svc[.cluster.local]], port 80)` });
+  const rollout = rolloutState(ev.deployment);
+  evidence.push({ label: 'Rollout', value: rollout.message, tone: rollout.done ? 'good' : 'info' });
+  if (!ok) {
+    return {
+      status: 'fail',
+      summary: `The evaluator asks ${eff.value} for model metadata instead of the gateway; base NIMs are not registered there, so evaluations fail with 404`,
+      evidence,
+      rootCause: ev.cr
+        ? `The NIM Operator renders ${ENTITY_STORE_ENV} from NemoEvaluator.spec.entitystore.endpoint and re-renders the Deployment whenever the CR changes, which drops any env set only on the Deployment (oc set env). The durable fix is spec.env on the CR.`
+        : undefined,
+    };
+  }
+  if (!rollout.done) return { status: 'warn', summary: `${ENTITY_STORE_ENV} points at the gateway, but the rollout that carries it is not complete (${rollout.message})`, evidence };
+  if (ev.cr && !isGatewayUrl(crEnvValue(ev.cr) ?? '', config.gateway.service, ns)) {
+    evidence.push({ label: `NemoEvaluator spec.env ${ENTITY_STORE_ENV}`, value: crEnvValue(ev.cr) ?? '(not set)', tone: 'bad' });
+    return {
+      status: 'warn',
+      summary: `The Deployment points at the gateway, but the NemoEvaluator CR does not: the next operator re-render (any NeMo redeploy) will reset it`,
+      evidence,
+    };
+  }
+  return { status: 'pass', summary: `The evaluator resolves models through the gateway (${eff.value})`, evidence };
+}
+
+interface EntityStorePlanData {
+  kind: 'cr' | 'deployment';
+  ops: JsonPatchOp[];
+}
+
+/** JSON Patch that sets ENTITY_STORE_URL in an env list at `base`, guarded by `test` ops. */
+export function envPatch(base: string, env: EnvVar[] | undefined, value: string): JsonPatchOp[] {
+  const entry = { name: ENTITY_STORE_ENV, value };
+  if (!env) return [{ op: 'add', path: base, value: [entry] }];
+  const idx = env.map((e) => e.name).lastIndexOf(ENTITY_STORE_ENV);
+  if (idx < 0) return [{ op: 'add', path: `${base}/-`, value: entry }];
+  return [
+    { op: 'test', path: `${base}/${idx}/name`, value: ENTITY_STORE_ENV },
+    { op: 'replace', path: `${base}/${idx}`, value: entry },
+  ];
+}
+
+export default defineCheck<undefined, EntityStorePlanData>({
+  id: 'evaluator-entity-store-url',
+  title: 'Evaluator resolves models through the gateway',
+  area: 'NeMo Evaluator',
+  needs: ['deployments', 'configmaps', 'nemoevaluators'],
+  explain: {
+    symptom: 'base-eval / icl-eval fail with "404 ... /v1/models/meta/llama-3.2-1b-instruct", "namespace=\\"\\" fails pattern", or "The model default/... does not exist".',
+    rootCause:
+      'The evaluator looks up every model in the Entity Store at ENTITY_STORE_URL. Base NIMs deployed by the operator are not registered there; only the nemo-gateway answers for them (mock responses). A NeMo redeploy resets ENTITY_STORE_URL to the Entity Store.',
+    manualFix: (c) => [
+      `oc patch nemoevaluator ${c.evaluator.crName} -n ${c.namespace} --type=json -p '[{"op":"add","path":"/spec/env/-","value":{"name":"ENTITY_STORE_URL","value":"http://${c.gateway.service}"}}]'   # durable (operator path; use "add /spec/env" with a list if spec.env is absent)`,
+      `oc set env deployment/${c.evaluator.deployment ?? c.evaluator.crName} -n ${c.namespace} ENTITY_STORE_URL="http://${c.gateway.service}"   # helm path, or until the next operator re-render`,
+      `oc rollout status deployment/${c.evaluator.deployment ?? c.evaluator.crName} -n ${c.namespace}`,
+    ],
+  },
+  judge: ({ snapshot, config }) => judgeEntityStoreUrl(snapshot, config),
+  fix: {
+    description: 'Set ENTITY_STORE_URL=http://nemo-gateway on the NemoEvaluator CR (spec.env, survives operator re-renders), or on the Deployment when no CR owns it, then wait for the rollout.',
+    permissions: (c) => [
+      { verb: 'patch', group: 'apps.nvidia.com', resource: 'nemoevaluators', namespace: c.namespace },
+      { verb: 'patch', group: 'apps', resource: 'deployments', namespace: c.namespace },
+    ],
+    async plan({ snapshot, config }) {
+      const finding = judgeEntityStoreUrl(snapshot, config);
+      const ev = resolveEvaluator(config, snapshot, { withCr: true });
+      const want = gatewayUrl(config);
+      const base = { checkId: 'evaluator-entity-store-url', risks: [] as string[], guards: [], changes: [] };
+      if (!ev.deployment || !ev.container) throw new Error(finding.summary);
+      const crOk = !ev.cr || isGatewayUrl(crEnvValue(ev.cr) ?? '', config.gateway.service, config.namespace);
+      if (finding.status === 'pass' || (finding.status === 'warn' && crOk)) {
+        return { ...base, noop: true, summary: 'ENTITY_STORE_URL already points at the gateway', data: { kind: 'deployment', ops: [] } };
+      }
+      if (ev.cr) {
+        const { guard, test } = guardFor('NemoEvaluator', ev.cr);
+        const ops = [test, ...(ev.cr.spec ? [] : [{ op: 'add' as const, path: '/spec', value: {} }]), ...envPatch('/spec/env', ev.cr.spec?.env, want)];
+        return {
+          ...base,
+          noop: false,
+          summary: `Patch NemoEvaluator ${ev.cr.metadata?.name}: spec.env ${ENTITY_STORE_ENV}=${want}; the operator re-renders Deployment ${ev.deploymentName}`,
+          changes: [{ target: targetOf('NemoEvaluator', ev.cr), action: 'patch', description: `set spec.env ${ENTITY_STORE_ENV}`, patch: ops, before: show(crEnvValue(ev.cr)), after: want }],
+          risks: [`Restarts the evaluator (rolling update of ${ev.deploymentName}); evaluation jobs already running keep their own pods.`],
+          guards: [guard],
+          data: { kind: 'cr', ops },
+        };
+      }
+      const cIdx = (ev.deployment.spec.template.spec.containers as Array<{ name: string }>).findIndex((c) => c.name === ev.container!.name);
+      const { guard, test } = guardFor('Deployment', ev.deployment);
+      const basePath = `/spec/template/spec/containers/${cIdx}/env`;
+      const ops = [test, { op: 'test' as const, path: `/spec/template/spec/containers/${cIdx}/name`, value: ev.container.name }, ...envPatch(basePath, ev.container.env, want)];
+      return {
+        ...base,
+        noop: false,
+        summary: `Patch Deployment ${ev.deploymentName} (no NemoEvaluator CR owns it): ${ENTITY_STORE_ENV}=${want}`,
+        changes: [{ target: targetOf('Deployment', ev.deployment), action: 'patch', description: `set env ${ENTITY_STORE_ENV} on container ${ev.container.name}`, patch: ops, before: show(effectiveEnv(ENTITY_STORE_ENV, ev.container, snapshot)?.value), after: want }],
+        risks: [`Restarts the evaluator (rolling update of ${ev.deploymentName}).`, ev.flavour === 'helm' ? 'A later helm upgrade resets it unless evaluator.external.entityStore.endpoint is set in your values.' : 'Set only on the Deployment: a redeploy may reset it.'],
+        guards: [guard],
+        data: { kind: 'deployment', ops },
+      };
+    },
+    async apply(ctx, plan) {
+      const { config, actor, dryRun, progress, signal } = ctx;
+      const ev = resolveEvaluator(config, ctx.snapshot, { withCr: true });
+      const type = plan.data.kind === 'cr' ? RESOURCES.nemoevaluators : RESOURCES.deployments;
+      const name = plan.data.kind === 'cr' ? ev.cr!.metadata!.name! : ev.deploymentName;
+      await actor.jsonPatch(type, config.namespace, name, plan.data.ops, { dryRun });
+      if (dryRun) return;
+      progress(`patched ${plan.data.kind === 'cr' ? 'NemoEvaluator' : 'Deployment'} ${name}`);
+      // The operator needs a moment to re-render; wait until the Deployment carries the value, then for the rollout.
+      const deadline = Date.now() + config.rolloutTimeoutMs;
+      let told = false;
+      for (;;) {
+        const d = await ctx.reader.get<KObject>(RESOURCES.deployments, config.namespace, ev.deploymentName, { signal });
+        const c = (d.spec.template.spec.containers as Array<{ name: string; env?: EnvVar[] }>).find((x) => x.name === ev.container!.name);
+        const v = [...(c?.env ?? [])].reverse().find((e) => e.name === ENTITY_STORE_ENV)?.value;
+        if (v && isGatewayUrl(v, config.gateway.service, config.namespace)) break;
+        if (Date.now() > deadline) throw new Error(`the NemoEvaluator CR was patched, but Deployment ${ev.deploymentName} still does not carry the new ${ENTITY_STORE_ENV} after ${config.rolloutTimeoutMs / 1000} s: is the NIM Operator running?`);
+        if (!told) progress('waiting for the operator to re-render the evaluator Deployment');
+        told = true;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      progress(`waiting for deployment ${ev.deploymentName} to roll out`);
+      await waitForRollout(ctx.reader, config.namespace, ev.deploymentName, config.rolloutTimeoutMs, signal, progress);
+      progress('rollout complete');
+    },
+  },
+});

@@ -1,0 +1,13 @@
+import type { AnyCheck } from '../lib/engine/types';
+import evaluatorEntityStoreUrl from './evaluator-entity-store-url';
+import evaluatorSecretsDelete from './evaluator-secrets-delete';
+import gatewayModelMocks from './gateway-model-mocks';
+import modelsPvcOwnership from './models-pvc-ownership';
+import podHealth from './pod-health';
+
+/** The registry: every check, in the order reports list them. Ids are stable (CLI, URLs, reports). */
+export const CHECKS: readonly AnyCheck[] = [evaluatorEntityStoreUrl, evaluatorSecretsDelete, modelsPvcOwnership, gatewayModelMocks, podHealth];
+
+export function findCheck(id: string): AnyCheck | undefined {
+  return CHECKS.find((c) => c.id === id);
+}

@@ -1,0 +1,190 @@
+import type { DoctorConfig } from '../lib/config';
+import { errorMessage } from '../lib/k8s/errors';
+import { RESOURCES } from '../lib/k8s/resources';
+import { waitForRollout } from '../lib/k8s/wait';
+import { isFlywheelWorkload } from '../lib/engine/names';
+import { guardFor, restartPatch, targetOf } from '../lib/engine/plan-helpers';
+import type { KObject, Snapshot } from '../lib/engine/snapshot';
+import { defineCheck, type Evidence, type Finding } from '../lib/engine/types';
+
+/** Deployments a Data Flywheel namespace cannot work without (chart 0.3.1 names), plus the gateway. */
+export function expectedDeployments(config: DoctorConfig): string[] {
+  if (config.podHealth.expectedDeployments.length) return config.podHealth.expectedDeployments;
+  return ['df-api-deployment', 'df-celery-worker-deployment', 'df-celery-parent-worker-deployment', config.gateway.deployment];
+}
+
+const CELERY = /celery/;
+
+export interface PodProblem {
+  pod: string;
+  container?: string;
+  workload?: string;
+  severity: 'fail' | 'warn';
+  what: string;
+}
+
+/** Owning Deployment of a pod via its ReplicaSet name (pod-template-hash), without extra reads. */
+export function owningDeployment(pod: KObject, deployments: KObject[]): string | undefined {
+  const rs = pod.metadata?.ownerReferences?.find((o) => o.kind === 'ReplicaSet')?.name;
+  const hash = pod.metadata?.labels?.['pod-template-hash'];
+  if (!rs || !hash) return undefined;
+  const name = rs.endsWith(`-${hash}`) ? rs.slice(0, -(hash.length + 1)) : undefined;
+  return deployments.find((d) => d.metadata?.name === name)?.metadata?.name;
+}
+
+export function relevantPods(snapshot: Snapshot, config: DoctorConfig): KObject[] {
+  const deployments = snapshot.list('deployments');
+  const expected = new Set(expectedDeployments(config));
+  return snapshot.list('pods').filter((p) => {
+    if (p.metadata?.labels?.['flywheel-doctor.dev/role']) return false; // our own probe pods
+    if (p.status?.phase === 'Succeeded') return false; // finished jobs
+    const dep = owningDeployment(p, deployments);
+    return isFlywheelWorkload(p.metadata?.name ?? '', p.metadata?.labels) || (dep !== undefined && (expected.has(dep) || isFlywheelWorkload(dep)));
+  });
+}
+
+export function podProblems(pod: KObject, deployments: KObject[], restartThreshold: number): PodProblem[] {
+  const name = pod.metadata?.name ?? '?';
+  const workload = owningDeployment(pod, deployments);
+  const out: PodProblem[] = [];
+  const push = (severity: 'fail' | 'warn', what: string, container?: string) => out.push({ pod: name, container, workload, severity, what });
+  if (pod.metadata?.deletionTimestamp) return out; // terminating during a rollout
+  if (pod.status?.phase === 'Pending') {
+    const sched = (pod.status?.conditions ?? []).find((c: { type: string; status: string }) => c.type === 'PodScheduled' && c.status === 'False');
+    if (sched) push('fail', `Pending, not scheduled: ${sched.message ?? sched.reason ?? 'no reason given'}`);
+  }
+  if (pod.status?.phase === 'Failed') push('fail', `Failed: ${pod.status?.reason ?? ''} ${pod.status?.message ?? ''}`.trim());
+  for (const cs of [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])]) {
+    const waiting = cs.state?.waiting;
+    const last = cs.lastState?.terminated;
+    if (waiting?.reason === 'CrashLoopBackOff') push('fail', `CrashLoopBackOff (${cs.restartCount} restarts${last ? `, last exit code ${last.exitCode}${last.reason ? ` ${last.reason}` : ''}` : ''})`, cs.name);
+    else if (waiting?.reason && /ImagePullBackOff|ErrImagePull|InvalidImageName/.test(waiting.reason)) push('fail', `${waiting.reason}: ${waiting.message ?? cs.image}`, cs.name);
+    else if (waiting?.reason === 'CreateContainerConfigError') push('fail', `CreateContainerConfigError: ${waiting.message ?? 'a referenced Secret or ConfigMap (or key) is missing'}`, cs.name);
+    else if (waiting?.reason && waiting.reason !== 'ContainerCreating' && waiting.reason !== 'PodInitializing') push('fail', `${waiting.reason}: ${waiting.message ?? ''}`, cs.name);
+    if (last?.reason === 'OOMKilled') push('fail', `last run was OOMKilled: raise the memory limit`, cs.name);
+    if ((cs.restartCount ?? 0) > restartThreshold && waiting?.reason !== 'CrashLoopBackOff') push('warn', `${cs.restartCount} restarts (threshold ${restartThreshold})`, cs.name);
+  }
+  const running = pod.status?.phase === 'Running';
+  const ready = (pod.status?.conditions ?? []).some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True');
+  if (running && !ready && out.length === 0) push('warn', 'Running but not Ready');
+  return out;
+}
+
+export interface PodHealthProbe {
+  /** pod/container -> last log lines of a crashing container (bounded). */
+  logs: Record<string, string>;
+}
+
+export function judgePodHealth(snapshot: Snapshot, probe: PodHealthProbe, config: DoctorConfig): Finding {
+  const deployments = snapshot.list('deployments');
+  const pods = relevantPods(snapshot, config);
+  const problems = pods.flatMap((p) => podProblems(p, deployments, config.podHealth.restartThreshold));
+  const evidence: Evidence[] = [];
+  for (const name of expectedDeployments(config)) {
+    const d = deployments.find((x) => x.metadata?.name === name);
+    if (!d) {
+      problems.push({ pod: '-', workload: name, severity: 'fail', what: `expected Deployment ${name} is missing` });
+      continue;
+    }
+    const want = d.spec?.replicas ?? 1;
+    const avail = d.status?.availableReplicas ?? 0;
+    if (want > 0 && avail < want) problems.push({ pod: '-', workload: name, severity: 'fail', what: `Deployment ${name}: ${avail}/${want} replicas available` });
+  }
+  evidence.push({ label: 'Pods checked', value: `${pods.length} (Data Flywheel, NeMo, gateway, datastores, NIMs)` });
+  for (const p of problems) {
+    evidence.push({ label: p.pod === '-' ? p.workload ?? 'workload' : `${p.pod}${p.container ? ` / ${p.container}` : ''}`, value: p.what, tone: p.severity === 'fail' ? 'bad' : 'info' });
+    const log = probe.logs[`${p.pod}/${p.container}`];
+    if (log) evidence.push({ label: `Last log lines of ${p.pod}/${p.container}`, value: log, code: true });
+  }
+  if (problems.some((p) => p.severity === 'fail')) {
+    const failing = [...new Set(problems.filter((p) => p.severity === 'fail').map((p) => p.workload ?? p.pod))];
+    return { status: 'fail', summary: `Unhealthy: ${failing.join(', ')}`, evidence };
+  }
+  if (problems.length) return { status: 'warn', summary: `${problems.length} warning(s): ${problems.map((p) => `${p.pod}: ${p.what}`).join('; ')}`, evidence };
+  if (!pods.length) return { status: 'warn', summary: `No Data Flywheel or NeMo pods found in ${config.namespace}`, evidence };
+  return { status: 'pass', summary: `All ${pods.length} pods are running and ready`, evidence };
+}
+
+interface RestartPlanData {
+  deployments: string[];
+}
+
+/** Deployments whose pods have problems a restart can clear. */
+function restartTargets(snapshot: Snapshot, config: DoctorConfig): string[] {
+  const deployments = snapshot.list('deployments');
+  const problems = relevantPods(snapshot, config).flatMap((p) => podProblems(p, deployments, config.podHealth.restartThreshold));
+  return [...new Set(problems.map((p) => p.workload).filter((w): w is string => !!w))];
+}
+
+export default defineCheck<PodHealthProbe, RestartPlanData>({
+  id: 'pod-health',
+  title: 'Data Flywheel and NeMo pods are healthy',
+  area: 'Workloads',
+  needs: ['pods', 'deployments'],
+  probePermissions: (c) => [{ verb: 'get', group: '', resource: 'pods', subresource: 'log', namespace: c.namespace }],
+  explain: {
+    symptom: 'Flywheel jobs stay pending or fail; pods show CrashLoopBackOff, ImagePullBackOff, CreateContainerConfigError, OOMKilled or Pending.',
+    rootCause:
+      'No df-* container has probes, so Running does not mean healthy. The API and Celery workers exit after 3 failed LLM-judge calls (bad NVIDIA_API_KEY, blocked egress); missing Secrets stop containers from starting; a worker may keep crashing on state left by an earlier failure.',
+    manualFix: (c) => [
+      `oc get pods -n ${c.namespace}`,
+      `oc describe pod <pod> -n ${c.namespace}`,
+      `oc logs <pod> -n ${c.namespace} --previous --tail=50`,
+      `oc rollout restart deployment/<deployment> -n ${c.namespace}   # restarting df-celery-worker-deployment cancels running flywheel jobs`,
+    ],
+  },
+  async probe({ snapshot, config, client, signal }) {
+    const deployments = snapshot.list('deployments');
+    const logs: Record<string, string> = {};
+    const crashing = relevantPods(snapshot, config).flatMap((p) => podProblems(p, deployments, config.podHealth.restartThreshold).filter((x) => x.container && /CrashLoop|OOMKilled|exit code/.test(x.what)));
+    await Promise.all(
+      crashing.slice(0, 5).map(async (x) => {
+        const opts = { tailLines: config.podHealth.logTailLines, limitBytes: 8192 };
+        try {
+          const text = await client.podLog(config.namespace, x.pod, x.container!, { ...opts, previous: true }).catch(() => client.podLog(config.namespace, x.pod, x.container!, opts));
+          logs[`${x.pod}/${x.container}`] = text.trimEnd() || '(empty log)';
+        } catch (err) {
+          if (signal.aborted) throw err;
+          logs[`${x.pod}/${x.container}`] = `(log not available: ${errorMessage(err)})`;
+        }
+      }),
+    );
+    return { logs };
+  },
+  judge: ({ snapshot, probe, config }) => judgePodHealth(snapshot, probe, config),
+  fix: {
+    description: 'Restart the unhealthy Deployments (rollout restart) and wait for them; warns first when that cancels flywheel jobs.',
+    permissions: (c) => [{ verb: 'patch', group: 'apps', resource: 'deployments', namespace: c.namespace }],
+    async plan({ snapshot, config }) {
+      const targets = restartTargets(snapshot, config);
+      const deployments = snapshot.list('deployments');
+      const objs = targets.map((t) => deployments.find((d) => d.metadata?.name === t)!).filter(Boolean);
+      const base = { checkId: 'pod-health', data: { deployments: targets } };
+      if (!objs.length) {
+        const finding = judgePodHealth(snapshot, { logs: {} }, config);
+        return { ...base, noop: finding.status === 'pass', summary: finding.status === 'pass' ? 'All pods are healthy' : 'Nothing a restart can fix: see the evidence (missing Deployments need a redeploy)', changes: [], risks: [], guards: [] };
+      }
+      const risks = objs.map((d) => `Restarts ${d.metadata?.name} (new pods replace the current ones).`);
+      if (targets.some((t) => CELERY.test(t))) risks.unshift('Restarting the Celery workers marks every pending or running flywheel job as cancelled (workers start with --purge).');
+      return {
+        ...base,
+        noop: false,
+        summary: `Restart ${targets.join(', ')}`,
+        changes: objs.map((d) => ({ target: targetOf('Deployment', d), action: 'restart' as const, description: 'rollout restart (pod template annotation kubectl.kubernetes.io/restartedAt)', patch: restartPatch(d, '<now>') })),
+        risks,
+        guards: objs.map((d) => guardFor('Deployment', d).guard),
+      };
+    },
+    async apply({ actor, reader, config, dryRun, progress, signal, snapshot }, plan) {
+      const deployments = snapshot.list('deployments');
+      for (const name of plan.data.deployments) {
+        const d = deployments.find((x) => x.metadata?.name === name)!;
+        await actor.jsonPatch(RESOURCES.deployments, config.namespace, name, restartPatch(d), { dryRun });
+        if (!dryRun) progress(`restarting deployment ${name}`);
+      }
+      if (dryRun) return;
+      for (const name of plan.data.deployments) await waitForRollout(reader, config.namespace, name, config.rolloutTimeoutMs, signal, progress);
+      progress('all restarted deployments rolled out');
+    },
+  },
+});

@@ -1,0 +1,159 @@
+/**
+ * flywheel-doctor: the command-line front door to the same engine the dashboard uses.
+ *
+ *   flywheel-doctor run [--namespace NS] [--kubeconfig F] [--context C] [--check ID]... [--format text|json|markdown|junit]
+ *   flywheel-doctor fix ID [--dry-run] [--yes] [--namespace NS] [--kubeconfig F] [--context C] [--format text|json]
+ *   flywheel-doctor list
+ *
+ * Exit codes: 0 no failures, 1 at least one `fail`, 2 could not run or any `error`.
+ */
+import readline from 'node:readline/promises';
+import { z } from 'zod';
+import { CHECKS } from '../checks';
+import { loadConfig } from '../lib/config';
+import { KubeAccess } from '../lib/k8s/client';
+import { errorMessage } from '../lib/k8s/errors';
+import { Doctor } from '../lib/engine/doctor';
+import { FixConflictError, type FixOutcome } from '../lib/engine/fix';
+import { redactRun } from '../lib/report/redact';
+import { renderJunit, renderMarkdown, renderText, toJsonReport } from '../lib/report/render';
+
+const USAGE = `usage:
+  flywheel-doctor run [--namespace NS] [--kubeconfig FILE] [--context NAME] [--check ID]... [--format text|json|markdown|junit]
+  flywheel-doctor fix ID [--dry-run] [--yes] [--namespace NS] [--kubeconfig FILE] [--context NAME] [--format text|json]
+  flywheel-doctor list
+exit codes: 0 no failures, 1 at least one check failed, 2 could not run or a check errored`;
+
+const FlagsSchema = z.object({
+  command: z.enum(['run', 'fix', 'list', 'help']),
+  positional: z.array(z.string()),
+  namespace: z.string().optional(),
+  kubeconfig: z.string().optional(),
+  context: z.string().optional(),
+  check: z.array(z.string()).default([]),
+  format: z.enum(['text', 'json', 'markdown', 'junit']).default('text'),
+  dryRun: z.boolean().default(false),
+  yes: z.boolean().default(false),
+});
+type Flags = z.infer<typeof FlagsSchema>;
+
+export function parseArgs(argv: string[]): Flags {
+  const [command = 'help', ...rest] = argv;
+  const out: Record<string, unknown> = { command: command === '--help' || command === '-h' ? 'help' : command, positional: [], check: [] };
+  const valueFlags: Record<string, string> = { '--namespace': 'namespace', '-n': 'namespace', '--kubeconfig': 'kubeconfig', '--context': 'context', '--format': 'format', '-o': 'format', '--check': 'check' };
+  for (let i = 0; i < rest.length; i++) {
+    const a = rest[i]!;
+    const [flag, inline] = a.includes('=') && a.startsWith('--') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
+    if (flag in valueFlags) {
+      const v = inline ?? rest[++i];
+      if (v === undefined) throw new Error(`${flag} needs a value`);
+      const key = valueFlags[flag]!;
+      if (key === 'check') (out.check as string[]).push(v);
+      else out[key] = v;
+    } else if (flag === '--dry-run') out.dryRun = true;
+    else if (flag === '--yes' || flag === '-y') out.yes = true;
+    else if (flag.startsWith('-')) throw new Error(`unknown flag ${flag}`);
+    else (out.positional as string[]).push(a);
+  }
+  const parsed = FlagsSchema.safeParse(out);
+  if (!parsed.success) throw new Error(parsed.error.issues.map((i) => `${i.path.join('.') || 'command'}: ${i.message}`).join('; '));
+  return parsed.data;
+}
+
+function printOutcome(o: FixOutcome) {
+  const p = o.plan;
+  process.stdout.write(`${p.summary}\n`);
+  for (const c of p.changes) {
+    process.stdout.write(`  ${c.action} ${c.target}: ${c.description}\n`);
+    if (c.before !== undefined && c.after !== undefined && !c.before.includes('\n')) process.stdout.write(`    before: ${c.before}\n    after:  ${c.after}\n`);
+    if (c.patch) process.stdout.write(`    JSON Patch: ${JSON.stringify(c.patch)}\n`);
+  }
+  for (const r of p.risks) process.stdout.write(`  risk: ${r}\n`);
+}
+
+async function main(argv: string[]): Promise<number> {
+  let flags: Flags;
+  try {
+    flags = parseArgs(argv);
+  } catch (err) {
+    process.stderr.write(`${errorMessage(err)}\n${USAGE}\n`);
+    return 2;
+  }
+  if (flags.command === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (flags.command === 'list') {
+    for (const c of CHECKS) process.stdout.write(`${c.id.padEnd(28)} ${c.title}${c.fix ? ' (fix available)' : ''}\n`);
+    return 0;
+  }
+  let doctor: Doctor;
+  try {
+    const access = new KubeAccess({ kubeconfig: flags.kubeconfig, context: flags.context });
+    const config = loadConfig({ namespace: flags.namespace ?? process.env.FD_NAMESPACE ?? access.namespace });
+    doctor = new Doctor(access, config, CHECKS);
+  } catch (err) {
+    process.stderr.write(`flywheel-doctor: ${errorMessage(err)}\n`);
+    return 2;
+  }
+
+  if (flags.command === 'run') {
+    try {
+      const raw = await doctor.run(flags.check.length ? flags.check : undefined);
+      // Output leaves the machine (tickets, CI logs): mask credential-looking values.
+      const { run } = redactRun(raw);
+      const out = flags.format === 'json' ? JSON.stringify(toJsonReport(run), null, 2) + '\n' : flags.format === 'markdown' ? renderMarkdown(run) : flags.format === 'junit' ? renderJunit(run) : renderText(run);
+      process.stdout.write(out);
+      return run.summary.error > 0 ? 2 : run.summary.fail > 0 ? 1 : 0;
+    } catch (err) {
+      process.stderr.write(`flywheel-doctor: could not run: ${errorMessage(err)}\n`);
+      return 2;
+    }
+  }
+
+  // fix
+  const id = flags.positional[0];
+  if (!id) {
+    process.stderr.write(`fix needs a check id\n${USAGE}\n`);
+    return 2;
+  }
+  try {
+    const preview = await doctor.fix(id, { dryRun: true });
+    if (flags.format === 'text') printOutcome(preview);
+    if (preview.plan.noop) {
+      if (flags.format === 'json') process.stdout.write(JSON.stringify(preview, null, 2) + '\n');
+      else process.stdout.write('nothing to do\n');
+      return 0;
+    }
+    if (flags.dryRun) {
+      if (flags.format === 'json') process.stdout.write(JSON.stringify(preview, null, 2) + '\n');
+      else process.stdout.write('dry run: nothing was changed (the server accepted the changes with dryRun=All)\n');
+      return 0;
+    }
+    if (!flags.yes) {
+      if (!process.stdin.isTTY) {
+        process.stderr.write('refusing to change the cluster without confirmation: pass --yes (or run in a terminal)\n');
+        return 2;
+      }
+      const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
+      const answer = await rl.question('Apply these changes? [y/N] ');
+      rl.close();
+      if (!/^y(es)?$/i.test(answer.trim())) {
+        process.stdout.write('cancelled\n');
+        return 0;
+      }
+    }
+    const outcome = await doctor.fix(id, { dryRun: false, expectedGuards: preview.plan.guards, onProgress: (s) => flags.format === 'text' && process.stdout.write(`  … ${s}\n`) });
+    if (flags.format === 'json') process.stdout.write(JSON.stringify(outcome, null, 2) + '\n');
+    else if ('verified' in outcome) process.stdout.write(`verified: ${outcome.verified.status.toUpperCase()} — ${outcome.verified.summary}\n`);
+    const status = 'verified' in outcome ? outcome.verified.status : 'pass';
+    return status === 'error' ? 2 : status === 'fail' ? 1 : 0;
+  } catch (err) {
+    process.stderr.write(`flywheel-doctor: ${err instanceof FixConflictError ? '' : 'fix failed: '}${errorMessage(err)}\n`);
+    return 2;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then((code) => process.exit(code), (err) => { process.stderr.write(`flywheel-doctor: ${errorMessage(err)}\n`); process.exit(2); });
+}

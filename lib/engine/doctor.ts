@@ -1,0 +1,120 @@
+import { randomUUID } from 'node:crypto';
+import type { DoctorConfig } from '../config';
+import { canI, KubeAccess, whoAmI, type AccessQuestion, type Identity } from '../k8s/client';
+import { errorMessage, grantCommand, permissionText } from '../k8s/errors';
+import type { AppliedFix } from '../report/render';
+import { executeFix, type FixOutcome } from './fix';
+import { runChecks, selectChecks } from './runner';
+import type { AnyCheck, PlanGuard, RunResult } from './types';
+
+export interface CatalogEntry {
+  id: string;
+  title: string;
+  area: string;
+  symptom: string;
+  fix: { available: boolean; description: string };
+}
+
+export interface FixPermission {
+  allowed: boolean;
+  missing: Array<{ permission: string; command: string }>;
+}
+
+const MAX_RUNS = 50;
+
+/**
+ * The engine both front doors use (web routes and CLI): runs checks with the app identity,
+ * applies fixes with the caller's identity, keeps recent runs and the fixes applied.
+ */
+export class Doctor {
+  private readonly runs = new Map<string, RunResult>();
+  readonly fixLog: AppliedFix[] = [];
+
+  constructor(readonly access: KubeAccess, readonly config: DoctorConfig, readonly registry: readonly AnyCheck[]) {}
+
+  /** Same engine, another namespace (the UI's namespace switcher). */
+  withNamespace(namespace: string): Doctor {
+    if (namespace === this.config.namespace) return this;
+    const d = new Doctor(this.access, { ...this.config, namespace }, this.registry);
+    return d;
+  }
+
+  catalog(): CatalogEntry[] {
+    return this.registry.map((c) => ({ id: c.id, title: c.title, area: c.area, symptom: c.explain.symptom, fix: { available: !!c.fix, description: c.fix?.description ?? '' } }));
+  }
+
+  run(only?: string[], onProgress?: (run: RunResult) => void): Promise<RunResult> {
+    return runChecks({ client: this.access.app(), config: this.config, registry: this.registry, only, onResult: (_r, run) => onProgress?.(run) });
+  }
+
+  /** Starts a run in the background; poll getRun(id) for results as they arrive. */
+  startRun(only?: string[]): RunResult {
+    selectChecks(this.registry, only); // validate ids before accepting
+    const id = randomUUID();
+    const placeholder: RunResult = { id, namespace: this.config.namespace, startedAt: new Date().toISOString(), state: 'running', summary: { pass: 0, warn: 0, fail: 0, error: 0, skipped: 0 }, verdict: 'incomplete', checks: [], pending: selectChecks(this.registry, only).map((c) => c.id), timings: { snapshotMs: 0, totalMs: 0 } };
+    this.remember(placeholder);
+    runChecks({ client: this.access.app(), config: this.config, registry: this.registry, only, onResult: (_r, run) => this.remember({ ...run, checks: [...run.checks] }) }, id)
+      .then((run) => this.remember(run))
+      .catch((err) => this.remember({ ...placeholder, state: 'done', verdict: 'incomplete', finishedAt: new Date().toISOString(), pending: [], checks: [], error: errorMessage(err) } as RunResult));
+    return placeholder;
+  }
+
+  getRun(id: string): RunResult | undefined {
+    return this.runs.get(id);
+  }
+
+  private remember(run: RunResult) {
+    this.runs.set(run.id, run);
+    while (this.runs.size > MAX_RUNS) this.runs.delete(this.runs.keys().next().value!);
+  }
+
+  check(id: string): AnyCheck {
+    const c = this.registry.find((x) => x.id === id);
+    if (!c) throw Object.assign(new Error(`unknown check "${id}"; known: ${this.registry.map((x) => x.id).join(', ')}`), { status: 404 });
+    return c;
+  }
+
+  async fix(checkId: string, opts: { dryRun: boolean; identity?: Identity; expectedGuards?: PlanGuard[]; onProgress?: (s: string) => void }): Promise<FixOutcome> {
+    const check = this.check(checkId);
+    const actor = this.access.as(opts.identity ?? { kind: 'app' });
+    const outcome = await executeFix({ check, config: this.config, reader: this.access.app(), actor, dryRun: opts.dryRun, expectedGuards: opts.expectedGuards, onProgress: opts.onProgress });
+    if (!opts.dryRun) {
+      this.fixLog.push({ checkId, at: new Date().toISOString(), by: await this.actingUser(opts.identity), outcome: outcome.outcome, summary: outcome.plan.summary, verifiedStatus: 'verified' in outcome ? outcome.verified.status : undefined });
+    }
+    return outcome;
+  }
+
+  async actingUser(identity?: Identity): Promise<string> {
+    try {
+      return (await whoAmI(this.access.as(identity ?? { kind: 'app' }))).username;
+    } catch {
+      return identity?.kind === 'token' ? 'forwarded user' : this.access.kc.getCurrentUser()?.name ?? 'unknown';
+    }
+  }
+
+  /** SelfSubjectAccessReviews for a fix's permissions, as the acting identity. */
+  async fixPermission(checkId: string, identity?: Identity): Promise<FixPermission> {
+    const check = this.check(checkId);
+    if (!check.fix) return { allowed: false, missing: [] };
+    const client = this.access.as(identity ?? { kind: 'app' });
+    const user = await this.actingUser(identity);
+    const questions: AccessQuestion[] = check.fix.permissions(this.config);
+    const answers = await Promise.all(questions.map(async (q) => ({ q, a: await canI(client, q).catch(() => ({ allowed: false })) })));
+    const missing = answers.filter((x) => !x.a.allowed).map(({ q }) => {
+      const attempt = { verb: q.verb, group: q.group, resource: q.subresource ? `${q.resource}/${q.subresource}` : q.resource, namespace: q.namespace };
+      return { permission: permissionText(attempt), command: grantCommand(attempt, user) };
+    });
+    // The CR patch is preferred, but the Deployment patch is an accepted fallback for entity-store-url.
+    return { allowed: missing.length === 0, missing };
+  }
+
+  async clusterInfo(): Promise<{ server: string; version: string; reachable: boolean; error?: string }> {
+    const client = this.access.app();
+    try {
+      const v = await client.request<{ gitVersion?: string }>('GET', '/version', { timeoutMs: 5000 });
+      return { server: client.server, version: v.gitVersion ?? 'unknown', reachable: true };
+    } catch (err) {
+      return { server: client.server, version: 'unknown', reachable: false, error: errorMessage(err) };
+    }
+  }
+}

@@ -1,0 +1,56 @@
+import type { CheckResult, RunResult } from '../engine/types';
+
+/** What a redaction masked: the kind of value and where, never the value itself. */
+export interface Masked {
+  where: string;
+  kind: string;
+}
+
+const RULES: Array<{ kind: string; re: RegExp; replace: (m: string, ...g: string[]) => string }> = [
+  { kind: 'credentials in URL', re: /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/:@]+):([^\s/@]+)@/gi, replace: (_m, scheme) => `${scheme}***:***@` },
+  { kind: 'bearer token', re: /\b(Bearer\s+)[A-Za-z0-9\-._~+/]{8,}=*/g, replace: (_m, p) => `${p}***` },
+  { kind: 'JWT', re: /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g, replace: () => '***JWT***' },
+  { kind: 'API key', re: /\b(nvapi-|hf_|ghp_|gho_|sk-|xox[abp]-|AKIA)[A-Za-z0-9\-_]{8,}/g, replace: (_m, p) => `${p}***` },
+  {
+    kind: 'credential assignment',
+    re: /\b([A-Za-z0-9_]*(?:TOKEN|PASSWORD|PASSWD|SECRET|API_KEY|APIKEY|ACCESS_KEY|PRIVATE_KEY|token|password|passwd|secret|api_key|apikey)[A-Za-z0-9_]*)(\s*[=:]\s*)("?)([^\s"',;]{4,})\3/g,
+    replace: (_m, k, sep, q) => `${k}${sep}${q}***${q}`,
+  },
+];
+
+export interface RedactOptions {
+  /** Replace the namespace and API host names with placeholders. */
+  anonymize?: { namespace?: string; hosts?: string[] };
+}
+
+export function redactText(text: string, where: string, masked: Masked[], opts: RedactOptions = {}): string {
+  let out = text;
+  for (const rule of RULES) {
+    out = out.replace(rule.re, (...args) => {
+      masked.push({ where, kind: rule.kind });
+      return rule.replace(...(args as [string, ...string[]]));
+    });
+  }
+  if (opts.anonymize?.namespace) out = out.split(opts.anonymize.namespace).join('<namespace>');
+  for (const h of opts.anonymize?.hosts ?? []) if (h) out = out.split(h).join('<host>');
+  return out;
+}
+
+function redactCheck(c: CheckResult, masked: Masked[], opts: RedactOptions): CheckResult {
+  const r = (s: string, where: string) => redactText(s, `${c.id}: ${where}`, masked, opts);
+  return {
+    ...c,
+    summary: r(c.summary, 'summary'),
+    rootCause: r(c.rootCause, 'root cause'),
+    manualFix: c.manualFix.map((m) => r(m, 'manual fix')),
+    evidence: c.evidence.map((e) => ({ ...e, label: r(e.label, 'evidence label'), value: r(e.value, `evidence "${e.label}"`) })),
+  };
+}
+
+/** Masks credential-looking values in a run; returns the masked run and what was masked. */
+export function redactRun(run: RunResult, opts: RedactOptions = {}): { run: RunResult; masked: Masked[] } {
+  const masked: Masked[] = [];
+  const checks = run.checks.map((c) => redactCheck(c, masked, opts));
+  const namespace = opts.anonymize?.namespace ? '<namespace>' : run.namespace;
+  return { run: { ...run, namespace, checks }, masked };
+}

@@ -1,0 +1,142 @@
+import type { CheckResult, CheckStatus, RunResult } from '../engine/types';
+import type { Masked } from './redact';
+
+/** A shareable report: a run plus its context. Built by lib/report/store.ts and the CLI. */
+export interface Report {
+  id: string;
+  createdAt: string;
+  createdBy: string;
+  tool: { name: string; version: string };
+  cluster: { server: string; version: string };
+  run: RunResult;
+  fixes: AppliedFix[];
+  masked: Masked[];
+  anonymized: boolean;
+}
+
+export interface AppliedFix {
+  checkId: string;
+  at: string;
+  by: string;
+  outcome: string;
+  summary: string;
+  verifiedStatus?: CheckStatus;
+}
+
+const ICON: Record<CheckStatus, string> = { pass: 'PASS', warn: 'WARN', fail: 'FAIL', error: 'ERROR', skipped: 'SKIP' };
+
+export function renderText(run: RunResult): string {
+  const lines = [`Flywheel Doctor — namespace ${run.namespace} — ${run.verdict.toUpperCase()}`, ''];
+  for (const c of run.checks) {
+    lines.push(`[${ICON[c.status].padEnd(5)}] ${c.id}: ${c.summary}`);
+    if (c.status !== 'pass' && c.status !== 'skipped') {
+      for (const e of c.evidence) lines.push(`          ${e.label}: ${e.value.split('\n').join('\n            ')}`);
+      if (c.fix.available) lines.push(`          fix: flywheel-doctor fix ${c.id}`);
+    }
+  }
+  const s = run.summary;
+  lines.push('', `${s.pass} pass, ${s.warn} warn, ${s.fail} fail, ${s.error} error, ${s.skipped} skipped (${run.timings.totalMs} ms)`);
+  return lines.join('\n') + '\n';
+}
+
+/** Escapes text for Markdown table cells and inline use. */
+function md(s: string): string {
+  return s.replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>').replace(/</g, '&lt;');
+}
+
+function fence(s: string): string {
+  const ticks = s.includes('```') ? '~~~~' : '```';
+  return `${ticks}\n${s}\n${ticks}`;
+}
+
+function checkMarkdown(c: CheckResult): string {
+  const parts = [`### ${ICON[c.status]} — ${md(c.title)} (\`${c.id}\`)`, '', md(c.summary), ''];
+  if (c.evidence.length) {
+    parts.push('**Evidence**', '');
+    for (const e of c.evidence) parts.push(e.code || e.value.includes('\n') ? `- ${md(e.label)}:\n\n${fence(e.value).replace(/^/gm, '  ')}\n` : `- ${md(e.label)}: ${md(e.value)}`);
+    parts.push('');
+  }
+  if (c.status !== 'pass' && c.status !== 'skipped') {
+    parts.push(`**Root cause**: ${md(c.rootCause)}`, '', '**Manual fix**', '', fence(c.manualFix.join('\n')), '');
+  }
+  return parts.join('\n');
+}
+
+export function renderMarkdown(run: RunResult, report?: Omit<Report, 'run'>): string {
+  const s = run.summary;
+  const head = [
+    `# Flywheel Doctor report — ${run.namespace}`,
+    '',
+    `Verdict: **${run.verdict}** — ${s.pass} pass, ${s.warn} warn, ${s.fail} fail, ${s.error} error, ${s.skipped} skipped`,
+    '',
+    `- Run: ${run.startedAt} → ${run.finishedAt ?? '(running)'} (${run.timings.totalMs} ms)`,
+  ];
+  if (report) {
+    head.push(`- Cluster: ${report.cluster.server} (${report.cluster.version})`, `- Tool: ${report.tool.name} ${report.tool.version}`, `- Shared by: ${report.createdBy} at ${report.createdAt}`);
+  }
+  head.push('', '| Status | Check | Summary |', '|---|---|---|', ...run.checks.map((c) => `| ${ICON[c.status]} | \`${c.id}\` | ${md(c.summary)} |`), '');
+  const body = run.checks.map(checkMarkdown);
+  const tail: string[] = [];
+  if (report?.fixes.length) {
+    tail.push('## Fixes applied in this session', '', '| When | Who | Check | Outcome |', '|---|---|---|---|', ...report.fixes.map((f) => `| ${f.at} | ${md(f.by)} | \`${f.checkId}\` | ${md(f.outcome)}: ${md(f.summary)}${f.verifiedStatus ? ` (verified: ${f.verifiedStatus})` : ''} |`), '');
+  }
+  if (report) {
+    tail.push('## Redaction', '', report.masked.length ? `Masked ${report.masked.length} value(s): ${[...new Set(report.masked.map((m) => `${m.kind} in ${m.where}`))].map(md).join('; ')}.` : 'No credential-like values were found to mask. Secret values are never read.', report.anonymized ? 'Namespace and host names were replaced with placeholders.' : '', '');
+  }
+  return [...head, '## Checks', '', ...body, ...tail].join('\n');
+}
+
+const xml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+export function renderJunit(run: RunResult): string {
+  const s = run.summary;
+  const cases = run.checks.map((c) => {
+    const detail = xml([c.summary, ...c.evidence.map((e) => `${e.label}: ${e.value}`)].join('\n'));
+    const inner = c.status === 'fail' ? `<failure message="${xml(c.summary)}">${detail}</failure>` : c.status === 'error' ? `<error message="${xml(c.summary)}">${detail}</error>` : c.status === 'skipped' ? `<skipped message="${xml(c.summary)}"/>` : c.status === 'warn' ? `<system-out>WARN: ${detail}</system-out>` : '';
+    return `    <testcase classname="flywheel-doctor.${xml(c.area)}" name="${xml(c.id)}" time="${(c.durationMs / 1000).toFixed(3)}">${inner}</testcase>`;
+  });
+  return `<?xml version="1.0" encoding="UTF-8"?>
+<testsuites name="flywheel-doctor" tests="${run.checks.length}" failures="${s.fail}" errors="${s.error}" skipped="${s.skipped}">
+  <testsuite name="${xml(run.namespace)}" tests="${run.checks.length}" failures="${s.fail}" errors="${s.error}" skipped="${s.skipped}" timestamp="${run.startedAt}">
+${cases.join('\n')}
+  </testsuite>
+</testsuites>
+`;
+}
+
+/** The machine-readable contract of `flywheel-doctor run --format json`. */
+export function toJsonReport(run: RunResult) {
+  return {
+    namespace: run.namespace,
+    startedAt: run.startedAt,
+    finishedAt: run.finishedAt,
+    verdict: run.verdict,
+    summary: run.summary,
+    checks: run.checks.map((c) => ({ id: c.id, title: c.title, area: c.area, status: c.status, summary: c.summary, evidence: c.evidence, rootCause: c.rootCause, manualFix: c.manualFix, fix: c.fix, durationMs: c.durationMs })),
+  };
+}
+
+const html = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+
+/** A self-contained HTML file (inline CSS, no scripts): every cluster string escaped. */
+export function renderHtml(report: Report): string {
+  const { run } = report;
+  const colors: Record<CheckStatus, string> = { pass: '#15803d', warn: '#b45309', fail: '#b91c1c', error: '#7e22ce', skipped: '#475569' };
+  const checks = run.checks
+    .map((c) => `<section><h3><span class="b" style="background:${colors[c.status]}">${ICON[c.status]}</span> ${html(c.title)} <code>${html(c.id)}</code></h3><p>${html(c.summary)}</p>
+<dl>${c.evidence.map((e) => `<dt>${html(e.label)}</dt><dd>${e.code || e.value.includes('\n') ? `<pre>${html(e.value)}</pre>` : html(e.value)}</dd>`).join('')}</dl>
+${c.status !== 'pass' && c.status !== 'skipped' ? `<p><b>Root cause:</b> ${html(c.rootCause)}</p><pre>${html(c.manualFix.join('\n'))}</pre>` : ''}</section>`)
+    .join('\n');
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
+<title>Flywheel Doctor report — ${html(run.namespace)}</title>
+<style>body{font:14px/1.5 system-ui,sans-serif;max-width:960px;margin:2rem auto;padding:0 1rem;color:#0f172a}pre{background:#f1f5f9;padding:.5rem;overflow:auto;white-space:pre-wrap}.b{color:#fff;border-radius:4px;padding:0 .4rem;font-size:12px}section{border-top:1px solid #e2e8f0;padding:.5rem 0}dt{font-weight:600}dd{margin:0 0 .5rem 1rem}@media(prefers-color-scheme:dark){body{background:#0f172a;color:#e2e8f0}pre{background:#1e293b}}</style></head>
+<body><h1>Flywheel Doctor report — ${html(run.namespace)}</h1>
+<p>Verdict <b>${html(run.verdict)}</b>: ${run.summary.pass} pass, ${run.summary.warn} warn, ${run.summary.fail} fail, ${run.summary.error} error, ${run.summary.skipped} skipped.<br>
+Cluster ${html(report.cluster.server)} (${html(report.cluster.version)}) · ${html(report.tool.name)} ${html(report.tool.version)} · run ${html(run.startedAt)} · shared by ${html(report.createdBy)} at ${html(report.createdAt)}</p>
+${checks}
+${report.fixes.length ? `<h2>Fixes applied</h2><ul>${report.fixes.map((f) => `<li>${html(f.at)} ${html(f.by)}: <code>${html(f.checkId)}</code> ${html(f.outcome)} — ${html(f.summary)}</li>`).join('')}</ul>` : ''}
+<h2>Redaction</h2><p>${report.masked.length ? `Masked ${report.masked.length} value(s): ${html([...new Set(report.masked.map((m) => `${m.kind} in ${m.where}`))].join('; '))}` : 'No credential-like values found; secret values are never read.'}</p>
+</body></html>
+`;
+}
