@@ -109,10 +109,10 @@ function tail(file: string, lines = 15): string {
   }
 }
 
-function start(c: Component, cmd: string, args: string[], env: NodeJS.ProcessEnv = {}) {
+function start(c: Component, cmd: string, args: string[], env: Record<string, string> = {}) {
   if (pidOf(c)) return;
   const out = fs.openSync(path.join(FILES.logs, `${c}.log`), 'a');
-  const child = spawn(cmd, args, { detached: true, stdio: ['ignore', out, out], env: { ...process.env, ...env } });
+  const child = spawn(cmd, args, { detached: true, stdio: ['ignore', out, out], env: { ...process.env, ...env } as NodeJS.ProcessEnv });
   child.unref();
   fs.writeFileSync(pidFile(c), String(child.pid));
 }

@@ -162,7 +162,7 @@ async function runContainerOnce(t: Tracked): Promise<number> {
   const env = Object.fromEntries((c.env ?? []).filter((e: { value?: string }) => e.value !== undefined).map((e: { name: string; value: string }) => [e.name, e.value]));
   const proc = spawn('unshare', ['--mount', '--fork', '--propagation', 'private', 'sh', '-c', setup], {
     stdio: ['ignore', out, out],
-    env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/tmp', HOSTNAME: p.metadata!.name!, ...env },
+    env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/tmp', HOSTNAME: p.metadata!.name!, ...env } as unknown as NodeJS.ProcessEnv,
   });
   t.proc = proc;
   fs.writeFileSync(path.join(FILES.sim, `pod-${p.metadata!.uid}.pid`), String(proc.pid));

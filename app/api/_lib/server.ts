@@ -1,0 +1,111 @@
+import { NextResponse } from 'next/server';
+import { z } from 'zod';
+import { CHECKS } from '@/checks';
+import { loadConfig } from '@/lib/config';
+import { KubeAccess, type Identity } from '@/lib/k8s/client';
+import { errorMessage, KubeApiError } from '@/lib/k8s/errors';
+import { Doctor } from '@/lib/engine/doctor';
+import { FixConflictError, FixFailedError } from '@/lib/engine/fix';
+
+/**
+ * The thin route layer's shared parts: one Doctor per process, identity from the login proxy,
+ * cross-site protection for state-changing requests, and errors as JSON a person can act on.
+ */
+const g = globalThis as unknown as { __doctor?: Doctor };
+
+export function doctor(): Doctor {
+  if (!g.__doctor) {
+    const access = new KubeAccess({ kubeconfig: process.env.FD_KUBECONFIG, context: process.env.FD_CONTEXT });
+    g.__doctor = new Doctor(access, loadConfig({ namespace: process.env.FD_NAMESPACE ?? access.namespace }), CHECKS);
+  }
+  return g.__doctor;
+}
+
+export const NamespaceSchema = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'not a valid namespace name');
+
+/** The doctor for the namespace a request asks about (default: the configured one). */
+export function doctorFor(namespace: string | null | undefined): Doctor {
+  const d = doctor();
+  if (!namespace) return d;
+  return forNamespace(d, NamespaceSchema.parse(namespace));
+}
+
+const perNamespace = new Map<string, Doctor>();
+function forNamespace(base: Doctor, ns: string): Doctor {
+  if (ns === base.config.namespace) return base;
+  let d = perNamespace.get(ns);
+  if (!d) {
+    d = base.withNamespace(ns);
+    perNamespace.set(ns, d);
+  }
+  return d;
+}
+
+/** The caller's identity as forwarded by oauth-proxy (--pass-access-token). */
+export function identityFrom(req: Request): Identity {
+  const token = req.headers.get('x-forwarded-access-token');
+  return token ? { kind: 'token', token } : { kind: 'app' };
+}
+
+export function forwardedUser(req: Request): string | undefined {
+  return req.headers.get('x-forwarded-user') ?? req.headers.get('x-forwarded-preferred-username') ?? undefined;
+}
+
+export class HttpError extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+  }
+}
+
+/** Rejects cross-site and non-JSON state-changing requests; optionally requires a forwarded identity. */
+export function assertSafeStateChange(req: Request): void {
+  const site = req.headers.get('sec-fetch-site');
+  if (site && site !== 'same-origin' && site !== 'none') throw new HttpError(403, `cross-site request refused (Sec-Fetch-Site: ${site}); use the dashboard or the CLI`);
+  const origin = req.headers.get('origin');
+  if (origin) {
+    const host = req.headers.get('x-forwarded-host') ?? req.headers.get('host');
+    let originHost = '';
+    try { originHost = new URL(origin).host; } catch { /* malformed */ }
+    if (!host || originHost !== host) throw new HttpError(403, `cross-origin request refused (Origin ${origin} does not match ${host ?? 'the host'})`);
+  }
+  const ct = req.headers.get('content-type') ?? '';
+  if (!/^application\/json\b/i.test(ct)) throw new HttpError(415, 'send the request body as application/json');
+  if (process.env.FD_REQUIRE_FORWARDED_IDENTITY === 'true' && !req.headers.get('x-forwarded-access-token')) {
+    throw new HttpError(401, 'this deployment requires a logged-in user: open Flywheel Doctor through its Route (oauth-proxy), not the Service directly');
+  }
+}
+
+export async function parseJson<T extends z.ZodType>(req: Request, schema: T): Promise<z.infer<T>> {
+  let body: unknown;
+  try {
+    const text = await req.text();
+    body = text ? JSON.parse(text) : {};
+  } catch {
+    throw new HttpError(400, 'the request body is not valid JSON');
+  }
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) throw new HttpError(400, `invalid request: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')}`);
+  return parsed.data;
+}
+
+/** Any error as `{ error, status }` JSON; never a stack trace. */
+export function errorResponse(err: unknown): NextResponse {
+  let status = 500;
+  if (err instanceof HttpError) status = err.status;
+  else if (err instanceof z.ZodError) status = 400;
+  else if (err instanceof FixConflictError) status = 409;
+  else if (err instanceof FixFailedError) status = err.status >= 400 && err.status < 600 ? err.status : 500;
+  else if (err instanceof KubeApiError) status = err.status >= 400 ? err.status : 502;
+  else if ((err as { status?: number }).status) status = (err as { status: number }).status;
+  const message = err instanceof z.ZodError ? err.issues.map((i) => i.message).join('; ') : errorMessage(err);
+  if (status >= 500) console.error(`[flywheel-doctor] ${message}`);
+  return NextResponse.json({ error: message, status, ...(err instanceof FixFailedError ? { steps: err.steps } : {}) }, { status });
+}
+
+export async function handle(fn: () => Promise<Response>): Promise<Response> {
+  try {
+    return await fn();
+  } catch (err) {
+    return errorResponse(err);
+  }
+}

@@ -1,0 +1,42 @@
+import { NextResponse } from 'next/server';
+import { z } from 'zod';
+import { assertSafeStateChange, doctorFor, errorResponse, handle, identityFrom, parseJson } from '../../../_lib/server';
+
+export const runtime = 'nodejs';
+
+const FixRequest = z.object({
+  namespace: z.string().optional(),
+  dryRun: z.boolean(),
+  /** The guards of the plan the user confirmed; apply refuses if the cluster moved since. */
+  expectedGuards: z.array(z.object({ target: z.string(), resourceVersion: z.string() })).optional(),
+  /** Stream progress as NDJSON lines ({progress} ... then {result} or {error}). */
+  stream: z.boolean().default(false),
+});
+
+/** POST { dryRun: true } -> the plan (validated by a server-side dry run); { dryRun: false } -> outcome + verified result. */
+export async function POST(req: Request, ctx: { params: Promise<{ id: string }> }) {
+  return handle(async () => {
+    assertSafeStateChange(req);
+    const { id } = await ctx.params;
+    const body = await parseJson(req, FixRequest);
+    const d = doctorFor(body.namespace);
+    const identity = identityFrom(req);
+    if (!body.stream) return NextResponse.json(await d.fix(id, { dryRun: body.dryRun, identity, expectedGuards: body.expectedGuards }));
+    const enc = new TextEncoder();
+    const stream = new ReadableStream({
+      async start(controller) {
+        const send = (o: unknown) => controller.enqueue(enc.encode(JSON.stringify(o) + '\n'));
+        try {
+          const result = await d.fix(id, { dryRun: body.dryRun, identity, expectedGuards: body.expectedGuards, onProgress: (progress) => send({ progress }) });
+          send({ result });
+        } catch (err) {
+          const res = errorResponse(err);
+          send(await res.json());
+        } finally {
+          controller.close();
+        }
+      },
+    });
+    return new Response(stream, { headers: { 'Content-Type': 'application/x-ndjson', 'Cache-Control': 'no-store' } });
+  });
+}

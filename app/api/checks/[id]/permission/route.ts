@@ -1,0 +1,13 @@
+import { NextResponse } from 'next/server';
+import { doctorFor, handle, identityFrom } from '../../../_lib/server';
+
+export const runtime = 'nodejs';
+
+/** May the acting identity apply this check's fix? (SelfSubjectAccessReviews as that identity.) */
+export async function GET(req: Request, ctx: { params: Promise<{ id: string }> }) {
+  return handle(async () => {
+    const { id } = await ctx.params;
+    const ns = new URL(req.url).searchParams.get('namespace');
+    return NextResponse.json(await doctorFor(ns).fixPermission(id, identityFrom(req)));
+  });
+}

@@ -1,0 +1,33 @@
+import { NextResponse } from 'next/server';
+import { RESOURCES } from '@/lib/k8s/resources';
+import { doctor, forwardedUser, handle, identityFrom } from '../_lib/server';
+
+export const runtime = 'nodejs';
+
+/** What the header shows: cluster, acting identity, namespaces the user can pick from. */
+export async function GET(req: Request) {
+  return handle(async () => {
+    const d = doctor();
+    const identity = identityFrom(req);
+    const [cluster, actingUser] = await Promise.all([d.clusterInfo(), d.actingUser(identity)]);
+    let namespaces: string[] = [d.config.namespace];
+    let namespacesNote: string | undefined;
+    if (cluster.reachable) {
+      try {
+        // List as the user when one is forwarded, so the switcher shows what they may see.
+        const list = await d.access.as(identity).list<{ metadata?: { name?: string } }>(RESOURCES.namespaces, undefined, { timeoutMs: 5000 });
+        namespaces = [...new Set([d.config.namespace, ...list.items.map((n) => n.metadata?.name ?? '').filter(Boolean)])].sort();
+      } catch {
+        namespacesNote = 'You may not list namespaces; type a namespace name to switch.';
+      }
+    }
+    return NextResponse.json({
+      cluster,
+      defaultNamespace: d.config.namespace,
+      namespaces,
+      namespacesNote,
+      acting: { user: forwardedUser(req) ?? actingUser, source: identity.kind === 'token' ? 'forwarded login (oauth-proxy)' : d.access.mode === 'in-cluster' ? 'service account' : 'kubeconfig' },
+      tool: { name: 'flywheel-doctor', version: process.env.npm_package_version ?? '0.1.0' },
+    });
+  });
+}

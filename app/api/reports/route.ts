@@ -1,0 +1,32 @@
+import { NextResponse } from 'next/server';
+import { z } from 'zod';
+import { buildReport } from '@/lib/report/build';
+import { assertSafeStateChange, doctorFor, forwardedUser, handle, HttpError, identityFrom, parseJson } from '../_lib/server';
+import { reportStore } from './_store';
+
+export const runtime = 'nodejs';
+
+const ShareRequest = z.object({
+  namespace: z.string().optional(),
+  runId: z.string().uuid(),
+  anonymize: z.boolean().default(false),
+});
+
+export async function GET() {
+  return handle(async () => NextResponse.json({ reports: await reportStore().list() }));
+}
+
+export async function POST(req: Request) {
+  return handle(async () => {
+    assertSafeStateChange(req);
+    const body = await parseJson(req, ShareRequest);
+    const d = doctorFor(body.namespace);
+    const run = d.getRun(body.runId);
+    if (!run) throw new HttpError(404, 'that run is no longer in memory (the server restarted or many runs happened since): run the checks again, then share');
+    if (run.state !== 'done') throw new HttpError(409, 'the run is still in progress: share it when it has finished');
+    const createdBy = forwardedUser(req) ?? (await d.actingUser(identityFrom(req)));
+    const report = await buildReport(d, run, { createdBy, anonymize: body.anonymize });
+    await reportStore().save(report);
+    return NextResponse.json({ id: report.id, url: `/reports/${report.id}`, masked: report.masked.length }, { status: 201 });
+  });
+}

@@ -1,0 +1,30 @@
+import { queryOptions } from '@tanstack/react-query';
+import { api } from './api';
+
+/** Query-key factory: every key the dashboard uses, built in one place (tests reuse it). */
+export const doctorKeys = {
+  all: ['doctor'] as const,
+  context: () => [...doctorKeys.all, 'context'] as const,
+  catalog: () => [...doctorKeys.all, 'catalog'] as const,
+  namespace: (ns: string) => [...doctorKeys.all, 'ns', ns] as const,
+  run: (ns: string, id: string) => [...doctorKeys.namespace(ns), 'run', id] as const,
+  permission: (ns: string, checkId: string) => [...doctorKeys.namespace(ns), 'permission', checkId] as const,
+  reports: () => [...doctorKeys.all, 'reports'] as const,
+  report: (id: string) => [...doctorKeys.reports(), id] as const,
+};
+
+export const doctorQueries = {
+  context: () => queryOptions({ queryKey: doctorKeys.context(), queryFn: api.context, staleTime: 60_000 }),
+  catalog: () => queryOptions({ queryKey: doctorKeys.catalog(), queryFn: api.catalog, staleTime: Infinity }),
+  run: (ns: string, id: string) =>
+    queryOptions({
+      queryKey: doctorKeys.run(ns, id),
+      queryFn: () => api.run(id, ns),
+      // Poll while the run is in progress; stop once it is done.
+      refetchInterval: (q) => (q.state.data?.run.state === 'done' ? false : 400),
+      staleTime: Infinity,
+    }),
+  permission: (ns: string, checkId: string) => queryOptions({ queryKey: doctorKeys.permission(ns, checkId), queryFn: () => api.permission(checkId, ns), staleTime: 60_000 }),
+  reports: () => queryOptions({ queryKey: doctorKeys.reports(), queryFn: api.reports }),
+  report: (id: string) => queryOptions({ queryKey: doctorKeys.report(id), queryFn: () => api.report(id), staleTime: Infinity }),
+};

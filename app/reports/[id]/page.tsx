@@ -1,0 +1,6 @@
+import { ReportView } from '../../components/ReportView';
+
+export default async function ReportPage({ params }: { params: Promise<{ id: string }> }) {
+  const { id } = await params;
+  return <ReportView id={id} />;
+}
