@@ -287,10 +287,11 @@ async function main() {
     else if (cmd === 'down') await down();
     else if (cmd === 'status') process.exitCode = status();
     else if (cmd === 'seed') {
-      const scenario = rest.find((a) => !a.startsWith('--')) ?? 'broken';
+      const scenario = rest.find((a, i) => !a.startsWith('--') && !['--namespace', '--gateway-port'].includes(rest[i - 1] ?? '')) ?? 'broken';
       const nsIdx = rest.indexOf('--namespace');
       const namespace = nsIdx >= 0 ? rest[nsIdx + 1]! : 'flywheel';
-      await seedScenario({ scenario, namespace, kubeconfig: FILES.adminKubeconfig });
+      const portIdx = rest.indexOf('--gateway-port');
+      await seedScenario({ scenario, namespace, kubeconfig: FILES.adminKubeconfig, gatewayPort: portIdx >= 0 ? Number(rest[portIdx + 1]) : undefined });
     } else {
       process.stderr.write('usage: tsx scripts/cluster.ts up | down | status | seed <broken|healthy> [--namespace ns]\n');
       process.exitCode = 2;

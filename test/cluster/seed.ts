@@ -90,6 +90,8 @@ export interface SeedOptions {
   scenario: string;
   namespace: string;
   kubeconfig?: string;
+  /** Pin the port the local gateway nginx listens on for this namespace. */
+  gatewayPort?: number;
   log?: (m: string) => void;
 }
 
@@ -152,6 +154,7 @@ export async function seedScenario(opts: SeedOptions): Promise<void> {
   if (opts.scenario === 'broken') fs.writeFileSync(marker, ''); else fs.rmSync(marker, { force: true });
   for (const [file, manager] of [['namespace.yaml', 'fd-seed'], [`${opts.scenario}.yaml`, 'fd-seed-scenario']] as const) {
     for (const raw of load(file, vars)) {
+      if (raw.kind === 'Namespace' && opts.gatewayPort) raw.metadata!.annotations = { ...raw.metadata!.annotations, 'sim.flywheel-doctor.dev/gateway-port': String(opts.gatewayPort) };
       const applied = await apply(client, resolveUids(raw, uids), manager);
       uids.set(`${raw.kind}/${raw.metadata!.name}`, applied.metadata!.uid!);
     }

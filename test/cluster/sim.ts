@@ -333,8 +333,16 @@ async function reconcileEvaluators() {
 const gatewaysFile = path.join(FILES.sim, 'gateways.json');
 const gateways = new Map<string, { port: number; key: string; proc?: ChildProcess }>();
 
-function gatewayPort(ns: string): number {
+async function gatewayPort(ns: string): Promise<number> {
+  // Tests pin a namespace's gateway port with an annotation (seed --gateway-port).
+  const nsObj = await client.get<KObject>(RESOURCES.namespaces, undefined, ns).catch(() => undefined);
+  const pinned = Number(nsObj?.metadata?.annotations?.['sim.flywheel-doctor.dev/gateway-port'] ?? '');
   const ports: Record<string, number> = fs.existsSync(gatewaysFile) ? JSON.parse(fs.readFileSync(gatewaysFile, 'utf8')) : {};
+  if (pinned > 0) {
+    ports[ns] = pinned;
+    fs.writeFileSync(gatewaysFile, JSON.stringify(ports, null, 2));
+    return pinned;
+  }
   if (ports[ns]) return ports[ns]!;
   const used = new Set(Object.values(ports));
   let port = ns === 'flywheel' ? PORTS.gateway : PORTS.gateway + 1;
@@ -362,7 +370,7 @@ async function reconcileGateways() {
     const pods = await client.list<KObject>(RESOURCES.pods, ns, { query: { labelSelector: sel } });
     const ready = pods.items.filter((p) => !p.metadata?.deletionTimestamp && (p.status?.conditions ?? []).some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True'));
     const key = ready.map((p) => p.metadata!.name).sort().join(',');
-    const g = gateways.get(ns) ?? { port: gatewayPort(ns), key: '' };
+    const g = gateways.get(ns) ?? { port: await gatewayPort(ns), key: '' };
     gateways.set(ns, g);
     if (!key || key === g.key) continue;
     // A new pod came up: start nginx with the ConfigMap as it is now, as the real pod would.

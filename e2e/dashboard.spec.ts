@@ -1,0 +1,101 @@
+import { expect, test, type Page } from '@playwright/test';
+import fs from 'node:fs';
+import path from 'node:path';
+import { TOKENS } from '../test/cluster/paths';
+
+const SHOTS = path.join(__dirname, 'screenshots');
+fs.mkdirSync(SHOTS, { recursive: true });
+const CHECK_IDS = ['evaluator-entity-store-url', 'evaluator-secrets-delete', 'models-pvc-ownership', 'gateway-model-mocks', 'pod-health'];
+const SEEDED_SECRETS = ['nvapi-FDSEEDSECRET-do-not-leak-0001', 'hf_FDSEEDSECRET-do-not-leak-0002', 'ngc-FDSEEDSECRET-do-not-leak-0003'];
+
+const card = (page: Page, id: string) => page.locator(`article[data-check-id="${id}"]`);
+
+async function runAll(page: Page) {
+  await page.goto('/');
+  await expect(page.getByTestId('cluster')).toContainText('v1.34.4');
+  await page.getByRole('button', { name: 'Run all checks' }).click();
+  await expect(page.locator('[data-verdict]')).not.toHaveAttribute('data-verdict', 'running', { timeout: 120_000 });
+}
+
+async function shot(page: Page, name: string) {
+  for (const theme of ['light', 'dark'] as const) {
+    await page.evaluate((t) => document.documentElement.classList.toggle('dark', t === 'dark'), theme);
+    await page.screenshot({ path: path.join(SHOTS, `${name}-${theme}.png`), fullPage: true });
+  }
+  await page.evaluate(() => document.documentElement.classList.remove('dark'));
+}
+
+test.describe.serial('dashboard on the seeded broken namespace', () => {
+  test('run all shows the five guide failures', async ({ page }) => {
+    await runAll(page);
+    for (const id of CHECK_IDS) await expect(card(page, id)).toHaveAttribute('data-status', 'fail');
+    await expect(page.getByLabel('Failing: 5')).toBeVisible();
+    await expect(card(page, 'pod-health')).toContainText('Pidfile');
+    await shot(page, '1-broken');
+    await page.setViewportSize({ width: 420, height: 900 });
+    await page.screenshot({ path: path.join(SHOTS, '1-broken-narrow-light.png'), fullPage: true });
+  });
+
+  test('a read-only identity sees disabled Fix buttons that name the missing permission', async ({ browser }) => {
+    // What oauth-proxy forwards for a logged-in viewer.
+    const ctx = await browser.newContext({ extraHTTPHeaders: { 'X-Forwarded-Access-Token': TOKENS.readonly.token } });
+    const page = await ctx.newPage();
+    await runAll(page);
+    await expect(page.getByTestId('acting-user')).toHaveText(TOKENS.readonly.user);
+    for (const id of CHECK_IDS) {
+      const fix = card(page, id).getByRole('button', { name: /^Fix / });
+      await expect(fix).toBeDisabled();
+      await expect(card(page, id).getByRole('note')).toContainText('Missing permission');
+    }
+    await expect(card(page, 'evaluator-secrets-delete').getByRole('note')).toContainText('oc adm policy add-role-to-user');
+    await page.screenshot({ path: path.join(SHOTS, '2-readonly-light.png'), fullPage: true });
+    await ctx.close();
+  });
+
+  test('fix each through the dialog: each turns green after verification', async ({ page }) => {
+    await runAll(page);
+    for (const id of CHECK_IDS) {
+      await card(page, id).getByRole('button', { name: /^Fix / }).click();
+      const dialog = page.getByRole('dialog');
+      await expect(dialog.getByText('Computing the plan')).toHaveCount(0, { timeout: 60_000 });
+      await expect(dialog.getByRole('alert'), `planning ${id} failed`).toHaveCount(0);
+      await expect(dialog.getByRole('button', { name: 'Apply' }), `${id}: ${await dialog.innerText()}`).toBeEnabled();
+      if (id === 'gateway-model-mocks') await shot(page, '3-fix-dialog');
+      if (id === 'pod-health') await expect(dialog.getByRole('note', { name: 'Risks' })).toContainText('cancelled');
+      await dialog.getByRole('button', { name: 'Apply' }).click();
+      const verified = dialog.getByRole('status', { name: 'Verified result' });
+      await expect(verified).toContainText('Verified', { timeout: 180_000 });
+      await expect(verified.locator('[data-status]')).toHaveAttribute('data-status', 'pass');
+      await dialog.getByRole('button', { name: 'Close' }).click();
+      await expect(card(page, id)).toHaveAttribute('data-status', 'pass');
+    }
+    await runAll(page);
+    await expect(page.locator('[data-verdict]')).toHaveAttribute('data-verdict', 'healthy');
+    await shot(page, '4-all-green');
+  });
+
+  test('share a report, open the permalink in a fresh context, download Markdown without secrets', async ({ page, browser }) => {
+    await runAll(page);
+    await page.getByRole('button', { name: 'Share report' }).click();
+    const link = page.getByRole('link', { name: /\/reports\/[a-f0-9]{12}$/ });
+    await expect(link).toBeVisible();
+    const reportUrl = (await link.getAttribute('href'))!;
+    const fresh = await browser.newContext();
+    const rp = await fresh.newPage();
+    await rp.goto(reportUrl);
+    await expect(rp.getByTestId('report-namespace')).toHaveText('fd-e2e');
+    for (const id of CHECK_IDS) {
+      await expect(rp.locator(`article[data-check-id="${id}"]`)).toHaveAttribute('data-status', 'pass');
+      // Same content as the dashboard: each check's summary line.
+      await expect(rp.locator(`article[data-check-id="${id}"]`)).toContainText(await card(page, id).locator('h3 + p').innerText());
+    }
+    await expect(rp.getByRole('region', { name: 'Fixes applied' })).toContainText('evaluator-secrets-delete');
+    await shot(rp, '5-report');
+    const [download] = await Promise.all([rp.waitForEvent('download'), rp.getByRole('link', { name: 'Markdown' }).click()]);
+    const md = fs.readFileSync((await download.path())!, 'utf8');
+    for (const id of CHECK_IDS) expect(md).toContain(`\`${id}\``);
+    for (const s of SEEDED_SECRETS) expect(md).not.toContain(s);
+    expect(md).not.toContain('FDSEEDSECRET');
+    await fresh.close();
+  });
+});

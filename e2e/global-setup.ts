@@ -1,0 +1,8 @@
+import { up } from '../scripts/cluster';
+import { seedScenario } from '../test/cluster/seed';
+
+/** The real control plane (idempotent) and a freshly seeded broken namespace for the dashboard. */
+export default async function globalSetup() {
+  await up();
+  await seedScenario({ scenario: 'broken', namespace: 'fd-e2e', gatewayPort: 18099, log: () => undefined });
+}
