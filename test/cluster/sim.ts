@@ -184,11 +184,18 @@ async function runPod(t: Tracked) {
   for (;;) {
     if (t.stopped) return;
     const startedAt = new Date().toISOString();
-    await patchPodStatus(p, {
-      phase: 'Running', hostIP: '127.0.0.1', podIP: '127.0.0.1', startTime: p.status?.startTime ?? startedAt, conditions: conditions(true),
-      containerStatuses: [{ name: c.name, image, imageID: image, ready: true, started: true, restartCount: t.restarts, state: { running: { startedAt } }, lastState }],
+    const running = (ready: boolean) => patchPodStatus(p, {
+      phase: 'Running', hostIP: '127.0.0.1', podIP: '127.0.0.1', startTime: p.status?.startTime ?? startedAt, conditions: conditions(ready),
+      containerStatuses: [{ name: c.name, image, imageID: image, ready, started: true, restartCount: t.restarts, state: { running: { startedAt } }, lastState }],
     });
+    await running(false);
+    // Like the kubelet's status sync, a container counts as ready only once it has kept running a moment,
+    // so a container that exits at once never flashes Ready.
+    let exited = false;
+    const readyTimer = setTimeout(() => { if (!exited && !t.stopped) void running(true); }, 1500);
     const exitCode = await runContainerOnce(t);
+    exited = true;
+    clearTimeout(readyTimer);
     if (t.stopped) return;
     const finishedAt = new Date().toISOString();
     const terminated = { exitCode, reason: exitCode === 0 ? 'Completed' : 'Error', startedAt, finishedAt };

@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import { Snapshot } from '../lib/engine/snapshot';
+import { KubeApiError } from '../lib/k8s/errors';
+import check, { envPatch, isGatewayUrl } from './evaluator-entity-store-url';
+import { config, evaluatorCr, evaluatorDeployment, NS } from './test-fixtures';
+
+const GATEWAY = { name: 'ENTITY_STORE_URL', value: 'http://nemo-gateway' };
+const judge = (snapshot: Snapshot) => check.judge({ snapshot, probe: undefined, config: config() });
+const snap = (deployments: unknown[], extra: Record<string, unknown> = {}) => Snapshot.fromFixture(NS, { deployments: deployments as never, configmaps: [], nemoevaluators: [], ...extra });
+
+describe('isGatewayUrl', () => {
+  it.each(['http://nemo-gateway', 'http://nemo-gateway/', 'http://nemo-gateway:80', `http://nemo-gateway.${NS}`, `http://nemo-gateway.${NS}.svc`, `http://nemo-gateway.${NS}.svc.cluster.local`, `http://nemo-gateway.${NS}.svc.cluster.local:80`])('accepts %s', (u) => {
+    expect(isGatewayUrl(u, 'nemo-gateway', NS)).toBe(true);
+  });
+  it.each(['http://nemoentitystore-sample:8000', 'http://nemo-gateway:8080', 'https://nemo-gateway', 'http://nemo-gateway.other', 'http://nemo-gateway/v1', 'not a url', '', 'http://user:pw@nemo-gateway'])('rejects %s', (u) => {
+    expect(isGatewayUrl(u, 'nemo-gateway', NS)).toBe(false);
+  });
+});
+
+describe('evaluator-entity-store-url judge', () => {
+  it('passes when the Deployment and the CR point at the gateway', () => {
+    const r = judge(snap([evaluatorDeployment([GATEWAY])], { nemoevaluators: [evaluatorCr([GATEWAY])] }));
+    expect(r.status).toBe('pass');
+  });
+  it('fails on the entity store default (the guide situation)', () => {
+    const r = judge(snap([evaluatorDeployment([{ name: 'ENTITY_STORE_URL', value: 'http://nemoentitystore-sample.flywheel.svc.cluster.local:8000' }])], { nemoevaluators: [evaluatorCr()] }));
+    expect(r.status).toBe('fail');
+    expect(r.rootCause).toMatch(/re-renders/);
+  });
+  it('fails when the variable is missing', () => {
+    expect(judge(snap([evaluatorDeployment([])])).status).toBe('fail');
+  });
+  it('warns when only the Deployment carries the value (lost on the next operator re-render)', () => {
+    const r = judge(snap([evaluatorDeployment([GATEWAY])], { nemoevaluators: [evaluatorCr()] }));
+    expect(r.status).toBe('warn');
+    expect(r.summary).toMatch(/re-render/);
+  });
+  it('warns while the rollout carrying the value is incomplete', () => {
+    const r = judge(snap([evaluatorDeployment([GATEWAY], { ready: false })], { nemoevaluators: [evaluatorCr([GATEWAY])] }));
+    expect(r.status).toBe('warn');
+  });
+  it('resolves valueFrom a ConfigMap', () => {
+    const dep = evaluatorDeployment([{ name: 'ENTITY_STORE_URL', valueFrom: { configMapKeyRef: { name: 'eval-env', key: 'url' } } }], { owned: false });
+    const cm = (v: string) => [{ metadata: { name: 'eval-env' }, data: { url: v } }];
+    expect(judge(snap([dep], { configmaps: cm('http://nemo-gateway.flywheel.svc') })).status).toBe('pass');
+    expect(judge(snap([dep], { configmaps: cm('http://nemoentitystore-sample:8000') })).status).toBe('fail');
+    const missing = judge(snap([dep], { configmaps: [] }));
+    expect(missing.status).toBe('warn');
+    expect(missing.summary).toMatch(/ConfigMap eval-env does not exist/);
+  });
+  it('the last env entry wins, as in the kubelet', () => {
+    const dep = evaluatorDeployment([GATEWAY, { name: 'ENTITY_STORE_URL', value: 'http://nemoentitystore-sample:8000' }], { owned: false });
+    expect(judge(snap([dep])).status).toBe('fail');
+  });
+  it('detects the helm chart name when the operator one is absent', () => {
+    const r = judge(snap([evaluatorDeployment([GATEWAY], { owned: false, name: 'nemo-evaluator' })]));
+    expect(r.status).toBe('pass');
+    expect(r.evidence.find((e) => e.label === 'Managed by')?.value).toMatch(/helm/);
+  });
+  it('gives guidance, not a crash, when no evaluator exists', () => {
+    const r = judge(snap([]));
+    expect(r.status).toBe('error');
+    expect(r.summary).toMatch(/evaluator\.deployment/);
+  });
+  it('surfaces a read error (403) from the snapshot', () => {
+    const s = Snapshot.fromFixture(NS, { deployments: new KubeApiError(403, 'Forbidden', 'deployments.apps is forbidden', { verb: 'list', group: 'apps', resource: 'deployments', namespace: NS }), configmaps: [], nemoevaluators: [] });
+    expect(() => judge(s)).toThrow(/oc adm policy add-role-to-user view/);
+  });
+});
+
+describe('envPatch', () => {
+  it('adds a list when env is absent, appends when missing, replaces with a test op when present', () => {
+    expect(envPatch('/spec/env', undefined, 'http://nemo-gateway')).toEqual([{ op: 'add', path: '/spec/env', value: [GATEWAY] }]);
+    expect(envPatch('/spec/env', [{ name: 'X', value: '1' }], 'http://nemo-gateway')).toEqual([{ op: 'add', path: '/spec/env/-', value: GATEWAY }]);
+    expect(envPatch('/spec/env', [{ name: 'X', value: '1' }, { name: 'ENTITY_STORE_URL', value: 'old' }], 'http://nemo-gateway')).toEqual([
+      { op: 'test', path: '/spec/env/1/name', value: 'ENTITY_STORE_URL' },
+      { op: 'replace', path: '/spec/env/1', value: GATEWAY },
+    ]);
+  });
+});

@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { Snapshot } from '../lib/engine/snapshot';
+import check, { coversSecrets, type SecretsProbe } from './evaluator-secrets-delete';
+import { config, evaluatorDeployment, NS, OPERATOR_RULES, role, roleBinding } from './test-fixtures';
+
+const base = (roles: unknown[], bindings = [roleBinding('nemoevaluator-sample', 'nemoevaluator-sample')]) =>
+  Snapshot.fromFixture(NS, { deployments: [evaluatorDeployment([])], roles: roles as never, rolebindings: bindings as never });
+const noReview: SecretsProbe = { serviceAccount: 'nemoevaluator-sample', reviewError: 'the doctor may not create subjectaccessreviews' };
+const judge = (s: Snapshot, probe: SecretsProbe = noReview) => check.judge({ snapshot: s, probe, config: config() });
+
+describe('coversSecrets', () => {
+  it('matches by content and honours wildcards, not resourceNames-limited rules', () => {
+    expect(coversSecrets({ apiGroups: [''], resources: ['pods', 'secrets'] })).toBe(true);
+    expect(coversSecrets({ apiGroups: ['*'], resources: ['*'] })).toBe(true);
+    expect(coversSecrets({ apiGroups: ['apps'], resources: ['secrets'] })).toBe(false);
+    expect(coversSecrets({ apiGroups: [''], resources: ['secrets'], resourceNames: ['one'] })).toBe(false);
+  });
+});
+
+describe('evaluator-secrets-delete judge', () => {
+  it('fails on the operator Role (no delete), judged by rules when SAR is unavailable', () => {
+    const r = judge(base([role(OPERATOR_RULES)]));
+    expect(r.status).toBe('fail');
+    expect(r.evidence.some((e) => /not available/.test(e.value))).toBe(true);
+  });
+  it('passes when the secrets rule has delete, wherever it sits', () => {
+    expect(judge(base([role([{ apiGroups: [''], resources: ['secrets'], verbs: ['get', 'delete'] }, ...OPERATOR_RULES])])).status).toBe('pass');
+  });
+  it('passes with a wildcard verb', () => {
+    expect(judge(base([role([{ apiGroups: [''], resources: ['secrets'], verbs: ['*'] }])])).status).toBe('pass');
+  });
+  it('trusts the SubjectAccessReview over the rules (delete granted by another binding)', () => {
+    expect(judge(base([role(OPERATOR_RULES)]), { serviceAccount: 'nemoevaluator-sample', review: { allowed: true } }).status).toBe('pass');
+    expect(judge(base([role([{ apiGroups: [''], resources: ['secrets'], verbs: ['delete'] }])]), { serviceAccount: 'nemoevaluator-sample', review: { allowed: false } }).status).toBe('fail');
+  });
+  it('finds Roles through RoleBindings of the service account', () => {
+    const s = base([role(OPERATOR_RULES), role([{ apiGroups: [''], resources: ['secrets'], verbs: ['delete'] }], 'extra')], [roleBinding('nemoevaluator-sample', 'nemoevaluator-sample'), roleBinding('extra', 'nemoevaluator-sample')]);
+    expect(judge(s).status).toBe('pass');
+  });
+  it('gives guidance when neither the Deployment nor the Role exists', () => {
+    const r = judge(Snapshot.fromFixture(NS, { deployments: [], roles: [], rolebindings: [] }));
+    expect(r.status).toBe('error');
+  });
+  it('tolerates malformed rules (missing fields)', () => {
+    expect(judge(base([role([{}, { verbs: ['delete'] }])])).status).toBe('fail');
+  });
+});
+
+describe('evaluator-secrets-delete fix plan', () => {
+  const ctx = (s: Snapshot) => ({ snapshot: s, config: config() }) as never;
+  it('adds delete to the rule that covers secrets, guarded by a test op on that rule', async () => {
+    const plan = await check.fix!.plan(ctx(base([role(OPERATOR_RULES)])));
+    expect(plan.noop).toBe(false);
+    expect(plan.data.ops).toEqual([
+      { op: 'test', path: '/metadata/resourceVersion', value: '55' },
+      { op: 'test', path: '/rules/1', value: OPERATOR_RULES[1] },
+      { op: 'add', path: '/rules/1/verbs/-', value: 'delete' },
+    ]);
+    expect(plan.risks.join(' ')).toMatch(/pods/);
+  });
+  it('adds a rule when none covers secrets', async () => {
+    const plan = await check.fix!.plan(ctx(base([role([OPERATOR_RULES[0]])])));
+    expect(plan.data.ops[1]).toEqual({ op: 'add', path: '/rules/-', value: { apiGroups: [''], resources: ['secrets'], verbs: ['delete'] } });
+  });
+  it('is a no-op when delete is already granted', async () => {
+    expect((await check.fix!.plan(ctx(base([role([{ apiGroups: [''], resources: ['secrets'], verbs: ['delete'] }])])))).noop).toBe(true);
+  });
+});

@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { redactText, type Masked } from './redact';
+
+describe('redactText', () => {
+  const r = (s: string, opts = {}) => {
+    const masked: Masked[] = [];
+    return { out: redactText(s, 'here', masked, opts), masked };
+  };
+  it.each([
+    ['mongodb://admin:s3cr3tpw@df-mongodb:27017', 's3cr3tpw'],
+    ['Authorization: Bearer abcdefghijklmnop1234', 'abcdefghijklmnop1234'],
+    ['NVIDIA_API_KEY=nvapi-FDSEEDSECRET-do-not-leak-0001', 'FDSEEDSECRET'],
+    ['token: eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzeXN0ZW0ifQ.c2lnbmF0dXJlc2lnbmF0dXJl', 'eyJzdWIi'],
+    ['HF_TOKEN="hf_abcdefghijklmno"', 'hf_abcdefghijklmno'],
+    ['password=hunter22', 'hunter22'],
+  ])('masks %s', (input, secret) => {
+    const { out, masked } = r(input);
+    expect(out).not.toContain(secret);
+    expect(masked.length).toBeGreaterThan(0);
+    expect(JSON.stringify(masked)).not.toContain(secret);
+  });
+  it('leaves ordinary text alone', () => {
+    const { out, masked } = r('ENTITY_STORE_URL=http://nemo-gateway (env value)');
+    expect(out).toBe('ENTITY_STORE_URL=http://nemo-gateway (env value)');
+    expect(masked).toEqual([]);
+  });
+  it('replaces namespace and host names when asked', () => {
+    expect(r('pod in hacohen-flywheel on api.example.com', { anonymize: { namespace: 'hacohen-flywheel', hosts: ['api.example.com'] } }).out).toBe('pod in <namespace> on <host>');
+  });
+});
