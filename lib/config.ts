@@ -81,7 +81,7 @@ export function parseOverrides(raw: string | undefined, what: string): Record<st
  * Builds the configuration from defaults, an optional JSON config (FD_CONFIG), environment
  * variables and explicit overrides (CLI flags / request fields), in that order.
  */
-export function loadConfig(overrides: DoctorConfigInput = {}, env: NodeJS.ProcessEnv = process.env): DoctorConfig {
+export function loadConfig(overrides: DoctorConfigInput = {}, env: Record<string, string | undefined> = process.env): DoctorConfig {
   let fromFile: DoctorConfigInput = {};
   if (env.FD_CONFIG) {
     try {
