@@ -41,6 +41,12 @@ describe('pod-health', () => {
     expect(r.status).toBe('fail');
     expect(r.evidence.map((e) => e.value).join()).toContain('Insufficient memory');
   });
+  it('fails on a container caught running between crashes (restarted, not ready, last exit non-zero)', () => {
+    const p = pod('df-api-deployment-abc123-x1', { deployment: 'df-api-deployment', ready: false, statuses: [{ name: 'main', ready: false, restartCount: 2, state: { running: {} }, lastState: { terminated: { exitCode: 1, reason: 'Error' } } }] });
+    const r = judge([p, ...healthyPods().slice(1)]);
+    expect(r.status).toBe('fail');
+    expect(r.evidence.map((e) => e.value).join()).toMatch(/restarting after a crash/);
+  });
   it('warns when restarts exceed the threshold', () => {
     const p = pod('df-api-deployment-abc123-x1', { deployment: 'df-api-deployment', statuses: [{ name: 'main', ready: true, restartCount: 9, state: { running: {} } }] });
     expect(judge([p, ...healthyPods().slice(1)]).status).toBe('warn');

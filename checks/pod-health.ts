@@ -61,6 +61,10 @@ export function podProblems(pod: KObject, deployments: KObject[], restartThresho
     else if (waiting?.reason && /ImagePullBackOff|ErrImagePull|InvalidImageName/.test(waiting.reason)) push('fail', `${waiting.reason}: ${waiting.message ?? cs.image}`, cs.name);
     else if (waiting?.reason === 'CreateContainerConfigError') push('fail', `CreateContainerConfigError: ${waiting.message ?? 'a referenced Secret or ConfigMap (or key) is missing'}`, cs.name);
     else if (waiting?.reason && waiting.reason !== 'ContainerCreating' && waiting.reason !== 'PodInitializing') push('fail', `${waiting.reason}: ${waiting.message ?? ''}`, cs.name);
+    else if (!cs.ready && (cs.restartCount ?? 0) >= 1 && last && last.exitCode !== 0 && cs.state?.running) {
+      // Caught between crashes: restarted after a failure and not ready yet is the same crash loop.
+      push('fail', `restarting after a crash (${cs.restartCount} restarts, last exit code ${last.exitCode}${last.reason ? ` ${last.reason}` : ''})`, cs.name);
+    }
     if (last?.reason === 'OOMKilled') push('fail', `last run was OOMKilled: raise the memory limit`, cs.name);
     if ((cs.restartCount ?? 0) > restartThreshold && waiting?.reason !== 'CrashLoopBackOff') push('warn', `${cs.restartCount} restarts (threshold ${restartThreshold})`, cs.name);
   }

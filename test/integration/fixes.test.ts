@@ -1,0 +1,121 @@
+/**
+ * Each check against the real control plane: seeded broken -> fail; dry run changes nothing;
+ * a concurrent change between plan and apply is detected, not overwritten; a read-only identity
+ * gets an explained error; fix -> verified pass; a second fix is a no-op.
+ */
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { FixConflictError } from '../../lib/engine/fix';
+import { RESOURCES } from '../../lib/k8s/resources';
+import type { KubeClient } from '../../lib/k8s/client';
+import { FILES } from '../cluster/paths';
+import { access, doctorFor, podNames, resourceVersions, seed } from './helpers';
+
+type Touch = (admin: KubeClient, ns: string) => Promise<void>;
+const label = (type: (typeof RESOURCES)[keyof typeof RESOURCES], name: string): Touch => (admin, ns) =>
+  admin.jsonPatch(type, ns, name, [{ op: 'add', path: '/metadata/labels/concurrent-edit', value: 'kept' }]).then(() => undefined);
+
+const CASES: Array<{ id: string; port: number; touch?: Touch; touched?: [keyof typeof RESOURCES, string] }> = [
+  { id: 'evaluator-entity-store-url', port: 18121, touch: label(RESOURCES.nemoevaluators, 'nemoevaluator-sample'), touched: ['nemoevaluators', 'nemoevaluator-sample'] },
+  { id: 'evaluator-secrets-delete', port: 18122, touch: label(RESOURCES.roles, 'nemoevaluator-sample'), touched: ['roles', 'nemoevaluator-sample'] },
+  { id: 'models-pvc-ownership', port: 18123 },
+  { id: 'gateway-model-mocks', port: 18124, touch: label(RESOURCES.configmaps, 'nemo-gateway-config'), touched: ['configmaps', 'nemo-gateway-config'] },
+  { id: 'pod-health', port: 18125, touch: label(RESOURCES.deployments, 'df-celery-worker-deployment'), touched: ['deployments', 'df-celery-worker-deployment'] },
+];
+
+describe.each(CASES)('$id on the real cluster', ({ id, port, touch, touched }) => {
+  const ns = `it-${id}`.slice(0, 40);
+  const admin = access('admin').app();
+  const doctor = () => doctorFor(ns, port);
+
+  beforeAll(async () => {
+    await seed(ns, 'broken', port);
+  });
+
+  it('fails on the seeded broken namespace', async () => {
+    const run = await doctor().run([id]);
+    expect(run.checks[0]!.status).toBe('fail');
+  });
+
+  it('dry run plans the change and changes nothing', async () => {
+    const before = await resourceVersions(admin, ns);
+    const out = await doctor().fix(id, { dryRun: true });
+    expect(out.outcome).toBe('planned');
+    expect(out.plan.noop).toBe(false);
+    expect(out.plan.changes.length).toBeGreaterThan(0);
+    expect(await resourceVersions(admin, ns)).toEqual(before);
+    expect((await doctor().run([id])).checks[0]!.status).toBe('fail');
+  });
+
+  it('a read-only identity gets an explained error and nothing changes', async () => {
+    const before = await resourceVersions(admin, ns);
+    const err = await doctorFor(ns, port, 'readonly').fix(id, { dryRun: false }).then(() => undefined, (e: Error) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect(err!.message).toMatch(/oc adm policy|missing permission|forbidden/i);
+    expect(err!.message).not.toMatch(/\n\s+at /); // no stack trace
+    expect(await resourceVersions(admin, ns)).toEqual(before);
+  });
+
+  it('detects a concurrent change between plan and apply and does not overwrite it', async () => {
+    const preview = await doctor().fix(id, { dryRun: true });
+    if (touch && touched) {
+      await touch(admin, ns);
+      const err = await doctor().fix(id, { dryRun: false, expectedGuards: preview.plan.guards }).then(() => undefined, (e: Error) => e);
+      expect(err).toBeInstanceOf(FixConflictError);
+      expect(err!.message).toMatch(/changed since you previewed/);
+      const obj = await admin.get<{ metadata: { labels?: Record<string, string> } }>(RESOURCES[touched[0]], ns, touched[1]);
+      expect(obj.metadata.labels?.['concurrent-edit']).toBe('kept');
+      expect((await doctor().run([id])).checks[0]!.status).toBe('fail');
+    } else {
+      // Files carry no resourceVersion: apply re-probes. Someone else fixes them first -> no root pod runs.
+      execFileSync('chown', ['-R', '1000920000:1000', path.join(FILES.pv, ns, 'models')]);
+      const podsBefore = await podNames(admin, ns);
+      const out = await doctor().fix(id, { dryRun: false, expectedGuards: preview.plan.guards });
+      expect(out.outcome).toBe('noop');
+      expect(await podNames(admin, ns)).toEqual(podsBefore);
+      execFileSync('chown', ['-R', '1000:1000', path.join(FILES.pv, ns, 'models')]);
+    }
+  });
+
+  it('fix applies, waits and returns a verified pass; a second fix is a no-op', async () => {
+    const out = await doctor().fix(id, { dryRun: false });
+    expect(out.outcome).toBe('applied');
+    if (out.outcome === 'applied') expect(out.verified.status).toBe('pass');
+    const again = await doctor().fix(id, { dryRun: false });
+    expect(again.outcome).toBe('noop');
+    if (again.outcome === 'noop') expect(again.verified.status).toBe('pass');
+  });
+});
+
+describe('guidance instead of crashes', () => {
+  it('an empty namespace gives every check an explained error or skip, never a throw', async () => {
+    const admin = access('admin').app();
+    const ns = 'it-empty';
+    await admin.create(RESOURCES.namespaces, undefined, { metadata: { name: ns } }).catch(() => undefined);
+    const run = await doctorFor(ns, 18129).run();
+    const byId = Object.fromEntries(run.checks.map((c) => [c.id, c]));
+    expect(byId['evaluator-entity-store-url']!.status).toBe('error');
+    expect(byId['evaluator-entity-store-url']!.summary).toMatch(/evaluator\.deployment/);
+    expect(byId['models-pvc-ownership']!.status).toBe('skipped');
+    expect(byId['gateway-model-mocks']!.status).toBe('skipped');
+    expect(byId['pod-health']!.status).toBe('fail');
+    expect(byId['pod-health']!.summary).toMatch(/df-api-deployment/);
+    expect(run.verdict).not.toBe('healthy');
+  });
+
+  it('a missing namespace is explained', async () => {
+    const run = await doctorFor('it-does-not-exist', 18129).run(['models-pvc-ownership', 'evaluator-entity-store-url']);
+    for (const c of run.checks) expect(['error', 'skipped']).toContain(c.status);
+  });
+
+  it('a read-only run explains what it may not do', async () => {
+    const ns = 'it-evaluator-secrets-delete';
+    const run = await doctorFor(ns, 18122, 'readonly').run(['models-pvc-ownership', 'evaluator-secrets-delete']);
+    const pvc = run.checks.find((c) => c.id === 'models-pvc-ownership')!;
+    expect(pvc.status).toBe('error');
+    expect(pvc.summary).toMatch(/missing permission: create pods in namespace .*oc adm policy add-role-to-user edit flywheel-viewer/);
+    const sec = run.checks.find((c) => c.id === 'evaluator-secrets-delete')!;
+    expect(sec.evidence.map((e) => e.value).join()).toMatch(/may not create subjectaccessreviews/);
+  });
+});

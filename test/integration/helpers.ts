@@ -1,0 +1,46 @@
+import { CHECKS } from '../../checks';
+import { loadConfig } from '../../lib/config';
+import { Doctor } from '../../lib/engine/doctor';
+import { KubeAccess, type KubeClient } from '../../lib/k8s/client';
+import { RESOURCES, type ResourceName } from '../../lib/k8s/resources';
+import type { KObject } from '../../lib/engine/snapshot';
+import { FILES, TOKENS } from '../cluster/paths';
+import { seedScenario } from '../cluster/seed';
+
+export const KUBECONFIGS = { admin: FILES.adminKubeconfig, readonly: FILES.readonlyKubeconfig, editor: FILES.editorKubeconfig };
+export { TOKENS };
+
+export function access(who: keyof typeof KUBECONFIGS = 'admin') {
+  return new KubeAccess({ kubeconfig: KUBECONFIGS[who] });
+}
+
+export function doctorFor(namespace: string, gatewayPort: number, who: keyof typeof KUBECONFIGS = 'admin'): Doctor {
+  return new Doctor(access(who), loadConfig({ namespace, serviceUrlOverrides: { 'nemo-gateway': `http://127.0.0.1:${gatewayPort}` }, rolloutTimeoutMs: 90_000 }, {}), CHECKS);
+}
+
+export async function seed(namespace: string, scenario: 'broken' | 'healthy', gatewayPort: number) {
+  await seedScenario({ scenario, namespace, gatewayPort, log: () => undefined });
+  // The gateway's nginx comes up when its pod is Ready; wait until it answers.
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${gatewayPort}/healthz`)).ok) return;
+    } catch { /* not yet */ }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`gateway for ${namespace} did not come up on port ${gatewayPort}`);
+}
+
+/** resourceVersion of every object of the given kinds: "dry run changes nothing" is checked with this. */
+export async function resourceVersions(client: KubeClient, namespace: string, kinds: ResourceName[] = ['deployments', 'roles', 'configmaps', 'nemoevaluators', 'persistentvolumeclaims']): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const k of kinds) {
+    const list = await client.list<KObject>(RESOURCES[k], namespace);
+    for (const o of list.items) out[`${k}/${o.metadata?.name}`] = o.metadata?.resourceVersion ?? '';
+  }
+  return out;
+}
+
+export async function podNames(client: KubeClient, namespace: string): Promise<string[]> {
+  return (await client.list<KObject>(RESOURCES.pods, namespace)).items.map((p) => p.metadata!.name!).sort();
+}
