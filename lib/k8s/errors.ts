@@ -59,7 +59,7 @@ export function grantCommand(a: Attempt, user = '<user>'): string {
 
 function hintFor(status: number, reason: string, message: string, a?: Attempt): string {
   if (status === 403 && a) {
-    if (/escalat/i.test(message)) {
+    if (/escalat|not currently held/i.test(message)) {
       return `RBAC escalation prevention: the identity changing a Role must itself hold every permission the Role grants. Run this as someone who can ${permissionText({ ...a, verb: 'delete', group: '', resource: 'secrets' })} (for example a namespace admin: ${grantCommand({ ...a, verb: 'patch' }, a.user)})`;
     }
     return `missing permission: ${permissionText(a)}. An admin can grant it with: ${grantCommand(a, a.user)}`;
