@@ -1,0 +1,111 @@
+/**
+ * Runs the production (standalone) build the way the container image does on OpenShift:
+ * an arbitrary UID with GID 0, a read-only app directory, only /tmp writable, in-cluster mode
+ * (service account token, CA and namespace files under a prefix; KUBERNETES_SERVICE_HOST/PORT at
+ * the local control plane), with the RBAC from deploy/ applied to that service account.
+ * Checks readiness and one full run of every check: no 403 anywhere.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { KubeAccess } from '../../lib/k8s/client';
+import { FILES, PORTS, REPO_ROOT } from '../cluster/paths';
+import { seedScenario } from '../cluster/seed';
+
+const NS = 'fd-standalone';
+const UID = 1000920000;
+const APP_PORT = 18180;
+const GATEWAY_PORT = 18140;
+
+function kubectlBin(): string {
+  const out = execFileSync('bash', [path.join(REPO_ROOT, 'test/cluster/build.sh')], { stdio: ['ignore', 'pipe', 'inherit'] }).toString().trim().split('\n');
+  return path.join(out[out.length - 1]!, 'kubectl');
+}
+
+async function waitFor(url: string, timeoutMs: number): Promise<Response> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    try {
+      const r = await fetch(url);
+      if (r.ok) return r;
+      last = `HTTP ${r.status}: ${await r.text()}`;
+    } catch (e) {
+      last = (e as Error).message;
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  throw new Error(`${url} not ready after ${timeoutMs} ms: ${last}`);
+}
+
+async function main() {
+  const standalone = path.join(REPO_ROOT, '.next/standalone');
+  if (!fs.existsSync(path.join(standalone, 'server.js'))) throw new Error('no standalone build: run npm run build first');
+  await seedScenario({ scenario: 'broken', namespace: NS, gatewayPort: GATEWAY_PORT, log: () => undefined });
+
+  // The deploy/ manifests (plain Kubernetes overlay), re-namespaced, applied with server-side validation.
+  const kubectl = kubectlBin();
+  const manifests = execFileSync(kubectl, ['kustomize', path.join(REPO_ROOT, 'deploy/kubernetes')]).toString().replace(/namespace: flywheel\b/g, `namespace: ${NS}`);
+  execFileSync(kubectl, ['--kubeconfig', FILES.adminKubeconfig, 'apply', '-f', '-'], { input: manifests, stdio: ['pipe', 'ignore', 'inherit'] });
+
+  // The pod's service account files, as the kubelet would mount them.
+  const admin = new KubeAccess({ kubeconfig: FILES.adminKubeconfig }).app();
+  const tr = await admin.request<{ status: { token: string } }>('POST', `/api/v1/namespaces/${NS}/serviceaccounts/flywheel-doctor/token`, { body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 3600 } } });
+  const prefix = fs.mkdtempSync(path.join(os.tmpdir(), 'fd-pod-'));
+  const saDir = path.join(prefix, 'var/run/secrets/kubernetes.io/serviceaccount');
+  fs.mkdirSync(saDir, { recursive: true });
+  fs.writeFileSync(path.join(saDir, 'token'), tr.status.token);
+  fs.copyFileSync(path.join(FILES.pki, 'ca.crt'), path.join(saDir, 'ca.crt'));
+  fs.writeFileSync(path.join(saDir, 'namespace'), NS);
+  execFileSync('chmod', ['-R', 'a+rX', prefix]);
+
+  // A read-only copy of the app, owned by root: the random UID can read but not write it.
+  const app = fs.mkdtempSync(path.join(os.tmpdir(), 'fd-app-'));
+  fs.cpSync(standalone, app, { recursive: true });
+  execFileSync('chown', ['-R', '0:0', app]);
+  execFileSync('chmod', ['-R', 'a-w,a+rX', app]);
+
+  const env: Record<string, string> = {
+    PATH: '/usr/local/bin:/usr/bin:/bin',
+    HOME: '/tmp',
+    NODE_ENV: 'production',
+    NEXT_TELEMETRY_DISABLED: '1',
+    HOSTNAME: '127.0.0.1',
+    PORT: String(APP_PORT),
+    KUBERNETES_SERVICE_HOST: '127.0.0.1',
+    KUBERNETES_SERVICE_PORT: String(PORTS.apiserver),
+    FD_IN_CLUSTER_PREFIX: prefix,
+    FD_SERVICE_URL_OVERRIDES: `nemo-gateway=http://127.0.0.1:${GATEWAY_PORT}`,
+  };
+  const server = spawn('setpriv', [`--reuid=${UID}`, '--regid=0', '--clear-groups', '--inh-caps=-all', process.execPath, 'server.js'], { cwd: app, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  server.stdout.on('data', (d: Buffer) => (output += d));
+  server.stderr.on('data', (d: Buffer) => (output += d));
+  const base = `http://127.0.0.1:${APP_PORT}`;
+  try {
+    const ready = await (await waitFor(`${base}/api/readyz`, 30_000)).json();
+    console.log(`ready as uid ${UID} gid 0: ${JSON.stringify(ready)}`);
+    const ctx = (await (await fetch(`${base}/api/context`)).json()) as { acting: { user: string; source: string } };
+    if (ctx.acting.source !== 'service account' || ctx.acting.user !== `system:serviceaccount:${NS}:flywheel-doctor`) throw new Error(`unexpected identity: ${JSON.stringify(ctx.acting)}`);
+    const res = await fetch(`${base}/api/runs`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ wait: true }) });
+    const { run } = (await res.json()) as { run: { checks: Array<{ id: string; status: string; summary: string }> } };
+    for (const c of run.checks) console.log(`  ${c.status.padEnd(7)} ${c.id}: ${c.summary}`);
+    const denied = run.checks.filter((c) => c.status === 'error' || /forbidden|missing permission/i.test(c.summary));
+    if (run.checks.length !== 5 || denied.length) throw new Error(`the service account could not run every check: ${denied.map((c) => `${c.id}: ${c.summary}`).join('; ')}`);
+    if (!run.checks.every((c) => c.status === 'fail')) throw new Error('expected the seeded broken namespace to fail every check');
+    console.log('standalone build as a random UID: ready, full run without 403');
+  } catch (e) {
+    console.error(`server output:\n${output}`);
+    throw e;
+  } finally {
+    server.kill('SIGTERM');
+    fs.rmSync(app, { recursive: true, force: true });
+    fs.rmSync(prefix, { recursive: true, force: true });
+  }
+}
+
+main().catch((e) => {
+  console.error((e as Error).message);
+  process.exit(1);
+});
