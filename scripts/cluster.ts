@@ -162,6 +162,17 @@ export async function up(): Promise<void> {
   }
   const bin = buildBinaries();
   ensurePki();
+  // Audit log of writes: tests prove a fix is attributed to the user whose token it ran with.
+  fs.writeFileSync(path.join(CLUSTER_DIR, 'audit-policy.yaml'), `apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [RequestReceived]
+rules:
+  - level: None
+    verbs: [get, list, watch]
+  - level: None
+    resources: [{ group: coordination.k8s.io }, { group: "", resources: [nodes, nodes/status, events, pods/status] }]
+  - level: Metadata
+`);
   writeKubeconfigs();
   const p = (f: string) => path.join(FILES.pki, f);
 
@@ -181,7 +192,8 @@ export async function up(): Promise<void> {
     '--service-account-issuer=https://kubernetes.default.svc', `--service-account-key-file=${p('sa.pub')}`, `--service-account-signing-key-file=${p('sa.key')}`,
     '--service-cluster-ip-range=10.96.0.0/16', '--allow-privileged=true',
     `--kubelet-client-certificate=${p('apiserver-kubelet-client.crt')}`, `--kubelet-client-key=${p('apiserver-kubelet-client.key')}`,
-    '--kubelet-preferred-address-types=InternalIP', '--enable-priority-and-fairness=false', '--v=1',
+    '--kubelet-preferred-address-types=InternalIP',
+    `--audit-policy-file=${path.join(CLUSTER_DIR, 'audit-policy.yaml')}`, `--audit-log-path=${path.join(FILES.logs, 'audit.log')}`, '--audit-log-maxsize=200', '--enable-priority-and-fairness=false', '--v=1',
   ]);
   await waitFor('kube-apiserver /readyz', apiReady, 90_000, 'kube-apiserver');
 

@@ -60,7 +60,9 @@ export function grantCommand(a: Attempt, user = '<user>'): string {
 function hintFor(status: number, reason: string, message: string, a?: Attempt): string {
   if (status === 403 && a) {
     if (/escalat|not currently held/i.test(message)) {
-      return `RBAC escalation prevention: the identity changing a Role must itself hold every permission the Role grants. Run this as someone who can ${permissionText({ ...a, verb: 'delete', group: '', resource: 'secrets' })} (for example a namespace admin: ${grantCommand({ ...a, verb: 'patch' }, a.user)})`;
+      const missing = (message.split(/not currently held:?/)[1] ?? '').trim().split('\n').filter(Boolean).slice(0, 5).join(' ');
+      const scc = /securitycontextconstraints/.test(missing) ? ` For SCC rules: oc adm policy add-scc-to-user <scc> ${a.user ?? '<user>'}.` : '';
+      return `RBAC escalation prevention: whoever changes a Role must already hold every permission the resulting Role grants${missing ? `; not held: ${missing}` : ''}. Apply it as a user who holds them (for example a cluster admin), or have them granted.${scc}`;
     }
     return `missing permission: ${permissionText(a)}. An admin can grant it with: ${grantCommand(a, a.user)}`;
   }

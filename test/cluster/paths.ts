@@ -18,6 +18,7 @@ export const FILES = {
   env: path.join(CLUSTER_DIR, 'env'),
   pki: path.join(CLUSTER_DIR, 'pki'),
   logs: path.join(CLUSTER_DIR, 'logs'),
+  auditLog: path.join(CLUSTER_DIR, 'logs', 'audit.log'),
   pids: path.join(CLUSTER_DIR, 'pids'),
   pv: path.join(CLUSTER_DIR, 'pv'),
   sim: path.join(CLUSTER_DIR, 'sim'),

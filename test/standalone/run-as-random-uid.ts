@@ -10,7 +10,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { KubeAccess } from '../../lib/k8s/client';
-import { FILES, PORTS, REPO_ROOT } from '../cluster/paths';
+import { RESOURCES } from '../../lib/k8s/resources';
+import { FILES, PORTS, REPO_ROOT, TOKENS } from '../cluster/paths';
 import { seedScenario } from '../cluster/seed';
 
 const NS = 'fd-standalone';
@@ -37,6 +38,37 @@ async function waitFor(url: string, timeoutMs: number): Promise<Response> {
     await new Promise((r) => setTimeout(r, 300));
   }
   throw new Error(`${url} not ready after ${timeoutMs} ms: ${last}`);
+}
+
+/** What oauth-proxy forwards: fixes run with the user's own token, so RBAC decides and the audit log names the user. */
+async function forwardedIdentityFixes(base: string, admin: ReturnType<KubeAccess['app']>) {
+  const post = (token: string, body: unknown) =>
+    fetch(`${base}/api/checks/evaluator-secrets-delete/fix`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Forwarded-Access-Token': token }, body: JSON.stringify(body) });
+  const roleRv = async () => (await admin.get<{ metadata: { resourceVersion: string } }>(RESOURCES.roles, NS, 'nemoevaluator-sample')).metadata.resourceVersion;
+
+  const before = await roleRv();
+  const denied = await post(TOKENS.readonly.token, { dryRun: false });
+  const deniedBody = (await denied.json()) as { error: string };
+  if (denied.status !== 403 || !/oc adm policy/.test(deniedBody.error)) throw new Error(`read-only user's fix: expected an explained 403, got ${denied.status} ${JSON.stringify(deniedBody)}`);
+  if ((await roleRv()) !== before) throw new Error('read-only user\'s refused fix changed the Role');
+  console.log(`read-only user's fix refused (403): ${deniedBody.error.slice(0, 160)}...`);
+
+  const ok = await post(TOKENS.editor.token, { dryRun: false });
+  const okBody = (await ok.json()) as { outcome: string; verified?: { status: string } };
+  if (ok.status !== 200 || okBody.outcome !== 'applied' || okBody.verified?.status !== 'pass') throw new Error(`editor's fix: ${ok.status} ${JSON.stringify(okBody)}`);
+  // The API server's audit log names the editor, not the app's service account.
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const events = fs.readFileSync(FILES.auditLog, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { verb: string; user: { username: string }; objectRef?: { resource?: string; namespace?: string; name?: string }; responseStatus?: { code: number } });
+    const patch = events.find((e) => e.verb === 'patch' && e.objectRef?.resource === 'roles' && e.objectRef.namespace === NS && e.objectRef.name === 'nemoevaluator-sample' && e.responseStatus?.code === 200);
+    if (patch) {
+      if (patch.user.username !== TOKENS.editor.user) throw new Error(`the Role patch was made by ${patch.user.username}, not ${TOKENS.editor.user}`);
+      console.log(`editor's fix applied and verified; audit log: patch roles/${NS}/nemoevaluator-sample by ${patch.user.username}`);
+      return;
+    }
+    if (Date.now() > deadline) throw new Error('no audit event for the editor\'s Role patch');
+    await new Promise((r) => setTimeout(r, 300));
+  }
 }
 
 async function main() {
@@ -78,7 +110,7 @@ async function main() {
     FD_IN_CLUSTER_PREFIX: prefix,
     FD_SERVICE_URL_OVERRIDES: `nemo-gateway=http://127.0.0.1:${GATEWAY_PORT}`,
   };
-  const server = spawn('setpriv', [`--reuid=${UID}`, '--regid=0', '--clear-groups', '--inh-caps=-all', process.execPath, 'server.js'], { cwd: app, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const server = spawn('setpriv', [`--reuid=${UID}`, '--regid=0', '--clear-groups', '--inh-caps=-all', process.execPath, 'server.js'], { cwd: app, env: env as unknown as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   server.stdout.on('data', (d: Buffer) => (output += d));
   server.stderr.on('data', (d: Buffer) => (output += d));
@@ -95,6 +127,7 @@ async function main() {
     if (run.checks.length !== 5 || denied.length) throw new Error(`the service account could not run every check: ${denied.map((c) => `${c.id}: ${c.summary}`).join('; ')}`);
     if (!run.checks.every((c) => c.status === 'fail')) throw new Error('expected the seeded broken namespace to fail every check');
     console.log('standalone build as a random UID: ready, full run without 403');
+    await forwardedIdentityFixes(base, admin);
   } catch (e) {
     console.error(`server output:\n${output}`);
     throw e;
