@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { DoctorConfig } from '../lib/config';
-import type { KubeClient } from '../lib/k8s/client';
+import type { AccessQuestion, KubeClient } from '../lib/k8s/client';
 import { errorMessage, KubeApiError } from '../lib/k8s/errors';
 import { RESOURCES } from '../lib/k8s/resources';
 import { waitForPodCompletion } from '../lib/k8s/wait';
@@ -157,6 +157,13 @@ interface ChownPlanData {
   pod: KObject;
 }
 
+/** Probe and fix both run a pod to completion and read its log. */
+const podRunPermissions = (c: DoctorConfig): AccessQuestion[] => [
+  { verb: 'create', group: '', resource: 'pods', namespace: c.namespace },
+  { verb: 'delete', group: '', resource: 'pods', namespace: c.namespace },
+  { verb: 'get', group: '', resource: 'pods', subresource: 'log', namespace: c.namespace },
+];
+
 const probeCommand = (mount: string) => `cd ${mount} && for f in * */*; do [ -e "$f" ] && stat -c '%u %g %n' "${mount}/$f"; done 2>&1 | head -n 500; true`;
 
 export default defineCheck<OwnershipProbe, ChownPlanData>({
@@ -164,11 +171,7 @@ export default defineCheck<OwnershipProbe, ChownPlanData>({
   title: 'Model files are readable by the training UID',
   area: 'Storage',
   needs: ['namespaces', 'persistentvolumeclaims', 'pods'],
-  probePermissions: (c) => [
-    { verb: 'create', group: '', resource: 'pods', namespace: c.namespace },
-    { verb: 'delete', group: '', resource: 'pods', namespace: c.namespace },
-    { verb: 'get', group: '', resource: 'pods', subresource: 'log', namespace: c.namespace },
-  ],
+  probePermissions: podRunPermissions,
   explain: {
     symptom: "Customization jobs fail with \"Cannot read directory '/mount/models/...'. Reason: [Errno 13] Permission denied\".",
     rootCause:
@@ -196,11 +199,7 @@ export default defineCheck<OwnershipProbe, ChownPlanData>({
   judge: ({ snapshot, probe, config }) => judgeOwnership(snapshot, probe, config),
   fix: {
     description: 'Run a short-lived root pod that chowns the model files to the training UID (gid configurable), check its exit code, delete it, re-check.',
-    permissions: (c) => [
-      { verb: 'create', group: '', resource: 'pods', namespace: c.namespace },
-      { verb: 'delete', group: '', resource: 'pods', namespace: c.namespace },
-      { verb: 'get', group: '', resource: 'pods', subresource: 'log', namespace: c.namespace },
-    ],
+    permissions: podRunPermissions,
     async plan({ snapshot, config, reader, signal }) {
       const exp = expectedUid(snapshot, config);
       if (!('uid' in exp)) throw new Error('error' in exp ? exp.error : exp.skip);

@@ -51,8 +51,8 @@ describe('the local control plane', () => {
     expect(err.status).toBe(403);
     expect(err.apiMessage).toMatch(/attempting to grant RBAC permissions not currently held/);
     expect(err.message).toMatch(/escalation prevention/);
-    // A harmless patch by the same identity works: it really may patch Roles.
-    await patcher.jsonPatch(RESOURCES.roles, NS, 'nemoevaluator-sample', [{ op: 'add', path: '/metadata/labels/patched-by', value: 'role-patcher' }]);
+    // It really may patch Roles: one whose permissions it holds (its own) changes fine.
+    await patcher.request('PATCH', `/apis/rbac.authorization.k8s.io/v1/namespaces/${NS}/roles/role-patcher`, { contentType: 'application/merge-patch+json', body: { metadata: { labels: { 'patched-by': 'role-patcher' } } } });
   });
 
   it('rejects a JSON Patch whose test op fails, and changes nothing', async () => {

@@ -1,0 +1,61 @@
+/** The CLI on the real cluster: five failures and exit 1 on the broken seed; after `fix --yes` for each, exit 0. */
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../cluster/paths';
+import { KUBECONFIGS, seed } from './helpers';
+
+const NS = 'it-cli';
+const PORT = 18131;
+const cli = (args: string[]) =>
+  spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin/flywheel-doctor.mjs'), ...args, '--namespace', NS, '--kubeconfig', KUBECONFIGS.admin], {
+    encoding: 'utf8',
+    env: { ...process.env, FD_SERVICE_URL_OVERRIDES: `nemo-gateway=http://127.0.0.1:${PORT}` },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+
+describe('flywheel-doctor CLI', () => {
+  beforeAll(async () => {
+    await seed(NS, 'broken', PORT);
+  });
+
+  it('run --format json reports the five checks failing and exits 1', () => {
+    const r = cli(['run', '--format', 'json']);
+    expect(r.status).toBe(1);
+    const out = JSON.parse(r.stdout) as { namespace: string; startedAt: string; finishedAt: string; summary: Record<string, number>; checks: Array<{ id: string; title: string; status: string; summary: string; evidence: unknown[]; fix: { available: boolean; description: string } }> };
+    expect(out.namespace).toBe(NS);
+    expect(out.summary).toEqual({ pass: 0, warn: 0, fail: 5, error: 0, skipped: 0 });
+    expect(out.checks.map((c) => c.id)).toEqual(['evaluator-entity-store-url', 'evaluator-secrets-delete', 'models-pvc-ownership', 'gateway-model-mocks', 'pod-health']);
+    for (const c of out.checks) expect(c.fix.available).toBe(true);
+  });
+
+  it('junit and markdown formats render every check', () => {
+    const junit = cli(['run', '--format', 'junit']);
+    expect(junit.stdout).toContain('<testsuites name="flywheel-doctor" tests="5" failures="5"');
+    const md = cli(['run', '--format', 'markdown', '--check', 'pod-health']);
+    expect(md.stdout).toContain('`pod-health`');
+  });
+
+  it('refuses to change the cluster without --yes when not in a terminal', () => {
+    const r = cli(['fix', 'evaluator-secrets-delete']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/pass --yes/);
+  });
+
+  it('explains bad input with exit code 2', () => {
+    expect(cli(['run', '--format', 'yaml']).status).toBe(2);
+    const unknown = cli(['run', '--check', 'nope']);
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toMatch(/unknown check id/);
+  });
+
+  it('after fix --yes for each check, run exits 0', () => {
+    for (const id of ['evaluator-entity-store-url', 'evaluator-secrets-delete', 'models-pvc-ownership', 'gateway-model-mocks', 'pod-health']) {
+      const r = cli(['fix', id, '--yes']);
+      expect(r.status, `${id}: ${r.stdout}\n${r.stderr}`).toBe(0);
+      expect(r.stdout).toMatch(/verified: PASS/);
+    }
+    const after = cli(['run']);
+    expect(after.status, after.stdout).toBe(0);
+  });
+});
