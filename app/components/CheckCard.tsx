@@ -13,7 +13,8 @@ export function CheckCard({ result, actions }: { result: CheckResult; actions?: 
     <article aria-label={result.title} data-check-id={result.id} data-status={result.status} className="rounded-lg border border-slate-200 bg-white p-4 shadow-sm dark:border-slate-800 dark:bg-slate-900">
       <div className="flex flex-wrap items-start gap-3">
         <StatusBadge status={result.status} />
-        <div className="min-w-0 flex-1">
+        {/* basis-64: on a narrow window the actions wrap below the title instead of squeezing it. */}
+        <div className="min-w-0 flex-1 basis-64">
           <h3 className="font-semibold">{result.title}</h3>
           <p className="text-sm text-slate-700 dark:text-slate-300">{result.summary}</p>
           <p className="mt-0.5 font-mono text-xs text-slate-500 dark:text-slate-400">{result.id} · {result.durationMs} ms</p>
