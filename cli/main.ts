@@ -13,6 +13,7 @@ import { CHECKS } from '../checks';
 import { loadConfig } from '../lib/config';
 import { KubeAccess } from '../lib/k8s/client';
 import { errorMessage } from '../lib/k8s/errors';
+import { compact, lineDiff } from '../lib/diff';
 import { Doctor } from '../lib/engine/doctor';
 import { FixConflictError, type FixOutcome } from '../lib/engine/fix';
 import { redactRun } from '../lib/report/redact';
@@ -65,7 +66,14 @@ function printOutcome(o: FixOutcome) {
   process.stdout.write(`${p.summary}\n`);
   for (const c of p.changes) {
     process.stdout.write(`  ${c.action} ${c.target}: ${c.description}\n`);
-    if (c.before !== undefined && c.after !== undefined && !c.before.includes('\n')) process.stdout.write(`    before: ${c.before}\n    after:  ${c.after}\n`);
+    if (c.before !== undefined && c.after !== undefined) {
+      if (c.before.includes('\n') || c.after.includes('\n')) {
+        // Multi-line values (configs, rules): a compact diff reads better than the JSON Patch.
+        for (const l of compact(lineDiff(c.before, c.after), 2)) process.stdout.write(l.kind === 'skip' ? `    ⋯ ${l.count} unchanged line(s)\n` : `    ${l.kind === 'add' ? '+' : l.kind === 'del' ? '-' : ' '} ${l.text}\n`);
+        continue;
+      }
+      process.stdout.write(`    before: ${c.before}\n    after:  ${c.after}\n`);
+    }
     if (c.patch) process.stdout.write(`    JSON Patch: ${JSON.stringify(c.patch)}\n`);
   }
   for (const r of p.risks) process.stdout.write(`  risk: ${r}\n`);

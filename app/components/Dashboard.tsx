@@ -70,6 +70,9 @@ export function Dashboard() {
         <Problem title="No cluster reachable">{ctx.data.cluster.error} — check the kubeconfig (FD_KUBECONFIG / KUBECONFIG) or, in-cluster, the service account and network policy.</Problem>
       )}
       {ctx.data?.namespacesNote && <p className="text-sm text-slate-600 dark:text-slate-400">{ctx.data.namespacesNote}</p>}
+      {ctx.data && !ctx.data.namespacesNote && namespace && !ctx.data.namespaces.includes(namespace) && (
+        <p role="status" className="text-sm text-amber-800 dark:text-amber-300">Namespace <span className="font-mono">{namespace}</span> is not among the namespaces you can see: check the name (checks will report what they cannot find).</p>
+      )}
       {start.isError && <Problem title="Could not start the run">{start.error.message}</Problem>}
       {run.isError && <Problem title="Lost track of the run">{run.error.message}</Problem>}
 

@@ -2,7 +2,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 import { api, ApiError, type CheckResult, type FixOutcome, type PublicPlan } from '../lib/api';
-import { compact, lineDiff } from '../lib/diff';
+import { compact, lineDiff } from '@/lib/diff';
 import { doctorKeys, doctorQueries } from '../lib/queries';
 import { StatusBadge } from './StatusBadge';
 
