@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Snapshot } from '../lib/engine/snapshot';
-import check, { coversSecrets, type SecretsProbe } from './evaluator-secrets-delete';
+import check, { coversSecrets, resultingRoleQuestions, type SecretsProbe } from './evaluator-secrets-delete';
+import { grantCommand, permissionText } from '../lib/k8s/errors';
 import { config, evaluatorDeployment, NS, OPERATOR_RULES, role, roleBinding } from './test-fixtures';
 
 const base = (roles: unknown[], bindings = [roleBinding('nemoevaluator-sample', 'nemoevaluator-sample')]) =>
@@ -64,5 +65,19 @@ describe('evaluator-secrets-delete fix plan', () => {
   });
   it('is a no-op when delete is already granted', async () => {
     expect((await check.fix!.plan(ctx(base([role([{ apiGroups: [''], resources: ['secrets'], verbs: ['delete'] }])])))).noop).toBe(true);
+  });
+});
+
+describe('permissions needed to apply the fix (RBAC escalation prevention)', () => {
+  it('asks for everything the resulting Role grants, including SCC use and delete secrets', () => {
+    const qs = resultingRoleQuestions(base([role(OPERATOR_RULES)]), config());
+    expect(qs).toContainEqual({ verb: 'use', group: 'security.openshift.io', resource: 'securitycontextconstraints', subresource: undefined, namespace: NS, name: 'nonroot' });
+    expect(qs).toContainEqual({ verb: 'delete', group: '', resource: 'secrets', subresource: undefined, namespace: NS, name: undefined });
+    expect(qs.filter((q) => q.resource === 'pods').map((q) => q.verb).sort()).toEqual(['create', 'get', 'list', 'watch']);
+  });
+  it('explains a missing SCC permission with the oc command that grants it', () => {
+    const a = { verb: 'use', group: 'security.openshift.io', resource: 'securitycontextconstraints', namespace: NS, name: 'nonroot' };
+    expect(permissionText(a)).toBe('use securitycontextconstraints.security.openshift.io "nonroot"');
+    expect(grantCommand(a, 'alice')).toBe('oc adm policy add-scc-to-user nonroot alice');
   });
 });

@@ -1,5 +1,5 @@
 import type { DoctorConfig } from '../lib/config';
-import { canUser, type JsonPatchOp } from '../lib/k8s/client';
+import { canUser, type AccessQuestion, type JsonPatchOp } from '../lib/k8s/client';
 import { errorMessage, KubeApiError } from '../lib/k8s/errors';
 import { RESOURCES } from '../lib/k8s/resources';
 import { resolveEvaluator } from '../lib/engine/names';
@@ -65,6 +65,30 @@ export function judgeSecretsDelete(snapshot: Snapshot, probe: SecretsProbe, conf
   return { status: 'fail', summary: `No Role bound to ${sa} grants delete on secrets: evaluation jobs fail at cleanup`, evidence };
 }
 
+/** Every permission the evaluator Role grants once `delete secrets` is added, as access questions. */
+export function resultingRoleQuestions(snapshot: Snapshot, config: DoctorConfig): AccessQuestion[] {
+  let roles: KObject[];
+  try {
+    const ev = resolveEvaluator(config, snapshot, { withCr: false });
+    roles = rolesForServiceAccount(snapshot, config.namespace, ev.serviceAccount, config.evaluator.role ?? ev.deploymentName);
+  } catch {
+    return [{ verb: 'delete', group: '', resource: 'secrets', namespace: config.namespace }];
+  }
+  const role = roles.find((r) => ((r.rules ?? []) as PolicyRule[]).some(coversSecrets)) ?? roles[0];
+  const rules: PolicyRule[] = [...((role?.rules ?? []) as PolicyRule[]), { apiGroups: [''], resources: ['secrets'], verbs: ['delete'] }];
+  const out = new Map<string, AccessQuestion>();
+  for (const r of rules)
+    for (const group of r.apiGroups ?? [])
+      for (const resource of r.resources ?? [])
+        for (const verb of r.verbs ?? [])
+          for (const name of r.resourceNames?.length ? r.resourceNames : [undefined]) {
+            const [res, sub] = resource.split('/');
+            const q: AccessQuestion = { verb, group, resource: res!, subresource: sub, namespace: config.namespace, name };
+            out.set(JSON.stringify(q), q);
+          }
+  return [...out.values()].slice(0, 40);
+}
+
 interface SecretsPlanData {
   role: string;
   ops: JsonPatchOp[];
@@ -100,10 +124,10 @@ export default defineCheck<SecretsProbe, SecretsPlanData>({
   judge: ({ snapshot, probe, config }) => judgeSecretsDelete(snapshot, probe, config),
   fix: {
     description: "Add the delete verb to the evaluator Role's rule that covers secrets (or add a rule for it), guarded so a concurrent edit is never overwritten.",
-    permissions: (c) => [
+    permissions: (c, snapshot) => [
       { verb: 'patch', group: 'rbac.authorization.k8s.io', resource: 'roles', namespace: c.namespace },
-      // RBAC escalation prevention: whoever grants delete on secrets must hold it.
-      { verb: 'delete', group: '', resource: 'secrets', namespace: c.namespace },
+      // RBAC escalation prevention: whoever updates a Role must hold everything the result grants.
+      ...(snapshot ? resultingRoleQuestions(snapshot, c) : [{ verb: 'delete', group: '', resource: 'secrets', namespace: c.namespace }]),
     ],
     async plan({ snapshot, config }) {
       const ev = resolveEvaluator(config, snapshot, { withCr: false });

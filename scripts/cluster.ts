@@ -253,7 +253,6 @@ function printUsage() {
 export async function down(): Promise<void> {
   // Reverse order so controllers do not act on a half-stopped cluster.
   const order = [...COMPONENTS].reverse();
-  const nginxPid = path.join(FILES.sim, 'nginx.pid');
   for (const c of order) {
     const pid = pidOf(c);
     if (pid) {
@@ -272,7 +271,6 @@ export async function down(): Promise<void> {
     try { process.kill(Number(fs.readFileSync(path.join(FILES.sim, f), 'utf8')), 'SIGKILL'); } catch { /* gone */ }
     fs.rmSync(path.join(FILES.sim, f), { force: true });
   }
-  void nginxPid;
   // State is disposable: the next `up` starts from an empty etcd so seeds are reproducible.
   fs.rmSync(path.join(CLUSTER_DIR, 'etcd'), { recursive: true, force: true });
   fs.rmSync(FILES.pv, { recursive: true, force: true });

@@ -5,6 +5,7 @@ import { errorMessage, grantCommand, permissionText } from '../k8s/errors';
 import type { AppliedFix } from '../report/render';
 import { executeFix, type FixOutcome } from './fix';
 import { runChecks, selectChecks } from './runner';
+import { Snapshot } from './snapshot';
 import type { AnyCheck, PlanGuard, RunResult } from './types';
 
 export interface CatalogEntry {
@@ -35,8 +36,7 @@ export class Doctor {
   /** Same engine, another namespace (the UI's namespace switcher). */
   withNamespace(namespace: string): Doctor {
     if (namespace === this.config.namespace) return this;
-    const d = new Doctor(this.access, { ...this.config, namespace }, this.registry);
-    return d;
+    return new Doctor(this.access, { ...this.config, namespace }, this.registry);
   }
 
   catalog(): CatalogEntry[] {
@@ -98,13 +98,13 @@ export class Doctor {
     if (!check.fix) return { allowed: false, missing: [] };
     const client = this.access.as(identity ?? { kind: 'app' });
     const user = await this.actingUser(identity);
-    const questions: AccessQuestion[] = check.fix.permissions(this.config);
+    const snapshot = await Snapshot.load(this.access.app(), this.config.namespace, check.needs).catch(() => undefined);
+    const questions: AccessQuestion[] = check.fix.permissions(this.config, snapshot);
     const answers = await Promise.all(questions.map(async (q) => ({ q, a: await canI(client, q).catch(() => ({ allowed: false })) })));
     const missing = answers.filter((x) => !x.a.allowed).map(({ q }) => {
-      const attempt = { verb: q.verb, group: q.group, resource: q.subresource ? `${q.resource}/${q.subresource}` : q.resource, namespace: q.namespace };
+      const attempt = { verb: q.verb, group: q.group, resource: q.subresource ? `${q.resource}/${q.subresource}` : q.resource, namespace: q.namespace, name: q.name };
       return { permission: permissionText(attempt), command: grantCommand(attempt, user) };
     });
-    // The CR patch is preferred, but the Deployment patch is an accepted fallback for entity-store-url.
     return { allowed: missing.length === 0, missing };
   }
 

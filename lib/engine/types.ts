@@ -89,8 +89,12 @@ export interface FixContext {
 
 export interface FixDefinition<D = unknown> {
   description: string;
-  /** The permissions the acting identity needs to apply the fix (SSAR, deploy RBAC). */
-  permissions(config: DoctorConfig): AccessQuestion[];
+  /**
+   * The permissions the acting identity needs to apply the fix (SelfSubjectAccessReviews for the
+   * Fix button). With a snapshot, a fix can name permissions that depend on cluster content
+   * (e.g. everything a Role grants, for RBAC escalation prevention).
+   */
+  permissions(config: DoctorConfig, snapshot?: Snapshot): AccessQuestion[];
   plan(ctx: FixContext): Promise<FixPlan<D>>;
   /** Applies the plan (honouring ctx.dryRun) and waits until the change took effect. */
   apply(ctx: FixContext, plan: FixPlan<D>): Promise<void>;

@@ -40,7 +40,8 @@ export class KubeApiError extends Error {
 /** The RBAC permission needed for an attempt, spelled the way `oc`/`kubectl auth can-i` spells it. */
 export function permissionText(a: Attempt): string {
   const res = qualifiedResource({ group: a.group, plural: a.resource });
-  return `${a.verb} ${res}${a.namespace ? ` in namespace ${a.namespace}` : ' (cluster-wide)'}`;
+  const scc = a.resource === 'securitycontextconstraints';
+  return `${a.verb} ${res}${a.name ? ` "${a.name}"` : ''}${scc ? '' : a.namespace ? ` in namespace ${a.namespace}` : ' (cluster-wide)'}`;
 }
 
 /** The command an admin runs to grant the attempt's permission to a user. */
@@ -48,6 +49,7 @@ export function grantCommand(a: Attempt, user = '<user>'): string {
   const writes = ['create', 'update', 'patch', 'delete', 'deletecollection', 'escalate', 'bind'];
   const isServiceAccount = user.startsWith('system:serviceaccount:');
   const subject = isServiceAccount ? `-z ${user.split(':')[3]}` : user;
+  if (a.resource === 'securitycontextconstraints' && a.verb === 'use') return `oc adm policy add-scc-to-user ${a.name ?? '<scc>'} ${subject}${isServiceAccount && a.namespace ? ` -n ${a.namespace}` : ''}`;
   const roleKind = writes.includes(a.verb) ? 'admin' : 'view';
   if (!a.namespace) {
     return `oc adm policy add-cluster-role-to-user ${roleKind === 'admin' ? 'cluster-admin' : 'cluster-reader'} ${isServiceAccount ? user : subject}`;
