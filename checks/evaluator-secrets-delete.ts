@@ -5,7 +5,7 @@ import { RESOURCES } from '../lib/k8s/resources';
 import { resolveEvaluator } from '../lib/engine/names';
 import { guardFor, show, targetOf } from '../lib/engine/plan-helpers';
 import type { KObject, Snapshot } from '../lib/engine/snapshot';
-import { defineCheck, type Evidence, type Finding } from '../lib/engine/types';
+import { defineCheck, type Evidence, type Finding, type PlanGuard } from '../lib/engine/types';
 
 export interface PolicyRule {
   apiGroups?: string[];
@@ -133,7 +133,7 @@ export default defineCheck<SecretsProbe, SecretsPlanData>({
       const ev = resolveEvaluator(config, snapshot, { withCr: false });
       const roleName = config.evaluator.role ?? ev.deploymentName;
       const roles = rolesForServiceAccount(snapshot, config.namespace, ev.serviceAccount, roleName);
-      const base = { checkId: 'evaluator-secrets-delete', risks: [] as string[], guards: [] as Array<{ target: string; resourceVersion: string }> };
+      const base = { checkId: 'evaluator-secrets-delete', risks: [] as string[], guards: [] as PlanGuard[] };
       if (roles.some((r) => ((r.rules ?? []) as PolicyRule[]).some(allowsDelete))) {
         return { ...base, noop: true, summary: 'The Role already grants delete on secrets', changes: [], data: { role: roleName, ops: [] } };
       }

@@ -159,11 +159,13 @@ export default defineCheck<PodHealthProbe, RestartPlanData>({
   fix: {
     description: 'Restart the unhealthy Deployments (rollout restart) and wait for them; warns first when that cancels flywheel jobs.',
     permissions: (c) => [{ verb: 'patch', group: 'apps', resource: 'deployments', namespace: c.namespace }],
-    async plan({ snapshot, config }) {
-      const targets = restartTargets(snapshot, config);
+    async plan({ snapshot, config, target }) {
+      const all = restartTargets(snapshot, config);
+      // Per workload: the user may restart just one of the unhealthy Deployments.
+      const targets = target ? all.filter((t) => t === target) : all;
       const deployments = snapshot.list('deployments');
       const objs = targets.map((t) => deployments.find((d) => d.metadata?.name === t)!).filter(Boolean);
-      const base = { checkId: 'pod-health', data: { deployments: targets } };
+      const base = { checkId: 'pod-health', data: { deployments: targets }, targets: all };
       if (!objs.length) {
         const finding = judgePodHealth(snapshot, { logs: {} }, config);
         return { ...base, noop: finding.status === 'pass', summary: finding.status === 'pass' ? 'All pods are healthy' : 'Nothing a restart can fix: see the evidence (missing Deployments need a redeploy)', changes: [], risks: [], guards: [] };

@@ -2,7 +2,7 @@
  * flywheel-doctor: the command-line front door to the same engine the dashboard uses.
  *
  *   flywheel-doctor run [--namespace NS] [--kubeconfig F] [--context C] [--check ID]... [--format text|json|markdown|junit]
- *   flywheel-doctor fix ID [--dry-run] [--yes] [--namespace NS] [--kubeconfig F] [--context C] [--format text|json]
+ *   flywheel-doctor fix ID [--target WORKLOAD] [--dry-run] [--yes] [--namespace NS] [--kubeconfig F] [--context C] [--format text|json]
  *   flywheel-doctor list
  *
  * Exit codes: 0 no failures, 1 at least one `fail`, 2 could not run or any `error`.
@@ -21,7 +21,7 @@ import { renderJunit, renderMarkdown, renderText, toJsonReport } from '../lib/re
 
 const USAGE = `usage:
   flywheel-doctor run [--namespace NS] [--kubeconfig FILE] [--context NAME] [--check ID]... [--format text|json|markdown|junit]
-  flywheel-doctor fix ID [--dry-run] [--yes] [--namespace NS] [--kubeconfig FILE] [--context NAME] [--format text|json]
+  flywheel-doctor fix ID [--target WORKLOAD] [--dry-run] [--yes] [--namespace NS] [--kubeconfig FILE] [--context NAME] [--format text|json]
   flywheel-doctor list
 exit codes: 0 no failures, 1 at least one check failed, 2 could not run or a check errored`;
 
@@ -34,6 +34,7 @@ const FlagsSchema = z.object({
   check: z.array(z.string()).default([]),
   format: z.enum(['text', 'json', 'markdown', 'junit']).default('text'),
   dryRun: z.boolean().default(false),
+  target: z.string().optional(),
   yes: z.boolean().default(false),
 });
 type Flags = z.infer<typeof FlagsSchema>;
@@ -41,7 +42,7 @@ type Flags = z.infer<typeof FlagsSchema>;
 export function parseArgs(argv: string[]): Flags {
   const [command = 'help', ...rest] = argv;
   const out: Record<string, unknown> = { command: command === '--help' || command === '-h' ? 'help' : command, positional: [], check: [] };
-  const valueFlags: Record<string, string> = { '--namespace': 'namespace', '-n': 'namespace', '--kubeconfig': 'kubeconfig', '--context': 'context', '--format': 'format', '-o': 'format', '--check': 'check' };
+  const valueFlags: Record<string, string> = { '--namespace': 'namespace', '-n': 'namespace', '--kubeconfig': 'kubeconfig', '--context': 'context', '--format': 'format', '-o': 'format', '--check': 'check', '--target': 'target' };
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i]!;
     const [flag, inline] = a.includes('=') && a.startsWith('--') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
@@ -126,7 +127,7 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   try {
-    const preview = await doctor.fix(id, { dryRun: true });
+    const preview = await doctor.fix(id, { dryRun: true, target: flags.target });
     if (flags.format === 'text') printOutcome(preview);
     if (preview.plan.noop) {
       if (flags.format === 'json') process.stdout.write(JSON.stringify(preview, null, 2) + '\n');
@@ -151,7 +152,7 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       }
     }
-    const outcome = await doctor.fix(id, { dryRun: false, expectedGuards: preview.plan.guards, onProgress: (s) => flags.format === 'text' && process.stdout.write(`  … ${s}\n`) });
+    const outcome = await doctor.fix(id, { dryRun: false, target: flags.target, expectedGuards: preview.plan.guards, onProgress: (s) => flags.format === 'text' && process.stdout.write(`  … ${s}\n`) });
     if (flags.format === 'json') process.stdout.write(JSON.stringify(outcome, null, 2) + '\n');
     else if ('verified' in outcome) process.stdout.write(`verified: ${outcome.verified.status.toUpperCase()} — ${outcome.verified.summary}\n`);
     const status = 'verified' in outcome ? outcome.verified.status : 'pass';

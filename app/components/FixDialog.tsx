@@ -57,12 +57,15 @@ export function FixDialog({ check, namespace, onClose, onApplied }: { check: Che
   const ref = useRef<HTMLDialogElement>(null);
   const qc = useQueryClient();
   const [progress, setProgress] = useState<string[]>([]);
+  const [target, setTarget] = useState<string>();
   useEffect(() => {
     ref.current?.showModal();
   }, []);
-  const plan = useQuery({ queryKey: [...doctorKeys.namespace(namespace), 'plan', check.id], queryFn: () => api.planFix(check.id, namespace), staleTime: 0, gcTime: 0, retry: false });
+  const plan = useQuery({ queryKey: [...doctorKeys.namespace(namespace), 'plan', check.id, target ?? ''], queryFn: () => api.planFix(check.id, namespace, target), staleTime: 0, gcTime: 0, retry: false });
+  const [targets, setTargets] = useState<string[]>([]);
+  useEffect(() => { if (!target && plan.data?.plan.targets) setTargets(plan.data.plan.targets); }, [plan.data, target]);
   const apply = useMutation({
-    mutationFn: () => api.applyFix(check.id, namespace, plan.data!.plan.guards, (s) => setProgress((p) => [...p, s])),
+    mutationFn: () => api.applyFix(check.id, namespace, target, plan.data!.plan.guards, (s) => setProgress((p) => [...p, s])),
     onSuccess: (outcome) => {
       if ('verified' in outcome) onApplied(outcome.verified, outcome);
       void qc.invalidateQueries({ queryKey: doctorKeys.namespace(namespace) });
@@ -76,6 +79,15 @@ export function FixDialog({ check, namespace, onClose, onApplied }: { check: Che
     <dialog ref={ref} aria-labelledby={titleId} onCancel={(e) => { if (apply.isPending) e.preventDefault(); else onClose(); }} className="m-auto w-[min(56rem,95vw)] rounded-lg bg-white p-0 text-slate-900 shadow-xl backdrop:bg-black/50 dark:bg-slate-900 dark:text-slate-100">
       <div className="space-y-4 p-5">
         <h2 id={titleId} className="text-lg font-semibold">Fix: {check.title}</h2>
+        {targets.length > 1 && (
+          <label className="flex items-center gap-2 text-sm">
+            Apply to
+            <select value={target ?? ''} disabled={apply.isPending || apply.isSuccess} onChange={(e) => setTarget(e.target.value || undefined)} className="rounded border border-slate-300 bg-white px-2 py-1 dark:border-slate-600 dark:bg-slate-800">
+              <option value="">all {targets.length} workloads</option>
+              {targets.map((t) => <option key={t} value={t}>{t}</option>)}
+            </select>
+          </label>
+        )}
         {plan.isPending && <p role="status">Computing the plan (server-side dry run)…</p>}
         {plan.isError && (
           <div role="alert" className="rounded border border-red-400 bg-red-50 p-2 text-sm text-red-900 dark:bg-red-950/40 dark:text-red-100">

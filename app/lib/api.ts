@@ -39,18 +39,18 @@ export const api = {
   startRun: (namespace: string) => call<{ run: RunResult }>('POST', '/api/runs', { namespace }),
   run: (id: string, namespace: string) => call<{ run: RunResult }>('GET', `/api/runs/${encodeURIComponent(id)}?namespace=${encodeURIComponent(namespace)}`),
   permission: (checkId: string, namespace: string) => call<FixPermission>('GET', `/api/checks/${encodeURIComponent(checkId)}/permission?namespace=${encodeURIComponent(namespace)}`),
-  planFix: (checkId: string, namespace: string) => call<FixOutcome>('POST', `/api/checks/${encodeURIComponent(checkId)}/fix`, { namespace, dryRun: true }),
+  planFix: (checkId: string, namespace: string, target?: string) => call<FixOutcome>('POST', `/api/checks/${encodeURIComponent(checkId)}/fix`, { namespace, dryRun: true, target }),
   reports: () => call<{ reports: ReportSummary[] }>('GET', '/api/reports'),
   report: (id: string) => call<{ report: Report }>('GET', `/api/reports/${encodeURIComponent(id)}`),
   share: (namespace: string, runId: string, anonymize: boolean) => call<{ id: string; url: string; masked: number }>('POST', '/api/reports', { namespace, runId, anonymize }),
   deleteReport: (id: string) => call<{ deleted: string }>('DELETE', `/api/reports/${encodeURIComponent(id)}`),
 
   /** Applies a fix, streaming progress lines until the verified result arrives. */
-  async applyFix(checkId: string, namespace: string, expectedGuards: PublicPlan['guards'], onProgress: (s: string) => void): Promise<FixOutcome> {
+  async applyFix(checkId: string, namespace: string, target: string | undefined, expectedGuards: PublicPlan['guards'], onProgress: (s: string) => void): Promise<FixOutcome> {
     const res = await fetch(`/api/checks/${encodeURIComponent(checkId)}/fix`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ namespace, dryRun: false, expectedGuards, stream: true }),
+      body: JSON.stringify({ namespace, dryRun: false, target, expectedGuards, stream: true }),
     });
     if (!res.ok || !res.body) {
       const data = (await res.json().catch(() => ({}))) as { error?: string };

@@ -74,10 +74,10 @@ export class Doctor {
     return c;
   }
 
-  async fix(checkId: string, opts: { dryRun: boolean; identity?: Identity; expectedGuards?: PlanGuard[]; onProgress?: (s: string) => void }): Promise<FixOutcome> {
+  async fix(checkId: string, opts: { dryRun: boolean; target?: string; identity?: Identity; expectedGuards?: PlanGuard[]; onProgress?: (s: string) => void }): Promise<FixOutcome> {
     const check = this.check(checkId);
     const actor = this.access.as(opts.identity ?? { kind: 'app' });
-    const outcome = await executeFix({ check, config: this.config, reader: this.access.app(), actor, dryRun: opts.dryRun, expectedGuards: opts.expectedGuards, onProgress: opts.onProgress });
+    const outcome = await executeFix({ check, config: this.config, reader: this.access.app(), actor, dryRun: opts.dryRun, target: opts.target, expectedGuards: opts.expectedGuards, onProgress: opts.onProgress });
     if (!opts.dryRun) {
       this.fixLog.push({ checkId, at: new Date().toISOString(), by: await this.actingUser(opts.identity), outcome: outcome.outcome, summary: outcome.plan.summary, verifiedStatus: 'verified' in outcome ? outcome.verified.status : undefined });
     }

@@ -11,6 +11,8 @@ export interface FixRequest {
   reader: KubeClient;
   actor: KubeClient;
   dryRun: boolean;
+  /** Limit the fix to one of the plan's targets. */
+  target?: string;
   /** Guards from the plan the user confirmed; apply refuses if the cluster moved since. */
   expectedGuards?: PlanGuard[];
   signal?: AbortSignal;
@@ -52,7 +54,7 @@ function guardsMoved(expected: PlanGuard[], current: PlanGuard[]): string[] {
   for (const e of expected) {
     const c = current.find((g) => g.target === e.target);
     if (!c) moved.push(`${e.target} is gone`);
-    else if (c.resourceVersion !== e.resourceVersion) moved.push(`${e.target} changed (resourceVersion ${e.resourceVersion} -> ${c.resourceVersion})`);
+    else if (c.value !== e.value) moved.push(`${e.target} changed (${e.field} ${e.value} -> ${c.value})`);
   }
   return moved;
 }
@@ -71,8 +73,11 @@ export async function executeFix(req: FixRequest): Promise<FixOutcome> {
   const signal = req.signal ?? new AbortController().signal;
 
   const snapshot = await Snapshot.load(req.reader, config.namespace, check.needs, signal);
-  const ctx = { config, snapshot, reader: req.reader, actor: req.actor, dryRun: req.dryRun, signal, progress };
+  const ctx = { config, snapshot, reader: req.reader, actor: req.actor, dryRun: req.dryRun, target: req.target, signal, progress };
   const plan = await fix.plan(ctx);
+  if (req.target && !(plan.targets ?? []).includes(req.target) && !plan.noop) {
+    throw new FixFailedError(`"${req.target}" is not something this fix can be limited to${plan.targets?.length ? `; choose one of: ${plan.targets.join(', ')}` : ''}`, [], 400);
+  }
   const shown = publicPlan(plan);
 
   const verify = async () => {

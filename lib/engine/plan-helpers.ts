@@ -9,9 +9,16 @@ export function targetOf(kind: string, obj: KObject): string {
 
 /** Guard for the plan/apply round trip plus the matching `test` op for the write itself. */
 export function guardFor(kind: string, obj: KObject): { guard: PlanGuard; test: JsonPatchOp } {
+  const generation = obj.metadata?.generation;
+  if (typeof generation === 'number') {
+    return {
+      guard: { target: targetOf(kind, obj), field: 'generation', value: String(generation) },
+      test: { op: 'test', path: '/metadata/generation', value: generation },
+    };
+  }
   const resourceVersion = obj.metadata?.resourceVersion ?? '';
   return {
-    guard: { target: targetOf(kind, obj), resourceVersion },
+    guard: { target: targetOf(kind, obj), field: 'resourceVersion', value: resourceVersion },
     test: { op: 'test', path: '/metadata/resourceVersion', value: resourceVersion },
   };
 }
@@ -25,7 +32,7 @@ export function show(value: unknown): string {
 
 /** A restart the way `kubectl rollout restart` does it: bump a pod-template annotation. */
 export function restartPatch(deployment: KObject, at = new Date().toISOString()): JsonPatchOp[] {
-  const ops: JsonPatchOp[] = [{ op: 'test', path: '/metadata/resourceVersion', value: deployment.metadata?.resourceVersion ?? '' }];
+  const ops: JsonPatchOp[] = [guardFor('Deployment', deployment).test];
   if (!deployment.spec?.template?.metadata) ops.push({ op: 'add', path: '/spec/template/metadata', value: {} });
   if (!deployment.spec?.template?.metadata?.annotations) ops.push({ op: 'add', path: '/spec/template/metadata/annotations', value: {} });
   ops.push({ op: 'add', path: '/spec/template/metadata/annotations/kubectl.kubernetes.io~1restartedAt', value: at });

@@ -58,10 +58,15 @@ export interface PlannedChange {
   manifest?: unknown;
 }
 
-/** resourceVersions the plan was computed from: apply refuses if any has moved since. */
+/**
+ * The object versions a plan was computed from: apply refuses if any has moved since.
+ * Objects with a spec generation (Deployments, custom resources) are guarded on it, so status
+ * updates by controllers are not mistaken for conflicting edits; others on resourceVersion.
+ */
 export interface PlanGuard {
   target: string;
-  resourceVersion: string;
+  field: 'generation' | 'resourceVersion';
+  value: string;
 }
 
 export interface FixPlan<D = unknown> {
@@ -71,6 +76,8 @@ export interface FixPlan<D = unknown> {
   changes: PlannedChange[];
   risks: string[];
   guards: PlanGuard[];
+  /** When a fix can be limited to parts (workloads), the parts a user may pick from. */
+  targets?: string[];
   /** Fix-private data carried from plan to apply (never sent to clients). */
   data: D;
 }
@@ -83,6 +90,8 @@ export interface FixContext {
   /** Writes use the acting identity (forwarded user token, else kubeconfig identity). */
   actor: KubeClient;
   dryRun: boolean;
+  /** Limit the fix to one of the plan's `targets` (e.g. one workload); all when unset. */
+  target?: string;
   signal: AbortSignal;
   progress(step: string): void;
 }

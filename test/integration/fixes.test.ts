@@ -8,24 +8,29 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FixConflictError } from '../../lib/engine/fix';
 import { RESOURCES, resourcePath } from '../../lib/k8s/resources';
-import type { KubeClient } from '../../lib/k8s/client';
 import { FILES } from '../cluster/paths';
 import { access, doctorFor, podNames, resourceVersions, seed } from './helpers';
 
-type Touch = (admin: KubeClient, ns: string) => Promise<void>;
-// Someone else edits the object (a merge patch, as `oc label` sends).
-const label = (type: (typeof RESOURCES)[keyof typeof RESOURCES], name: string): Touch => (admin, ns) =>
-  admin.request('PATCH', resourcePath(type, ns, name), { contentType: 'application/merge-patch+json', body: { metadata: { labels: { 'concurrent-edit': 'kept' } } } }).then(() => undefined);
+/** Someone else's edit between preview and apply (a merge patch, as `oc label`/`oc patch` send), and how to see it survived. */
+interface ConcurrentEdit {
+  type: (typeof RESOURCES)[keyof typeof RESOURCES];
+  name: string;
+  patch: Record<string, unknown>;
+  kept(obj: { metadata: { labels?: Record<string, string> }; spec?: Record<string, unknown> }): boolean;
+}
+// Roles and ConfigMaps are guarded on resourceVersion: any edit counts. Deployments and custom
+// resources are guarded on their spec generation: a spec edit counts, controller status updates do not.
+const labelEdit = (type: ConcurrentEdit['type'], name: string): ConcurrentEdit => ({ type, name, patch: { metadata: { labels: { 'concurrent-edit': 'kept' } } }, kept: (o) => o.metadata.labels?.['concurrent-edit'] === 'kept' });
 
-const CASES: Array<{ id: string; port: number; touch?: Touch; touched?: [keyof typeof RESOURCES, string] }> = [
-  { id: 'evaluator-entity-store-url', port: 18121, touch: label(RESOURCES.nemoevaluators, 'nemoevaluator-sample'), touched: ['nemoevaluators', 'nemoevaluator-sample'] },
-  { id: 'evaluator-secrets-delete', port: 18122, touch: label(RESOURCES.roles, 'nemoevaluator-sample'), touched: ['roles', 'nemoevaluator-sample'] },
+const CASES: Array<{ id: string; port: number; edit?: ConcurrentEdit }> = [
+  { id: 'evaluator-entity-store-url', port: 18121, edit: { type: RESOURCES.nemoevaluators, name: 'nemoevaluator-sample', patch: { spec: { replicas: 1 } }, kept: (o) => o.spec?.replicas === 1 } },
+  { id: 'evaluator-secrets-delete', port: 18122, edit: labelEdit(RESOURCES.roles, 'nemoevaluator-sample') },
   { id: 'models-pvc-ownership', port: 18123 },
-  { id: 'gateway-model-mocks', port: 18124, touch: label(RESOURCES.configmaps, 'nemo-gateway-config'), touched: ['configmaps', 'nemo-gateway-config'] },
-  { id: 'pod-health', port: 18125, touch: label(RESOURCES.deployments, 'df-celery-worker-deployment'), touched: ['deployments', 'df-celery-worker-deployment'] },
+  { id: 'gateway-model-mocks', port: 18124, edit: labelEdit(RESOURCES.configmaps, 'nemo-gateway-config') },
+  { id: 'pod-health', port: 18125, edit: { type: RESOURCES.deployments, name: 'df-celery-worker-deployment', patch: { spec: { revisionHistoryLimit: 5 } }, kept: (o) => o.spec?.revisionHistoryLimit === 5 } },
 ];
 
-describe.each(CASES)('$id on the real cluster', ({ id, port, touch, touched }) => {
+describe.each(CASES)('$id on the real cluster', ({ id, port, edit }) => {
   const ns = `it-${id}`.slice(0, 40);
   const admin = access('admin').app();
   const doctor = () => doctorFor(ns, port);
@@ -60,13 +65,12 @@ describe.each(CASES)('$id on the real cluster', ({ id, port, touch, touched }) =
 
   it('detects a concurrent change between plan and apply and does not overwrite it', async () => {
     const preview = await doctor().fix(id, { dryRun: true });
-    if (touch && touched) {
-      await touch(admin, ns);
+    if (edit) {
+      await admin.request('PATCH', resourcePath(edit.type, ns, edit.name), { contentType: 'application/merge-patch+json', body: edit.patch });
       const err = await doctor().fix(id, { dryRun: false, expectedGuards: preview.plan.guards }).then(() => undefined, (e: Error) => e);
       expect(err).toBeInstanceOf(FixConflictError);
       expect(err!.message).toMatch(/changed since you previewed/);
-      const obj = await admin.get<{ metadata: { labels?: Record<string, string> } }>(RESOURCES[touched[0]], ns, touched[1]);
-      expect(obj.metadata.labels?.['concurrent-edit']).toBe('kept');
+      expect(edit.kept(await admin.get(edit.type, ns, edit.name))).toBe(true);
       expect((await doctor().run([id])).checks[0]!.status).toBe('fail');
     } else {
       // Files carry no resourceVersion: apply re-probes. Someone else fixes them first -> no root pod runs.
@@ -120,5 +124,40 @@ describe('guidance instead of crashes', () => {
     const sec = run.checks.find((c) => c.id === 'evaluator-secrets-delete')!;
     expect(sec.status).toBe('error');
     expect(sec.summary).toMatch(/missing permission: list (roles|rolebindings)\.rbac\.authorization\.k8s\.io in namespace .*oc adm policy/);
+  });
+});
+
+describe('pod-health fix per workload', () => {
+  const ns = 'it-pod-health-target';
+  const port = 18126;
+  const admin = access('admin').app();
+
+  beforeAll(async () => {
+    await seed(ns, 'broken', port);
+    // A second unhealthy workload: its new pod cannot be scheduled.
+    await admin.jsonPatch(RESOURCES.deployments, ns, 'df-api-deployment', [{ op: 'add', path: '/spec/template/spec/nodeSelector', value: { 'kubernetes.io/hostname': 'no-such-node' } }]);
+  });
+
+  it('offers each unhealthy workload as a target and restarts only the one chosen', async () => {
+    const d = doctorFor(ns, port);
+    const preview = await d.fix('pod-health', { dryRun: true });
+    expect(preview.plan.targets).toEqual(expect.arrayContaining(['df-celery-worker-deployment', 'df-api-deployment']));
+    // Spec generations (status updates by the controller also move resourceVersions).
+    const generation = async (name: string) => (await admin.get<{ metadata: { generation: number } }>(RESOURCES.deployments, ns, name)).metadata.generation;
+    const [apiBefore, workerBefore] = [await generation('df-api-deployment'), await generation('df-celery-worker-deployment')];
+    const out = await d.fix('pod-health', { dryRun: false, target: 'df-celery-worker-deployment' });
+    expect(out.outcome).toBe('applied');
+    expect(out.plan.changes.map((c) => c.target)).toEqual([`Deployment ${ns}/df-celery-worker-deployment`]);
+    expect(await generation('df-api-deployment')).toBe(apiBefore);
+    expect(await generation('df-celery-worker-deployment')).toBe(workerBefore + 1);
+    // The unschedulable workload is still reported, with the scheduler's message.
+    if (out.outcome === 'applied') {
+      expect(out.verified.status).toBe('fail');
+      expect(out.verified.evidence.map((e) => e.value).join()).toMatch(/not scheduled: .*node affinity\/selector/);
+    }
+  });
+
+  it('refuses a target that is not one of the plan\'s', async () => {
+    await expect(doctorFor(ns, port).fix('pod-health', { dryRun: true, target: 'df-redis-deployment' })).rejects.toThrow(/choose one of/);
   });
 });
