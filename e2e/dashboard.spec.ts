@@ -31,6 +31,9 @@ test.describe.serial('dashboard on the seeded broken namespace', () => {
     for (const id of CHECK_IDS) await expect(card(page, id)).toHaveAttribute('data-status', 'fail');
     await expect(page.getByLabel('Failing: 5')).toBeVisible();
     await expect(card(page, 'pod-health')).toContainText('Pidfile');
+    // The crashing worker prints its API key in its log: the dashboard shows it masked.
+    await expect(card(page, 'pod-health')).toContainText('NVIDIA_API_KEY=***');
+    for (const s of SEEDED_SECRETS) expect(await page.content()).not.toContain(s);
     await shot(page, '1-broken');
     await page.setViewportSize({ width: 420, height: 900 });
     await page.screenshot({ path: path.join(SHOTS, '1-broken-narrow-light.png'), fullPage: true });

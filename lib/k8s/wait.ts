@@ -4,8 +4,10 @@ import type { KObject } from '../engine/snapshot';
 
 export const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve, reject) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => { clearTimeout(t); reject(signal.reason ?? new Error('aborted')); }, { once: true });
+    const onAbort = () => { clearTimeout(t); reject(signal?.reason ?? new Error('aborted')); };
+    // Remove the listener when the timer fires: polling loops would otherwise pile them up.
+    const t = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve(); }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
 
 /** Same rule as `kubectl rollout status`: the new ReplicaSet is fully updated and available. */

@@ -36,7 +36,7 @@ export function redactText(text: string, where: string, masked: Masked[], opts: 
   return out;
 }
 
-function redactCheck(c: CheckResult, masked: Masked[], opts: RedactOptions): CheckResult {
+export function redactCheck(c: CheckResult, masked: Masked[] = [], opts: RedactOptions = {}): CheckResult {
   const r = (s: string, where: string) => redactText(s, `${c.id}: ${where}`, masked, opts);
   return {
     ...c,

@@ -130,6 +130,26 @@ async function resolveVolumes(p: KObject, dir: string): Promise<Array<{ host: st
   return mounts;
 }
 
+/** Container env as the kubelet resolves it: literal values, Secret and ConfigMap keys. */
+async function resolveEnv(ns: string, env: Array<{ name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string }; configMapKeyRef?: { name: string; key: string } } }>): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const e of env) {
+    if (e.value !== undefined) out[e.name] = e.value;
+    const sk = e.valueFrom?.secretKeyRef;
+    if (sk) {
+      const secret = await client.get<KObject>({ group: '', version: 'v1', plural: 'secrets', kind: 'Secret', namespaced: true }, ns, sk.name);
+      const v = secret.data?.[sk.key];
+      if (v !== undefined) out[e.name] = Buffer.from(v, 'base64').toString('utf8');
+    }
+    const ck = e.valueFrom?.configMapKeyRef;
+    if (ck) {
+      const v = (await client.get<KObject>(RESOURCES.configmaps, ns, ck.name)).data?.[ck.key];
+      if (v !== undefined) out[e.name] = v;
+    }
+  }
+  return out;
+}
+
 const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /** Runs the first container's command once in a private mount namespace; resolves with its exit code. */
@@ -159,7 +179,7 @@ async function runContainerOnce(t: Tracked): Promise<number> {
   const logFile = path.join(t.dir, `${c.name}.log`);
   if (fs.existsSync(logFile)) fs.renameSync(logFile, path.join(t.dir, `${c.name}.previous.log`));
   const out = fs.openSync(logFile, 'a');
-  const env = Object.fromEntries((c.env ?? []).filter((e: { value?: string }) => e.value !== undefined).map((e: { name: string; value: string }) => [e.name, e.value]));
+  const env = await resolveEnv(p.metadata!.namespace!, c.env ?? []);
   const proc = spawn('unshare', ['--mount', '--fork', '--propagation', 'private', 'sh', '-c', setup], {
     stdio: ['ignore', out, out],
     env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/tmp', HOSTNAME: p.metadata!.name!, ...env } as unknown as NodeJS.ProcessEnv,

@@ -5,7 +5,9 @@ import { loadConfig } from '@/lib/config';
 import { KubeAccess, type Identity } from '@/lib/k8s/client';
 import { errorMessage, KubeApiError } from '@/lib/k8s/errors';
 import { Doctor } from '@/lib/engine/doctor';
-import { FixConflictError, FixFailedError } from '@/lib/engine/fix';
+import { FixConflictError, FixFailedError, type FixOutcome } from '@/lib/engine/fix';
+import type { RunResult } from '@/lib/engine/types';
+import { redactCheck, redactRun } from '@/lib/report/redact';
 
 /**
  * The thin route layer's shared parts: one Doctor per process, identity from the login proxy,
@@ -100,6 +102,16 @@ export function errorResponse(err: unknown): NextResponse {
   const message = err instanceof z.ZodError ? err.issues.map((i) => i.message).join('; ') : errorMessage(err);
   if (status >= 500) console.error(`[flywheel-doctor] ${message}`);
   return NextResponse.json({ error: message, status, ...(err instanceof FixFailedError ? { steps: err.steps } : {}) }, { status });
+}
+
+/** Runs leave the server masked: pod logs and env values may carry credentials. */
+export function publicRun(run: RunResult): RunResult {
+  return redactRun(run).run;
+}
+
+/** A fix outcome with its verified result masked the same way. */
+export function publicOutcome(o: FixOutcome): FixOutcome {
+  return 'verified' in o ? { ...o, verified: redactCheck(o.verified) } : o;
 }
 
 export async function handle(fn: () => Promise<Response>): Promise<Response> {

@@ -1,5 +1,5 @@
 import { NextResponse } from 'next/server';
-import { doctorFor, handle, HttpError } from '../../_lib/server';
+import { doctorFor, handle, HttpError, publicRun } from '../../_lib/server';
 
 export const runtime = 'nodejs';
 
@@ -9,6 +9,6 @@ export async function GET(req: Request, ctx: { params: Promise<{ id: string }> }
     const ns = new URL(req.url).searchParams.get('namespace');
     const run = doctorFor(ns).getRun(id);
     if (!run) throw new HttpError(404, `run ${id} not found: runs are kept in memory for a while; start a new one`);
-    return NextResponse.json({ run });
+    return NextResponse.json({ run: publicRun(run) });
   });
 }

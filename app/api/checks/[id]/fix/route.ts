@@ -1,6 +1,6 @@
 import { NextResponse } from 'next/server';
 import { z } from 'zod';
-import { assertSafeStateChange, doctorFor, errorResponse, handle, identityFrom, parseJson } from '../../../_lib/server';
+import { assertSafeStateChange, doctorFor, errorResponse, handle, identityFrom, parseJson, publicOutcome } from '../../../_lib/server';
 
 export const runtime = 'nodejs';
 
@@ -23,14 +23,14 @@ export async function POST(req: Request, ctx: { params: Promise<{ id: string }> 
     const body = await parseJson(req, FixRequest);
     const d = doctorFor(body.namespace);
     const identity = identityFrom(req);
-    if (!body.stream) return NextResponse.json(await d.fix(id, { dryRun: body.dryRun, target: body.target, identity, expectedGuards: body.expectedGuards }));
+    if (!body.stream) return NextResponse.json(publicOutcome(await d.fix(id, { dryRun: body.dryRun, target: body.target, identity, expectedGuards: body.expectedGuards })));
     const enc = new TextEncoder();
     const stream = new ReadableStream({
       async start(controller) {
         const send = (o: unknown) => controller.enqueue(enc.encode(JSON.stringify(o) + '\n'));
         try {
           const result = await d.fix(id, { dryRun: body.dryRun, target: body.target, identity, expectedGuards: body.expectedGuards, onProgress: (progress) => send({ progress }) });
-          send({ result });
+          send({ result: publicOutcome(result) });
         } catch (err) {
           const res = errorResponse(err);
           send(await res.json());
