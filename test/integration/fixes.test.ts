@@ -136,6 +136,14 @@ describe('pod-health fix per workload', () => {
     await seed(ns, 'broken', port);
     // A second unhealthy workload: its new pod cannot be scheduled.
     await admin.jsonPatch(RESOURCES.deployments, ns, 'df-api-deployment', [{ op: 'add', path: '/spec/template/spec/nodeSelector', value: { 'kubernetes.io/hostname': 'no-such-node' } }]);
+    // Wait until the scheduler has said no to the new pod.
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const pods = await admin.list<{ status?: { conditions?: Array<{ type: string; status: string }> } }>(RESOURCES.pods, ns, { query: { labelSelector: 'app=df-api-deployment' } });
+      if (pods.items.some((p) => p.status?.conditions?.some((c) => c.type === 'PodScheduled' && c.status === 'False'))) break;
+      if (Date.now() > deadline) throw new Error('the unschedulable df-api pod never appeared');
+      await new Promise((r) => setTimeout(r, 250));
+    }
   });
 
   it('offers each unhealthy workload as a target and restarts only the one chosen', async () => {
