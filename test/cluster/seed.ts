@@ -162,9 +162,11 @@ export async function seedScenario(opts: SeedOptions): Promise<void> {
 
   // 5. Wait until the scenario's state is real: rollouts done, gateway serving, crash loop under way.
   const deployments = await client.request<{ items: KObject[] }>('GET', `/apis/apps/v1/namespaces/${ns}/deployments`);
-  await until('all Deployments to have pods', async () => {
+  // Every Deployment available (the broken worker only needs its pod), so a seed is settled when it returns.
+  const crashing = opts.scenario === 'broken' ? 'df-celery-worker-deployment' : '';
+  await until('all Deployments to be available', async () => {
     const d = await client.request<{ items: KObject[] }>('GET', `/apis/apps/v1/namespaces/${ns}/deployments`);
-    return d.items.every((x) => (x.status?.replicas ?? 0) >= 1 && (x.status?.updatedReplicas ?? 0) >= 1);
+    return d.items.every((x) => (x.metadata?.name === crashing ? (x.status?.updatedReplicas ?? 0) >= 1 : (x.status?.availableReplicas ?? 0) >= 1 && (x.status?.observedGeneration ?? 0) >= (x.metadata?.generation ?? 0)));
   }, 90_000);
   if (opts.scenario === 'broken') {
     await until('the celery worker to crash once', async () => {
