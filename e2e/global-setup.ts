@@ -1,8 +1,9 @@
 import { up } from '../scripts/cluster';
+import { testPort } from '../test/cluster/paths';
 import { seedScenario } from '../test/cluster/seed';
 
 /** The real control plane (idempotent) and a freshly seeded broken namespace for the dashboard. */
 export default async function globalSetup() {
   await up();
-  await seedScenario({ scenario: 'broken', namespace: 'fd-e2e', gatewayPort: 18099, log: () => undefined });
+  await seedScenario({ scenario: 'broken', namespace: 'fd-e2e', gatewayPort: testPort(19), log: () => undefined });
 }

@@ -14,7 +14,7 @@ import { loadConfig } from '../lib/config';
 import { KubeAccess, KubeClient } from '../lib/k8s/client';
 import { runChecks, runOneCheck } from '../lib/engine/runner';
 import { Snapshot } from '../lib/engine/snapshot';
-import { FILES } from '../test/cluster/paths';
+import { FILES, testPort } from '../test/cluster/paths';
 import { seedScenario } from '../test/cluster/seed';
 import { down, up } from './cluster';
 
@@ -31,7 +31,7 @@ function counting(client: KubeClient): { client: KubeClient; count: () => number
 
 async function engine(runs: number) {
   const ns = 'bench-engine';
-  const port = 18150;
+  const port = testPort(70);
   await seedScenario({ scenario: 'broken', namespace: ns, gatewayPort: port, log: () => undefined });
   const config = loadConfig({ namespace: ns, serviceUrlOverrides: { 'nemo-gateway': `http://127.0.0.1:${port}` } }, {});
   const access = new KubeAccess({ kubeconfig: FILES.adminKubeconfig });

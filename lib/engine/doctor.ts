@@ -55,7 +55,7 @@ export class Doctor {
     this.remember(placeholder);
     runChecks({ client: this.access.app(), config: this.config, registry: this.registry, only, onResult: (_r, run) => this.remember({ ...run, checks: [...run.checks] }) }, id)
       .then((run) => this.remember(run))
-      .catch((err) => this.remember({ ...placeholder, state: 'done', verdict: 'incomplete', finishedAt: new Date().toISOString(), pending: [], checks: [], error: errorMessage(err) } as RunResult));
+      .catch((err) => this.remember({ ...placeholder, state: 'done', verdict: 'incomplete', finishedAt: new Date().toISOString(), pending: [], checks: [], error: errorMessage(err) }));
     return placeholder;
   }
 

@@ -168,4 +168,6 @@ export interface RunResult {
   checks: CheckResult[];
   pending: string[];
   timings: { snapshotMs: number; totalMs: number };
+  /** Set when the run as a whole could not start (e.g. the cluster is unreachable). */
+  error?: string;
 }

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import https from 'node:https';
 import http from 'node:http';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -48,8 +49,6 @@ export function defaultNamespace(kc: KubeConfig, prefix?: string): string | unde
   const ctx = kc.getContextObject(kc.getCurrentContext());
   if (ctx?.namespace) return ctx.namespace;
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const fs = require('node:fs') as typeof import('node:fs');
     const p = `${prefix ?? process.env.FD_IN_CLUSTER_PREFIX ?? ''}/var/run/secrets/kubernetes.io/serviceaccount/namespace`;
     if (fs.existsSync(p)) return fs.readFileSync(p, 'utf8').trim();
   } catch { /* not in a pod */ }

@@ -11,6 +11,13 @@ export const PORTS = {
   localKubelet: Number(process.env.FD_LOCAL_KUBELET_PORT ?? 20251),
   gateway: Number(process.env.FD_GATEWAY_PORT ?? 18080),
 };
+/**
+ * Loopback ports for the gateways of test namespaces, relative to this cluster's gateway port, so two
+ * clusters (a demo and a test run) never share one: a clash would let a test talk to the other
+ * cluster's nginx.
+ */
+export const testPort = (offset: number) => PORTS.gateway + 100 + offset;
+
 export const FILES = {
   adminKubeconfig: path.join(CLUSTER_DIR, 'kubeconfig'),
   readonlyKubeconfig: path.join(CLUSTER_DIR, 'kubeconfig-readonly'),

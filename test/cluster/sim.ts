@@ -387,6 +387,14 @@ export function adaptNginxConf(conf: string, port: number): string {
     .replace(/resolver\s+[^;]+;/g, 'resolver 127.0.0.1 valid=10s;');
 }
 
+function readErrorLog(dir: string): string {
+  try {
+    return fs.readFileSync(path.join(dir, 'logs/error.log'), 'utf8').trim().split('\n').slice(-2).join(' | ');
+  } catch {
+    return 'no error log';
+  }
+}
+
 async function reconcileGateways() {
   const deps = await client.request<{ items: KObject[] }>('GET', '/apis/apps/v1/deployments', { query: { fieldSelector: 'metadata.name=nemo-gateway' } });
   const live = new Set<string>();
@@ -413,9 +421,19 @@ async function reconcileGateways() {
     const test = spawnSync('nginx', ['-t', '-q', ...args], { encoding: 'utf8' });
     if (test.status !== 0) { log(`gateway ${ns}: nginx.conf rejected: ${test.stderr.trim()}`); g.key = key; continue; }
     if (g.proc) { g.proc.kill('SIGQUIT'); await new Promise((r) => g.proc!.once('exit', r)); }
-    g.proc = spawn('nginx', args, { stdio: 'ignore' });
-    fs.writeFileSync(path.join(FILES.sim, `nginx-${ns}.pid`), String(g.proc.pid));
+    const proc = spawn('nginx', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    proc.stderr.on('data', (d: Buffer) => (stderr += d));
+    g.proc = proc;
+    fs.writeFileSync(path.join(FILES.sim, `nginx-${ns}.pid`), String(proc.pid));
     g.key = key;
+    // A port already taken (another cluster's gateway) makes nginx exit at once: say so loudly.
+    const died = await Promise.race([new Promise<boolean>((r) => proc.once('exit', () => r(true))), sleep(500).then(() => false)]);
+    if (died) {
+      log(`gateway ${ns}: nginx FAILED to start on 127.0.0.1:${g.port}: ${stderr.trim() || readErrorLog(dir)}`);
+      g.proc = undefined; // retried on the next rollout of the gateway
+      continue;
+    }
     log(`gateway ${ns}: nginx (re)started on 127.0.0.1:${g.port} for pods ${key}`);
   }
   for (const [ns, g] of gateways) {

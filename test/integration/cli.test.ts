@@ -2,11 +2,11 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../cluster/paths';
+import { REPO_ROOT, testPort } from '../cluster/paths';
 import { KUBECONFIGS, seed } from './helpers';
 
 const NS = 'it-cli';
-const PORT = 18131;
+const PORT = testPort(51);
 const cli = (args: string[]) =>
   spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin/flywheel-doctor.mjs'), ...args, '--namespace', NS, '--kubeconfig', KUBECONFIGS.admin], {
     encoding: 'utf8',

@@ -8,10 +8,11 @@ import { KubeAccess, KubeClient } from '../../lib/k8s/client';
 import { RESOURCES } from '../../lib/k8s/resources';
 import { waitForRollout } from '../../lib/k8s/wait';
 import type { KObject } from '../../lib/engine/snapshot';
+import { testPort } from '../cluster/paths';
 import { access, seed } from './helpers';
 
 const NS = 'it-control-plane';
-const PORT = 18110;
+const PORT = testPort(30);
 let admin: KubeClient;
 
 beforeAll(async () => {

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FixConflictError } from '../../lib/engine/fix';
 import { RESOURCES, resourcePath } from '../../lib/k8s/resources';
-import { FILES } from '../cluster/paths';
+import { FILES, testPort } from '../cluster/paths';
 import { access, doctorFor, podNames, resourceVersions, seed } from './helpers';
 
 /** Someone else's edit between preview and apply (a merge patch, as `oc label`/`oc patch` send), and how to see it survived. */
@@ -23,11 +23,11 @@ interface ConcurrentEdit {
 const labelEdit = (type: ConcurrentEdit['type'], name: string): ConcurrentEdit => ({ type, name, patch: { metadata: { labels: { 'concurrent-edit': 'kept' } } }, kept: (o) => o.metadata.labels?.['concurrent-edit'] === 'kept' });
 
 const CASES: Array<{ id: string; port: number; edit?: ConcurrentEdit }> = [
-  { id: 'evaluator-entity-store-url', port: 18121, edit: { type: RESOURCES.nemoevaluators, name: 'nemoevaluator-sample', patch: { spec: { replicas: 1 } }, kept: (o) => o.spec?.replicas === 1 } },
-  { id: 'evaluator-secrets-delete', port: 18122, edit: labelEdit(RESOURCES.roles, 'nemoevaluator-sample') },
-  { id: 'models-pvc-ownership', port: 18123 },
-  { id: 'gateway-model-mocks', port: 18124, edit: labelEdit(RESOURCES.configmaps, 'nemo-gateway-config') },
-  { id: 'pod-health', port: 18125, edit: { type: RESOURCES.deployments, name: 'df-celery-worker-deployment', patch: { spec: { revisionHistoryLimit: 5 } }, kept: (o) => o.spec?.revisionHistoryLimit === 5 } },
+  { id: 'evaluator-entity-store-url', port: testPort(41), edit: { type: RESOURCES.nemoevaluators, name: 'nemoevaluator-sample', patch: { spec: { replicas: 1 } }, kept: (o) => o.spec?.replicas === 1 } },
+  { id: 'evaluator-secrets-delete', port: testPort(42), edit: labelEdit(RESOURCES.roles, 'nemoevaluator-sample') },
+  { id: 'models-pvc-ownership', port: testPort(43) },
+  { id: 'gateway-model-mocks', port: testPort(44), edit: labelEdit(RESOURCES.configmaps, 'nemo-gateway-config') },
+  { id: 'pod-health', port: testPort(45), edit: { type: RESOURCES.deployments, name: 'df-celery-worker-deployment', patch: { spec: { revisionHistoryLimit: 5 } }, kept: (o) => o.spec?.revisionHistoryLimit === 5 } },
 ];
 
 describe.each(CASES)('$id on the real cluster', ({ id, port, edit }) => {
@@ -98,7 +98,7 @@ describe('guidance instead of crashes', () => {
     const admin = access('admin').app();
     const ns = 'it-empty';
     await admin.create(RESOURCES.namespaces, undefined, { metadata: { name: ns } }).catch(() => undefined);
-    const run = await doctorFor(ns, 18129).run();
+    const run = await doctorFor(ns, testPort(49)).run();
     const byId = Object.fromEntries(run.checks.map((c) => [c.id, c]));
     expect(byId['evaluator-entity-store-url']!.status).toBe('error');
     expect(byId['evaluator-entity-store-url']!.summary).toMatch(/evaluator\.deployment/);
@@ -110,13 +110,13 @@ describe('guidance instead of crashes', () => {
   });
 
   it('a missing namespace is explained', async () => {
-    const run = await doctorFor('it-does-not-exist', 18129).run(['models-pvc-ownership', 'evaluator-entity-store-url']);
+    const run = await doctorFor('it-does-not-exist', testPort(49)).run(['models-pvc-ownership', 'evaluator-entity-store-url']);
     for (const c of run.checks) expect(['error', 'skipped']).toContain(c.status);
   });
 
   it('a read-only run explains what it may not do', async () => {
     const ns = 'it-evaluator-secrets-delete';
-    const run = await doctorFor(ns, 18122, 'readonly').run(['models-pvc-ownership', 'evaluator-secrets-delete']);
+    const run = await doctorFor(ns, testPort(42), 'readonly').run(['models-pvc-ownership', 'evaluator-secrets-delete']);
     const pvc = run.checks.find((c) => c.id === 'models-pvc-ownership')!;
     expect(pvc.status).toBe('error');
     expect(pvc.summary).toMatch(/missing permission: create pods in namespace .*oc adm policy add-role-to-user edit flywheel-viewer/);
@@ -129,7 +129,7 @@ describe('guidance instead of crashes', () => {
 
 describe('pod-health fix per workload', () => {
   const ns = 'it-pod-health-target';
-  const port = 18126;
+  const port = testPort(46);
   const admin = access('admin').app();
 
   beforeAll(async () => {

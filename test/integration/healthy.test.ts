@@ -1,9 +1,10 @@
 /** The `healthy` scenario has every documented fix applied: every check passes, nothing to fix. */
 import { beforeAll, describe, expect, it } from 'vitest';
+import { testPort } from '../cluster/paths';
 import { doctorFor, seed } from './helpers';
 
 const NS = 'it-healthy';
-const PORT = 18133;
+const PORT = testPort(53);
 
 describe('healthy scenario', () => {
   beforeAll(async () => {

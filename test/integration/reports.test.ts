@@ -3,10 +3,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildReport } from '../../lib/report/build';
 import { ReportStore } from '../../lib/report/store';
 import { RESOURCES } from '../../lib/k8s/resources';
+import { testPort } from '../cluster/paths';
 import { access, doctorFor, seed } from './helpers';
 
 const NS = 'it-reports';
-const PORT = 18132;
+const PORT = testPort(52);
 
 describe('report store', () => {
   beforeAll(async () => {

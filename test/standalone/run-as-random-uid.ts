@@ -11,13 +11,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { KubeAccess } from '../../lib/k8s/client';
 import { RESOURCES } from '../../lib/k8s/resources';
-import { FILES, PORTS, REPO_ROOT, TOKENS } from '../cluster/paths';
+import { FILES, PORTS, REPO_ROOT, testPort, TOKENS } from '../cluster/paths';
 import { seedScenario } from '../cluster/seed';
 
 const NS = 'fd-standalone';
 const UID = 1000920000;
-const APP_PORT = 18180;
-const GATEWAY_PORT = 18140;
+const APP_PORT = testPort(300);
+const GATEWAY_PORT = testPort(60);
 
 function kubectlBin(): string {
   const out = execFileSync('bash', [path.join(REPO_ROOT, 'test/cluster/build.sh')], { stdio: ['ignore', 'pipe', 'inherit'] }).toString().trim().split('\n');
