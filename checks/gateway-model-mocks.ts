@@ -1,7 +1,7 @@
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { serviceBaseUrl, type DoctorConfig } from '../lib/config';
-import type { JsonPatchOp } from '../lib/k8s/client';
+import { jsonPointerEscape, type JsonPatchOp } from '../lib/k8s/client';
 import { RESOURCES } from '../lib/k8s/resources';
 import { sleep, waitForRollout } from '../lib/k8s/wait';
 import { guardFor, restartPatch, targetOf } from '../lib/engine/plan-helpers';
@@ -220,7 +220,7 @@ export default defineCheck<MockProbe, MocksPlanData>({
       const already = missing.filter((m) => conf.includes(`/v1/models/${regexEscape(m)}$`));
       if (already.length) throw new Error(`the gateway config already has a location for ${already.join(', ')} but its answer is invalid; fix that block by hand (see the evidence for what is wrong)`);
       const next = insertMocks(conf, missing);
-      const key = config.gateway.configKey.replace(/~/g, '~0').replace(/\//g, '~1');
+      const key = jsonPointerEscape(config.gateway.configKey);
       const ops: JsonPatchOp[] = [test, { op: 'test', path: `/data/${key}`, value: conf }, { op: 'replace', path: `/data/${key}`, value: next }];
       return {
         ...base,

@@ -1,6 +1,7 @@
 'use client';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
+import { summarize, verdictOf } from '@/lib/engine/verdict';
 import { api, type CheckResult, type RunResult } from '../lib/api';
 import { doctorKeys, doctorQueries } from '../lib/queries';
 import { CheckCard } from './CheckCard';
@@ -34,8 +35,8 @@ export function Dashboard() {
 
   const current: RunResult | undefined = run.data?.run;
   const results = (current?.checks ?? []).map((c) => verified[c.id] ?? c);
-  const shown: RunResult | undefined = current && { ...current, checks: results, summary: results.reduce((s, c) => ({ ...s, [c.status]: s[c.status] + 1 }), { pass: 0, warn: 0, fail: 0, error: 0, skipped: 0 }) };
-  if (shown && current?.state === 'done') shown.verdict = shown.summary.fail ? 'unhealthy' : shown.summary.error ? 'incomplete' : shown.summary.warn ? 'degraded' : 'healthy';
+  const summary = summarize(results);
+  const shown: RunResult | undefined = current && { ...current, checks: results, summary, verdict: current.state === 'done' ? verdictOf(summary) : current.verdict };
 
   return (
     <div className="mx-auto max-w-6xl space-y-4 p-4">

@@ -6,6 +6,7 @@ import type { AppliedFix } from '../report/render';
 import { executeFix, type FixOutcome } from './fix';
 import { runChecks, selectChecks } from './runner';
 import { Snapshot } from './snapshot';
+import { emptySummary } from './verdict';
 import type { AnyCheck, PlanGuard, RunResult } from './types';
 
 export interface CatalogEntry {
@@ -51,7 +52,7 @@ export class Doctor {
   startRun(only?: string[]): RunResult {
     selectChecks(this.registry, only); // validate ids before accepting
     const id = randomUUID();
-    const placeholder: RunResult = { id, namespace: this.config.namespace, startedAt: new Date().toISOString(), state: 'running', summary: { pass: 0, warn: 0, fail: 0, error: 0, skipped: 0 }, verdict: 'incomplete', checks: [], pending: selectChecks(this.registry, only).map((c) => c.id), timings: { snapshotMs: 0, totalMs: 0 } };
+    const placeholder: RunResult = { id, namespace: this.config.namespace, startedAt: new Date().toISOString(), state: 'running', summary: emptySummary(), verdict: 'incomplete', checks: [], pending: selectChecks(this.registry, only).map((c) => c.id), timings: { snapshotMs: 0, totalMs: 0 } };
     this.remember(placeholder);
     runChecks({ client: this.access.app(), config: this.config, registry: this.registry, only, onResult: (_r, run) => this.remember({ ...run, checks: [...run.checks] }) }, id)
       .then((run) => this.remember(run))

@@ -3,7 +3,8 @@ import type { DoctorConfig } from '../config';
 import type { KubeClient } from '../k8s/client';
 import { errorMessage, KubeApiError } from '../k8s/errors';
 import { Snapshot } from './snapshot';
-import type { AnyCheck, CheckResult, CheckStatus, Finding, RunResult, RunSummary, Verdict } from './types';
+import type { AnyCheck, CheckResult, Finding, RunResult } from './types';
+import { emptySummary, verdictOf } from './verdict';
 
 export interface RunOptions {
   client: KubeClient;
@@ -16,17 +17,7 @@ export interface RunOptions {
   signal?: AbortSignal;
 }
 
-export function emptySummary(): RunSummary {
-  return { pass: 0, warn: 0, fail: 0, error: 0, skipped: 0 };
-}
-
-/** A run with any `error` is never healthy: we could not look, so we cannot say. */
-export function verdictOf(s: RunSummary): Verdict {
-  if (s.fail > 0) return 'unhealthy';
-  if (s.error > 0) return 'incomplete';
-  if (s.warn > 0) return 'degraded';
-  return 'healthy';
-}
+export { verdictOf } from './verdict';
 
 export function selectChecks(registry: readonly AnyCheck[], only?: readonly string[]): AnyCheck[] {
   if (!only || only.length === 0) return [...registry];
@@ -128,10 +119,4 @@ export async function runChecks(opts: RunOptions, runId: string = randomUUID()):
   run.verdict = verdictOf(run.summary);
   run.timings.totalMs = Math.round(performance.now() - t0);
   return run;
-}
-
-export function countByStatus(results: Array<{ status: CheckStatus }>): RunSummary {
-  const s = emptySummary();
-  for (const r of results) s[r.status] += 1;
-  return s;
 }

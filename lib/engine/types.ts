@@ -4,7 +4,6 @@ import type { ResourceName } from '../k8s/resources';
 import type { Snapshot } from './snapshot';
 
 export type CheckStatus = 'pass' | 'warn' | 'fail' | 'error' | 'skipped';
-export const STATUSES: readonly CheckStatus[] = ['fail', 'error', 'warn', 'pass', 'skipped'];
 
 export type CheckArea = 'NeMo Evaluator' | 'Storage' | 'Gateway' | 'Workloads';
 
