@@ -21,4 +21,5 @@ step "control plane";        node node_modules/tsx/dist/cli.mjs scripts/cluster.
 step "integration tests";    npx vitest run --project integration
 step "e2e tests (Chromium)"; npx playwright test
 step "in-cluster image run"; node node_modules/tsx/dist/cli.mjs test/standalone/run-as-random-uid.ts
+step "cluster lifecycle";    bash test/cluster/lifecycle-check.sh
 echo; echo "all tests passed"
