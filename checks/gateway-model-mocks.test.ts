@@ -18,6 +18,12 @@ describe('baseModels', () => {
     expect(models.map((m) => m.model)).toEqual([MODEL, 'meta/llama-3.1-8b-instruct', 'nvidia/judge']);
     expect(models[0]!.from).toHaveLength(2);
   });
+  it('reports a df-config whose nims do not have the expected shape', () => {
+    const { problems } = baseModels(snap([dfConfig('nims:\n  - model_name: 42\n')]), config());
+    expect(problems[0]).toMatch(/nims\.0\.model_name/);
+    expect(baseModels(snap([dfConfig('nims: []\n')]), config()).problems[0]).toMatch(/refuses to start/);
+    expect(baseModels(snap([dfConfig('nims: a-string\n')]), config()).problems[0]).toMatch(/nims/);
+  });
   it('reports malformed df-config YAML', () => {
     expect(baseModels(snap([dfConfig('nims: [unclosed')]), config()).problems[0]).toMatch(/not valid YAML/);
   });

@@ -19,6 +19,11 @@ export const EntityStoreModelSchema = z.object({
   schema_version: z.string().optional(),
 });
 
+/** The part of the Data Flywheel config.yaml this check relies on. */
+const DfConfigSchema = z
+  .object({ nims: z.array(z.object({ model_name: z.string().min(1, 'must be a non-empty model id') }).passthrough()).min(1, 'is empty: the flywheel refuses to start without NIMs').optional() })
+  .passthrough();
+
 export interface ModelSource {
   model: string;
   from: string[];
@@ -37,11 +42,16 @@ export function baseModels(snapshot: Snapshot, config: DoctorConfig): { models: 
   const cm = snapshot.find('configmaps', config.dataFlywheel.configMap);
   const raw = cm?.data?.[config.dataFlywheel.configKey];
   if (raw !== undefined) {
+    let doc: unknown;
     try {
-      const doc = parseYaml(raw) as { nims?: Array<{ model_name?: unknown }> } | null;
-      for (const n of doc?.nims ?? []) add(n?.model_name, `${config.dataFlywheel.configMap} nims[].model_name`);
+      doc = parseYaml(raw);
     } catch (e) {
       problems.push(`ConfigMap ${config.dataFlywheel.configMap} key ${config.dataFlywheel.configKey} is not valid YAML: ${(e as Error).message.split('\n')[0]}`);
+    }
+    if (doc !== undefined) {
+      const parsed = DfConfigSchema.safeParse(doc ?? {});
+      if (!parsed.success) problems.push(`ConfigMap ${config.dataFlywheel.configMap} ${config.dataFlywheel.configKey}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(document)'} ${i.message}`).join('; ')}`);
+      else for (const n of parsed.data.nims ?? []) add(n.model_name, `${config.dataFlywheel.configMap} nims[].model_name`);
     }
   }
   if (!snapshot.notInstalled('nimservices')) for (const nim of snapshot.list('nimservices')) add(nim.status?.model?.name, `NIMService ${nim.metadata?.name}`);
