@@ -21,6 +21,8 @@ export interface PodProblem {
   workload?: string;
   severity: 'fail' | 'warn';
   what: string;
+  /** The container exited abnormally: its last log lines are evidence. */
+  crashed?: boolean;
 }
 
 /** Owning Deployment of a pod via its ReplicaSet name (pod-template-hash), without extra reads. */
@@ -47,7 +49,7 @@ export function podProblems(pod: KObject, deployments: KObject[], restartThresho
   const name = pod.metadata?.name ?? '?';
   const workload = owningDeployment(pod, deployments);
   const out: PodProblem[] = [];
-  const push = (severity: 'fail' | 'warn', what: string, container?: string) => out.push({ pod: name, container, workload, severity, what });
+  const push = (severity: 'fail' | 'warn', what: string, container?: string, crashed = false) => out.push({ pod: name, container, workload, severity, what, crashed });
   if (pod.metadata?.deletionTimestamp) return out; // terminating during a rollout
   if (pod.status?.phase === 'Pending') {
     const sched = (pod.status?.conditions ?? []).find((c: { type: string; status: string }) => c.type === 'PodScheduled' && c.status === 'False');
@@ -57,21 +59,27 @@ export function podProblems(pod: KObject, deployments: KObject[], restartThresho
   for (const cs of [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])]) {
     const waiting = cs.state?.waiting;
     const last = cs.lastState?.terminated;
-    if (waiting?.reason === 'CrashLoopBackOff') push('fail', `CrashLoopBackOff (${cs.restartCount} restarts${last ? `, last exit code ${last.exitCode}${last.reason ? ` ${last.reason}` : ''}` : ''})`, cs.name);
+    if (waiting?.reason === 'CrashLoopBackOff') push('fail', `CrashLoopBackOff (${cs.restartCount} restarts${last ? `, last exit code ${last.exitCode}${last.reason ? ` ${last.reason}` : ''}` : ''})`, cs.name, true);
     else if (waiting?.reason && /ImagePullBackOff|ErrImagePull|InvalidImageName/.test(waiting.reason)) push('fail', `${waiting.reason}: ${waiting.message ?? cs.image}`, cs.name);
     else if (waiting?.reason === 'CreateContainerConfigError') push('fail', `CreateContainerConfigError: ${waiting.message ?? 'a referenced Secret or ConfigMap (or key) is missing'}`, cs.name);
     else if (waiting?.reason && waiting.reason !== 'ContainerCreating' && waiting.reason !== 'PodInitializing') push('fail', `${waiting.reason}: ${waiting.message ?? ''}`, cs.name);
     else if (!cs.ready && (cs.restartCount ?? 0) >= 1 && last && last.exitCode !== 0 && cs.state?.running) {
       // Caught between crashes: restarted after a failure and not ready yet is the same crash loop.
-      push('fail', `restarting after a crash (${cs.restartCount} restarts, last exit code ${last.exitCode}${last.reason ? ` ${last.reason}` : ''})`, cs.name);
+      push('fail', `restarting after a crash (${cs.restartCount} restarts, last exit code ${last.exitCode}${last.reason ? ` ${last.reason}` : ''})`, cs.name, true);
     }
-    if (last?.reason === 'OOMKilled') push('fail', `last run was OOMKilled: raise the memory limit`, cs.name);
+    if (last?.reason === 'OOMKilled') push('fail', `last run was OOMKilled: raise the memory limit`, cs.name, true);
     if ((cs.restartCount ?? 0) > restartThreshold && waiting?.reason !== 'CrashLoopBackOff') push('warn', `${cs.restartCount} restarts (threshold ${restartThreshold})`, cs.name);
   }
   const running = pod.status?.phase === 'Running';
   const ready = (pod.status?.conditions ?? []).some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True');
   if (running && !ready && out.length === 0) push('warn', 'Running but not Ready');
   return out;
+}
+
+/** Problems of every relevant pod (judge, probe and fix plan all start from this). */
+export function podProblemsIn(snapshot: Snapshot, config: DoctorConfig): PodProblem[] {
+  const deployments = snapshot.list('deployments');
+  return relevantPods(snapshot, config).flatMap((p) => podProblems(p, deployments, config.podHealth.restartThreshold));
 }
 
 export interface PodHealthProbe {
@@ -82,7 +90,7 @@ export interface PodHealthProbe {
 export function judgePodHealth(snapshot: Snapshot, probe: PodHealthProbe, config: DoctorConfig): Finding {
   const deployments = snapshot.list('deployments');
   const pods = relevantPods(snapshot, config);
-  const problems = pods.flatMap((p) => podProblems(p, deployments, config.podHealth.restartThreshold));
+  const problems = podProblemsIn(snapshot, config);
   const evidence: Evidence[] = [];
   for (const name of expectedDeployments(config)) {
     const d = deployments.find((x) => x.metadata?.name === name);
@@ -115,9 +123,7 @@ interface RestartPlanData {
 
 /** Deployments whose pods have problems a restart can clear. */
 function restartTargets(snapshot: Snapshot, config: DoctorConfig): string[] {
-  const deployments = snapshot.list('deployments');
-  const problems = relevantPods(snapshot, config).flatMap((p) => podProblems(p, deployments, config.podHealth.restartThreshold));
-  return [...new Set(problems.map((p) => p.workload).filter((w): w is string => !!w))];
+  return [...new Set(podProblemsIn(snapshot, config).map((p) => p.workload).filter((w): w is string => !!w))];
 }
 
 export default defineCheck<PodHealthProbe, RestartPlanData>({
@@ -138,9 +144,8 @@ export default defineCheck<PodHealthProbe, RestartPlanData>({
     ],
   },
   async probe({ snapshot, config, client, signal }) {
-    const deployments = snapshot.list('deployments');
     const logs: Record<string, string> = {};
-    const crashing = relevantPods(snapshot, config).flatMap((p) => podProblems(p, deployments, config.podHealth.restartThreshold).filter((x) => x.container && /CrashLoop|OOMKilled|exit code/.test(x.what)));
+    const crashing = podProblemsIn(snapshot, config).filter((x) => x.container && x.crashed);
     await Promise.all(
       crashing.slice(0, 5).map(async (x) => {
         const opts = { tailLines: config.podHealth.logTailLines, limitBytes: 8192 };

@@ -10,7 +10,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { CLUSTER_DIR, FILES, KWOK_NODE, PORTS, REPO_ROOT, TOKENS } from '../test/cluster/paths';
+import { binDir, CLUSTER_DIR, FILES, KWOK_NODE, PORTS, REPO_ROOT, TOKENS } from '../test/cluster/paths';
 import { seedScenario } from '../test/cluster/seed';
 
 const COMPONENTS = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok', 'sim'] as const;
@@ -18,11 +18,6 @@ type Component = (typeof COMPONENTS)[number];
 
 function log(msg: string) {
   process.stderr.write(`[cluster] ${msg}\n`);
-}
-
-function buildBinaries(): string {
-  const out = execFileSync('bash', [path.join(REPO_ROOT, 'test/cluster/build.sh')], { stdio: ['ignore', 'pipe', 'inherit'] }).toString().trim().split('\n');
-  return out[out.length - 1]!;
 }
 
 function openssl(args: string[]) {
@@ -160,7 +155,7 @@ export async function up(): Promise<void> {
     printUsage();
     return;
   }
-  const bin = buildBinaries();
+  const bin = binDir();
   ensurePki();
   // Audit log of writes: tests prove a fix is attributed to the user whose token it ran with.
   fs.writeFileSync(path.join(CLUSTER_DIR, 'audit-policy.yaml'), `apiVersion: audit.k8s.io/v1

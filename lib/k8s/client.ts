@@ -223,6 +223,15 @@ export interface AccessQuestion {
   subresource?: string;
 }
 
+/** A short-lived token for a service account (TokenRequest API), as the kubelet mounts into pods. */
+export async function serviceAccountToken(client: KubeClient, namespace: string, serviceAccount: string, expirationSeconds = 3600): Promise<string> {
+  const res = await client.request<{ status: { token: string } }>('POST', `/api/v1/namespaces/${encodeURIComponent(namespace)}/serviceaccounts/${encodeURIComponent(serviceAccount)}/token`, {
+    body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds } },
+    attempt: { verb: 'create', group: '', resource: 'serviceaccounts/token', namespace, name: serviceAccount },
+  });
+  return res.status.token;
+}
+
 /** SelfSubjectAccessReview: may this client's identity do it? */
 export async function canI(client: KubeClient, q: AccessQuestion): Promise<{ allowed: boolean; reason?: string }> {
   const res = await client.request<{ status?: { allowed?: boolean; reason?: string } }>('POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 
 /** Where the local control plane keeps its state (gitignored); override with FD_CLUSTER_DIR. */
@@ -37,3 +38,9 @@ export const TOKENS = {
 };
 export const LOCAL_NODE = 'fd-local-node';
 export const KWOK_NODE = 'kwok-node-0';
+
+/** Builds the control-plane binaries if needed (cached, keyed by versions) and returns their directory. */
+export function binDir(): string {
+  const out = execFileSync('bash', [path.join(REPO_ROOT, 'test/cluster/build.sh')], { stdio: ['ignore', 'pipe', 'inherit'] }).toString().trim().split('\n');
+  return out[out.length - 1]!;
+}

@@ -4,7 +4,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { KubeApiError } from '../../lib/k8s/errors';
-import { KubeAccess, KubeClient } from '../../lib/k8s/client';
+import { serviceAccountToken, type KubeClient } from '../../lib/k8s/client';
 import { RESOURCES } from '../../lib/k8s/resources';
 import { waitForRollout } from '../../lib/k8s/wait';
 import type { KObject } from '../../lib/engine/snapshot';
@@ -46,8 +46,8 @@ describe('the local control plane', () => {
     await admin.create({ group: '', version: 'v1', plural: 'serviceaccounts', kind: 'ServiceAccount', namespaced: true }, NS, { metadata: { name: 'role-patcher' } });
     await admin.create(RESOURCES.roles, NS, { metadata: { name: 'role-patcher' }, rules: [{ apiGroups: ['rbac.authorization.k8s.io'], resources: ['roles'], verbs: ['get', 'patch'] }] });
     await admin.create(RESOURCES.rolebindings, NS, { metadata: { name: 'role-patcher' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'role-patcher' }, subjects: [{ kind: 'ServiceAccount', name: 'role-patcher', namespace: NS }] });
-    const tr = await admin.request<{ status: { token: string } }>('POST', `/api/v1/namespaces/${NS}/serviceaccounts/role-patcher/token`, { body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 600 } } });
-    const patcher = new KubeAccess({ kubeconfig: (await import('./helpers')).KUBECONFIGS.admin }).as({ kind: 'token', token: tr.status.token });
+    const token = await serviceAccountToken(admin, NS, 'role-patcher', 600);
+    const patcher = access('admin').as({ kind: 'token', token });
     const err = await expectApiError(patcher.jsonPatch(RESOURCES.roles, NS, 'nemoevaluator-sample', [{ op: 'add', path: '/rules/1/verbs/-', value: 'delete' }]));
     expect(err.status).toBe(403);
     expect(err.apiMessage).toMatch(/attempting to grant RBAC permissions not currently held/);

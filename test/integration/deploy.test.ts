@@ -10,9 +10,9 @@ import { describe, expect, it } from 'vitest';
 import { CHECKS } from '../../checks';
 import { loadConfig } from '../../lib/config';
 import { requiredAppPermissions } from '../../lib/engine/permissions';
-import { FILES, REPO_ROOT } from '../cluster/paths';
+import { binDir, FILES, REPO_ROOT } from '../cluster/paths';
 
-const bin = execFileSync('bash', [path.join(REPO_ROOT, 'test/cluster/build.sh')]).toString().trim().split('\n').pop()!;
+const bin = binDir();
 const kubectl = (args: string[], input?: string) => execFileSync(path.join(bin, 'kubectl'), ['--kubeconfig', FILES.adminKubeconfig, ...args], { input }).toString();
 type Obj = { kind: string; metadata: { name: string; namespace?: string }; rules?: Array<{ apiGroups: string[]; resources: string[]; verbs: string[]; resourceNames?: string[] }>; spec?: Record<string, unknown> };
 const render = (overlay: string) => parseAllDocuments(kubectl(['kustomize', path.join(REPO_ROOT, 'deploy', overlay)])).map((d) => d.toJS() as Obj);

@@ -9,20 +9,15 @@ import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { KubeAccess } from '../../lib/k8s/client';
+import { KubeAccess, serviceAccountToken } from '../../lib/k8s/client';
 import { RESOURCES } from '../../lib/k8s/resources';
-import { FILES, PORTS, REPO_ROOT, testPort, TOKENS } from '../cluster/paths';
+import { binDir, FILES, PORTS, REPO_ROOT, testPort, TOKENS } from '../cluster/paths';
 import { seedScenario } from '../cluster/seed';
 
 const NS = 'fd-standalone';
 const UID = 1000920000;
 const APP_PORT = testPort(300);
 const GATEWAY_PORT = testPort(60);
-
-function kubectlBin(): string {
-  const out = execFileSync('bash', [path.join(REPO_ROOT, 'test/cluster/build.sh')], { stdio: ['ignore', 'pipe', 'inherit'] }).toString().trim().split('\n');
-  return path.join(out[out.length - 1]!, 'kubectl');
-}
 
 async function waitFor(url: string, timeoutMs: number): Promise<Response> {
   const deadline = Date.now() + timeoutMs;
@@ -77,17 +72,17 @@ async function main() {
   await seedScenario({ scenario: 'broken', namespace: NS, gatewayPort: GATEWAY_PORT, log: () => undefined });
 
   // The deploy/ manifests (plain Kubernetes overlay), re-namespaced, applied with server-side validation.
-  const kubectl = kubectlBin();
+  const kubectl = path.join(binDir(), 'kubectl');
   const manifests = execFileSync(kubectl, ['kustomize', path.join(REPO_ROOT, 'deploy/kubernetes')]).toString().replace(/namespace: flywheel\b/g, `namespace: ${NS}`);
   execFileSync(kubectl, ['--kubeconfig', FILES.adminKubeconfig, 'apply', '-f', '-'], { input: manifests, stdio: ['pipe', 'ignore', 'inherit'] });
 
   // The pod's service account files, as the kubelet would mount them.
   const admin = new KubeAccess({ kubeconfig: FILES.adminKubeconfig }).app();
-  const tr = await admin.request<{ status: { token: string } }>('POST', `/api/v1/namespaces/${NS}/serviceaccounts/flywheel-doctor/token`, { body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 3600 } } });
+  const token = await serviceAccountToken(admin, NS, 'flywheel-doctor');
   const prefix = fs.mkdtempSync(path.join(os.tmpdir(), 'fd-pod-'));
   const saDir = path.join(prefix, 'var/run/secrets/kubernetes.io/serviceaccount');
   fs.mkdirSync(saDir, { recursive: true });
-  fs.writeFileSync(path.join(saDir, 'token'), tr.status.token);
+  fs.writeFileSync(path.join(saDir, 'token'), token);
   fs.copyFileSync(path.join(FILES.pki, 'ca.crt'), path.join(saDir, 'ca.crt'));
   fs.writeFileSync(path.join(saDir, 'namespace'), NS);
   execFileSync('chmod', ['-R', 'a+rX', prefix]);
