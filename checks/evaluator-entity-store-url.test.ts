@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { Snapshot } from '../lib/engine/snapshot';
+import { judgeWith } from '../lib/engine/testing';
 import { KubeApiError } from '../lib/k8s/errors';
 import check, { envPatch, isGatewayUrl } from './evaluator-entity-store-url';
 import { config, evaluatorCr, evaluatorDeployment, NS } from './test-fixtures';
 
 const GATEWAY = { name: 'ENTITY_STORE_URL', value: 'http://nemo-gateway' };
-const judge = (snapshot: Snapshot) => check.judge({ snapshot, probe: undefined, config: config() });
+const judge = (snapshot: Snapshot) => judgeWith(check, snapshot, undefined, config());
 const snap = (deployments: unknown[], extra: Record<string, unknown> = {}) => Snapshot.fromFixture(NS, { deployments: deployments as never, configmaps: [], nemoevaluators: [], ...extra });
 
 describe('isGatewayUrl', () => {

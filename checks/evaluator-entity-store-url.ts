@@ -1,11 +1,16 @@
-import type { DoctorConfig } from '../lib/config';
-import type { JsonPatchOp } from '../lib/k8s/client';
-import { RESOURCES } from '../lib/k8s/resources';
-import { waitForRollout, rolloutState } from '../lib/k8s/wait';
-import { ENTITY_STORE_ENV, resolveEvaluator, type EnvVar } from '../lib/engine/names';
+import type { ConfigOf } from '../lib/config';
 import { guardFor, show, targetOf } from '../lib/engine/plan-helpers';
-import type { KObject, Snapshot } from '../lib/engine/snapshot';
-import { defineCheck, type Evidence, type Finding } from '../lib/engine/types';
+import type { Snapshot } from '../lib/engine/snapshot';
+import { defineCheck, type Evidence, type Finding, type PlanBody } from '../lib/engine/types';
+import type { JsonPatchOp } from '../lib/k8s/client';
+import type { KObject } from '../lib/k8s/object';
+import { RESOURCES } from '../lib/k8s/resources';
+import { rolloutState, sleep, waitForRollout } from '../lib/k8s/wait';
+import { ENTITY_STORE_ENV, EvaluatorSection, resolveEvaluator, type Container, type EnvVar, type EvaluatorRefs } from './shared/evaluator';
+import { GatewaySection } from './shared/gateway';
+
+const sections = { evaluator: EvaluatorSection, gateway: GatewaySection };
+type Config = ConfigOf<typeof sections>;
 
 /** The forms of the gateway URL that resolve to the gateway Service from the evaluator's pod. */
 export function isGatewayUrl(raw: string, service: string, namespace: string): boolean {
@@ -27,7 +32,7 @@ export interface EffectiveEnv {
 }
 
 /** Resolves a container env var the way the kubelet does: last `env` entry wins over `envFrom`. */
-export function effectiveEnv(name: string, container: { env?: EnvVar[]; envFrom?: Array<{ prefix?: string; configMapRef?: { name: string }; secretRef?: { name: string } }> }, snapshot: Snapshot): EffectiveEnv | undefined {
+export function effectiveEnv(name: string, container: Container, snapshot: Snapshot): EffectiveEnv | undefined {
   const direct = [...(container.env ?? [])].reverse().find((e) => e.name === name);
   if (direct) {
     if (direct.value !== undefined) return { value: direct.value, source: 'env value' };
@@ -58,12 +63,11 @@ function crEnvValue(cr: KObject | undefined): string | undefined {
   return e?.value;
 }
 
-export function gatewayUrl(config: DoctorConfig): string {
+export function gatewayUrl(config: Config): string {
   return `http://${config.gateway.service}`;
 }
 
-export function judgeEntityStoreUrl(snapshot: Snapshot, config: DoctorConfig): Finding {
-  const ev = resolveEvaluator(config, snapshot, { withCr: true });
+export function judgeEntityStoreUrl(ev: EvaluatorRefs, snapshot: Snapshot, config: Config): Finding {
   const ns = config.namespace;
   if (!ev.deployment) {
     return {
@@ -116,6 +120,7 @@ export function judgeEntityStoreUrl(snapshot: Snapshot, config: DoctorConfig): F
 
 interface EntityStorePlanData {
   kind: 'cr' | 'deployment';
+  name: string;
   ops: JsonPatchOp[];
 }
 
@@ -131,88 +136,117 @@ export function envPatch(base: string, env: EnvVar[] | undefined, value: string)
   ];
 }
 
-export default defineCheck<undefined, EntityStorePlanData>({
+const isGateway = (value: string | undefined, config: Config) =>
+  isGatewayUrl(value ?? '', config.gateway.service, config.namespace);
+
+/** Durable path: spec.env on the NemoEvaluator CR; the operator re-renders the Deployment from it. */
+function crPlan(ev: EvaluatorRefs & { cr: KObject }, want: string): PlanBody<EntityStorePlanData> {
+  const { guard, test } = guardFor('NemoEvaluator', ev.cr);
+  const ops: JsonPatchOp[] = [
+    test,
+    ...(ev.cr.spec ? [] : [{ op: 'add' as const, path: '/spec', value: {} }]),
+    ...envPatch('/spec/env', ev.cr.spec?.env, want),
+  ];
+  return {
+    noop: false,
+    summary: `Patch NemoEvaluator ${ev.cr.metadata?.name}: spec.env ${ENTITY_STORE_ENV}=${want}; the operator re-renders Deployment ${ev.deploymentName}`,
+    changes: [
+      { target: targetOf('NemoEvaluator', ev.cr), action: 'patch', description: `set spec.env ${ENTITY_STORE_ENV}`, patch: ops, before: show(crEnvValue(ev.cr)), after: want },
+    ],
+    risks: [`Restarts the evaluator (rolling update of ${ev.deploymentName}); evaluation jobs already running keep their own pods.`],
+    guards: [guard],
+    data: { kind: 'cr', name: ev.cr.metadata!.name!, ops },
+  };
+}
+
+/** No CR owns the Deployment (helm, hand-made): set the env on the container itself. */
+function deploymentPlan(ev: EvaluatorRefs & { deployment: KObject; container: Container }, snapshot: Snapshot, want: string): PlanBody<EntityStorePlanData> {
+  const cIdx = (ev.deployment.spec.template.spec.containers as Container[]).findIndex((c) => c.name === ev.container.name);
+  const { guard, test } = guardFor('Deployment', ev.deployment);
+  const base = `/spec/template/spec/containers/${cIdx}`;
+  const ops: JsonPatchOp[] = [test, { op: 'test', path: `${base}/name`, value: ev.container.name }, ...envPatch(`${base}/env`, ev.container.env, want)];
+  const before = show(effectiveEnv(ENTITY_STORE_ENV, ev.container, snapshot)?.value);
+  return {
+    noop: false,
+    summary: `Patch Deployment ${ev.deploymentName} (no NemoEvaluator CR owns it): ${ENTITY_STORE_ENV}=${want}`,
+    changes: [
+      { target: targetOf('Deployment', ev.deployment), action: 'patch', description: `set env ${ENTITY_STORE_ENV} on container ${ev.container.name}`, patch: ops, before, after: want },
+    ],
+    risks: [
+      `Restarts the evaluator (rolling update of ${ev.deploymentName}).`,
+      ev.flavour === 'helm'
+        ? 'A later helm upgrade resets it unless evaluator.external.entityStore.endpoint is set in your values.'
+        : 'Set only on the Deployment: a redeploy may reset it.',
+    ],
+    guards: [guard],
+    data: { kind: 'deployment', name: ev.deploymentName, ops },
+  };
+}
+
+export default defineCheck<typeof sections, EvaluatorRefs, undefined, EntityStorePlanData>({
   id: 'evaluator-entity-store-url',
   title: 'Evaluator resolves models through the gateway',
   area: 'NeMo Evaluator',
+  config: sections,
   needs: ['deployments', 'configmaps', 'nemoevaluators'],
   explain: {
-    symptom: 'base-eval / icl-eval fail with "404 ... /v1/models/meta/llama-3.2-1b-instruct", "namespace=\\"\\" fails pattern", or "The model default/... does not exist".',
+    symptom:
+      'base-eval / icl-eval fail with "404 ... /v1/models/meta/llama-3.2-1b-instruct", "namespace=\\"\\" fails pattern", or "The model default/... does not exist".',
     rootCause:
       'The evaluator looks up every model in the Entity Store at ENTITY_STORE_URL. Base NIMs deployed by the operator are not registered there; only the nemo-gateway answers for them (mock responses). A NeMo redeploy resets ENTITY_STORE_URL to the Entity Store.',
-    manualFix: (c) => [
-      `oc patch nemoevaluator ${c.evaluator.crName} -n ${c.namespace} --type=json -p '[{"op":"add","path":"/spec/env/-","value":{"name":"ENTITY_STORE_URL","value":"http://${c.gateway.service}"}}]'   # durable (operator path; use "add /spec/env" with a list if spec.env is absent)`,
-      `oc set env deployment/${c.evaluator.deployment ?? c.evaluator.crName} -n ${c.namespace} ENTITY_STORE_URL="http://${c.gateway.service}"   # helm path, or until the next operator re-render`,
-      `oc rollout status deployment/${c.evaluator.deployment ?? c.evaluator.crName} -n ${c.namespace}`,
-    ],
+    manualFix: (c) => {
+      const dep = c.evaluator.deployment ?? c.evaluator.crName;
+      return [
+        `oc patch nemoevaluator ${c.evaluator.crName} -n ${c.namespace} --type=json -p '[{"op":"add","path":"/spec/env/-","value":{"name":"ENTITY_STORE_URL","value":"http://${c.gateway.service}"}}]'   # durable (operator path; use "add /spec/env" with a list if spec.env is absent)`,
+        `oc set env deployment/${dep} -n ${c.namespace} ENTITY_STORE_URL="http://${c.gateway.service}"   # helm path, or until the next operator re-render`,
+        `oc rollout status deployment/${dep} -n ${c.namespace}`,
+      ];
+    },
   },
-  judge: ({ snapshot, config }) => judgeEntityStoreUrl(snapshot, config),
+  locate: (snapshot, config) => resolveEvaluator(config, snapshot, { withCr: true }),
+  judge: ({ subject, snapshot, config }) => judgeEntityStoreUrl(subject, snapshot, config),
   fix: {
-    description: 'Set ENTITY_STORE_URL=http://nemo-gateway on the NemoEvaluator CR (spec.env, survives operator re-renders), or on the Deployment when no CR owns it, then wait for the rollout.',
+    description:
+      'Set ENTITY_STORE_URL=http://nemo-gateway on the NemoEvaluator CR (spec.env, survives operator re-renders), or on the Deployment when no CR owns it, then wait for the rollout.',
     permissions: (c) => [
       { verb: 'patch', group: 'apps.nvidia.com', resource: 'nemoevaluators', namespace: c.namespace },
       { verb: 'patch', group: 'apps', resource: 'deployments', namespace: c.namespace },
     ],
-    async plan({ snapshot, config }) {
-      const finding = judgeEntityStoreUrl(snapshot, config);
-      const ev = resolveEvaluator(config, snapshot, { withCr: true });
-      const want = gatewayUrl(config);
-      const base = { checkId: 'evaluator-entity-store-url', risks: [] as string[], guards: [], changes: [] };
-      if (!ev.deployment || !ev.container) throw new Error(finding.summary);
-      const crOk = !ev.cr || isGatewayUrl(crEnvValue(ev.cr) ?? '', config.gateway.service, config.namespace);
+    plan({ subject: ev, snapshot, config, finding }) {
+      const { deployment, container } = ev;
+      if (!deployment || !container) throw new Error(finding.summary);
+      const crOk = !ev.cr || isGateway(crEnvValue(ev.cr), config);
       if (finding.status === 'pass' || (finding.status === 'warn' && crOk)) {
-        return { ...base, noop: true, summary: 'ENTITY_STORE_URL already points at the gateway', data: { kind: 'deployment', ops: [] } };
+        const data = { kind: 'deployment' as const, name: ev.deploymentName, ops: [] };
+        return { noop: true, summary: 'ENTITY_STORE_URL already points at the gateway', changes: [], risks: [], guards: [], data };
       }
-      if (ev.cr) {
-        const { guard, test } = guardFor('NemoEvaluator', ev.cr);
-        const ops = [test, ...(ev.cr.spec ? [] : [{ op: 'add' as const, path: '/spec', value: {} }]), ...envPatch('/spec/env', ev.cr.spec?.env, want)];
-        return {
-          ...base,
-          noop: false,
-          summary: `Patch NemoEvaluator ${ev.cr.metadata?.name}: spec.env ${ENTITY_STORE_ENV}=${want}; the operator re-renders Deployment ${ev.deploymentName}`,
-          changes: [{ target: targetOf('NemoEvaluator', ev.cr), action: 'patch', description: `set spec.env ${ENTITY_STORE_ENV}`, patch: ops, before: show(crEnvValue(ev.cr)), after: want }],
-          risks: [`Restarts the evaluator (rolling update of ${ev.deploymentName}); evaluation jobs already running keep their own pods.`],
-          guards: [guard],
-          data: { kind: 'cr', ops },
-        };
-      }
-      const cIdx = (ev.deployment.spec.template.spec.containers as Array<{ name: string }>).findIndex((c) => c.name === ev.container!.name);
-      const { guard, test } = guardFor('Deployment', ev.deployment);
-      const basePath = `/spec/template/spec/containers/${cIdx}/env`;
-      const ops = [test, { op: 'test' as const, path: `/spec/template/spec/containers/${cIdx}/name`, value: ev.container.name }, ...envPatch(basePath, ev.container.env, want)];
-      return {
-        ...base,
-        noop: false,
-        summary: `Patch Deployment ${ev.deploymentName} (no NemoEvaluator CR owns it): ${ENTITY_STORE_ENV}=${want}`,
-        changes: [{ target: targetOf('Deployment', ev.deployment), action: 'patch', description: `set env ${ENTITY_STORE_ENV} on container ${ev.container.name}`, patch: ops, before: show(effectiveEnv(ENTITY_STORE_ENV, ev.container, snapshot)?.value), after: want }],
-        risks: [`Restarts the evaluator (rolling update of ${ev.deploymentName}).`, ev.flavour === 'helm' ? 'A later helm upgrade resets it unless evaluator.external.entityStore.endpoint is set in your values.' : 'Set only on the Deployment: a redeploy may reset it.'],
-        guards: [guard],
-        data: { kind: 'deployment', ops },
-      };
+      const want = gatewayUrl(config);
+      return ev.cr ? crPlan({ ...ev, cr: ev.cr }, want) : deploymentPlan({ ...ev, deployment, container }, snapshot, want);
     },
-    async apply(ctx, plan) {
-      const { config, actor, dryRun, progress, signal } = ctx;
-      const ev = resolveEvaluator(config, ctx.snapshot, { withCr: true });
+    async apply({ subject: ev, config, actor, reader, dryRun, progress, signal }, plan) {
       const type = plan.data.kind === 'cr' ? RESOURCES.nemoevaluators : RESOURCES.deployments;
-      const name = plan.data.kind === 'cr' ? ev.cr!.metadata!.name! : ev.deploymentName;
-      await actor.jsonPatch(type, config.namespace, name, plan.data.ops, { dryRun });
+      await actor.jsonPatch(type, config.namespace, plan.data.name, plan.data.ops, { dryRun });
       if (dryRun) return;
-      progress(`patched ${plan.data.kind === 'cr' ? 'NemoEvaluator' : 'Deployment'} ${name}`);
+      progress(`patched ${plan.data.kind === 'cr' ? 'NemoEvaluator' : 'Deployment'} ${plan.data.name}`);
       // The operator needs a moment to re-render; wait until the Deployment carries the value, then for the rollout.
       const deadline = Date.now() + config.rolloutTimeoutMs;
       let told = false;
       for (;;) {
-        const d = await ctx.reader.get<KObject>(RESOURCES.deployments, config.namespace, ev.deploymentName, { signal });
-        const c = (d.spec.template.spec.containers as Array<{ name: string; env?: EnvVar[] }>).find((x) => x.name === ev.container!.name);
+        const d = await reader.get<KObject>(RESOURCES.deployments, config.namespace, ev.deploymentName, { signal });
+        const c = (d.spec.template.spec.containers as Container[]).find((x) => x.name === ev.container!.name);
         const v = [...(c?.env ?? [])].reverse().find((e) => e.name === ENTITY_STORE_ENV)?.value;
-        if (v && isGatewayUrl(v, config.gateway.service, config.namespace)) break;
-        if (Date.now() > deadline) throw new Error(`the NemoEvaluator CR was patched, but Deployment ${ev.deploymentName} still does not carry the new ${ENTITY_STORE_ENV} after ${config.rolloutTimeoutMs / 1000} s: is the NIM Operator running?`);
+        if (isGateway(v, config)) break;
+        if (Date.now() > deadline) {
+          throw new Error(
+            `the NemoEvaluator CR was patched, but Deployment ${ev.deploymentName} still does not carry the new ${ENTITY_STORE_ENV} after ${config.rolloutTimeoutMs / 1000} s: is the NIM Operator running?`,
+          );
+        }
         if (!told) progress('waiting for the operator to re-render the evaluator Deployment');
         told = true;
-        await new Promise((r) => setTimeout(r, 500));
+        await sleep(500, signal);
       }
       progress(`waiting for deployment ${ev.deploymentName} to roll out`);
-      await waitForRollout(ctx.reader, config.namespace, ev.deploymentName, config.rolloutTimeoutMs, signal, progress);
+      await waitForRollout(reader, config.namespace, ev.deploymentName, config.rolloutTimeoutMs, signal, progress);
       progress('rollout complete');
     },
   },

@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { Snapshot } from '../lib/engine/snapshot';
-import check, { coversSecrets, resultingRoleQuestions, type SecretsProbe } from './evaluator-secrets-delete';
+import { judgeWith, planWith } from '../lib/engine/testing';
+import check, { coversSecrets, locateSecretsSubject, resultingRoleQuestions, type SecretsProbe } from './evaluator-secrets-delete';
 import { grantCommand, permissionText } from '../lib/k8s/errors';
 import { config, evaluatorDeployment, NS, OPERATOR_RULES, role, roleBinding } from './test-fixtures';
 
 const base = (roles: unknown[], bindings = [roleBinding('nemoevaluator-sample', 'nemoevaluator-sample')]) =>
   Snapshot.fromFixture(NS, { deployments: [evaluatorDeployment([])], roles: roles as never, rolebindings: bindings as never });
-const noReview: SecretsProbe = { serviceAccount: 'nemoevaluator-sample', reviewError: 'the doctor may not create subjectaccessreviews' };
-const judge = (s: Snapshot, probe: SecretsProbe = noReview) => check.judge({ snapshot: s, probe, config: config() });
+const noReview: SecretsProbe = { reviewError: 'the doctor may not create subjectaccessreviews' };
+const judge = (s: Snapshot, probe: SecretsProbe = noReview) => judgeWith(check, s, probe, config());
 
 describe('coversSecrets', () => {
   it('matches by content and honours wildcards, not resourceNames-limited rules', () => {
@@ -31,8 +32,8 @@ describe('evaluator-secrets-delete judge', () => {
     expect(judge(base([role([{ apiGroups: [''], resources: ['secrets'], verbs: ['*'] }])])).status).toBe('pass');
   });
   it('trusts the SubjectAccessReview over the rules (delete granted by another binding)', () => {
-    expect(judge(base([role(OPERATOR_RULES)]), { serviceAccount: 'nemoevaluator-sample', review: { allowed: true } }).status).toBe('pass');
-    expect(judge(base([role([{ apiGroups: [''], resources: ['secrets'], verbs: ['delete'] }])]), { serviceAccount: 'nemoevaluator-sample', review: { allowed: false } }).status).toBe('fail');
+    expect(judge(base([role(OPERATOR_RULES)]), { review: { allowed: true } }).status).toBe('pass');
+    expect(judge(base([role([{ apiGroups: [''], resources: ['secrets'], verbs: ['delete'] }])]), { review: { allowed: false } }).status).toBe('fail');
   });
   it('finds Roles through RoleBindings of the service account', () => {
     const s = base([role(OPERATOR_RULES), role([{ apiGroups: [''], resources: ['secrets'], verbs: ['delete'] }], 'extra')], [roleBinding('nemoevaluator-sample', 'nemoevaluator-sample'), roleBinding('extra', 'nemoevaluator-sample')]);
@@ -48,9 +49,8 @@ describe('evaluator-secrets-delete judge', () => {
 });
 
 describe('evaluator-secrets-delete fix plan', () => {
-  const ctx = (s: Snapshot) => ({ snapshot: s, config: config() }) as never;
   it('adds delete to the rule that covers secrets, guarded by a test op on that rule', async () => {
-    const plan = await check.fix!.plan(ctx(base([role(OPERATOR_RULES)])));
+    const plan = (await planWith(check, base([role(OPERATOR_RULES)]), noReview, config())) as { noop: boolean; data: { ops: unknown[] }; risks: string[] };
     expect(plan.noop).toBe(false);
     expect(plan.data.ops).toEqual([
       { op: 'test', path: '/metadata/resourceVersion', value: '55' },
@@ -60,17 +60,17 @@ describe('evaluator-secrets-delete fix plan', () => {
     expect(plan.risks.join(' ')).toMatch(/pods/);
   });
   it('adds a rule when none covers secrets', async () => {
-    const plan = await check.fix!.plan(ctx(base([role([OPERATOR_RULES[0]])])));
+    const plan = (await planWith(check, base([role([OPERATOR_RULES[0]])]), noReview, config())) as { data: { ops: unknown[] } };
     expect(plan.data.ops[1]).toEqual({ op: 'add', path: '/rules/-', value: { apiGroups: [''], resources: ['secrets'], verbs: ['delete'] } });
   });
   it('is a no-op when delete is already granted', async () => {
-    expect((await check.fix!.plan(ctx(base([role([{ apiGroups: [''], resources: ['secrets'], verbs: ['delete'] }])])))).noop).toBe(true);
+    expect((await planWith(check, base([role([{ apiGroups: [''], resources: ['secrets'], verbs: ['delete'] }])]), noReview, config())).noop).toBe(true);
   });
 });
 
 describe('permissions needed to apply the fix (RBAC escalation prevention)', () => {
   it('asks for everything the resulting Role grants, including SCC use and delete secrets', () => {
-    const qs = resultingRoleQuestions(base([role(OPERATOR_RULES)]), config());
+    const qs = resultingRoleQuestions(locateSecretsSubject(base([role(OPERATOR_RULES)]), config()), config());
     expect(qs).toContainEqual({ verb: 'use', group: 'security.openshift.io', resource: 'securitycontextconstraints', subresource: undefined, namespace: NS, name: 'nonroot' });
     expect(qs).toContainEqual({ verb: 'delete', group: '', resource: 'secrets', subresource: undefined, namespace: NS, name: undefined });
     expect(qs.filter((q) => q.resource === 'pods').map((q) => q.verb).sort()).toEqual(['create', 'get', 'list', 'watch']);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Snapshot } from '../lib/engine/snapshot';
+import { judgeWith } from '../lib/engine/testing';
 import check, { baseModels, insertMocks, judgeAnswer, mockLocationBlock, type ModelAnswer } from './gateway-model-mocks';
 import { config, NS } from './test-fixtures';
 
@@ -46,7 +47,7 @@ describe('judgeAnswer', () => {
 
 describe('gateway-model-mocks judge', () => {
   const s = snap([dfConfig(`nims:\n  - model_name: ${MODEL}\n`)]);
-  const judge = (answers: ModelAnswer[], sn = s) => check.judge({ snapshot: sn, probe: { gatewayUrl: 'http://gw', answers }, config: config() });
+  const judge = (answers: ModelAnswer[], sn = s) => judgeWith(check, sn, { answers }, config({ gateway: { url: 'http://gw' } }));
   it('passes with a valid mock', () => expect(judge([good()]).status).toBe('pass'));
   it('fails when the model falls through to 404, with status and body as evidence', () => {
     const r = judge([{ ...good(), status: 404, body: '{"detail":"Not Found"}' }]);

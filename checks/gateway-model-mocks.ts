@@ -1,12 +1,27 @@
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { serviceBaseUrl, type DoctorConfig } from '../lib/config';
-import { jsonPointerEscape, type JsonPatchOp } from '../lib/k8s/client';
-import { RESOURCES } from '../lib/k8s/resources';
-import { sleep, waitForRollout } from '../lib/k8s/wait';
+import type { ConfigOf } from '../lib/config';
 import { guardFor, restartPatch, targetOf } from '../lib/engine/plan-helpers';
 import type { Snapshot } from '../lib/engine/snapshot';
 import { defineCheck, type Evidence, type Finding } from '../lib/engine/types';
+import { jsonPointerEscape, type JsonPatchOp } from '../lib/k8s/client';
+import type { KObject } from '../lib/k8s/object';
+import { RESOURCES } from '../lib/k8s/resources';
+import { sleep, waitForRollout } from '../lib/k8s/wait';
+import { gatewayBase, GatewaySection } from './shared/gateway';
+
+/** Where the flywheel's config names its base models, and models checked beyond those. */
+export const DataFlywheelSection = z
+  .object({
+    configMap: z.string().default('df-config'),
+    configKey: z.string().default('config.yaml'),
+    /** Base models checked beyond those found in df-config and NIMServices. */
+    extraModels: z.array(z.string()).default([]),
+  })
+  .prefault({});
+
+const sections = { gateway: GatewaySection, dataFlywheel: DataFlywheelSection };
+type Config = ConfigOf<typeof sections>;
 
 /** The Entity Store model answer the evaluator needs (domain.md §5). */
 export const EntityStoreModelSchema = z.object({
@@ -30,7 +45,7 @@ export interface ModelSource {
 }
 
 /** Base models from df-config nims[].model_name, NIMService status.model.name and configured extras. */
-export function baseModels(snapshot: Snapshot, config: DoctorConfig): { models: ModelSource[]; problems: string[] } {
+export function baseModels(snapshot: Snapshot, config: Config): { models: ModelSource[]; problems: string[] } {
   const byModel = new Map<string, Set<string>>();
   const problems: string[] = [];
   const add = (m: unknown, from: string) => {
@@ -68,7 +83,9 @@ export interface ModelAnswer {
   networkError?: string;
 }
 
-export type MockProbe = { gatewayUrl: string; answers: ModelAnswer[] };
+export type MockProbe = { answers: ModelAnswer[] };
+
+const unreachable = (probe: MockProbe) => probe.answers.length > 0 && probe.answers.every((a) => a.networkError);
 
 /** Judges one answer against the rules the evaluator applies. Returns problems, empty when fine. */
 export function judgeAnswer(a: ModelAnswer): string[] {
@@ -92,13 +109,42 @@ export function judgeAnswer(a: ModelAnswer): string[] {
 
 const truncate = (s: string, n = 600) => (s.length > n ? `${s.slice(0, n)}… (${s.length} bytes)` : s);
 
-export function judgeMocks(snapshot: Snapshot, probe: MockProbe, config: DoctorConfig): Finding {
-  const { models, problems } = baseModels(snapshot, config);
-  const evidence: Evidence[] = [{ label: 'Gateway', value: probe.gatewayUrl }];
+/** What this check is about: the base models, the gateway and its config. */
+export interface MocksSubject {
+  models: ModelSource[];
+  /** df-config problems that stop the check from knowing the models. */
+  problems: string[];
+  gatewayUrl: string;
+  configMap?: KObject;
+  deployment?: KObject;
+}
+
+export function locateMocksSubject(snapshot: Snapshot, config: Config): MocksSubject {
+  return {
+    ...baseModels(snapshot, config),
+    gatewayUrl: gatewayBase(config),
+    configMap: snapshot.find('configmaps', config.gateway.configMap),
+    deployment: snapshot.find('deployments', config.gateway.deployment),
+  };
+}
+
+export function judgeMocks(subject: MocksSubject, probe: MockProbe, config: Config): Finding {
+  const { models, problems } = subject;
+  const evidence: Evidence[] = [{ label: 'Gateway', value: subject.gatewayUrl }];
   if (problems.length) return { status: 'error', summary: problems.join('; '), evidence };
-  if (!models.length) return { status: 'skipped', summary: `No base models found (df-config nims[].model_name, NIMService status.model.name); add them to dataFlywheel.extraModels to check them`, evidence };
-  if (probe.answers.length && probe.answers.every((a) => a.networkError)) {
-    return { status: 'error', summary: `Cannot reach the gateway at ${probe.gatewayUrl}: ${probe.answers[0]!.networkError}. Running outside the cluster? Set gateway.url or FD_SERVICE_URL_OVERRIDES=${config.gateway.service}=http://<reachable address>`, evidence };
+  if (!models.length) {
+    return {
+      status: 'skipped',
+      summary: `No base models found (df-config nims[].model_name, NIMService status.model.name); add them to dataFlywheel.extraModels to check them`,
+      evidence,
+    };
+  }
+  if (unreachable(probe)) {
+    return {
+      status: 'error',
+      summary: `Cannot reach the gateway at ${subject.gatewayUrl}: ${probe.answers[0]!.networkError}. Running outside the cluster? Set gateway.url or FD_SERVICE_URL_OVERRIDES=${config.gateway.service}=http://<reachable address>`,
+      evidence,
+    };
   }
   const bad: string[] = [];
   for (const a of probe.answers) {
@@ -177,19 +223,19 @@ async function fetchModel(base: string, model: string, signal?: AbortSignal): Pr
   }
 }
 
-export function gatewayBase(config: DoctorConfig): string {
-  return config.gateway.url?.replace(/\/$/, '') ?? serviceBaseUrl(config, config.gateway.service);
-}
-
 interface MocksPlanData {
   ops: JsonPatchOp[];
   models: string[];
 }
 
-export default defineCheck<MockProbe, MocksPlanData>({
+const probeModels = (base: string, models: string[], signal?: AbortSignal) =>
+  Promise.all(models.map((m) => fetchModel(base, m, signal)));
+
+export default defineCheck<typeof sections, MocksSubject, MockProbe, MocksPlanData>({
   id: 'gateway-model-mocks',
   title: 'Gateway answers model metadata for every base model',
   area: 'Gateway',
+  config: sections,
   needs: ['configmaps', 'nimservices', 'deployments'],
   explain: {
     symptom: 'Base-model evaluations fail with 404 for /v1/models/<namespace>/<model> even though ENTITY_STORE_URL points at the gateway.',
@@ -201,43 +247,52 @@ export default defineCheck<MockProbe, MocksPlanData>({
       `oc run curl-test --rm -i --restart=Never --image=curlimages/curl -n ${c.namespace} -- curl -s http://${c.gateway.service}/v1/models/<ns>/<name>`,
     ],
   },
-  async probe({ snapshot, config, signal }) {
-    const { models } = baseModels(snapshot, config);
-    const base = gatewayBase(config);
-    return { gatewayUrl: base, answers: await Promise.all(models.map((m) => fetchModel(base, m.model, signal))) };
+  locate: locateMocksSubject,
+  async probe({ subject, signal }) {
+    return { answers: await probeModels(subject.gatewayUrl, subject.models.map((m) => m.model), signal) };
   },
-  judge: ({ snapshot, probe, config }) => judgeMocks(snapshot, probe, config),
+  judge: ({ subject, probe, config }) => judgeMocks(subject, probe, config),
   fix: {
-    description: 'Insert a generated mock `location` per missing model into the gateway ConfigMap (before the catch-all), restart the gateway, wait, and re-check over HTTP.',
+    description:
+      'Insert a generated mock `location` per missing model into the gateway ConfigMap (before the catch-all), restart the gateway, wait, and re-check over HTTP.',
     permissions: (c) => [
       { verb: 'patch', group: '', resource: 'configmaps', namespace: c.namespace, name: c.gateway.configMap },
       { verb: 'patch', group: 'apps', resource: 'deployments', namespace: c.namespace, name: c.gateway.deployment },
     ],
-    async plan({ snapshot, config, signal }) {
-      const base = { checkId: 'gateway-model-mocks', risks: [] as string[] };
-      const { models } = baseModels(snapshot, config);
-      const answers = await Promise.all(models.map((m) => fetchModel(gatewayBase(config), m.model, signal)));
-      if (answers.length && answers.every((a) => a.networkError)) throw new Error(`cannot reach the gateway at ${gatewayBase(config)} to see which mocks are missing`);
-      const missing = answers.filter((a) => judgeAnswer(a).length > 0).map((a) => a.model);
-      const cm = snapshot.find('configmaps', config.gateway.configMap);
-      const dep = snapshot.find('deployments', config.gateway.deployment);
+    plan({ subject, probe, config }) {
+      if (unreachable(probe)) throw new Error(`cannot reach the gateway at ${subject.gatewayUrl} to see which mocks are missing`);
+      const missing = probe.answers.filter((a) => judgeAnswer(a).length > 0).map((a) => a.model);
+      const { configMap: cm, deployment: dep } = subject;
       if (!cm) throw new Error(`ConfigMap ${config.gateway.configMap} not found in ${config.namespace}; set gateway.configMap`);
       if (!dep) throw new Error(`Deployment ${config.gateway.deployment} not found in ${config.namespace}; set gateway.deployment`);
       const conf: string = cm.data?.[config.gateway.configKey] ?? '';
       const { guard, test } = guardFor('ConfigMap', cm);
-      if (!missing.length) return { ...base, noop: true, summary: 'Every base model already has a valid mock', changes: [], guards: [guard], data: { ops: [], models: [] } };
+      if (!missing.length) {
+        const data = { ops: [], models: [] };
+        return { noop: true, summary: 'Every base model already has a valid mock', changes: [], risks: [], guards: [guard], data };
+      }
       // A model whose answer is wrong (not missing) already has a location: editing it is a human decision.
       const already = missing.filter((m) => conf.includes(`/v1/models/${regexEscape(m)}$`));
-      if (already.length) throw new Error(`the gateway config already has a location for ${already.join(', ')} but its answer is invalid; fix that block by hand (see the evidence for what is wrong)`);
+      if (already.length) {
+        throw new Error(
+          `the gateway config already has a location for ${already.join(', ')} but its answer is invalid; fix that block by hand (see the evidence for what is wrong)`,
+        );
+      }
       const next = insertMocks(conf, missing);
       const key = jsonPointerEscape(config.gateway.configKey);
       const ops: JsonPatchOp[] = [test, { op: 'test', path: `/data/${key}`, value: conf }, { op: 'replace', path: `/data/${key}`, value: next }];
       return {
-        ...base,
         noop: false,
         summary: `Add mock locations for ${missing.join(', ')} to ConfigMap ${config.gateway.configMap} and restart ${config.gateway.deployment}`,
         changes: [
-          { target: targetOf('ConfigMap', cm), action: 'patch', description: `${config.gateway.configKey}: add ${missing.length} location block(s) before the catch-all`, before: conf, after: next, patch: ops },
+          {
+            target: targetOf('ConfigMap', cm),
+            action: 'patch',
+            description: `${config.gateway.configKey}: add ${missing.length} location block(s) before the catch-all`,
+            before: conf,
+            after: next,
+            patch: ops,
+          },
           { target: targetOf('Deployment', dep), action: 'restart', description: 'rollout restart so nginx loads the new config' },
         ],
         risks: [`Restarts the gateway (${config.gateway.deployment}); requests in flight through it may fail during the rollout.`],
@@ -245,22 +300,23 @@ export default defineCheck<MockProbe, MocksPlanData>({
         data: { ops, models: missing },
       };
     },
-    async apply(ctx, plan) {
-      const { actor, reader, config, dryRun, progress, signal } = ctx;
-      await actor.jsonPatch(RESOURCES.configmaps, config.namespace, config.gateway.configMap, plan.data.ops, { dryRun });
-      const dep = await reader.get<import('../lib/engine/snapshot').KObject>(RESOURCES.deployments, config.namespace, config.gateway.deployment, { signal });
+    async apply({ subject, actor, reader, config, dryRun, progress, signal }, plan) {
+      const { namespace } = config;
+      const { deployment: name } = config.gateway;
+      await actor.jsonPatch(RESOURCES.configmaps, namespace, config.gateway.configMap, plan.data.ops, { dryRun });
+      const dep = await reader.get<KObject>(RESOURCES.deployments, namespace, name, { signal });
       if (dryRun) {
-        await actor.jsonPatch(RESOURCES.deployments, config.namespace, config.gateway.deployment, restartPatch(dep), { dryRun: true });
+        await actor.jsonPatch(RESOURCES.deployments, namespace, name, restartPatch(dep), { dryRun: true });
         return;
       }
       progress(`updated ConfigMap ${config.gateway.configMap}`);
-      await actor.jsonPatch(RESOURCES.deployments, config.namespace, config.gateway.deployment, restartPatch(dep));
-      progress(`restarting deployment ${config.gateway.deployment}`);
-      await waitForRollout(reader, config.namespace, config.gateway.deployment, config.rolloutTimeoutMs, signal, progress);
+      await actor.jsonPatch(RESOURCES.deployments, namespace, name, restartPatch(dep));
+      progress(`restarting deployment ${name}`);
+      await waitForRollout(reader, namespace, name, config.rolloutTimeoutMs, signal, progress);
       // The Service switches to the new pod shortly after it is Ready: wait until the gateway answers.
       const deadline = Date.now() + 30_000;
       for (;;) {
-        const answers = await Promise.all(plan.data.models.map((m) => fetchModel(gatewayBase(config), m, signal)));
+        const answers = await probeModels(subject.gatewayUrl, plan.data.models, signal);
         if (answers.every((a) => judgeAnswer(a).length === 0)) break;
         if (Date.now() > deadline) break; // the verification re-run reports what is still wrong
         await sleep(500, signal);

@@ -1,3 +1,4 @@
+import { configSchemaFor } from '../lib/engine/factory';
 import type { AnyCheck } from '../lib/engine/types';
 import evaluatorEntityStoreUrl from './evaluator-entity-store-url';
 import evaluatorSecretsDelete from './evaluator-secrets-delete';
@@ -6,7 +7,16 @@ import modelsPvcOwnership from './models-pvc-ownership';
 import podHealth from './pod-health';
 
 /** The registry: every check, in the order reports list them. Ids are stable (CLI, URLs, reports). */
-export const CHECKS: readonly AnyCheck[] = [evaluatorEntityStoreUrl, evaluatorSecretsDelete, modelsPvcOwnership, gatewayModelMocks, podHealth];
+export const CHECKS: readonly AnyCheck[] = [
+  evaluatorEntityStoreUrl,
+  evaluatorSecretsDelete,
+  modelsPvcOwnership,
+  gatewayModelMocks,
+  podHealth,
+];
+
+/** The whole configuration schema: the engine's settings plus every check's sections. */
+export const CONFIG_SCHEMA = configSchemaFor(CHECKS);
 
 export function findCheck(id: string): AnyCheck | undefined {
   return CHECKS.find((c) => c.id === id);

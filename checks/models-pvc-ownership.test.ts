@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { Snapshot } from '../lib/engine/snapshot';
+import { judgeWith } from '../lib/engine/testing';
 import check, { expectedUid, parseStatOutput, parseUidRange, type OwnershipProbe } from './models-pvc-ownership';
 import { config, namespace, NS, pod, pvc } from './test-fixtures';
 
 const RANGE = { 'openshift.io/sa.scc.uid-range': '1000920000/10000' };
 const snap = (ns = namespace(RANGE), pods: unknown[] = [], pvcs = [pvc()]) => Snapshot.fromFixture(NS, { namespaceObject: ns, pods: pods as never, persistentvolumeclaims: pvcs });
 const probe = (out: string): OwnershipProbe => ({ ...parseStatOutput(out), probePod: 'fd-pvc-probe-x', node: 'n1' });
-const judge = (s: Snapshot, p: OwnershipProbe) => check.judge({ snapshot: s, probe: p, config: config() });
+const judge = (s: Snapshot, p: OwnershipProbe) => judgeWith(check, s, p, config());
 
 describe('parseUidRange', () => {
   it('parses start/length and start-end', () => {

@@ -1,11 +1,30 @@
 import { randomBytes } from 'node:crypto';
-import type { DoctorConfig } from '../lib/config';
+import { z } from 'zod';
+import type { BaseConfig, ConfigOf } from '../lib/config';
+import type { Snapshot } from '../lib/engine/snapshot';
+import { defineCheck, type Evidence, type Finding } from '../lib/engine/types';
 import type { AccessQuestion, KubeClient } from '../lib/k8s/client';
 import { errorMessage, KubeApiError } from '../lib/k8s/errors';
+import type { KObject } from '../lib/k8s/object';
 import { RESOURCES } from '../lib/k8s/resources';
 import { waitForPodCompletion } from '../lib/k8s/wait';
-import type { KObject, Snapshot } from '../lib/engine/snapshot';
-import { defineCheck, type Evidence, type Finding } from '../lib/engine/types';
+
+/** The customizer's models PVC and how the probe and chown pods are run. */
+export const ModelsSection = z
+  .object({
+    pvc: z.string().default('finetuning-ms-models-pvc'),
+    mountPath: z.string().default('/mount/models'),
+    /** GID the chown fix assigns (the guide uses 1000). */
+    gid: z.number().int().nonnegative().default(1000),
+    probeImage: z.string().default('registry.access.redhat.com/ubi9/ubi-minimal:latest'),
+    /** Service account for the root chown pod; needs an SCC such as anyuid on OpenShift. */
+    fixServiceAccount: z.string().default('default'),
+    probeTimeoutSeconds: z.number().int().positive().default(90),
+  })
+  .prefault({});
+
+const sections = { models: ModelsSection };
+type Config = ConfigOf<typeof sections>;
 
 export const UID_RANGE_ANNOTATION = 'openshift.io/sa.scc.uid-range';
 const PROBE_LABEL = 'flywheel-doctor.dev/role';
@@ -35,7 +54,7 @@ function effectiveRunAsUser(pod: KObject): number | undefined {
 
 export type ExpectedUid = { uid: number; source: string } | { error: string } | { skip: string };
 
-export function expectedUid(snapshot: Snapshot, config: DoctorConfig): ExpectedUid {
+export function expectedUid(snapshot: Snapshot, config: Config): ExpectedUid {
   const trainingUid = podsMountingPvc(snapshot, config.models.pvc).map(effectiveRunAsUser).find((u) => u !== undefined);
   const ns = snapshot.namespaceObject();
   if (!ns) return { error: `namespace ${config.namespace} does not exist` };
@@ -76,14 +95,14 @@ function podName(prefix: string) {
 }
 
 /** The node to run on: a ReadWriteOnce volume already mounted elsewhere can only be mounted on that node. */
-function pinnedNode(snapshot: Snapshot, config: DoctorConfig): string | undefined {
+function pinnedNode(snapshot: Snapshot, config: Config): string | undefined {
   const pvc = snapshot.find('persistentvolumeclaims', config.models.pvc);
   const rwo = (pvc?.spec?.accessModes ?? []).some((m: string) => m === 'ReadWriteOnce' || m === 'ReadWriteOncePod');
   if (!rwo) return undefined;
   return podsMountingPvc(snapshot, config.models.pvc).find((p) => p.spec?.nodeName && ['Running', 'Pending'].includes(p.status?.phase))?.spec?.nodeName;
 }
 
-export function pvcPodSpec(opts: { name: string; role: 'probe' | 'fix'; config: DoctorConfig; command: string; readOnly: boolean; node?: string; runAsRoot: boolean }): KObject {
+export function pvcPodSpec(opts: { name: string; role: 'probe' | 'fix'; config: Config; command: string; readOnly: boolean; node?: string; runAsRoot: boolean }): KObject {
   const { config } = opts;
   return {
     apiVersion: 'v1',
@@ -127,11 +146,21 @@ export async function runPodToCompletion(client: KubeClient, pod: KObject, timeo
   }
 }
 
-export function judgeOwnership(snapshot: Snapshot, probe: OwnershipProbe, config: DoctorConfig): Finding {
+/** What this check is about: the PVC, the UID its files should belong to, and where a pod can mount it. */
+export interface OwnershipSubject {
+  pvc?: KObject;
+  expected: ExpectedUid;
+  node?: string;
+}
+
+export function locateOwnershipSubject(snapshot: Snapshot, config: Config): OwnershipSubject {
+  const pvc = snapshot.find('persistentvolumeclaims', config.models.pvc);
+  return { pvc, expected: pvc ? expectedUid(snapshot, config) : { skip: 'no PVC' }, node: pinnedNode(snapshot, config) };
+}
+
+export function judgeOwnership({ pvc, expected: exp }: OwnershipSubject, probe: OwnershipProbe, config: Config): Finding {
   const pvcName = config.models.pvc;
-  const pvc = snapshot.find('persistentvolumeclaims', pvcName);
   if (!pvc) return { status: 'skipped', summary: `No PVC ${pvcName} in ${config.namespace}: customization is not deployed here, or set models.pvc to its name`, evidence: [] };
-  const exp = expectedUid(snapshot, config);
   if ('error' in exp) return { status: 'error', summary: exp.error, evidence: [] };
   if ('skip' in exp) return { status: 'skipped', summary: exp.skip, evidence: [] };
   const evidence: Evidence[] = [
@@ -158,7 +187,7 @@ interface ChownPlanData {
 }
 
 /** Probe and fix both run a pod to completion and read its log. */
-const podRunPermissions = (c: DoctorConfig): AccessQuestion[] => [
+const podRunPermissions = (c: BaseConfig): AccessQuestion[] => [
   { verb: 'create', group: '', resource: 'pods', namespace: c.namespace },
   { verb: 'delete', group: '', resource: 'pods', namespace: c.namespace },
   { verb: 'get', group: '', resource: 'pods', subresource: 'log', namespace: c.namespace },
@@ -166,10 +195,11 @@ const podRunPermissions = (c: DoctorConfig): AccessQuestion[] => [
 
 const probeCommand = (mount: string) => `cd ${mount} && for f in * */*; do [ -e "$f" ] && stat -c '%u %g %n' "${mount}/$f"; done 2>&1 | head -n 500; true`;
 
-export default defineCheck<OwnershipProbe, ChownPlanData>({
+export default defineCheck<typeof sections, OwnershipSubject, OwnershipProbe, ChownPlanData>({
   id: 'models-pvc-ownership',
   title: 'Model files are readable by the training UID',
   area: 'Storage',
+  config: sections,
   needs: ['namespaces', 'persistentvolumeclaims', 'pods'],
   probePermissions: podRunPermissions,
   explain: {
@@ -182,12 +212,13 @@ export default defineCheck<OwnershipProbe, ChownPlanData>({
       `oc adm policy add-scc-to-user anyuid -z ${c.models.fixServiceAccount} -n ${c.namespace}   # if the root pod is refused by SCC admission`,
     ],
   },
-  async probe({ config, snapshot, client, signal }) {
-    if (!snapshot.find('persistentvolumeclaims', config.models.pvc)) return { notRun: 'no PVC' };
-    const exp = expectedUid(snapshot, config);
-    if (!('uid' in exp)) return { notRun: 'no expected UID' };
+  locate: locateOwnershipSubject,
+  async probe({ config, subject, client, signal }) {
+    if (!subject.pvc) return { notRun: 'no PVC' };
+    if (!('uid' in subject.expected)) return { notRun: 'no expected UID' };
     const name = podName('fd-pvc-probe');
-    const pod = pvcPodSpec({ name, role: 'probe', config, command: probeCommand(config.models.mountPath), readOnly: true, node: pinnedNode(snapshot, config), runAsRoot: false });
+    const command = probeCommand(config.models.mountPath);
+    const pod = pvcPodSpec({ name, role: 'probe', config, command, readOnly: true, node: subject.node, runAsRoot: false });
     try {
       const res = await runPodToCompletion(client, pod, config.models.probeTimeoutSeconds * 1000, signal);
       return { ...parseStatOutput(res.log), probePod: name, node: res.node };
@@ -196,20 +227,19 @@ export default defineCheck<OwnershipProbe, ChownPlanData>({
       return { failed: errorMessage(err) };
     }
   },
-  judge: ({ snapshot, probe, config }) => judgeOwnership(snapshot, probe, config),
+  judge: ({ subject, probe, config }) => judgeOwnership(subject, probe, config),
   fix: {
     description: 'Run a short-lived root pod that chowns the model files to the training UID (gid configurable), check its exit code, delete it, re-check.',
     permissions: podRunPermissions,
-    async plan({ snapshot, config, reader, signal }) {
-      const exp = expectedUid(snapshot, config);
+    plan({ subject, probe, config }) {
+      const exp = subject.expected;
       if (!('uid' in exp)) throw new Error('error' in exp ? exp.error : exp.skip);
-      const base = { checkId: 'models-pvc-ownership', guards: [], risks: [] as string[] };
-      // Look at the files first: no root pod when nothing needs changing.
-      const probeName = podName('fd-pvc-probe');
-      const res = await runPodToCompletion(reader, pvcPodSpec({ name: probeName, role: 'probe', config, command: probeCommand(config.models.mountPath), readOnly: true, node: pinnedNode(snapshot, config), runAsRoot: false }), config.models.probeTimeoutSeconds * 1000, signal);
-      const { entries } = parseStatOutput(res.log);
-      const wrong = entries.filter((e) => e.uid !== exp.uid);
-      const pod = pvcPodSpec({ name: podName('fd-pvc-chown'), role: 'fix', config, command: `chown -R ${exp.uid}:${config.models.gid} ${config.models.mountPath}`, readOnly: false, node: pinnedNode(snapshot, config) ?? res.node, runAsRoot: true });
+      // The probe looked at the files first: no root pod when nothing needs changing.
+      if (!('entries' in probe)) throw new Error('failed' in probe ? `could not inspect the files: ${probe.failed}` : probe.notRun);
+      const base = { guards: [], risks: [] as string[] };
+      const wrong = probe.entries.filter((e) => e.uid !== exp.uid);
+      const command = `chown -R ${exp.uid}:${config.models.gid} ${config.models.mountPath}`;
+      const pod = pvcPodSpec({ name: podName('fd-pvc-chown'), role: 'fix', config, command, readOnly: false, node: subject.node ?? probe.node, runAsRoot: true });
       if (wrong.length === 0) return { ...base, noop: true, summary: `All entries are already owned by UID ${exp.uid}`, changes: [], data: { pod } };
       return {
         ...base,

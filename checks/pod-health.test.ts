@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Snapshot } from '../lib/engine/snapshot';
+import { judgeWith } from '../lib/engine/testing';
 import check, { owningDeployment, podProblems } from './pod-health';
 import { config, deployment, NS, pod } from './test-fixtures';
 
@@ -7,7 +8,7 @@ const EXPECTED = ['df-api-deployment', 'df-celery-worker-deployment', 'df-celery
 const deps = (over: Record<string, { available?: number }> = {}) => EXPECTED.map((n) => deployment(n, over[n] ?? {}));
 const healthyPods = () => EXPECTED.map((d) => pod(`${d}-abc123-x1`, { deployment: d }));
 const judge = (pods: unknown[], deployments = deps(), logs: Record<string, string> = {}) =>
-  check.judge({ snapshot: Snapshot.fromFixture(NS, { pods: pods as never, deployments }), probe: { logs }, config: config() });
+  judgeWith(check, Snapshot.fromFixture(NS, { pods: pods as never, deployments }), { logs }, config());
 
 const crash = { name: 'main', ready: false, restartCount: 12, state: { waiting: { reason: 'CrashLoopBackOff' } }, lastState: { terminated: { exitCode: 1, reason: 'Error' } } };
 

@@ -1,14 +1,35 @@
-import type { DoctorConfig } from '../lib/config';
+import { z } from 'zod';
+import type { ConfigOf } from '../lib/config';
+import { guardFor, restartPatch, targetOf } from '../lib/engine/plan-helpers';
+import type { Snapshot } from '../lib/engine/snapshot';
+import { defineCheck, type Evidence, type Finding } from '../lib/engine/types';
 import { errorMessage } from '../lib/k8s/errors';
+import type { KObject } from '../lib/k8s/object';
 import { RESOURCES } from '../lib/k8s/resources';
 import { waitForRollout } from '../lib/k8s/wait';
-import { isFlywheelWorkload } from '../lib/engine/names';
-import { guardFor, restartPatch, targetOf } from '../lib/engine/plan-helpers';
-import type { KObject, Snapshot } from '../lib/engine/snapshot';
-import { defineCheck, type Evidence, type Finding } from '../lib/engine/types';
+import { GatewaySection } from './shared/gateway';
+
+export const PodHealthSection = z
+  .object({
+    restartThreshold: z.number().int().nonnegative().default(5),
+    logTailLines: z.number().int().positive().max(200).default(20),
+    expectedDeployments: z.array(z.string()).default([]),
+  })
+  .prefault({});
+
+const sections = { podHealth: PodHealthSection, gateway: GatewaySection };
+type Config = ConfigOf<typeof sections>;
+
+/** Labels/names that mark a pod as part of the Data Flywheel stack. */
+export function isFlywheelWorkload(name: string, labels: Record<string, string> = {}): boolean {
+  if (/^df-/.test(name) || /^nemo/.test(name)) return true;
+  if (labels['app.kubernetes.io/managed-by'] === 'k8s-nim-operator') return true;
+  const partOf = labels['app.kubernetes.io/part-of'] ?? '';
+  return /nemo|nim-service|data-flywheel/.test(partOf);
+}
 
 /** Deployments a Data Flywheel namespace cannot work without (chart 0.3.1 names), plus the gateway. */
-export function expectedDeployments(config: DoctorConfig): string[] {
+export function expectedDeployments(config: Config): string[] {
   if (config.podHealth.expectedDeployments.length) return config.podHealth.expectedDeployments;
   return ['df-api-deployment', 'df-celery-worker-deployment', 'df-celery-parent-worker-deployment', config.gateway.deployment];
 }
@@ -34,7 +55,7 @@ export function owningDeployment(pod: KObject, deployments: KObject[]): string |
   return deployments.find((d) => d.metadata?.name === name)?.metadata?.name;
 }
 
-export function relevantPods(snapshot: Snapshot, config: DoctorConfig): KObject[] {
+export function relevantPods(snapshot: Snapshot, config: Config): KObject[] {
   const deployments = snapshot.list('deployments');
   const expected = new Set(expectedDeployments(config));
   return snapshot.list('pods').filter((p) => {
@@ -77,21 +98,22 @@ export function podProblems(pod: KObject, deployments: KObject[], restartThresho
 }
 
 /** Problems of every relevant pod (judge, probe and fix plan all start from this). */
-export function podProblemsIn(snapshot: Snapshot, config: DoctorConfig): PodProblem[] {
+export function podProblemsIn(snapshot: Snapshot, config: Config): PodProblem[] {
   const deployments = snapshot.list('deployments');
   return relevantPods(snapshot, config).flatMap((p) => podProblems(p, deployments, config.podHealth.restartThreshold));
 }
 
-export interface PodHealthProbe {
-  /** pod/container -> last log lines of a crashing container (bounded). */
-  logs: Record<string, string>;
+/** What this check is about: the stack's pods and Deployments and what is wrong with them. */
+export interface PodHealthSubject {
+  podsChecked: number;
+  /** Problems of pods, then of expected Deployments (missing, unavailable). */
+  problems: PodProblem[];
+  deployments: KObject[];
 }
 
-export function judgePodHealth(snapshot: Snapshot, probe: PodHealthProbe, config: DoctorConfig): Finding {
+export function locatePodHealth(snapshot: Snapshot, config: Config): PodHealthSubject {
   const deployments = snapshot.list('deployments');
-  const pods = relevantPods(snapshot, config);
   const problems = podProblemsIn(snapshot, config);
-  const evidence: Evidence[] = [];
   for (const name of expectedDeployments(config)) {
     const d = deployments.find((x) => x.metadata?.name === name);
     if (!d) {
@@ -102,9 +124,19 @@ export function judgePodHealth(snapshot: Snapshot, probe: PodHealthProbe, config
     const avail = d.status?.availableReplicas ?? 0;
     if (want > 0 && avail < want) problems.push({ pod: '-', workload: name, severity: 'fail', what: `Deployment ${name}: ${avail}/${want} replicas available` });
   }
-  evidence.push({ label: 'Pods checked', value: `${pods.length} (Data Flywheel, NeMo, gateway, datastores, NIMs)` });
+  return { podsChecked: relevantPods(snapshot, config).length, problems, deployments };
+}
+
+export interface PodHealthProbe {
+  /** pod/container -> last log lines of a crashing container (bounded). */
+  logs: Record<string, string>;
+}
+
+export function judgePodHealth({ podsChecked, problems }: PodHealthSubject, probe: PodHealthProbe, config: Config): Finding {
+  const evidence: Evidence[] = [{ label: 'Pods checked', value: `${podsChecked} (Data Flywheel, NeMo, gateway, datastores, NIMs)` }];
   for (const p of problems) {
-    evidence.push({ label: p.pod === '-' ? p.workload ?? 'workload' : `${p.pod}${p.container ? ` / ${p.container}` : ''}`, value: p.what, tone: p.severity === 'fail' ? 'bad' : 'info' });
+    const label = p.pod === '-' ? (p.workload ?? 'workload') : `${p.pod}${p.container ? ` / ${p.container}` : ''}`;
+    evidence.push({ label, value: p.what, tone: p.severity === 'fail' ? 'bad' : 'info' });
     const log = probe.logs[`${p.pod}/${p.container}`];
     if (log) evidence.push({ label: `Last log lines of ${p.pod}/${p.container}`, value: log, code: true });
   }
@@ -112,24 +144,28 @@ export function judgePodHealth(snapshot: Snapshot, probe: PodHealthProbe, config
     const failing = [...new Set(problems.filter((p) => p.severity === 'fail').map((p) => p.workload ?? p.pod))];
     return { status: 'fail', summary: `Unhealthy: ${failing.join(', ')}`, evidence };
   }
-  if (problems.length) return { status: 'warn', summary: `${problems.length} warning(s): ${problems.map((p) => `${p.pod}: ${p.what}`).join('; ')}`, evidence };
-  if (!pods.length) return { status: 'warn', summary: `No Data Flywheel or NeMo pods found in ${config.namespace}`, evidence };
-  return { status: 'pass', summary: `All ${pods.length} pods are running and ready`, evidence };
+  if (problems.length) {
+    return { status: 'warn', summary: `${problems.length} warning(s): ${problems.map((p) => `${p.pod}: ${p.what}`).join('; ')}`, evidence };
+  }
+  if (!podsChecked) return { status: 'warn', summary: `No Data Flywheel or NeMo pods found in ${config.namespace}`, evidence };
+  return { status: 'pass', summary: `All ${podsChecked} pods are running and ready`, evidence };
 }
 
 interface RestartPlanData {
   deployments: string[];
 }
 
-/** Deployments whose pods have problems a restart can clear. */
-function restartTargets(snapshot: Snapshot, config: DoctorConfig): string[] {
-  return [...new Set(podProblemsIn(snapshot, config).map((p) => p.workload).filter((w): w is string => !!w))];
+/** Deployments that exist and whose pods have problems a restart can clear. */
+function restartTargets({ problems, deployments }: PodHealthSubject): string[] {
+  const existing = new Set(deployments.map((d) => d.metadata?.name));
+  return [...new Set(problems.filter((p) => p.pod !== '-' && p.workload && existing.has(p.workload)).map((p) => p.workload!))];
 }
 
-export default defineCheck<PodHealthProbe, RestartPlanData>({
+export default defineCheck<typeof sections, PodHealthSubject, PodHealthProbe, RestartPlanData>({
   id: 'pod-health',
   title: 'Data Flywheel and NeMo pods are healthy',
   area: 'Workloads',
+  config: sections,
   needs: ['pods', 'deployments'],
   probePermissions: (c) => [{ verb: 'get', group: '', resource: 'pods', subresource: 'log', namespace: c.namespace }],
   explain: {
@@ -143,9 +179,10 @@ export default defineCheck<PodHealthProbe, RestartPlanData>({
       `oc rollout restart deployment/<deployment> -n ${c.namespace}   # restarting df-celery-worker-deployment cancels running flywheel jobs`,
     ],
   },
-  async probe({ snapshot, config, client, signal }) {
+  locate: locatePodHealth,
+  async probe({ subject, config, client, signal }) {
     const logs: Record<string, string> = {};
-    const crashing = podProblemsIn(snapshot, config).filter((x) => x.container && x.crashed);
+    const crashing = subject.problems.filter((x) => x.container && x.crashed);
     await Promise.all(
       crashing.slice(0, 5).map(async (x) => {
         const opts = { tailLines: config.podHealth.logTailLines, limitBytes: 8192 };
@@ -160,36 +197,42 @@ export default defineCheck<PodHealthProbe, RestartPlanData>({
     );
     return { logs };
   },
-  judge: ({ snapshot, probe, config }) => judgePodHealth(snapshot, probe, config),
+  judge: ({ subject, probe, config }) => judgePodHealth(subject, probe, config),
   fix: {
     description: 'Restart the unhealthy Deployments (rollout restart) and wait for them; warns first when that cancels flywheel jobs.',
     permissions: (c) => [{ verb: 'patch', group: 'apps', resource: 'deployments', namespace: c.namespace }],
-    async plan({ snapshot, config, target }) {
-      const all = restartTargets(snapshot, config);
+    plan({ subject, finding, target }) {
+      const all = restartTargets(subject);
       // Per workload: the user may restart just one of the unhealthy Deployments.
       const targets = target ? all.filter((t) => t === target) : all;
-      const deployments = snapshot.list('deployments');
-      const objs = targets.map((t) => deployments.find((d) => d.metadata?.name === t)!).filter(Boolean);
-      const base = { checkId: 'pod-health', data: { deployments: targets }, targets: all };
+      const objs = targets.map((t) => subject.deployments.find((d) => d.metadata?.name === t)!).filter(Boolean);
+      const base = { data: { deployments: targets }, targets: all };
       if (!objs.length) {
-        const finding = judgePodHealth(snapshot, { logs: {} }, config);
-        return { ...base, noop: finding.status === 'pass', summary: finding.status === 'pass' ? 'All pods are healthy' : 'Nothing a restart can fix: see the evidence (missing Deployments need a redeploy)', changes: [], risks: [], guards: [] };
+        const noop = finding.status === 'pass';
+        const summary = noop ? 'All pods are healthy' : 'Nothing a restart can fix: see the evidence (missing Deployments need a redeploy)';
+        return { ...base, noop, summary, changes: [], risks: [], guards: [] };
       }
       const risks = objs.map((d) => `Restarts ${d.metadata?.name} (new pods replace the current ones).`);
-      if (targets.some((t) => CELERY.test(t))) risks.unshift('Restarting the Celery workers marks every pending or running flywheel job as cancelled (workers start with --purge).');
+      if (targets.some((t) => CELERY.test(t))) {
+        risks.unshift('Restarting the Celery workers marks every pending or running flywheel job as cancelled (workers start with --purge).');
+      }
       return {
         ...base,
         noop: false,
         summary: `Restart ${targets.join(', ')}`,
-        changes: objs.map((d) => ({ target: targetOf('Deployment', d), action: 'restart' as const, description: 'rollout restart (pod template annotation kubectl.kubernetes.io/restartedAt)', patch: restartPatch(d, '<now>') })),
+        changes: objs.map((d) => ({
+          target: targetOf('Deployment', d),
+          action: 'restart' as const,
+          description: 'rollout restart (pod template annotation kubectl.kubernetes.io/restartedAt)',
+          patch: restartPatch(d, '<now>'),
+        })),
         risks,
         guards: objs.map((d) => guardFor('Deployment', d).guard),
       };
     },
-    async apply({ actor, reader, config, dryRun, progress, signal, snapshot }, plan) {
-      const deployments = snapshot.list('deployments');
+    async apply({ actor, reader, config, dryRun, progress, signal, subject }, plan) {
       for (const name of plan.data.deployments) {
-        const d = deployments.find((x) => x.metadata?.name === name)!;
+        const d = subject.deployments.find((x) => x.metadata?.name === name)!;
         await actor.jsonPatch(RESOURCES.deployments, config.namespace, name, restartPatch(d), { dryRun });
         if (!dryRun) progress(`restarting deployment ${name}`);
       }

@@ -1,9 +1,12 @@
 /** Builders for unit-test snapshots: the shapes the NIM Operator and the charts produce. */
-import { loadConfig, type DoctorConfig } from '../lib/config';
-import type { KObject } from '../lib/engine/snapshot';
+import { loadConfig, type ConfigInput } from '../lib/config';
+import type { KObject } from '../lib/k8s/object';
+import { CONFIG_SCHEMA } from '.';
 
 export const NS = 'flywheel';
-export const config = (over: Parameters<typeof loadConfig>[0] = {}): DoctorConfig => loadConfig({ namespace: NS, ...over }, {});
+/** The whole configuration as the registry assembles it; each check reads its own sections. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const config = (over: ConfigInput = {}): any => loadConfig(CONFIG_SCHEMA, { namespace: NS, ...over }, {});
 
 export function evaluatorDeployment(env: Array<Record<string, unknown>>, opts: { owned?: boolean; name?: string; ready?: boolean; envFrom?: unknown[] } = {}): KObject {
   const name = opts.name ?? 'nemoevaluator-sample';

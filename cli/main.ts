@@ -10,11 +10,10 @@
 import readline from 'node:readline/promises';
 import { z } from 'zod';
 import { CHECKS } from '../checks';
-import { loadConfig } from '../lib/config';
-import { KubeAccess } from '../lib/k8s/client';
-import { errorMessage } from '../lib/k8s/errors';
 import { compact, lineDiff } from '../lib/diff';
-import { Doctor } from '../lib/engine/doctor';
+import type { Doctor } from '../lib/engine/doctor';
+import { createDoctor } from '../lib/engine/factory';
+import { errorMessage } from '../lib/k8s/errors';
 import { FixConflictError, type FixOutcome } from '../lib/engine/fix';
 import { redactRun } from '../lib/report/redact';
 import { renderJunit, renderMarkdown, renderText, toJsonReport } from '../lib/report/render';
@@ -98,9 +97,7 @@ async function main(argv: string[]): Promise<number> {
   }
   let doctor: Doctor;
   try {
-    const access = new KubeAccess({ kubeconfig: flags.kubeconfig, context: flags.context });
-    const config = loadConfig({ namespace: flags.namespace ?? process.env.FD_NAMESPACE ?? access.namespace });
-    doctor = new Doctor(access, config, CHECKS);
+    doctor = createDoctor({ registry: CHECKS, kubeconfig: flags.kubeconfig, context: flags.context, namespace: flags.namespace });
   } catch (err) {
     process.stderr.write(`flywheel-doctor: ${errorMessage(err)}\n`);
     return 2;

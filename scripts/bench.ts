@@ -9,7 +9,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { CHECKS } from '../checks';
+import { CHECKS, CONFIG_SCHEMA } from '../checks';
 import { loadConfig } from '../lib/config';
 import { KubeAccess, KubeClient } from '../lib/k8s/client';
 import { runChecks, runOneCheck } from '../lib/engine/runner';
@@ -33,7 +33,7 @@ async function engine(runs: number) {
   const ns = 'bench-engine';
   const port = testPort(70);
   await seedScenario({ scenario: 'broken', namespace: ns, gatewayPort: port, log: () => undefined });
-  const config = loadConfig({ namespace: ns, serviceUrlOverrides: { 'nemo-gateway': `http://127.0.0.1:${port}` } }, {});
+  const config = loadConfig(CONFIG_SCHEMA, { namespace: ns, serviceUrlOverrides: { 'nemo-gateway': `http://127.0.0.1:${port}` } }, {});
   const access = new KubeAccess({ kubeconfig: FILES.adminKubeconfig });
   const shared: number[] = [];
   const perCheck: number[] = [];

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import type { DoctorConfig } from '../config';
-import { canI, KubeAccess, whoAmI, type AccessQuestion, type Identity } from '../k8s/client';
+import type { EngineConfig } from '../config';
+import { canI, KubeAccess, whoAmI, type AccessQuestion, type Identity, type KubeClient } from '../k8s/client';
 import { errorMessage, grantCommand, permissionText } from '../k8s/errors';
-import type { AppliedFix } from '../report/render';
+import type { ReportStore } from '../report/store';
 import { executeFix, type FixOutcome } from './fix';
 import { runChecks, selectChecks } from './runner';
 import { Snapshot } from './snapshot';
 import { emptySummary } from './verdict';
-import type { AnyCheck, PlanGuard, RunResult } from './types';
+import type { AnyCheck, AppliedFix, PlanGuard, RunResult } from './types';
 
 export interface CatalogEntry {
   id: string;
@@ -32,12 +32,23 @@ export class Doctor {
   private readonly runs = new Map<string, RunResult>();
   readonly fixLog: AppliedFix[] = [];
 
-  constructor(readonly access: KubeAccess, readonly config: DoctorConfig, readonly registry: readonly AnyCheck[]) {}
+  /** Built by createDoctor (factory.ts), the one place front doors get an engine from. */
+  constructor(
+    readonly access: KubeAccess,
+    readonly config: EngineConfig,
+    readonly registry: readonly AnyCheck[],
+    readonly reports: ReportStore,
+  ) {}
 
-  /** Same engine, another namespace (the UI's namespace switcher). */
+  /** Same engine, another namespace (the UI's namespace switcher); the namespace is validated by the caller. */
   withNamespace(namespace: string): Doctor {
     if (namespace === this.config.namespace) return this;
-    return new Doctor(this.access, { ...this.config, namespace }, this.registry);
+    return new Doctor(this.access, { ...this.config, namespace }, this.registry, this.reports);
+  }
+
+  /** The client acting for an identity: the caller's forwarded token, else the app's own identity. */
+  client(identity: Identity = { kind: 'app' }): KubeClient {
+    return this.access.as(identity);
   }
 
   catalog(): CatalogEntry[] {
@@ -77,7 +88,7 @@ export class Doctor {
 
   async fix(checkId: string, opts: { dryRun: boolean; target?: string; identity?: Identity; expectedGuards?: PlanGuard[]; onProgress?: (s: string) => void }): Promise<FixOutcome> {
     const check = this.check(checkId);
-    const actor = this.access.as(opts.identity ?? { kind: 'app' });
+    const actor = this.client(opts.identity);
     const outcome = await executeFix({ check, config: this.config, reader: this.access.app(), actor, dryRun: opts.dryRun, target: opts.target, expectedGuards: opts.expectedGuards, onProgress: opts.onProgress });
     if (!opts.dryRun) {
       this.fixLog.push({ checkId, at: new Date().toISOString(), by: await this.actingUser(opts.identity), outcome: outcome.outcome, summary: outcome.plan.summary, verifiedStatus: 'verified' in outcome ? outcome.verified.status : undefined });
@@ -85,9 +96,13 @@ export class Doctor {
     return outcome;
   }
 
+  /**
+   * Who acts for an identity, as the API server says (SelfSubjectReview on the identity's own
+   * credentials): the one source for the header, a report's `createdBy` and a fix's `by`.
+   */
   async actingUser(identity?: Identity): Promise<string> {
     try {
-      return (await whoAmI(this.access.as(identity ?? { kind: 'app' }))).username;
+      return (await whoAmI(this.client(identity))).username;
     } catch {
       return identity?.kind === 'token' ? 'forwarded user' : this.access.kc.getCurrentUser()?.name ?? 'unknown';
     }
@@ -97,10 +112,13 @@ export class Doctor {
   async fixPermission(checkId: string, identity?: Identity): Promise<FixPermission> {
     const check = this.check(checkId);
     if (!check.fix) return { allowed: false, missing: [] };
-    const client = this.access.as(identity ?? { kind: 'app' });
+    const client = this.client(identity);
     const user = await this.actingUser(identity);
-    const snapshot = await Snapshot.load(this.access.app(), this.config.namespace, check.needs).catch(() => undefined);
-    const questions: AccessQuestion[] = check.fix.permissions(this.config, snapshot);
+    // Permissions may depend on what the check is about (e.g. the Role a fix would change).
+    const subject = await Snapshot.load(this.access.app(), this.config.namespace, check.needs)
+      .then((snapshot) => check.locate?.(snapshot, this.config))
+      .catch(() => undefined);
+    const questions: AccessQuestion[] = check.fix.permissions(this.config, subject);
     const answers = await Promise.all(questions.map(async (q) => ({ q, a: await canI(client, q).catch(() => ({ allowed: false })) })));
     const missing = answers.filter((x) => !x.a.allowed).map(({ q }) => {
       const attempt = { verb: q.verb, group: q.group, resource: q.subresource ? `${q.resource}/${q.subresource}` : q.resource, namespace: q.namespace, name: q.name };

@@ -1,13 +1,13 @@
-import type { DoctorConfig } from '../config';
+import type { EngineConfig } from '../config';
 import type { KubeClient } from '../k8s/client';
 import { errorMessage, KubeApiError } from '../k8s/errors';
-import { runOneCheck } from './runner';
+import { evaluate, runOneCheck } from './runner';
 import { Snapshot } from './snapshot';
 import type { AnyCheck, CheckResult, FixPlan, PlanGuard } from './types';
 
 export interface FixRequest {
   check: AnyCheck;
-  config: DoctorConfig;
+  config: EngineConfig;
   reader: KubeClient;
   actor: KubeClient;
   dryRun: boolean;
@@ -73,8 +73,10 @@ export async function executeFix(req: FixRequest): Promise<FixOutcome> {
   const signal = req.signal ?? new AbortController().signal;
 
   const snapshot = await Snapshot.load(req.reader, config.namespace, check.needs, signal);
-  const ctx = { config, snapshot, reader: req.reader, actor: req.actor, dryRun: req.dryRun, target: req.target, signal, progress };
-  const plan = await fix.plan(ctx);
+  // The plan starts from what the check sees now: its subject, probe and finding.
+  const seen = await evaluate(check, snapshot, { client: req.reader, config, signal });
+  const ctx = { config, snapshot, ...seen, reader: req.reader, actor: req.actor, dryRun: req.dryRun, target: req.target, signal, progress };
+  const plan: FixPlan = { checkId: check.id, ...(await fix.plan(ctx)) };
   if (req.target && !(plan.targets ?? []).includes(req.target) && !plan.noop) {
     throw new FixFailedError(`"${req.target}" is not something this fix can be limited to${plan.targets?.length ? `; choose one of: ${plan.targets.join(', ')}` : ''}`, [], 400);
   }

@@ -1,4 +1,4 @@
-import type { DoctorConfig } from '../config';
+import type { EngineConfig } from '../config';
 import type { AccessQuestion } from '../k8s/client';
 import { RESOURCES } from '../k8s/resources';
 import type { AnyCheck } from './types';
@@ -29,7 +29,7 @@ function fromQuestion(q: AccessQuestion, why: string) {
  * the probes' extra calls, the reads fixes make to wait and verify, and report storage.
  * Writes that fixes make use the caller's identity and are not included.
  */
-export function requiredAppPermissions(registry: readonly AnyCheck[], config: DoctorConfig): NeededRule[] {
+export function requiredAppPermissions(registry: readonly AnyCheck[], config: EngineConfig): NeededRule[] {
   const rules = new Map<string, NeededRule>();
   for (const c of registry) {
     for (const kind of c.needs) {

@@ -1,5 +1,5 @@
 import type { JsonPatchOp } from '../k8s/client';
-import type { KObject } from './snapshot';
+import type { KObject } from '../k8s/object';
 import type { PlanGuard } from './types';
 
 /** "Kind namespace/name": how objects are named in plans, guards and reports. */

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { DoctorConfig } from '../config';
+import type { EngineConfig } from '../config';
 import type { KubeClient } from '../k8s/client';
 import { errorMessage, KubeApiError } from '../k8s/errors';
 import { Snapshot } from './snapshot';
@@ -8,7 +8,7 @@ import { emptySummary, verdictOf } from './verdict';
 
 export interface RunOptions {
   client: KubeClient;
-  config: DoctorConfig;
+  config: EngineConfig;
   registry: readonly AnyCheck[];
   /** Subset of check ids; all when empty. */
   only?: readonly string[];
@@ -32,7 +32,7 @@ export function describeCheckError(err: unknown): string {
   return `the check could not run: ${errorMessage(err)}`;
 }
 
-async function withTimeout<T>(ms: number, parent: AbortSignal | undefined, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+export async function withTimeout<T>(ms: number, parent: AbortSignal | undefined, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const ctrl = new AbortController();
   const onAbort = () => ctrl.abort(parent?.reason);
   parent?.addEventListener('abort', onAbort, { once: true });
@@ -53,22 +53,33 @@ async function withTimeout<T>(ms: number, parent: AbortSignal | undefined, fn: (
   }
 }
 
+export interface Evaluation {
+  subject: unknown;
+  probe: unknown;
+  finding: Finding;
+}
+
+/** locate -> probe -> judge on a loaded snapshot; throws what a step throws (fixes plan from this too). */
+export async function evaluate(check: AnyCheck, snapshot: Snapshot, opts: { client: KubeClient; config: EngineConfig; signal: AbortSignal }): Promise<Evaluation> {
+  const { config, client, signal } = opts;
+  const subject = check.locate ? check.locate(snapshot, config) : undefined;
+  const probe = check.probe ? await check.probe({ config, snapshot, subject, client, signal }) : undefined;
+  return { subject, probe, finding: check.judge({ snapshot, subject, probe, config }) };
+}
+
 /** Runs one check against a loaded snapshot; never throws. */
 export async function runOneCheck(check: AnyCheck, snapshot: Snapshot, opts: Pick<RunOptions, 'client' | 'config' | 'signal'>): Promise<CheckResult> {
   const started = performance.now();
   let finding: Finding;
   try {
-    finding = await withTimeout(opts.config.checkTimeoutMs, opts.signal, async (signal) => {
-      const probe = check.probe ? await check.probe({ config: opts.config, snapshot, client: opts.client, signal }) : undefined;
-      return check.judge({ snapshot, probe, config: opts.config });
-    });
+    finding = (await withTimeout(opts.config.checkTimeoutMs, opts.signal, (signal) => evaluate(check, snapshot, { ...opts, signal }))).finding;
   } catch (err) {
     finding = { status: 'error', summary: describeCheckError(err), evidence: [] };
   }
   return toResult(check, finding, opts.config, performance.now() - started);
 }
 
-export function toResult(check: AnyCheck, finding: Finding, config: DoctorConfig, durationMs: number): CheckResult {
+export function toResult(check: AnyCheck, finding: Finding, config: EngineConfig, durationMs: number): CheckResult {
   const fixAvailable = !!check.fix && (finding.status === 'fail' || finding.status === 'warn');
   return {
     id: check.id,

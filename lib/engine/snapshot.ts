@@ -1,26 +1,8 @@
 import type { KubeClient } from '../k8s/client';
 import { KubeApiError } from '../k8s/errors';
+import type { KObject } from '../k8s/object';
 import { RESOURCES, type ResourceName } from '../k8s/resources';
 
-/** A minimal object shape shared by every Kubernetes object the checks read. */
-export interface KObject {
-  apiVersion?: string;
-  kind?: string;
-  metadata?: {
-    name?: string;
-    namespace?: string;
-    uid?: string;
-    resourceVersion?: string;
-    generation?: number;
-    labels?: Record<string, string>;
-    annotations?: Record<string, string>;
-    ownerReferences?: Array<{ apiVersion: string; kind: string; name: string; uid: string; controller?: boolean }>;
-    creationTimestamp?: string;
-    deletionTimestamp?: string;
-  };
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  [key: string]: any;
-}
 
 type Slot = { items: KObject[]; notInstalled?: boolean } | { error: KubeApiError | Error };
 

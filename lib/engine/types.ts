@@ -1,11 +1,9 @@
-import type { DoctorConfig } from '../config';
+import type { BaseConfig, ConfigOf, ConfigSections, EngineConfig } from '../config';
 import type { AccessQuestion, JsonPatchOp, KubeClient } from '../k8s/client';
 import type { ResourceName } from '../k8s/resources';
 import type { Snapshot } from './snapshot';
 
 export type CheckStatus = 'pass' | 'warn' | 'fail' | 'error' | 'skipped';
-
-export type CheckArea = 'NeMo Evaluator' | 'Storage' | 'Gateway' | 'Workloads';
 
 /** One observation backing a result; rendered as a labelled row (code = monospace block). */
 export interface Evidence {
@@ -24,25 +22,29 @@ export interface Finding {
   rootCause?: string;
 }
 
-export interface CheckExplain {
+export interface CheckExplain<C extends BaseConfig = EngineConfig> {
   symptom: string;
   rootCause: string;
   /** The manual remedy as `oc` commands, with the configured names filled in. */
-  manualFix(config: DoctorConfig): string[];
+  manualFix(config: C): string[];
 }
 
-export interface ProbeContext {
-  config: DoctorConfig;
+/** What every step of a check receives: the run's snapshot, the configuration, and what locate found. */
+export interface CheckInput<C extends BaseConfig, S> {
+  config: C;
   snapshot: Snapshot;
+  /** What the check is about (the evaluator, the gateway, the PVC), located once per run. */
+  subject: S;
+}
+
+export interface ProbeContext<C extends BaseConfig = EngineConfig, S = unknown> extends CheckInput<C, S> {
   /** The app's own identity: checks only read. */
   client: KubeClient;
   signal: AbortSignal;
 }
 
-export interface JudgeInput<P> {
-  snapshot: Snapshot;
+export interface JudgeInput<C extends BaseConfig = EngineConfig, S = unknown, P = unknown> extends CheckInput<C, S> {
   probe: P;
-  config: DoctorConfig;
 }
 
 /** A change a fix will make, shown to the user before it is applied. */
@@ -68,8 +70,8 @@ export interface PlanGuard {
   value: string;
 }
 
-export interface FixPlan<D = unknown> {
-  checkId: string;
+/** What a check's plan returns; the engine adds the check id. */
+export interface PlanBody<D = unknown> {
   noop: boolean;
   summary: string;
   changes: PlannedChange[];
@@ -81,9 +83,14 @@ export interface FixPlan<D = unknown> {
   data: D;
 }
 
-export interface FixContext {
-  config: DoctorConfig;
-  snapshot: Snapshot;
+export interface FixPlan<D = unknown> extends PlanBody<D> {
+  checkId: string;
+}
+
+export interface FixContext<C extends BaseConfig = EngineConfig, S = unknown, P = unknown> extends CheckInput<C, S> {
+  /** What the probe saw and the judge concluded just before planning. */
+  probe: P;
+  finding: Finding;
   /** Reads for planning use the app identity. */
   reader: KubeClient;
   /** Writes use the acting identity (forwarded user token, else kubeconfig identity). */
@@ -95,47 +102,69 @@ export interface FixContext {
   progress(step: string): void;
 }
 
-export interface FixDefinition<D = unknown> {
+export interface FixDefinition<C extends BaseConfig = EngineConfig, S = unknown, P = unknown, D = unknown> {
   description: string;
   /**
    * The permissions the acting identity needs to apply the fix (SelfSubjectAccessReviews for the
-   * Fix button). With a snapshot, a fix can name permissions that depend on cluster content
+   * Fix button). With the subject, a fix can name permissions that depend on cluster content
    * (e.g. everything a Role grants, for RBAC escalation prevention).
    */
-  permissions(config: DoctorConfig, snapshot?: Snapshot): AccessQuestion[];
-  plan(ctx: FixContext): Promise<FixPlan<D>>;
+  permissions(config: C, subject?: S): AccessQuestion[];
+  plan(ctx: FixContext<C, S, P>): Promise<PlanBody<D>> | PlanBody<D>;
   /** Applies the plan (honouring ctx.dryRun) and waits until the change took effect. */
-  apply(ctx: FixContext, plan: FixPlan<D>): Promise<void>;
+  apply(ctx: FixContext<C, S, P>, plan: PlanBody<D>): Promise<void>;
 }
 
-export interface CheckDefinition<P = undefined, D = unknown> {
+/**
+ * A check reads top to bottom: locate what it is about, probe what the snapshot cannot show,
+ * judge (pure), and optionally fix. Each step gets the subject located once per run.
+ */
+export interface CheckDefinition<Sec extends ConfigSections = ConfigSections, S = undefined, P = undefined, D = unknown> {
   id: string;
   title: string;
-  area: CheckArea;
+  /** Groups results on the dashboard and in reports (e.g. "Gateway"). */
+  area: string;
+  /** The configuration sections this check reads; the configuration schema is assembled from them. */
+  config?: Sec;
   /** What the per-run snapshot must hold for this check. */
   needs: ResourceName[];
   /** Extra read permissions the probe uses beyond `needs` (for least-privilege RBAC). */
-  probePermissions?(config: DoctorConfig): AccessQuestion[];
-  explain: CheckExplain;
+  probePermissions?(config: ConfigOf<Sec>): AccessQuestion[];
+  explain: CheckExplain<ConfigOf<Sec>>;
+  /** Pure: finds the check's subject in the snapshot (throws the snapshot's read errors). */
+  locate?(snapshot: Snapshot, config: ConfigOf<Sec>): S;
   /** Live observations beyond the snapshot (HTTP, access reviews, probe pods). */
-  probe?(ctx: ProbeContext): Promise<P>;
-  /** Pure: same snapshot and probe in, same finding out. */
-  judge(input: JudgeInput<P>): Finding;
-  fix?: FixDefinition<D>;
+  probe?(ctx: ProbeContext<ConfigOf<Sec>, S>): Promise<P>;
+  /** Pure: same snapshot, subject and probe in, same finding out. */
+  judge(input: JudgeInput<ConfigOf<Sec>, S, P>): Finding;
+  fix?: FixDefinition<ConfigOf<Sec>, S, P, D>;
 }
 
+// The registry holds checks of every configuration, subject, probe and plan type.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyCheck = CheckDefinition<any, any>;
+export type AnyCheck = CheckDefinition<any, any, any, any>;
 
 /** Identity-free helper so check files read naturally: `export default defineCheck({...})`. */
-export function defineCheck<P = undefined, D = unknown>(def: CheckDefinition<P, D>): CheckDefinition<P, D> {
+export function defineCheck<Sec extends ConfigSections = ConfigSections, S = undefined, P = undefined, D = unknown>(
+  def: CheckDefinition<Sec, S, P, D>,
+): CheckDefinition<Sec, S, P, D> {
   return def;
+}
+
+/** A fix that was applied (or found nothing to do), for reports and history. */
+export interface AppliedFix {
+  checkId: string;
+  at: string;
+  by: string;
+  outcome: string;
+  summary: string;
+  verifiedStatus?: CheckStatus;
 }
 
 export interface CheckResult {
   id: string;
   title: string;
-  area: CheckArea;
+  area: string;
   status: CheckStatus;
   summary: string;
   evidence: Evidence[];

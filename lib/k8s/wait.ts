@@ -1,6 +1,6 @@
 import type { KubeClient } from './client';
 import { RESOURCES } from './resources';
-import type { KObject } from '../engine/snapshot';
+import type { KObject } from './object';
 
 export const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve, reject) => {

@@ -1,4 +1,4 @@
-import type { CheckResult, CheckStatus, RunResult } from '../engine/types';
+import type { AppliedFix, CheckResult, CheckStatus, RunResult } from '../engine/types';
 import type { Masked } from './redact';
 
 /** A shareable report: a run plus its context. Built by lib/report/store.ts and the CLI. */
@@ -12,15 +12,6 @@ export interface Report {
   fixes: AppliedFix[];
   masked: Masked[];
   anonymized: boolean;
-}
-
-export interface AppliedFix {
-  checkId: string;
-  at: string;
-  by: string;
-  outcome: string;
-  summary: string;
-  verifiedStatus?: CheckStatus;
 }
 
 const ICON: Record<CheckStatus, string> = { pass: 'PASS', warn: 'WARN', fail: 'FAIL', error: 'ERROR', skipped: 'SKIP' };

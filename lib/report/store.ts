@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { KubeClient } from '../k8s/client';
 import { KubeApiError } from '../k8s/errors';
 import { RESOURCES } from '../k8s/resources';
-import type { KObject } from '../engine/snapshot';
+import type { KObject } from '../k8s/object';
 import type { Report } from './render';
 
 /** Reports live in the cluster as labelled ConfigMaps: they survive restarts and work with replicas. */

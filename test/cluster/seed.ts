@@ -10,7 +10,7 @@ import { parseAllDocuments } from 'yaml';
 import { KubeAccess, type KubeClient } from '../../lib/k8s/client';
 import { KubeApiError } from '../../lib/k8s/errors';
 import type { ResourceType } from '../../lib/k8s/resources';
-import type { KObject } from '../../lib/engine/snapshot';
+import type { KObject } from '../../lib/k8s/object';
 import { FILES } from './paths';
 
 export const SCENARIOS = ['broken', 'healthy'] as const;

@@ -23,7 +23,7 @@ import path from 'node:path';
 import { KubeAccess, type KubeClient } from '../../lib/k8s/client';
 import { KubeApiError } from '../../lib/k8s/errors';
 import { RESOURCES } from '../../lib/k8s/resources';
-import type { KObject } from '../../lib/engine/snapshot';
+import type { KObject } from '../../lib/k8s/object';
 import { FILES, LOCAL_NODE, PORTS } from './paths';
 
 const NODES = { group: '', version: 'v1', plural: 'nodes', kind: 'Node', namespaced: false };

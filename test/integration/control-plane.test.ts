@@ -7,7 +7,7 @@ import { KubeApiError } from '../../lib/k8s/errors';
 import { serviceAccountToken, type KubeClient } from '../../lib/k8s/client';
 import { RESOURCES } from '../../lib/k8s/resources';
 import { waitForRollout } from '../../lib/k8s/wait';
-import type { KObject } from '../../lib/engine/snapshot';
+import type { KObject } from '../../lib/k8s/object';
 import { testPort } from '../cluster/paths';
 import { access, seed } from './helpers';
 

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { CHECKS } from '../../checks';
+import { CHECKS, CONFIG_SCHEMA } from '../../checks';
 import { loadConfig } from '../../lib/config';
 import { requiredAppPermissions } from '../../lib/engine/permissions';
 import { binDir, FILES, REPO_ROOT } from '../cluster/paths';
@@ -53,7 +53,7 @@ describe('deploy/ manifests', () => {
     const objs = render('kubernetes');
     const role = objs.find((o) => o.kind === 'Role' && o.metadata.name === 'flywheel-doctor')!;
     const clusterRole = objs.find((o) => o.kind === 'ClusterRole' && o.metadata.name === 'flywheel-doctor')!;
-    const needed = requiredAppPermissions(CHECKS, loadConfig({}, {}));
+    const needed = requiredAppPermissions(CHECKS, loadConfig(CONFIG_SCHEMA, {}, {}));
     const want = (cluster: boolean) => needed.filter((n) => n.clusterScoped === cluster).flatMap((n) => n.verbs.map((v) => `${n.apiGroup}|${n.resource}|${v}`)).sort();
     expect(triples(role.rules!)).toEqual(want(false));
     expect(triples(clusterRole.rules!)).toEqual(want(true));

@@ -1,9 +1,9 @@
 import { CHECKS } from '../../checks';
-import { loadConfig } from '../../lib/config';
-import { Doctor } from '../../lib/engine/doctor';
+import type { Doctor } from '../../lib/engine/doctor';
+import { createDoctor } from '../../lib/engine/factory';
 import { KubeAccess, type KubeClient } from '../../lib/k8s/client';
 import { RESOURCES, type ResourceName } from '../../lib/k8s/resources';
-import type { KObject } from '../../lib/engine/snapshot';
+import type { KObject } from '../../lib/k8s/object';
 import { FILES, TOKENS } from '../cluster/paths';
 import { seedScenario } from '../cluster/seed';
 
@@ -15,7 +15,8 @@ export function access(who: keyof typeof KUBECONFIGS = 'admin') {
 }
 
 export function doctorFor(namespace: string, gatewayPort: number, who: keyof typeof KUBECONFIGS = 'admin'): Doctor {
-  return new Doctor(access(who), loadConfig({ namespace, serviceUrlOverrides: { 'nemo-gateway': `http://127.0.0.1:${gatewayPort}` }, rolloutTimeoutMs: 90_000 }, {}), CHECKS);
+  const config = { serviceUrlOverrides: { 'nemo-gateway': `http://127.0.0.1:${gatewayPort}` }, rolloutTimeoutMs: 90_000 };
+  return createDoctor({ registry: CHECKS, kubeconfig: KUBECONFIGS[who], namespace, config, env: {} });
 }
 
 export async function seed(namespace: string, scenario: 'broken' | 'healthy', gatewayPort: number) {

@@ -1,10 +1,11 @@
 import { NextResponse } from 'next/server';
 import { z } from 'zod';
 import { CHECKS } from '@/checks';
-import { loadConfig } from '@/lib/config';
-import { KubeAccess, type Identity } from '@/lib/k8s/client';
+import type { Doctor } from '@/lib/engine/doctor';
+import { createDoctor } from '@/lib/engine/factory';
+import type { Identity } from '@/lib/k8s/client';
 import { errorMessage, KubeApiError } from '@/lib/k8s/errors';
-import { Doctor } from '@/lib/engine/doctor';
+import { NamespaceSchema } from '@/lib/k8s/names';
 import { FixConflictError, FixFailedError, type FixOutcome } from '@/lib/engine/fix';
 import type { RunResult } from '@/lib/engine/types';
 import { redactCheck, redactRun } from '@/lib/report/redact';
@@ -16,14 +17,9 @@ import { redactCheck, redactRun } from '@/lib/report/redact';
 const g = globalThis as unknown as { __doctor?: Doctor };
 
 export function doctor(): Doctor {
-  if (!g.__doctor) {
-    const access = new KubeAccess({ kubeconfig: process.env.FD_KUBECONFIG, context: process.env.FD_CONTEXT });
-    g.__doctor = new Doctor(access, loadConfig({ namespace: process.env.FD_NAMESPACE ?? access.namespace }), CHECKS);
-  }
+  g.__doctor ??= createDoctor({ registry: CHECKS, kubeconfig: process.env.FD_KUBECONFIG, context: process.env.FD_CONTEXT });
   return g.__doctor;
 }
-
-export const NamespaceSchema = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'not a valid namespace name');
 
 /** The doctor for the namespace a request asks about (default: the configured one). */
 export function doctorFor(namespace: string | null | undefined): Doctor {
@@ -47,10 +43,6 @@ function forNamespace(base: Doctor, ns: string): Doctor {
 export function identityFrom(req: Request): Identity {
   const token = req.headers.get('x-forwarded-access-token');
   return token ? { kind: 'token', token } : { kind: 'app' };
-}
-
-export function forwardedUser(req: Request): string | undefined {
-  return req.headers.get('x-forwarded-user') ?? req.headers.get('x-forwarded-preferred-username') ?? undefined;
 }
 
 export class HttpError extends Error {

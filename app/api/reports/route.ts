@@ -1,8 +1,7 @@
 import { NextResponse } from 'next/server';
 import { z } from 'zod';
 import { buildReport } from '@/lib/report/build';
-import { assertSafeStateChange, doctorFor, forwardedUser, handle, HttpError, identityFrom, parseJson } from '../_lib/server';
-import { reportStore } from './_store';
+import { assertSafeStateChange, doctor, doctorFor, handle, HttpError, identityFrom, parseJson } from '../_lib/server';
 
 export const runtime = 'nodejs';
 
@@ -13,7 +12,7 @@ const ShareRequest = z.object({
 });
 
 export async function GET() {
-  return handle(async () => NextResponse.json({ reports: await reportStore().list() }));
+  return handle(async () => NextResponse.json({ reports: await doctor().reports.list() }));
 }
 
 export async function POST(req: Request) {
@@ -24,9 +23,10 @@ export async function POST(req: Request) {
     const run = d.getRun(body.runId);
     if (!run) throw new HttpError(404, 'that run is no longer in memory (the server restarted or many runs happened since): run the checks again, then share');
     if (run.state !== 'done') throw new HttpError(409, 'the run is still in progress: share it when it has finished');
-    const createdBy = forwardedUser(req) ?? (await d.actingUser(identityFrom(req)));
+    // Who shared it is who the API server says the caller is, never a header anyone can send.
+    const createdBy = await d.actingUser(identityFrom(req));
     const report = await buildReport(d, run, { createdBy, anonymize: body.anonymize });
-    await reportStore().save(report);
+    await d.reports.save(report);
     return NextResponse.json({ id: report.id, url: `/reports/${report.id}`, masked: report.masked.length }, { status: 201 });
   });
 }

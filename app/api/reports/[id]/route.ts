@@ -1,13 +1,12 @@
 import { NextResponse } from 'next/server';
-import { assertSafeStateChange, handle, HttpError } from '../../_lib/server';
-import { reportStore } from '../_store';
+import { assertSafeStateChange, doctor, handle, HttpError } from '../../_lib/server';
 
 export const runtime = 'nodejs';
 
 export async function GET(_req: Request, ctx: { params: Promise<{ id: string }> }) {
   return handle(async () => {
     const { id } = await ctx.params;
-    const report = await reportStore().get(id);
+    const report = await doctor().reports.get(id);
     if (!report) throw new HttpError(404, `report ${id} not found: it may have been deleted or pruned by the retention limit`);
     return NextResponse.json({ report });
   });
@@ -20,7 +19,7 @@ export async function DELETE(req: Request, ctx: { params: Promise<{ id: string }
     if (site && site !== 'same-origin' && site !== 'none') throw new HttpError(403, `cross-site request refused (Sec-Fetch-Site: ${site})`);
     if (req.headers.get('content-type')) assertSafeStateChange(req);
     const { id } = await ctx.params;
-    if (!(await reportStore().delete(id))) throw new HttpError(404, `report ${id} not found`);
+    if (!(await doctor().reports.delete(id))) throw new HttpError(404, `report ${id} not found`);
     return NextResponse.json({ deleted: id });
   });
 }

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { renderHtml, renderMarkdown, toJsonReport } from '@/lib/report/render';
-import { handle, HttpError } from '../../../_lib/server';
-import { reportStore } from '../../_store';
+import { doctor, handle, HttpError } from '../../../_lib/server';
 
 export const runtime = 'nodejs';
 
@@ -11,7 +10,7 @@ export async function GET(req: Request, ctx: { params: Promise<{ id: string }> }
   return handle(async () => {
     const { id } = await ctx.params;
     const format = Format.parse(new URL(req.url).searchParams.get('format') ?? 'md');
-    const report = await reportStore().get(id);
+    const report = await doctor().reports.get(id);
     if (!report) throw new HttpError(404, `report ${id} not found`);
     const name = `flywheel-doctor-${report.run.namespace.replace(/[^\w-]/g, '_')}-${id}`;
     const { run, ...meta } = report;

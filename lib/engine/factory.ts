@@ -1,0 +1,45 @@
+import { configSchema, loadConfig, type ConfigInput, type ConfigSections } from '../config';
+import { KubeAccess } from '../k8s/client';
+import { ReportStore } from '../report/store';
+import { Doctor } from './doctor';
+import type { AnyCheck } from './types';
+
+export interface DoctorSetup {
+  registry: readonly AnyCheck[];
+  kubeconfig?: string;
+  context?: string;
+  /** Path prefix for the in-cluster service-account files (tests simulating a pod). */
+  inClusterPrefix?: string;
+  /** An explicit namespace (CLI flag); else FD_NAMESPACE, FD_CONFIG, the kubeconfig context's, `flywheel`. */
+  namespace?: string;
+  /** Configuration overrides on top of FD_CONFIG and the environment. */
+  config?: ConfigInput;
+  env?: Record<string, string | undefined>;
+}
+
+/** The configuration schema of a registry: the engine's settings plus every section its checks declare. */
+export function configSchemaFor(registry: readonly AnyCheck[]) {
+  const sections: ConfigSections = {};
+  for (const check of registry) {
+    for (const [key, schema] of Object.entries<ConfigSections[string]>(check.config ?? {})) {
+      // Checks share a section by importing the same schema; two different ones under a key would clash.
+      if (sections[key] && sections[key] !== schema) throw new Error(`checks declare two different configuration sections named "${key}" (${check.id})`);
+      sections[key] = schema;
+    }
+  }
+  return configSchema(sections);
+}
+
+/**
+ * The one way front doors (web server, CLI, tests) get an engine: one namespace rule, one
+ * configuration, one report store, and one answer to "who acted" (Doctor.actingUser).
+ */
+export function createDoctor(setup: DoctorSetup): Doctor {
+  const env = setup.env ?? process.env;
+  const access = new KubeAccess({ kubeconfig: setup.kubeconfig, context: setup.context, inClusterPrefix: setup.inClusterPrefix });
+  const namespace = setup.namespace ?? setup.config?.namespace ?? env.FD_NAMESPACE;
+  const config = loadConfig(configSchemaFor(setup.registry), { ...setup.config, namespace }, env, { namespace: access.namespace });
+  // Reports live in the app's own namespace, so a permalink needs only the id.
+  const reports = new ReportStore(access.app(), env.FD_REPORT_NAMESPACE ?? access.namespace ?? config.namespace, Number(env.FD_REPORT_RETENTION ?? 20));
+  return new Doctor(access, config, setup.registry, reports);
+}

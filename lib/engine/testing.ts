@@ -1,0 +1,25 @@
+import type { EngineConfig } from '../config';
+import type { Snapshot } from './snapshot';
+import type { AnyCheck, Finding, FixContext, PlanBody } from './types';
+
+// Unit tests drive a check's steps the way the runner does, without a cluster.
+
+/** locate then judge, as a run does after its probe. */
+export function judgeWith(check: AnyCheck, snapshot: Snapshot, probe: unknown, config: EngineConfig): Finding {
+  const subject = check.locate?.(snapshot, config);
+  return check.judge({ snapshot, subject, probe, config });
+}
+
+/** locate, judge, then the fix's plan, as executeFix does (no cluster: reader/actor are absent). */
+export async function planWith(
+  check: AnyCheck,
+  snapshot: Snapshot,
+  probe: unknown,
+  config: EngineConfig,
+  extra: Partial<FixContext> = {},
+): Promise<PlanBody> {
+  const subject = check.locate?.(snapshot, config);
+  const finding = check.judge({ snapshot, subject, probe, config });
+  const ctx = { snapshot, subject, probe, finding, config, dryRun: true, signal: new AbortController().signal, progress: () => undefined, ...extra };
+  return check.fix!.plan(ctx as FixContext);
+}
