@@ -1,7 +1,8 @@
-/** The CLI on the real cluster: five failures and exit 1 on the broken seed; after `fix --yes` for each, exit 0. */
+/** The CLI on the real cluster: every check fails and exit 1 on the broken seed; after `fix --yes` for each, exit 0. */
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { CHECKS } from '../../checks';
 import { REPO_ROOT, testPort } from '../cluster/paths';
 import { KUBECONFIGS, seed } from './helpers';
 
@@ -19,25 +20,26 @@ describe('flywheel-doctor CLI', () => {
     await seed(NS, 'broken', PORT);
   });
 
-  it('run --format json reports the five checks failing and exits 1', () => {
+  it('run --format json reports every check failing and exits 1', () => {
     const r = cli(['run', '--format', 'json']);
     expect(r.status).toBe(1);
     const out = JSON.parse(r.stdout) as { namespace: string; startedAt: string; finishedAt: string; summary: Record<string, number>; checks: Array<{ id: string; title: string; status: string; summary: string; evidence: unknown[]; fix: { available: boolean; description: string } }> };
     expect(out.namespace).toBe(NS);
-    expect(out.summary).toEqual({ pass: 0, warn: 0, fail: 5, error: 0, skipped: 0 });
-    expect(out.checks.map((c) => c.id)).toEqual(['evaluator-entity-store-url', 'evaluator-secrets-delete', 'models-pvc-ownership', 'gateway-model-mocks', 'pod-health']);
-    for (const c of out.checks) expect(c.fix.available).toBe(true);
+    expect(out.summary).toEqual({ pass: 0, warn: 0, fail: CHECKS.length, error: 0, skipped: 0 });
+    expect(out.checks.map((c) => c.id)).toEqual(CHECKS.map((c) => c.id));
+    for (const c of out.checks) expect(c.fix.available).toBe(!!CHECKS.find((x) => x.id === c.id)!.fix);
   });
 
   it('junit and markdown formats render every check', () => {
     const junit = cli(['run', '--format', 'junit']);
-    expect(junit.stdout).toContain('<testsuites name="flywheel-doctor" tests="5" failures="5"');
-    const md = cli(['run', '--format', 'markdown', '--check', 'pod-health']);
-    expect(md.stdout).toContain('`pod-health`');
+    expect(junit.stdout).toContain(`<testsuites name="flywheel-doctor" tests="${CHECKS.length}" failures="${CHECKS.length}"`);
+    const last = CHECKS[CHECKS.length - 1]!.id;
+    const md = cli(['run', '--format', 'markdown', '--check', last]);
+    expect(md.stdout).toContain(`\`${last}\``);
   });
 
   it('refuses to change the cluster without --yes when not in a terminal', () => {
-    const r = cli(['fix', 'evaluator-secrets-delete']);
+    const r = cli(['fix', CHECKS.find((c) => c.fix)!.id]);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/pass --yes/);
   });
@@ -50,7 +52,7 @@ describe('flywheel-doctor CLI', () => {
   });
 
   it('after fix --yes for each check, run exits 0', () => {
-    for (const id of ['evaluator-entity-store-url', 'evaluator-secrets-delete', 'models-pvc-ownership', 'gateway-model-mocks', 'pod-health']) {
+    for (const id of CHECKS.filter((c) => c.fix).map((c) => c.id)) {
       const r = cli(['fix', id, '--yes']);
       expect(r.status, `${id}: ${r.stdout}\n${r.stderr}`).toBe(0);
       expect(r.stdout).toMatch(/verified: PASS/);

@@ -45,3 +45,11 @@ export async function resourceVersions(client: KubeClient, namespace: string, ki
 export async function podNames(client: KubeClient, namespace: string): Promise<string[]> {
   return (await client.list<KObject>(RESOURCES.pods, namespace)).items.map((p) => p.metadata!.name!).sort();
 }
+
+/** A namespace with nothing in it: every check must explain itself there. */
+export const EMPTY_NS = 'it-empty';
+
+export async function ensureEmptyNamespace(): Promise<string> {
+  await access('admin').app().create(RESOURCES.namespaces, undefined, { metadata: { name: EMPTY_NS } }).catch(() => undefined);
+  return EMPTY_NS;
+}

@@ -1,0 +1,42 @@
+/** The registry's contract: what every check must carry, checked for each one, so a new check cannot skip it. */
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CHECKS, CONFIG_SCHEMA } from '.';
+import { loadConfig } from '../lib/config';
+import { RESOURCES } from '../lib/k8s/resources';
+
+const config = loadConfig(CONFIG_SCHEMA, {}, {});
+
+describe('the check registry', () => {
+  it('has unique, stable-looking ids', () => {
+    const ids = CHECKS.map((c) => c.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const id of ids) expect(id).toMatch(/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/);
+  });
+
+  describe.each(CHECKS.map((c) => ({ id: c.id, check: c })))('$id', ({ id, check }) => {
+    it('lives in checks/<id>.ts with a unit test beside it', () => {
+      expect(fs.existsSync(path.join(__dirname, `${id}.ts`)), `checks/${id}.ts`).toBe(true);
+      expect(fs.existsSync(path.join(__dirname, `${id}.test.ts`)), `checks/${id}.test.ts`).toBe(true);
+    });
+
+    it('explains itself: title, area, symptom, root cause and manual commands', () => {
+      for (const text of [check.title, check.area, check.explain.symptom, check.explain.rootCause]) expect(text.length).toBeGreaterThan(3);
+      const manual = check.explain.manualFix(config);
+      expect(manual.length).toBeGreaterThan(0);
+      for (const line of manual) expect(line).not.toMatch(/undefined|\[object Object\]/);
+    });
+
+    it('reads only resources the engine knows, and its configuration sections have defaults', () => {
+      for (const kind of check.needs) expect(Object.keys(RESOURCES)).toContain(kind);
+      for (const key of Object.keys(check.config ?? {})) expect(config[key], `config.${key}`).toBeDefined();
+    });
+
+    it('a fix says what it does and which permissions it needs', () => {
+      if (!check.fix) return;
+      expect(check.fix.description.length).toBeGreaterThan(10);
+      expect(check.fix.permissions(config).length).toBeGreaterThan(0);
+    });
+  });
+});
