@@ -1,4 +1,4 @@
-import { up } from '../scripts/cluster';
+import { up } from '../test/cluster/cluster';
 import { testPort } from '../test/cluster/paths';
 import { seedScenario } from '../test/cluster/seed';
 

@@ -16,7 +16,7 @@ import { runChecks, runOneCheck } from '../lib/engine/runner';
 import { Snapshot } from '../lib/engine/snapshot';
 import { FILES, testPort } from '../test/cluster/paths';
 import { seedScenario } from '../test/cluster/seed';
-import { down, up } from './cluster';
+import { down, up } from '../test/cluster/cluster';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const ms = (n: number) => `${n.toFixed(0)} ms`;

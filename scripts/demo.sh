@@ -7,8 +7,8 @@ bash scripts/ensure-deps.sh
 export NEXT_TELEMETRY_DISABLED=1
 echo "[demo] building the dashboard ..." >&2
 npm run build >/dev/null
-node node_modules/tsx/dist/cli.mjs scripts/cluster.ts up >/dev/null
-node node_modules/tsx/dist/cli.mjs scripts/cluster.ts seed broken --namespace flywheel
+node node_modules/tsx/dist/cli.mjs test/cluster/cluster.ts up >/dev/null
+node node_modules/tsx/dist/cli.mjs test/cluster/cluster.ts seed broken --namespace flywheel
 # shellcheck disable=SC1091
 source .cluster/env
 port=${PORT:-3000}

@@ -9,7 +9,7 @@ bash scripts/ensure-deps.sh --with-browser
 export FD_CLUSTER_DIR="$PWD/.cluster-test"
 export FD_ETCD_PORT=33790 FD_ETCD_PEER_PORT=33800 FD_APISERVER_PORT=26443 FD_KWOK_PORT=30250 FD_LOCAL_KUBELET_PORT=30251 FD_GATEWAY_PORT=28080
 export NEXT_TELEMETRY_DISABLED=1
-stop_cluster() { node node_modules/tsx/dist/cli.mjs scripts/cluster.ts down >/dev/null 2>&1 || true; }
+stop_cluster() { node node_modules/tsx/dist/cli.mjs test/cluster/cluster.ts down >/dev/null 2>&1 || true; }
 trap stop_cluster EXIT
 stop_cluster
 step() { printf '\n=== %s\n' "$*"; }
@@ -17,7 +17,7 @@ step "typecheck";            npx tsc --noEmit
 step "unit tests";           npx vitest run --project unit
 step "production build";     npm run build
 step "bundle budget";        node scripts/bundle-budget.mjs
-step "control plane";        node node_modules/tsx/dist/cli.mjs scripts/cluster.ts up
+step "control plane";        node node_modules/tsx/dist/cli.mjs test/cluster/cluster.ts up
 step "integration tests";    npx vitest run --project integration
 step "e2e tests (Chromium)"; npx playwright test
 step "in-cluster image run"; node node_modules/tsx/dist/cli.mjs test/standalone/run-as-random-uid.ts

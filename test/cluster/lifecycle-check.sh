@@ -7,10 +7,10 @@ dir=${FD_CLUSTER_DIR:-$PWD/.cluster}
 tsx() { node node_modules/tsx/dist/cli.mjs "$@"; }
 kill -9 "$(cat "$dir/pids/kwok.pid")"
 sleep 1
-if out=$(tsx scripts/cluster.ts status); then echo "status did not fail after kwok was killed:"; echo "$out"; exit 1; fi
+if out=$(tsx test/cluster/cluster.ts status); then echo "status did not fail after kwok was killed:"; echo "$out"; exit 1; fi
 echo "$out" | grep -q "^kwok .*NOT RUNNING" || { echo "status did not name kwok:"; echo "$out"; exit 1; }
 echo "crashed component reported: $(echo "$out" | grep NOT)"
-tsx scripts/cluster.ts down
+tsx test/cluster/cluster.ts down
 left=$(pgrep -af -- "$dir" | grep -v pgrep || true)
 if [ -n "$left" ]; then echo "processes left behind after down:"; echo "$left"; exit 1; fi
 echo "down left no process behind"

@@ -1,43 +1,25 @@
 /**
- * The local node agent of the test cluster (started by `npm run cluster:up`):
- *
- * 1. A minimal kubelet for node `fd-local-node`. Pods that must do real work (they mount a PVC
- *    backed by a local PersistentVolume, or carry the annotation sim.flywheel-doctor.dev/exec)
- *    really run their container command in a private mount namespace + chroot with their volumes
- *    bind-mounted and their runAsUser/runAsGroup applied; exit codes, restarts with back-off and
- *    CrashLoopBackOff are reported in pod status; logs are served to the API server over HTTPS
- *    (`GET /containerLogs/...`, so `oc logs` and the pods/log API work). Other pods scheduled here
- *    just turn Running/Ready, like kwok's.
- * 2. NIM operator emulation for NemoEvaluator: whenever the CR spec changes (hash annotation
- *    nvidia.com/parent-spec-hash), the evaluator Deployment's container env is re-rendered from
- *    spec.entitystore.endpoint and spec.env, dropping any env set only on the Deployment.
- * 3. The gateway: for each namespace with a ready `nemo-gateway` pod, runs a real nginx on
- *    127.0.0.1 with the ConfigMap's nginx.conf (only listen and resolver adapted), restarted
- *    whenever the Deployment rolls out a new pod. Ports are written to .cluster/sim/gateways.json.
+ * A minimal kubelet for node `fd-local-node`. Pods that must do real work (they mount a PVC backed
+ * by a local PersistentVolume, or carry the annotation sim.flywheel-doctor.dev/exec) really run
+ * their container command in a private mount namespace + chroot with their volumes bind-mounted and
+ * their runAsUser/runAsGroup applied; exit codes, restarts with back-off and CrashLoopBackOff are
+ * reported in pod status; logs are served to the API server over HTTPS (`GET /containerLogs/...`,
+ * so `oc logs` and the pods/log API work). Other pods scheduled here just turn Running/Ready.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
-import { KubeAccess, type KubeClient } from '../../lib/k8s/client';
-import { KubeApiError } from '../../lib/k8s/errors';
-import { RESOURCES } from '../../lib/k8s/resources';
-import type { KObject } from '../../lib/k8s/object';
-import { FILES, LOCAL_NODE, PORTS } from './paths';
+import { KubeApiError } from '../../../lib/k8s/errors';
+import type { KObject } from '../../../lib/k8s/object';
+import { RESOURCES } from '../../../lib/k8s/resources';
+import { FILES, LOCAL_NODE, PORTS } from '../paths';
+import { client, log, markersDir, podsDir, sleep } from './common';
 
 const NODES = { group: '', version: 'v1', plural: 'nodes', kind: 'Node', namespaced: false };
 const PERSISTENT_VOLUMES = { group: '', version: 'v1', plural: 'persistentvolumes', kind: 'PersistentVolume', namespaced: false };
-const client: KubeClient = new KubeAccess({ kubeconfig: FILES.adminKubeconfig }).app();
-const podsDir = path.join(FILES.sim, 'pods');
-const markersDir = path.join(FILES.sim, 'markers');
-fs.mkdirSync(podsDir, { recursive: true });
-fs.mkdirSync(markersDir, { recursive: true });
-const log = (m: string) => process.stdout.write(`${new Date().toISOString()} ${m}\n`);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-// ---------------------------------------------------------------- node registration
-async function registerNode() {
+export async function registerNode() {
   const node = {
     apiVersion: 'v1', kind: 'Node',
     metadata: { name: LOCAL_NODE, labels: { 'kubernetes.io/hostname': LOCAL_NODE, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64', type: 'local-exec' } },
@@ -46,7 +28,7 @@ async function registerNode() {
   await updateNodeStatus();
 }
 
-async function updateNodeStatus() {
+export async function updateNodeStatus() {
   const now = new Date().toISOString();
   const cond = (type: string, status: string, reason: string) => ({ type, status, reason, message: reason, lastHeartbeatTime: now, lastTransitionTime: now });
   await client.request('PATCH', `/api/v1/nodes/${LOCAL_NODE}/status`, {
@@ -64,7 +46,7 @@ async function updateNodeStatus() {
   });
 }
 
-async function heartbeat() {
+export async function heartbeat() {
   const leasePath = `/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/${LOCAL_NODE}`;
   const renewTime = new Date().toISOString().replace('Z', '000Z');
   try {
@@ -85,7 +67,7 @@ interface Tracked {
   stopped: boolean;
   exec: boolean;
 }
-const tracked = new Map<string, Tracked>(); // by pod uid
+export const tracked = new Map<string, Tracked>(); // by pod uid
 
 function podKey(p: KObject) {
   return `${p.metadata?.namespace}/${p.metadata?.name}`;
@@ -243,7 +225,7 @@ function shouldExec(p: KObject): boolean {
   return (p.spec.volumes ?? []).some((v: { persistentVolumeClaim?: unknown }) => v.persistentVolumeClaim);
 }
 
-async function syncPods() {
+export async function syncPods() {
   const list = await client.request<{ items: KObject[] }>('GET', '/api/v1/pods', { query: { fieldSelector: `spec.nodeName=${LOCAL_NODE}` } });
   const seen = new Set<string>();
   for (const p of list.items) {
@@ -295,7 +277,7 @@ function findPodDir(ns: string, name: string): string | undefined {
   return undefined;
 }
 
-function startLogServer() {
+export function startLogServer() {
   const srv = https.createServer({ key: fs.readFileSync(path.join(FILES.pki, 'kubelet.key')), cert: fs.readFileSync(path.join(FILES.pki, 'kubelet.crt')) }, (req, res) => {
     const url = new URL(req.url ?? '/', 'https://localhost');
     const m = url.pathname.match(/^\/containerLogs\/([^/]+)\/([^/]+)\/([^/]+)$/);
@@ -317,156 +299,3 @@ function startLogServer() {
   srv.listen(PORTS.localKubelet, '127.0.0.1');
 }
 
-// ---------------------------------------------------------------- NIM operator emulation
-const specHash = (spec: unknown) => createHash('sha256').update(JSON.stringify(spec ?? {})).digest('hex').slice(0, 16);
-
-async function reconcileEvaluators() {
-  let crs: { items: KObject[] };
-  try {
-    crs = await client.request('GET', '/apis/apps.nvidia.com/v1alpha1/nemoevaluators');
-  } catch (e) {
-    if (e instanceof KubeApiError && e.isNotFound) return; // CRD not installed
-    throw e;
-  }
-  for (const cr of crs.items) {
-    const ns = cr.metadata!.namespace!;
-    const name = cr.metadata!.name!;
-    const hash = specHash(cr.spec);
-    let d: KObject;
-    try { d = await client.get<KObject>(RESOURCES.deployments, ns, name); } catch { continue; }
-    if (d.metadata?.annotations?.['nvidia.com/parent-spec-hash'] === hash) continue;
-    const idx = (d.spec.template.spec.containers as Array<{ name: string }>).findIndex((c) => c.name === `${name}-ctr`);
-    if (idx < 0) continue;
-    // Standard env from the CR, then spec.env entries override by name (as the operator does).
-    const env: Array<{ name: string; value?: string; valueFrom?: unknown }> = [
-      { name: 'ENTITY_STORE_URL', value: cr.spec?.entitystore?.endpoint ?? `http://nemoentitystore-sample.${ns}.svc.cluster.local:8000` },
-      { name: 'DATA_STORE_URL', value: cr.spec?.datastore?.endpoint ?? `http://nemodatastore-sample.${ns}.svc.cluster.local:8000` },
-      { name: 'NAMESPACE', value: ns },
-    ];
-    for (const e of (cr.spec?.env ?? []) as typeof env) {
-      const i = env.findIndex((x) => x.name === e.name);
-      if (i >= 0) env[i] = e; else env.push(e);
-    }
-    await client.jsonPatch(RESOURCES.deployments, ns, name, [
-      { op: 'test', path: '/metadata/resourceVersion', value: d.metadata!.resourceVersion },
-      { op: 'replace', path: `/spec/template/spec/containers/${idx}/env`, value: env },
-      { op: 'add', path: '/metadata/annotations', value: { ...(d.metadata?.annotations ?? {}), 'nvidia.com/parent-spec-hash': hash } },
-    ], { fieldManager: 'k8s-nim-operator' }).catch((e) => log(`render ${ns}/${name}: ${(e as Error).message}`));
-    log(`rendered Deployment ${ns}/${name} from NemoEvaluator spec ${hash}`);
-  }
-}
-
-// ---------------------------------------------------------------- gateway nginx
-const gatewaysFile = path.join(FILES.sim, 'gateways.json');
-const gateways = new Map<string, { port: number; key: string; proc?: ChildProcess }>();
-
-async function gatewayPort(ns: string): Promise<number> {
-  // Tests pin a namespace's gateway port with an annotation (seed --gateway-port).
-  const nsObj = await client.get<KObject>(RESOURCES.namespaces, undefined, ns).catch(() => undefined);
-  const pinned = Number(nsObj?.metadata?.annotations?.['sim.flywheel-doctor.dev/gateway-port'] ?? '');
-  const ports: Record<string, number> = fs.existsSync(gatewaysFile) ? JSON.parse(fs.readFileSync(gatewaysFile, 'utf8')) : {};
-  if (pinned > 0) {
-    ports[ns] = pinned;
-    fs.writeFileSync(gatewaysFile, JSON.stringify(ports, null, 2));
-    return pinned;
-  }
-  if (ports[ns]) return ports[ns]!;
-  const used = new Set(Object.values(ports));
-  let port = ns === 'flywheel' ? PORTS.gateway : PORTS.gateway + 1;
-  while (used.has(port)) port++;
-  ports[ns] = port;
-  fs.writeFileSync(gatewaysFile, JSON.stringify(ports, null, 2));
-  return port;
-}
-
-/** Only listen and resolver are adapted; process-level directives move to the command line. */
-export function adaptNginxConf(conf: string, port: number): string {
-  return conf
-    .replace(/^\s*(daemon|pid|user|error_log)\s+[^;]*;\s*$/gm, '')
-    .replace(/listen\s+[^;]+;/g, `listen 127.0.0.1:${port};`)
-    .replace(/resolver\s+[^;]+;/g, 'resolver 127.0.0.1 valid=10s;');
-}
-
-function readErrorLog(dir: string): string {
-  try {
-    return fs.readFileSync(path.join(dir, 'logs/error.log'), 'utf8').trim().split('\n').slice(-2).join(' | ');
-  } catch {
-    return 'no error log';
-  }
-}
-
-async function reconcileGateways() {
-  const deps = await client.request<{ items: KObject[] }>('GET', '/apis/apps/v1/deployments', { query: { fieldSelector: 'metadata.name=nemo-gateway' } });
-  const live = new Set<string>();
-  for (const d of deps.items) {
-    const ns = d.metadata!.namespace!;
-    live.add(ns);
-    const sel = Object.entries(d.spec.selector?.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
-    const pods = await client.list<KObject>(RESOURCES.pods, ns, { query: { labelSelector: sel } });
-    const ready = pods.items.filter((p) => !p.metadata?.deletionTimestamp && (p.status?.conditions ?? []).some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True'));
-    const key = ready.map((p) => p.metadata!.name).sort().join(',');
-    const g = gateways.get(ns) ?? { port: await gatewayPort(ns), key: '' };
-    gateways.set(ns, g);
-    if (!key || key === g.key) continue;
-    // A new pod came up: start nginx with the ConfigMap as it is now, as the real pod would.
-    let conf: string;
-    try {
-      const cm = await client.get<KObject>(RESOURCES.configmaps, ns, 'nemo-gateway-config');
-      conf = cm.data?.['nginx.conf'] ?? '';
-    } catch (e) { log(`gateway ${ns}: ${(e as Error).message}`); continue; }
-    const dir = path.join(FILES.sim, 'nginx', ns);
-    fs.mkdirSync(path.join(dir, 'logs'), { recursive: true });
-    fs.writeFileSync(path.join(dir, 'nginx.conf'), adaptNginxConf(conf, g.port));
-    const args = ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-g', `daemon off; pid ${path.join(dir, 'nginx.pid')}; error_log ${path.join(dir, 'logs/error.log')};`];
-    const test = spawnSync('nginx', ['-t', '-q', ...args], { encoding: 'utf8' });
-    if (test.status !== 0) { log(`gateway ${ns}: nginx.conf rejected: ${test.stderr.trim()}`); g.key = key; continue; }
-    if (g.proc) { g.proc.kill('SIGQUIT'); await new Promise((r) => g.proc!.once('exit', r)); }
-    const proc = spawn('nginx', args, { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    proc.stderr.on('data', (d: Buffer) => (stderr += d));
-    g.proc = proc;
-    fs.writeFileSync(path.join(FILES.sim, `nginx-${ns}.pid`), String(proc.pid));
-    g.key = key;
-    // A port already taken (another cluster's gateway) makes nginx exit at once: say so loudly.
-    const died = await Promise.race([new Promise<boolean>((r) => proc.once('exit', () => r(true))), sleep(500).then(() => false)]);
-    if (died) {
-      log(`gateway ${ns}: nginx FAILED to start on 127.0.0.1:${g.port}: ${stderr.trim() || readErrorLog(dir)}`);
-      g.proc = undefined; // retried on the next rollout of the gateway
-      continue;
-    }
-    log(`gateway ${ns}: nginx (re)started on 127.0.0.1:${g.port} for pods ${key}`);
-  }
-  for (const [ns, g] of gateways) {
-    if (!live.has(ns)) { g.proc?.kill('SIGQUIT'); fs.rmSync(path.join(FILES.sim, `nginx-${ns}.pid`), { force: true }); gateways.delete(ns); }
-  }
-}
-
-// ---------------------------------------------------------------- main loop
-function loop(name: string, ms: number, fn: () => Promise<void>) {
-  const tick = async () => {
-    try { await fn(); } catch (e) { log(`${name}: ${(e as Error).message}`); }
-    setTimeout(tick, ms);
-  };
-  void tick();
-}
-
-async function main() {
-  for (let i = 0; ; i++) {
-    try { await registerNode(); break; } catch (e) { if (i > 40) throw e; await sleep(500); }
-  }
-  startLogServer();
-  loop('heartbeat', 10_000, async () => { await heartbeat(); await updateNodeStatus(); });
-  loop('pods', 300, syncPods);
-  loop('operator', 500, reconcileEvaluators);
-  loop('gateway', 500, reconcileGateways);
-  const stop = () => {
-    for (const t of tracked.values()) t.proc?.kill('SIGKILL');
-    for (const g of gateways.values()) g.proc?.kill('SIGQUIT');
-    process.exit(0);
-  };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
-  log(`node agent for ${LOCAL_NODE} started`);
-}
-
-if (require.main === module) void main();

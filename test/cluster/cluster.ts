@@ -1,17 +1,17 @@
 /**
  * Local Kubernetes control plane for tests and the demo: etcd, kube-apiserver,
  * kube-controller-manager, kube-scheduler (real binaries built from pinned modules), kwok as the
- * kubelet for a fake node, and the local node agent (test/cluster/sim.ts) that really runs the
+ * kubelet for a fake node, and the local node agent (test/cluster/node-agent/main.ts) that really runs the
  * pods that must do work (PVC probes, chown, a crash-looping worker), serves their logs, emulates
  * the NIM operator's Deployment rendering and runs nginx for the gateway.
  *
- *   tsx scripts/cluster.ts up | down | status | seed <scenario> [--namespace ns]
+ *   tsx test/cluster/cluster.ts up | down | status | seed <scenario> [--namespace ns]
  */
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { binDir, CLUSTER_DIR, FILES, KWOK_NODE, PORTS, REPO_ROOT, TOKENS } from '../test/cluster/paths';
-import { seedScenario } from '../test/cluster/seed';
+import { binDir, CLUSTER_DIR, FILES, KWOK_NODE, PORTS, REPO_ROOT, TOKENS } from './paths';
+import { seedScenario } from './seed';
 
 const COMPONENTS = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok', 'sim'] as const;
 type Component = (typeof COMPONENTS)[number];
@@ -218,7 +218,7 @@ metadata:
   annotations: { kwok.x-k8s.io/node: fake, node.alpha.kubernetes.io/ttl: "0" }
   labels: { kubernetes.io/hostname: ${KWOK_NODE}, kubernetes.io/os: linux, kubernetes.io/arch: amd64, type: kwok }
 `);
-  start('sim', process.execPath, [path.join(REPO_ROOT, 'node_modules/tsx/dist/cli.mjs'), path.join(REPO_ROOT, 'test/cluster/sim.ts')], { FD_KUBECTL: path.join(bin, 'kubectl') });
+  start('sim', process.execPath, [path.join(REPO_ROOT, 'node_modules/tsx/dist/cli.mjs'), path.join(REPO_ROOT, 'test/cluster/node-agent/main.ts')], { FD_KUBECTL: path.join(bin, 'kubectl') });
   await waitFor('both nodes Ready', () => {
     const out = kubectl(bin, ['get', 'nodes', '-o', 'jsonpath={range .items[*]}{.metadata.name}={.status.conditions[?(@.type=="Ready")].status} {end}']);
     return (out.match(/=True/g) ?? []).length >= 2;
@@ -298,7 +298,7 @@ async function main() {
       const portIdx = rest.indexOf('--gateway-port');
       await seedScenario({ scenario, namespace, kubeconfig: FILES.adminKubeconfig, gatewayPort: portIdx >= 0 ? Number(rest[portIdx + 1]) : undefined });
     } else {
-      process.stderr.write('usage: tsx scripts/cluster.ts up | down | status | seed <broken|healthy> [--namespace ns]\n');
+      process.stderr.write('usage: tsx test/cluster/cluster.ts up | down | status | seed <broken|healthy> [--namespace ns]\n');
       process.exitCode = 2;
     }
   } catch (err) {

@@ -1,0 +1,97 @@
+/**
+ * The gateway: for each namespace with a ready `nemo-gateway` pod, runs a real nginx on 127.0.0.1
+ * with the ConfigMap's nginx.conf (only listen and resolver adapted), restarted whenever the
+ * Deployment rolls out a new pod. Ports are written to .cluster/sim/gateways.json.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { KObject } from '../../../lib/k8s/object';
+import { RESOURCES } from '../../../lib/k8s/resources';
+import { FILES, PORTS } from '../paths';
+import { client, log, sleep } from './common';
+
+const gatewaysFile = path.join(FILES.sim, 'gateways.json');
+export const gateways = new Map<string, { port: number; key: string; proc?: ChildProcess }>();
+
+async function gatewayPort(ns: string): Promise<number> {
+  // Tests pin a namespace's gateway port with an annotation (seed --gateway-port).
+  const nsObj = await client.get<KObject>(RESOURCES.namespaces, undefined, ns).catch(() => undefined);
+  const pinned = Number(nsObj?.metadata?.annotations?.['sim.flywheel-doctor.dev/gateway-port'] ?? '');
+  const ports: Record<string, number> = fs.existsSync(gatewaysFile) ? JSON.parse(fs.readFileSync(gatewaysFile, 'utf8')) : {};
+  if (pinned > 0) {
+    ports[ns] = pinned;
+    fs.writeFileSync(gatewaysFile, JSON.stringify(ports, null, 2));
+    return pinned;
+  }
+  if (ports[ns]) return ports[ns]!;
+  const used = new Set(Object.values(ports));
+  let port = ns === 'flywheel' ? PORTS.gateway : PORTS.gateway + 1;
+  while (used.has(port)) port++;
+  ports[ns] = port;
+  fs.writeFileSync(gatewaysFile, JSON.stringify(ports, null, 2));
+  return port;
+}
+
+/** Only listen and resolver are adapted; process-level directives move to the command line. */
+export function adaptNginxConf(conf: string, port: number): string {
+  return conf
+    .replace(/^\s*(daemon|pid|user|error_log)\s+[^;]*;\s*$/gm, '')
+    .replace(/listen\s+[^;]+;/g, `listen 127.0.0.1:${port};`)
+    .replace(/resolver\s+[^;]+;/g, 'resolver 127.0.0.1 valid=10s;');
+}
+
+function readErrorLog(dir: string): string {
+  try {
+    return fs.readFileSync(path.join(dir, 'logs/error.log'), 'utf8').trim().split('\n').slice(-2).join(' | ');
+  } catch {
+    return 'no error log';
+  }
+}
+
+export async function reconcileGateways() {
+  const deps = await client.request<{ items: KObject[] }>('GET', '/apis/apps/v1/deployments', { query: { fieldSelector: 'metadata.name=nemo-gateway' } });
+  const live = new Set<string>();
+  for (const d of deps.items) {
+    const ns = d.metadata!.namespace!;
+    live.add(ns);
+    const sel = Object.entries(d.spec.selector?.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
+    const pods = await client.list<KObject>(RESOURCES.pods, ns, { query: { labelSelector: sel } });
+    const ready = pods.items.filter((p) => !p.metadata?.deletionTimestamp && (p.status?.conditions ?? []).some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True'));
+    const key = ready.map((p) => p.metadata!.name).sort().join(',');
+    const g = gateways.get(ns) ?? { port: await gatewayPort(ns), key: '' };
+    gateways.set(ns, g);
+    if (!key || key === g.key) continue;
+    // A new pod came up: start nginx with the ConfigMap as it is now, as the real pod would.
+    let conf: string;
+    try {
+      const cm = await client.get<KObject>(RESOURCES.configmaps, ns, 'nemo-gateway-config');
+      conf = cm.data?.['nginx.conf'] ?? '';
+    } catch (e) { log(`gateway ${ns}: ${(e as Error).message}`); continue; }
+    const dir = path.join(FILES.sim, 'nginx', ns);
+    fs.mkdirSync(path.join(dir, 'logs'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'nginx.conf'), adaptNginxConf(conf, g.port));
+    const args = ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-g', `daemon off; pid ${path.join(dir, 'nginx.pid')}; error_log ${path.join(dir, 'logs/error.log')};`];
+    const test = spawnSync('nginx', ['-t', '-q', ...args], { encoding: 'utf8' });
+    if (test.status !== 0) { log(`gateway ${ns}: nginx.conf rejected: ${test.stderr.trim()}`); g.key = key; continue; }
+    if (g.proc) { g.proc.kill('SIGQUIT'); await new Promise((r) => g.proc!.once('exit', r)); }
+    const proc = spawn('nginx', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    proc.stderr.on('data', (d: Buffer) => (stderr += d));
+    g.proc = proc;
+    fs.writeFileSync(path.join(FILES.sim, `nginx-${ns}.pid`), String(proc.pid));
+    g.key = key;
+    // A port already taken (another cluster's gateway) makes nginx exit at once: say so loudly.
+    const died = await Promise.race([new Promise<boolean>((r) => proc.once('exit', () => r(true))), sleep(500).then(() => false)]);
+    if (died) {
+      log(`gateway ${ns}: nginx FAILED to start on 127.0.0.1:${g.port}: ${stderr.trim() || readErrorLog(dir)}`);
+      g.proc = undefined; // retried on the next rollout of the gateway
+      continue;
+    }
+    log(`gateway ${ns}: nginx (re)started on 127.0.0.1:${g.port} for pods ${key}`);
+  }
+  for (const [ns, g] of gateways) {
+    if (!live.has(ns)) { g.proc?.kill('SIGQUIT'); fs.rmSync(path.join(FILES.sim, `nginx-${ns}.pid`), { force: true }); gateways.delete(ns); }
+  }
+}
+

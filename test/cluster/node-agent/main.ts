@@ -1,0 +1,40 @@
+/**
+ * The local node agent of the test cluster (started by `npm run cluster:up`), one part per job:
+ * node-agent/kubelet.ts (runs pods, serves their logs), node-agent/nim-operator.ts (re-renders the
+ * evaluator from its CR) and node-agent/gateway.ts (a real nginx per namespace's gateway).
+ */
+import { LOCAL_NODE } from '../paths';
+import { log, sleep } from './common';
+import { gateways, reconcileGateways } from './gateway';
+import { heartbeat, registerNode, startLogServer, syncPods, tracked, updateNodeStatus } from './kubelet';
+import { reconcileEvaluators } from './nim-operator';
+
+function loop(name: string, ms: number, fn: () => Promise<void>) {
+  const tick = async () => {
+    try { await fn(); } catch (e) { log(`${name}: ${(e as Error).message}`); }
+    setTimeout(tick, ms);
+  };
+  void tick();
+}
+
+async function main() {
+  for (let i = 0; ; i++) {
+    try { await registerNode(); break; } catch (e) { if (i > 40) throw e; await sleep(500); }
+  }
+  startLogServer();
+  loop('heartbeat', 10_000, async () => { await heartbeat(); await updateNodeStatus(); });
+  loop('pods', 300, syncPods);
+  loop('operator', 500, reconcileEvaluators);
+  loop('gateway', 500, reconcileGateways);
+  const stop = () => {
+    for (const t of tracked.values()) t.proc?.kill('SIGKILL');
+    for (const g of gateways.values()) g.proc?.kill('SIGQUIT');
+    process.exit(0);
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  log(`node agent for ${LOCAL_NODE} started`);
+}
+
+if (require.main === module) void main();
+
