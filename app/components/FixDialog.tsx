@@ -61,7 +61,7 @@ export function FixDialog({ check, namespace, onClose, onApplied }: { check: Che
   useEffect(() => {
     ref.current?.showModal();
   }, []);
-  const plan = useQuery({ queryKey: [...doctorKeys.namespace(namespace), 'plan', check.id, target ?? ''], queryFn: () => api.planFix(check.id, namespace, target), staleTime: 0, gcTime: 0, retry: false });
+  const plan = useQuery(doctorQueries.plan(namespace, check.id, target));
   const [targets, setTargets] = useState<string[]>([]);
   useEffect(() => { if (!target && plan.data?.plan.targets) setTargets(plan.data.plan.targets); }, [plan.data, target]);
   const apply = useMutation({
@@ -69,7 +69,7 @@ export function FixDialog({ check, namespace, onClose, onApplied }: { check: Che
     onSuccess: (outcome) => {
       if ('verified' in outcome) onApplied(outcome.verified, outcome);
       void qc.invalidateQueries({ queryKey: doctorKeys.namespace(namespace) });
-      void qc.invalidateQueries({ queryKey: doctorQueries.reports().queryKey });
+      void qc.invalidateQueries({ queryKey: doctorKeys.reports() });
     },
   });
   const titleId = `fix-title-${check.id}`;

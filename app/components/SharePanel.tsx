@@ -2,7 +2,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, type RunResult } from '../lib/api';
-import { doctorQueries } from '../lib/queries';
+import { doctorKeys, doctorQueries } from '../lib/queries';
 
 /** Share the current run as a stored report with a permalink; list and delete old reports. */
 export function SharePanel({ run, namespace }: { run?: RunResult; namespace: string }) {
@@ -12,9 +12,9 @@ export function SharePanel({ run, namespace }: { run?: RunResult; namespace: str
   const reports = useQuery(doctorQueries.reports());
   const share = useMutation({
     mutationFn: () => api.share(namespace, run!.id, anonymize),
-    onSuccess: () => void qc.invalidateQueries({ queryKey: doctorQueries.reports().queryKey }),
+    onSuccess: () => void qc.invalidateQueries({ queryKey: doctorKeys.reports() }),
   });
-  const remove = useMutation({ mutationFn: api.deleteReport, onSuccess: () => void qc.invalidateQueries({ queryKey: doctorQueries.reports().queryKey }) });
+  const remove = useMutation({ mutationFn: api.deleteReport, onSuccess: () => void qc.invalidateQueries({ queryKey: doctorKeys.reports() }) });
   const shared = share.data;
   const copyMarkdown = async (id: string) => {
     const md = await (await fetch(`/api/reports/${id}/download?format=md`)).text();

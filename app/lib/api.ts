@@ -4,7 +4,9 @@ import type { CheckResult, RunResult } from '@/lib/engine/types';
 import type { Report } from '@/lib/report/render';
 import type { ReportSummary } from '@/lib/report/store';
 
-// Type-only imports: nothing from lib/ reaches the browser bundle (checked by scripts/bundle-budget.mjs).
+// This module imports only types from lib/. The dashboard does run two pure lib/ modules in the
+// browser (engine/verdict, diff); scripts/bundle-budget.mjs fails the build if server-only code
+// (Kubernetes client, node: modules) reaches a client chunk.
 export type { CatalogEntry, CheckResult, FixOutcome, FixPermission, PublicPlan, Report, ReportSummary, RunResult };
 
 export interface ClusterContext {
