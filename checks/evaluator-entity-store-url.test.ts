@@ -7,13 +7,31 @@ import { config, evaluatorCr, evaluatorDeployment, NS } from './test-fixtures';
 
 const GATEWAY = { name: 'ENTITY_STORE_URL', value: 'http://nemo-gateway' };
 const judge = (snapshot: Snapshot) => judgeWith(check, snapshot, undefined, config());
-const snap = (deployments: unknown[], extra: Record<string, unknown> = {}) => Snapshot.fromFixture(NS, { deployments: deployments as never, configmaps: [], nemoevaluators: [], ...extra });
+const snap = (deployments: unknown[], extra: Record<string, unknown> = {}) =>
+  Snapshot.fromFixture(NS, { deployments: deployments as never, configmaps: [], nemoevaluators: [], ...extra });
 
 describe('isGatewayUrl', () => {
-  it.each(['http://nemo-gateway', 'http://nemo-gateway/', 'http://nemo-gateway:80', `http://nemo-gateway.${NS}`, `http://nemo-gateway.${NS}.svc`, `http://nemo-gateway.${NS}.svc.cluster.local`, `http://nemo-gateway.${NS}.svc.cluster.local:80`])('accepts %s', (u) => {
+  it.each([
+    'http://nemo-gateway',
+    'http://nemo-gateway/',
+    'http://nemo-gateway:80',
+    `http://nemo-gateway.${NS}`,
+    `http://nemo-gateway.${NS}.svc`,
+    `http://nemo-gateway.${NS}.svc.cluster.local`,
+    `http://nemo-gateway.${NS}.svc.cluster.local:80`,
+  ])('accepts %s', (u) => {
     expect(isGatewayUrl(u, 'nemo-gateway', NS)).toBe(true);
   });
-  it.each(['http://nemoentitystore-sample:8000', 'http://nemo-gateway:8080', 'https://nemo-gateway', 'http://nemo-gateway.other', 'http://nemo-gateway/v1', 'not a url', '', 'http://user:pw@nemo-gateway'])('rejects %s', (u) => {
+  it.each([
+    'http://nemoentitystore-sample:8000',
+    'http://nemo-gateway:8080',
+    'https://nemo-gateway',
+    'http://nemo-gateway.other',
+    'http://nemo-gateway/v1',
+    'not a url',
+    '',
+    'http://user:pw@nemo-gateway',
+  ])('rejects %s', (u) => {
     expect(isGatewayUrl(u, 'nemo-gateway', NS)).toBe(false);
   });
 });
@@ -24,7 +42,16 @@ describe('evaluator-entity-store-url judge', () => {
     expect(r.status).toBe('pass');
   });
   it('fails on the entity store default (the guide situation)', () => {
-    const r = judge(snap([evaluatorDeployment([{ name: 'ENTITY_STORE_URL', value: 'http://nemoentitystore-sample.flywheel.svc.cluster.local:8000' }])], { nemoevaluators: [evaluatorCr()] }));
+    const r = judge(
+      snap(
+        [
+          evaluatorDeployment([
+            { name: 'ENTITY_STORE_URL', value: 'http://nemoentitystore-sample.flywheel.svc.cluster.local:8000' },
+          ]),
+        ],
+        { nemoevaluators: [evaluatorCr()] },
+      ),
+    );
     expect(r.status).toBe('fail');
     expect(r.rootCause).toMatch(/re-renders/);
   });
@@ -37,11 +64,16 @@ describe('evaluator-entity-store-url judge', () => {
     expect(r.summary).toMatch(/re-render/);
   });
   it('warns while the rollout carrying the value is incomplete', () => {
-    const r = judge(snap([evaluatorDeployment([GATEWAY], { ready: false })], { nemoevaluators: [evaluatorCr([GATEWAY])] }));
+    const r = judge(
+      snap([evaluatorDeployment([GATEWAY], { ready: false })], { nemoevaluators: [evaluatorCr([GATEWAY])] }),
+    );
     expect(r.status).toBe('warn');
   });
   it('resolves valueFrom a ConfigMap', () => {
-    const dep = evaluatorDeployment([{ name: 'ENTITY_STORE_URL', valueFrom: { configMapKeyRef: { name: 'eval-env', key: 'url' } } }], { owned: false });
+    const dep = evaluatorDeployment(
+      [{ name: 'ENTITY_STORE_URL', valueFrom: { configMapKeyRef: { name: 'eval-env', key: 'url' } } }],
+      { owned: false },
+    );
     const cm = (v: string) => [{ metadata: { name: 'eval-env' }, data: { url: v } }];
     expect(judge(snap([dep], { configmaps: cm('http://nemo-gateway.flywheel.svc') })).status).toBe('pass');
     expect(judge(snap([dep], { configmaps: cm('http://nemoentitystore-sample:8000') })).status).toBe('fail');
@@ -50,7 +82,10 @@ describe('evaluator-entity-store-url judge', () => {
     expect(missing.summary).toMatch(/ConfigMap eval-env does not exist/);
   });
   it('the last env entry wins, as in the kubelet', () => {
-    const dep = evaluatorDeployment([GATEWAY, { name: 'ENTITY_STORE_URL', value: 'http://nemoentitystore-sample:8000' }], { owned: false });
+    const dep = evaluatorDeployment(
+      [GATEWAY, { name: 'ENTITY_STORE_URL', value: 'http://nemoentitystore-sample:8000' }],
+      { owned: false },
+    );
     expect(judge(snap([dep])).status).toBe('fail');
   });
   it('detects the helm chart name when the operator one is absent', () => {
@@ -64,16 +99,38 @@ describe('evaluator-entity-store-url judge', () => {
     expect(r.summary).toMatch(/evaluator\.deployment/);
   });
   it('surfaces a read error (403) from the snapshot', () => {
-    const s = Snapshot.fromFixture(NS, { deployments: new KubeApiError(403, 'Forbidden', 'deployments.apps is forbidden', { verb: 'list', group: 'apps', resource: 'deployments', namespace: NS }), configmaps: [], nemoevaluators: [] });
+    const s = Snapshot.fromFixture(NS, {
+      deployments: new KubeApiError(403, 'Forbidden', 'deployments.apps is forbidden', {
+        verb: 'list',
+        group: 'apps',
+        resource: 'deployments',
+        namespace: NS,
+      }),
+      configmaps: [],
+      nemoevaluators: [],
+    });
     expect(() => judge(s)).toThrow(/oc adm policy add-role-to-user view/);
   });
 });
 
 describe('envPatch', () => {
   it('adds a list when env is absent, appends when missing, replaces with a test op when present', () => {
-    expect(envPatch('/spec/env', undefined, 'http://nemo-gateway')).toEqual([{ op: 'add', path: '/spec/env', value: [GATEWAY] }]);
-    expect(envPatch('/spec/env', [{ name: 'X', value: '1' }], 'http://nemo-gateway')).toEqual([{ op: 'add', path: '/spec/env/-', value: GATEWAY }]);
-    expect(envPatch('/spec/env', [{ name: 'X', value: '1' }, { name: 'ENTITY_STORE_URL', value: 'old' }], 'http://nemo-gateway')).toEqual([
+    expect(envPatch('/spec/env', undefined, 'http://nemo-gateway')).toEqual([
+      { op: 'add', path: '/spec/env', value: [GATEWAY] },
+    ]);
+    expect(envPatch('/spec/env', [{ name: 'X', value: '1' }], 'http://nemo-gateway')).toEqual([
+      { op: 'add', path: '/spec/env/-', value: GATEWAY },
+    ]);
+    expect(
+      envPatch(
+        '/spec/env',
+        [
+          { name: 'X', value: '1' },
+          { name: 'ENTITY_STORE_URL', value: 'old' },
+        ],
+        'http://nemo-gateway',
+      ),
+    ).toEqual([
       { op: 'test', path: '/spec/env/1/name', value: 'ENTITY_STORE_URL' },
       { op: 'replace', path: '/spec/env/1', value: GATEWAY },
     ]);

@@ -6,7 +6,14 @@ import type { JsonPatchOp } from '../lib/k8s/client';
 import type { KObject } from '../lib/k8s/object';
 import { RESOURCES } from '../lib/k8s/resources';
 import { rolloutState, sleep, waitForRollout } from '../lib/k8s/wait';
-import { ENTITY_STORE_ENV, EvaluatorSection, resolveEvaluator, type Container, type EnvVar, type EvaluatorRefs } from './shared/evaluator';
+import {
+  ENTITY_STORE_ENV,
+  EvaluatorSection,
+  resolveEvaluator,
+  type Container,
+  type EnvVar,
+  type EvaluatorRefs,
+} from './shared/evaluator';
 import { GatewaySection } from './shared/gateway';
 
 const sections = { evaluator: EvaluatorSection, gateway: GatewaySection };
@@ -20,8 +27,19 @@ export function isGatewayUrl(raw: string, service: string, namespace: string): b
   } catch {
     return false;
   }
-  const hosts = [service, `${service}.${namespace}`, `${service}.${namespace}.svc`, `${service}.${namespace}.svc.cluster.local`];
-  return url.protocol === 'http:' && hosts.includes(url.hostname) && (url.port === '' || url.port === '80') && (url.pathname === '' || url.pathname === '/') && !url.username;
+  const hosts = [
+    service,
+    `${service}.${namespace}`,
+    `${service}.${namespace}.svc`,
+    `${service}.${namespace}.svc.cluster.local`,
+  ];
+  return (
+    url.protocol === 'http:' &&
+    hosts.includes(url.hostname) &&
+    (url.port === '' || url.port === '80') &&
+    (url.pathname === '' || url.pathname === '/') &&
+    !url.username
+  );
 }
 
 export interface EffectiveEnv {
@@ -40,20 +58,35 @@ export function effectiveEnv(name: string, container: Container, snapshot: Snaps
     if (cmRef) {
       const cm = snapshot.find('configmaps', cmRef.name);
       const v = cm?.data?.[cmRef.key];
-      if (v === undefined) return { source: `ConfigMap ${cmRef.name} key ${cmRef.key}`, unknownReason: cm ? `key ${cmRef.key} is missing from ConfigMap ${cmRef.name}` : `ConfigMap ${cmRef.name} does not exist` };
+      if (v === undefined)
+        return {
+          source: `ConfigMap ${cmRef.name} key ${cmRef.key}`,
+          unknownReason: cm
+            ? `key ${cmRef.key} is missing from ConfigMap ${cmRef.name}`
+            : `ConfigMap ${cmRef.name} does not exist`,
+        };
       return { value: v, source: `ConfigMap ${cmRef.name} key ${cmRef.key}` };
     }
-    if (direct.valueFrom?.secretKeyRef) return { source: `Secret ${direct.valueFrom.secretKeyRef.name}`, unknownReason: 'the value comes from a Secret, which Flywheel Doctor does not read' };
+    if (direct.valueFrom?.secretKeyRef)
+      return {
+        source: `Secret ${direct.valueFrom.secretKeyRef.name}`,
+        unknownReason: 'the value comes from a Secret, which Flywheel Doctor does not read',
+      };
     return { source: 'env valueFrom', unknownReason: 'the value comes from a field reference' };
   }
   for (const from of [...(container.envFrom ?? [])].reverse()) {
-    const key = from.prefix && name.startsWith(from.prefix) ? name.slice(from.prefix.length) : from.prefix ? undefined : name;
+    const key =
+      from.prefix && name.startsWith(from.prefix) ? name.slice(from.prefix.length) : from.prefix ? undefined : name;
     if (key === undefined) continue;
     if (from.configMapRef) {
       const v = snapshot.find('configmaps', from.configMapRef.name)?.data?.[key];
       if (v !== undefined) return { value: v, source: `envFrom ConfigMap ${from.configMapRef.name}` };
     }
-    if (from.secretRef) return { source: `envFrom Secret ${from.secretRef.name}`, unknownReason: 'the env may come from a Secret, which Flywheel Doctor does not read' };
+    if (from.secretRef)
+      return {
+        source: `envFrom Secret ${from.secretRef.name}`,
+        unknownReason: 'the env may come from a Secret, which Flywheel Doctor does not read',
+      };
   }
   return undefined;
 }
@@ -73,19 +106,44 @@ export function judgeEntityStoreUrl(ev: EvaluatorRefs, snapshot: Snapshot, confi
     return {
       status: 'error',
       summary: `No evaluator Deployment found in namespace ${ns} (looked for ${ev.deploymentName} and nemo-evaluator). If your evaluator has another name, set evaluator.deployment in the configuration.`,
-      evidence: [{ label: 'Deployments in namespace', value: snapshot.list('deployments').map((d) => d.metadata?.name).join(', ') || '(none)' }],
+      evidence: [
+        {
+          label: 'Deployments in namespace',
+          value:
+            snapshot
+              .list('deployments')
+              .map((d) => d.metadata?.name)
+              .join(', ') || '(none)',
+        },
+      ],
     };
   }
-  if (!ev.container) return { status: 'error', summary: `Deployment ${ev.deploymentName} has no containers`, evidence: [] };
+  if (!ev.container)
+    return { status: 'error', summary: `Deployment ${ev.deploymentName} has no containers`, evidence: [] };
   const evidence: Evidence[] = [
     { label: 'Deployment', value: `${ev.deploymentName} (container ${ev.container.name})` },
-    { label: 'Managed by', value: ev.cr ? `NemoEvaluator CR ${ev.cr.metadata?.name} (NIM Operator)` : ev.flavour === 'helm' ? 'helm chart (nemo-microservices)' : 'no owning CR found' },
+    {
+      label: 'Managed by',
+      value: ev.cr
+        ? `NemoEvaluator CR ${ev.cr.metadata?.name} (NIM Operator)`
+        : ev.flavour === 'helm'
+          ? 'helm chart (nemo-microservices)'
+          : 'no owning CR found',
+    },
   ];
   const eff = effectiveEnv(ENTITY_STORE_ENV, ev.container, snapshot);
   const want = gatewayUrl(config);
   if (!eff) {
-    evidence.push({ label: ENTITY_STORE_ENV, value: '(not set: the evaluator uses its built-in Entity Store default)', tone: 'bad' });
-    return { status: 'fail', summary: `${ENTITY_STORE_ENV} is not set on ${ev.deploymentName}; base-model evaluations will get 404 from the Entity Store`, evidence };
+    evidence.push({
+      label: ENTITY_STORE_ENV,
+      value: '(not set: the evaluator uses its built-in Entity Store default)',
+      tone: 'bad',
+    });
+    return {
+      status: 'fail',
+      summary: `${ENTITY_STORE_ENV} is not set on ${ev.deploymentName}; base-model evaluations will get 404 from the Entity Store`,
+      evidence,
+    };
   }
   if (eff.unknownReason) {
     evidence.push({ label: ENTITY_STORE_ENV, value: `from ${eff.source}: ${eff.unknownReason}`, tone: 'info' });
@@ -93,7 +151,10 @@ export function judgeEntityStoreUrl(ev: EvaluatorRefs, snapshot: Snapshot, confi
   }
   const ok = isGatewayUrl(eff.value!, config.gateway.service, ns);
   evidence.push({ label: ENTITY_STORE_ENV, value: `${eff.value} (${eff.source})`, tone: ok ? 'good' : 'bad' });
-  evidence.push({ label: 'Expected', value: `${want} (or ${config.gateway.service}.${ns}[.svc[.cluster.local]], port 80)` });
+  evidence.push({
+    label: 'Expected',
+    value: `${want} (or ${config.gateway.service}.${ns}[.svc[.cluster.local]], port 80)`,
+  });
   const rollout = rolloutState(ev.deployment);
   evidence.push({ label: 'Rollout', value: rollout.message, tone: rollout.done ? 'good' : 'info' });
   if (!ok) {
@@ -106,9 +167,18 @@ export function judgeEntityStoreUrl(ev: EvaluatorRefs, snapshot: Snapshot, confi
         : undefined,
     };
   }
-  if (!rollout.done) return { status: 'warn', summary: `${ENTITY_STORE_ENV} points at the gateway, but the rollout that carries it is not complete (${rollout.message})`, evidence };
+  if (!rollout.done)
+    return {
+      status: 'warn',
+      summary: `${ENTITY_STORE_ENV} points at the gateway, but the rollout that carries it is not complete (${rollout.message})`,
+      evidence,
+    };
   if (ev.cr && !isGatewayUrl(crEnvValue(ev.cr) ?? '', config.gateway.service, ns)) {
-    evidence.push({ label: `NemoEvaluator spec.env ${ENTITY_STORE_ENV}`, value: crEnvValue(ev.cr) ?? '(not set)', tone: 'bad' });
+    evidence.push({
+      label: `NemoEvaluator spec.env ${ENTITY_STORE_ENV}`,
+      value: crEnvValue(ev.cr) ?? '(not set)',
+      tone: 'bad',
+    });
     return {
       status: 'warn',
       summary: `The Deployment points at the gateway, but the NemoEvaluator CR does not: the next operator re-render (any NeMo redeploy) will reset it`,
@@ -151,26 +221,52 @@ function crPlan(ev: EvaluatorRefs & { cr: KObject }, want: string): PlanBody<Ent
     noop: false,
     summary: `Patch NemoEvaluator ${ev.cr.metadata?.name}: spec.env ${ENTITY_STORE_ENV}=${want}; the operator re-renders Deployment ${ev.deploymentName}`,
     changes: [
-      { target: targetOf('NemoEvaluator', ev.cr), action: 'patch', description: `set spec.env ${ENTITY_STORE_ENV}`, patch: ops, before: show(crEnvValue(ev.cr)), after: want },
+      {
+        target: targetOf('NemoEvaluator', ev.cr),
+        action: 'patch',
+        description: `set spec.env ${ENTITY_STORE_ENV}`,
+        patch: ops,
+        before: show(crEnvValue(ev.cr)),
+        after: want,
+      },
     ],
-    risks: [`Restarts the evaluator (rolling update of ${ev.deploymentName}); evaluation jobs already running keep their own pods.`],
+    risks: [
+      `Restarts the evaluator (rolling update of ${ev.deploymentName}); evaluation jobs already running keep their own pods.`,
+    ],
     guards: [guard],
     data: { kind: 'cr', name: ev.cr.metadata!.name!, ops },
   };
 }
 
 /** No CR owns the Deployment (helm, hand-made): set the env on the container itself. */
-function deploymentPlan(ev: EvaluatorRefs & { deployment: KObject; container: Container }, snapshot: Snapshot, want: string): PlanBody<EntityStorePlanData> {
-  const cIdx = (ev.deployment.spec.template.spec.containers as Container[]).findIndex((c) => c.name === ev.container.name);
+function deploymentPlan(
+  ev: EvaluatorRefs & { deployment: KObject; container: Container },
+  snapshot: Snapshot,
+  want: string,
+): PlanBody<EntityStorePlanData> {
+  const cIdx = (ev.deployment.spec.template.spec.containers as Container[]).findIndex(
+    (c) => c.name === ev.container.name,
+  );
   const { guard, test } = guardFor('Deployment', ev.deployment);
   const base = `/spec/template/spec/containers/${cIdx}`;
-  const ops: JsonPatchOp[] = [test, { op: 'test', path: `${base}/name`, value: ev.container.name }, ...envPatch(`${base}/env`, ev.container.env, want)];
+  const ops: JsonPatchOp[] = [
+    test,
+    { op: 'test', path: `${base}/name`, value: ev.container.name },
+    ...envPatch(`${base}/env`, ev.container.env, want),
+  ];
   const before = show(effectiveEnv(ENTITY_STORE_ENV, ev.container, snapshot)?.value);
   return {
     noop: false,
     summary: `Patch Deployment ${ev.deploymentName} (no NemoEvaluator CR owns it): ${ENTITY_STORE_ENV}=${want}`,
     changes: [
-      { target: targetOf('Deployment', ev.deployment), action: 'patch', description: `set env ${ENTITY_STORE_ENV} on container ${ev.container.name}`, patch: ops, before, after: want },
+      {
+        target: targetOf('Deployment', ev.deployment),
+        action: 'patch',
+        description: `set env ${ENTITY_STORE_ENV} on container ${ev.container.name}`,
+        patch: ops,
+        before,
+        after: want,
+      },
     ],
     risks: [
       `Restarts the evaluator (rolling update of ${ev.deploymentName}).`,
@@ -218,10 +314,19 @@ export default defineCheck<typeof sections, EvaluatorRefs, undefined, EntityStor
       const crOk = !ev.cr || isGateway(crEnvValue(ev.cr), config);
       if (finding.status === 'pass' || (finding.status === 'warn' && crOk)) {
         const data = { kind: 'deployment' as const, name: ev.deploymentName, ops: [] };
-        return { noop: true, summary: 'ENTITY_STORE_URL already points at the gateway', changes: [], risks: [], guards: [], data };
+        return {
+          noop: true,
+          summary: 'ENTITY_STORE_URL already points at the gateway',
+          changes: [],
+          risks: [],
+          guards: [],
+          data,
+        };
       }
       const want = gatewayUrl(config);
-      return ev.cr ? crPlan({ ...ev, cr: ev.cr }, want) : deploymentPlan({ ...ev, deployment, container }, snapshot, want);
+      return ev.cr
+        ? crPlan({ ...ev, cr: ev.cr }, want)
+        : deploymentPlan({ ...ev, deployment, container }, snapshot, want);
     },
     async apply({ subject: ev, config, actor, reader, dryRun, progress, signal }, plan) {
       const type = plan.data.kind === 'cr' ? RESOURCES.nemoevaluators : RESOURCES.deployments;

@@ -22,7 +22,11 @@ export interface PolicyRule {
 export function coversSecrets(rule: PolicyRule): boolean {
   const groups = rule.apiGroups ?? [];
   const resources = rule.resources ?? [];
-  return (groups.includes('') || groups.includes('*')) && (resources.includes('secrets') || resources.includes('*')) && !(rule.resourceNames && rule.resourceNames.length);
+  return (
+    (groups.includes('') || groups.includes('*')) &&
+    (resources.includes('secrets') || resources.includes('*')) &&
+    !(rule.resourceNames && rule.resourceNames.length)
+  );
 }
 
 export function allowsDelete(rule: PolicyRule): boolean {
@@ -30,10 +34,22 @@ export function allowsDelete(rule: PolicyRule): boolean {
 }
 
 /** Roles bound to the service account in the namespace (plus the configured/operator-named Role). */
-export function rolesForServiceAccount(snapshot: Snapshot, namespace: string, sa: string, fallbackRole: string): KObject[] {
+export function rolesForServiceAccount(
+  snapshot: Snapshot,
+  namespace: string,
+  sa: string,
+  fallbackRole: string,
+): KObject[] {
   const bound = snapshot
     .list('rolebindings')
-    .filter((b) => b.roleRef?.kind === 'Role' && (b.subjects ?? []).some((s: { kind: string; name: string; namespace?: string }) => s.kind === 'ServiceAccount' && s.name === sa && (s.namespace ?? namespace) === namespace))
+    .filter(
+      (b) =>
+        b.roleRef?.kind === 'Role' &&
+        (b.subjects ?? []).some(
+          (s: { kind: string; name: string; namespace?: string }) =>
+            s.kind === 'ServiceAccount' && s.name === sa && (s.namespace ?? namespace) === namespace,
+        ),
+    )
     .map((b) => b.roleRef.name as string);
   const names = [...new Set([...bound, fallbackRole])];
   return names.map((n) => snapshot.find('roles', n)).filter((r): r is KObject => !!r);
@@ -96,7 +112,11 @@ export function judgeSecretsDelete(subject: SecretsSubject, probe: SecretsProbe,
     const value = allowed ? `allowed${reason ? `: ${reason}` : ''}` : 'denied';
     evidence.push({ label: 'SubjectAccessReview (delete secrets)', value, tone: allowed ? 'good' : 'bad' });
     if (allowed) {
-      return { status: 'pass', summary: `${sa} may delete secrets in ${ns}${rulesAllow ? '' : ' (granted by another binding)'}`, evidence };
+      return {
+        status: 'pass',
+        summary: `${sa} may delete secrets in ${ns}${rulesAllow ? '' : ' (granted by another binding)'}`,
+        evidence,
+      };
     }
     return {
       status: 'fail',
@@ -107,15 +127,23 @@ export function judgeSecretsDelete(subject: SecretsSubject, probe: SecretsProbe,
   const value = `not available (${probe.reviewError}); judged by the Role rules only`;
   evidence.push({ label: 'SubjectAccessReview', value, tone: 'info' });
   if (rulesAllow) return { status: 'pass', summary: `The Role grants ${sa} delete on secrets`, evidence };
-  return { status: 'fail', summary: `No Role bound to ${sa} grants delete on secrets: evaluation jobs fail at cleanup`, evidence };
+  return {
+    status: 'fail',
+    summary: `No Role bound to ${sa} grants delete on secrets: evaluation jobs fail at cleanup`,
+    evidence,
+  };
 }
 
 /** The Role the fix changes: the one with a rule on secrets, else the first bound one. */
-const roleToPatch = (subject: SecretsSubject) => subject.roles.find((r) => rulesOf(r).some(coversSecrets)) ?? subject.roles[0];
+const roleToPatch = (subject: SecretsSubject) =>
+  subject.roles.find((r) => rulesOf(r).some(coversSecrets)) ?? subject.roles[0];
 
 /** Every permission the evaluator Role grants once `delete secrets` is added, as access questions. */
 export function resultingRoleQuestions(subject: SecretsSubject, config: Config): AccessQuestion[] {
-  const rules: PolicyRule[] = [...rulesOf(roleToPatch(subject)), { apiGroups: [''], resources: ['secrets'], verbs: ['delete'] }];
+  const rules: PolicyRule[] = [
+    ...rulesOf(roleToPatch(subject)),
+    { apiGroups: [''], resources: ['secrets'], verbs: ['delete'] },
+  ];
   const out = new Map<string, AccessQuestion>();
   for (const r of rules)
     for (const group of r.apiGroups ?? [])
@@ -123,7 +151,14 @@ export function resultingRoleQuestions(subject: SecretsSubject, config: Config):
         for (const verb of r.verbs ?? [])
           for (const name of r.resourceNames?.length ? r.resourceNames : [undefined]) {
             const [res, sub] = resource.split('/');
-            const q: AccessQuestion = { verb, group, resource: res!, subresource: sub, namespace: config.namespace, name };
+            const q: AccessQuestion = {
+              verb,
+              group,
+              resource: res!,
+              subresource: sub,
+              namespace: config.namespace,
+              name,
+            };
             out.set(JSON.stringify(q), q);
           }
   return [...out.values()].slice(0, 40);
@@ -135,29 +170,56 @@ export function grantDeletePlan(role: KObject): PlanBody<SecretsPlanData> {
   const rules = rulesOf(role);
   const idx = rules.findIndex(coversSecrets);
   const name = role.metadata!.name!;
-  const risks = ['The NIM Operator may restore its Role on a later reconcile or NeMo redeploy: re-run Flywheel Doctor afterwards.'];
+  const risks = [
+    'The NIM Operator may restore its Role on a later reconcile or NeMo redeploy: re-run Flywheel Doctor afterwards.',
+  ];
   if (idx >= 0) {
     const rule = rules[idx]!;
-    const ops: JsonPatchOp[] = [test, { op: 'test', path: `/rules/${idx}`, value: rule }, { op: 'add', path: `/rules/${idx}/verbs/-`, value: 'delete' }];
+    const ops: JsonPatchOp[] = [
+      test,
+      { op: 'test', path: `/rules/${idx}`, value: rule },
+      { op: 'add', path: `/rules/${idx}/verbs/-`, value: 'delete' },
+    ];
     const others = (rule.resources ?? []).filter((r) => r !== 'secrets');
-    if (others.length) risks.unshift(`The rule also covers ${others.join(', ')}: they gain delete too (as in the guide's fix).`);
+    if (others.length)
+      risks.unshift(`The rule also covers ${others.join(', ')}: they gain delete too (as in the guide's fix).`);
     const after = show({ ...rule, verbs: [...(rule.verbs ?? []), 'delete'] });
     return {
       noop: false,
       summary: `Add "delete" to rule ${idx} of Role ${name} (the rule on ${(rule.resources ?? []).join(', ')})`,
-      changes: [{ target: targetOf('Role', role), action: 'patch', description: `rules[${idx}].verbs += delete`, patch: ops, before: show(rule), after }],
+      changes: [
+        {
+          target: targetOf('Role', role),
+          action: 'patch',
+          description: `rules[${idx}].verbs += delete`,
+          patch: ops,
+          before: show(rule),
+          after,
+        },
+      ],
       risks,
       guards: [guard],
       data: { role: name, ops },
     };
   }
   const newRule = { apiGroups: [''], resources: ['secrets'], verbs: ['delete'] };
-  const add: JsonPatchOp = role.rules ? { op: 'add', path: '/rules/-', value: newRule } : { op: 'add', path: '/rules', value: [newRule] };
+  const add: JsonPatchOp = role.rules
+    ? { op: 'add', path: '/rules/-', value: newRule }
+    : { op: 'add', path: '/rules', value: [newRule] };
   const ops: JsonPatchOp[] = [test, add];
   return {
     noop: false,
     summary: `Add a rule granting delete on secrets to Role ${name}`,
-    changes: [{ target: targetOf('Role', role), action: 'patch', description: 'add rule: delete secrets', patch: ops, before: '(no rule covers secrets)', after: show(newRule) }],
+    changes: [
+      {
+        target: targetOf('Role', role),
+        action: 'patch',
+        description: 'add rule: delete secrets',
+        patch: ops,
+        before: '(no rule covers secrets)',
+        after: show(newRule),
+      },
+    ],
     risks,
     guards: [guard],
     data: { role: name, ops },
@@ -197,7 +259,9 @@ export default defineCheck<typeof sections, SecretsSubject, SecretsProbe, Secret
     const user = `system:serviceaccount:${ns}:${subject.serviceAccount}`;
     const groups = ['system:serviceaccounts', `system:serviceaccounts:${ns}`, 'system:authenticated'];
     try {
-      return { review: await canUser(client, user, groups, { verb: 'delete', group: '', resource: 'secrets', namespace: ns }) };
+      return {
+        review: await canUser(client, user, groups, { verb: 'delete', group: '', resource: 'secrets', namespace: ns }),
+      };
     } catch (err) {
       if (err instanceof KubeApiError) {
         return { reviewError: err.isForbidden ? 'the doctor may not create subjectaccessreviews' : err.apiMessage };
@@ -212,14 +276,26 @@ export default defineCheck<typeof sections, SecretsSubject, SecretsProbe, Secret
     permissions: (c, subject) => [
       { verb: 'patch', group: 'rbac.authorization.k8s.io', resource: 'roles', namespace: c.namespace },
       // RBAC escalation prevention: whoever updates a Role must hold everything the result grants.
-      ...(subject ? resultingRoleQuestions(subject, c) : [{ verb: 'delete', group: '', resource: 'secrets', namespace: c.namespace }]),
+      ...(subject
+        ? resultingRoleQuestions(subject, c)
+        : [{ verb: 'delete', group: '', resource: 'secrets', namespace: c.namespace }]),
     ],
     plan({ subject, config }) {
       if (subject.roles.some((r) => rulesOf(r).some(allowsDelete))) {
-        return { noop: true, summary: 'The Role already grants delete on secrets', changes: [], risks: [], guards: [], data: { role: subject.roleName, ops: [] } };
+        return {
+          noop: true,
+          summary: 'The Role already grants delete on secrets',
+          changes: [],
+          risks: [],
+          guards: [],
+          data: { role: subject.roleName, ops: [] },
+        };
       }
       const role = roleToPatch(subject);
-      if (!role) throw new Error(`Role ${subject.roleName} not found in ${config.namespace}; set evaluator.role to the evaluator's Role`);
+      if (!role)
+        throw new Error(
+          `Role ${subject.roleName} not found in ${config.namespace}; set evaluator.role to the evaluator's Role`,
+        );
       return grantDeletePlan(role);
     },
     async apply({ actor, config, dryRun, progress }, plan) {

@@ -36,7 +36,12 @@ export const EntityStoreModelSchema = z.object({
 
 /** The part of the Data Flywheel config.yaml this check relies on. */
 const DfConfigSchema = z
-  .object({ nims: z.array(z.object({ model_name: z.string().min(1, 'must be a non-empty model id') }).passthrough()).min(1, 'is empty: the flywheel refuses to start without NIMs').optional() })
+  .object({
+    nims: z
+      .array(z.object({ model_name: z.string().min(1, 'must be a non-empty model id') }).passthrough())
+      .min(1, 'is empty: the flywheel refuses to start without NIMs')
+      .optional(),
+  })
   .passthrough();
 
 export interface ModelSource {
@@ -61,15 +66,22 @@ export function baseModels(snapshot: Snapshot, config: Config): { models: ModelS
     try {
       doc = parseYaml(raw);
     } catch (e) {
-      problems.push(`ConfigMap ${config.dataFlywheel.configMap} key ${config.dataFlywheel.configKey} is not valid YAML: ${(e as Error).message.split('\n')[0]}`);
+      problems.push(
+        `ConfigMap ${config.dataFlywheel.configMap} key ${config.dataFlywheel.configKey} is not valid YAML: ${(e as Error).message.split('\n')[0]}`,
+      );
     }
     if (doc !== undefined) {
       const parsed = DfConfigSchema.safeParse(doc ?? {});
-      if (!parsed.success) problems.push(`ConfigMap ${config.dataFlywheel.configMap} ${config.dataFlywheel.configKey}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(document)'} ${i.message}`).join('; ')}`);
-      else for (const n of parsed.data.nims ?? []) add(n.model_name, `${config.dataFlywheel.configMap} nims[].model_name`);
+      if (!parsed.success)
+        problems.push(
+          `ConfigMap ${config.dataFlywheel.configMap} ${config.dataFlywheel.configKey}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(document)'} ${i.message}`).join('; ')}`,
+        );
+      else
+        for (const n of parsed.data.nims ?? []) add(n.model_name, `${config.dataFlywheel.configMap} nims[].model_name`);
     }
   }
-  if (!snapshot.notInstalled('nimservices')) for (const nim of snapshot.list('nimservices')) add(nim.status?.model?.name, `NIMService ${nim.metadata?.name}`);
+  if (!snapshot.notInstalled('nimservices'))
+    for (const nim of snapshot.list('nimservices')) add(nim.status?.model?.name, `NIMService ${nim.metadata?.name}`);
   for (const m of config.dataFlywheel.extraModels) add(m, 'configuration');
   return { models: [...byModel].map(([model, from]) => ({ model, from: [...from] })), problems };
 }
@@ -90,7 +102,8 @@ const unreachable = (probe: MockProbe) => probe.answers.length > 0 && probe.answ
 /** Judges one answer against the rules the evaluator applies. Returns problems, empty when fine. */
 export function judgeAnswer(a: ModelAnswer): string[] {
   if (a.networkError) return [`request failed: ${a.networkError}`];
-  if (a.status !== 200) return [`HTTP ${a.status}${a.status === 404 ? ' (falls through to the catch-all: no mock for this model)' : ''}`];
+  if (a.status !== 200)
+    return [`HTTP ${a.status}${a.status === 404 ? ' (falls through to the catch-all: no mock for this model)' : ''}`];
   if (!/json/i.test(a.contentType ?? '')) return [`content type is ${a.contentType || 'missing'}, not JSON`];
   let body: unknown;
   try {
@@ -103,7 +116,8 @@ export function judgeAnswer(a: ModelAnswer): string[] {
   const problems: string[] = [];
   const id = `${parsed.data.namespace}/${parsed.data.name}`;
   if (id !== a.model) problems.push(`namespace/name is "${id}", not the model id "${a.model}"`);
-  if (parsed.data.base_model !== a.model) problems.push(`base_model is "${parsed.data.base_model ?? '(missing)'}", not "${a.model}"`);
+  if (parsed.data.base_model !== a.model)
+    problems.push(`base_model is "${parsed.data.base_model ?? '(missing)'}", not "${a.model}"`);
   return problems;
 }
 
@@ -158,8 +172,17 @@ export function judgeMocks(subject: MocksSubject, probe: MockProbe, config: Conf
     });
     if (issues.length) bad.push(a.model);
   }
-  if (bad.length) return { status: 'fail', summary: `The gateway has no valid mock for ${bad.join(', ')}: evaluations of ${bad.length === 1 ? 'this base model' : 'these base models'} fail`, evidence };
-  return { status: 'pass', summary: `The gateway answers valid model metadata for ${models.map((m) => m.model).join(', ')}`, evidence };
+  if (bad.length)
+    return {
+      status: 'fail',
+      summary: `The gateway has no valid mock for ${bad.join(', ')}: evaluations of ${bad.length === 1 ? 'this base model' : 'these base models'} fail`,
+      evidence,
+    };
+  return {
+    status: 'pass',
+    summary: `The gateway answers valid model metadata for ${models.map((m) => m.model).join(', ')}`,
+    evidence,
+  };
 }
 
 // ---------------------------------------------------------------- the fix: generated nginx config
@@ -172,7 +195,10 @@ function regexEscape(s: string) {
 
 /** A `location` block answering the Entity Store lookup for one base model. */
 export function mockLocationBlock(model: string): string {
-  if (!MODEL_ID.test(model)) throw new Error(`cannot generate a mock for "${model}": a model id must be <namespace>/<name> with letters, digits, -, _, . only`);
+  if (!MODEL_ID.test(model))
+    throw new Error(
+      `cannot generate a mock for "${model}": a model id must be <namespace>/<name> with letters, digits, -, _, . only`,
+    );
   const [ns, ...rest] = model.split('/');
   const name = rest.join('/');
   const body = JSON.stringify({
@@ -202,7 +228,10 @@ export function mockLocationBlock(model: string): string {
 export function insertMocks(conf: string, models: string[]): string {
   const lines = conf.split('\n');
   const idx = lines.findIndex((l) => /^\s*location\s+\/\s*\{/.test(l));
-  if (idx < 0) throw new Error('nginx.conf has no catch-all "location / {" block to insert the mocks before; add the mock locations by hand (see the manual steps)');
+  if (idx < 0)
+    throw new Error(
+      'nginx.conf has no catch-all "location / {" block to insert the mocks before; add the mock locations by hand (see the manual steps)',
+    );
   // Keep a comment directly above the catch-all attached to it.
   let at = idx;
   while (at > 0 && /^\s*#/.test(lines[at - 1]!)) at--;
@@ -216,10 +245,20 @@ async function fetchModel(base: string, model: string, signal?: AbortSignal): Pr
     const timeout = AbortSignal.timeout(5000);
     const res = await fetch(url, { signal: signal ? AbortSignal.any([signal, timeout]) : timeout, redirect: 'manual' });
     const text = await res.text();
-    return { model, url, status: res.status, contentType: res.headers.get('content-type') ?? undefined, body: text.slice(0, 4096) };
+    return {
+      model,
+      url,
+      status: res.status,
+      contentType: res.headers.get('content-type') ?? undefined,
+      body: text.slice(0, 4096),
+    };
   } catch (e) {
     const err = e as Error & { cause?: { code?: string } };
-    return { model, url, networkError: err.name === 'TimeoutError' ? 'timed out after 5 s' : err.cause?.code ?? err.message };
+    return {
+      model,
+      url,
+      networkError: err.name === 'TimeoutError' ? 'timed out after 5 s' : (err.cause?.code ?? err.message),
+    };
   }
 }
 
@@ -238,7 +277,8 @@ export default defineCheck<typeof sections, MocksSubject, MockProbe, MocksPlanDa
   config: sections,
   needs: ['configmaps', 'nimservices', 'deployments'],
   explain: {
-    symptom: 'Base-model evaluations fail with 404 for /v1/models/<namespace>/<model> even though ENTITY_STORE_URL points at the gateway.',
+    symptom:
+      'Base-model evaluations fail with 404 for /v1/models/<namespace>/<model> even though ENTITY_STORE_URL points at the gateway.',
     rootCause:
       'Base NIMs are not registered in the Entity Store. The nemo-gateway answers for them with a mock `location` per model; a model without one (a new NIM, a local judge) falls through to the catch-all 404.',
     manualFix: (c) => [
@@ -249,7 +289,13 @@ export default defineCheck<typeof sections, MocksSubject, MockProbe, MocksPlanDa
   },
   locate: locateMocksSubject,
   async probe({ subject, signal }) {
-    return { answers: await probeModels(subject.gatewayUrl, subject.models.map((m) => m.model), signal) };
+    return {
+      answers: await probeModels(
+        subject.gatewayUrl,
+        subject.models.map((m) => m.model),
+        signal,
+      ),
+    };
   },
   judge: ({ subject, probe, config }) => judgeMocks(subject, probe, config),
   fix: {
@@ -260,16 +306,30 @@ export default defineCheck<typeof sections, MocksSubject, MockProbe, MocksPlanDa
       { verb: 'patch', group: 'apps', resource: 'deployments', namespace: c.namespace, name: c.gateway.deployment },
     ],
     plan({ subject, probe, config }) {
-      if (unreachable(probe)) throw new Error(`cannot reach the gateway at ${subject.gatewayUrl} to see which mocks are missing`);
+      if (unreachable(probe))
+        throw new Error(`cannot reach the gateway at ${subject.gatewayUrl} to see which mocks are missing`);
       const missing = probe.answers.filter((a) => judgeAnswer(a).length > 0).map((a) => a.model);
       const { configMap: cm, deployment: dep } = subject;
-      if (!cm) throw new Error(`ConfigMap ${config.gateway.configMap} not found in ${config.namespace}; set gateway.configMap`);
-      if (!dep) throw new Error(`Deployment ${config.gateway.deployment} not found in ${config.namespace}; set gateway.deployment`);
+      if (!cm)
+        throw new Error(
+          `ConfigMap ${config.gateway.configMap} not found in ${config.namespace}; set gateway.configMap`,
+        );
+      if (!dep)
+        throw new Error(
+          `Deployment ${config.gateway.deployment} not found in ${config.namespace}; set gateway.deployment`,
+        );
       const conf: string = cm.data?.[config.gateway.configKey] ?? '';
       const { guard, test } = guardFor('ConfigMap', cm);
       if (!missing.length) {
         const data = { ops: [], models: [] };
-        return { noop: true, summary: 'Every base model already has a valid mock', changes: [], risks: [], guards: [guard], data };
+        return {
+          noop: true,
+          summary: 'Every base model already has a valid mock',
+          changes: [],
+          risks: [],
+          guards: [guard],
+          data,
+        };
       }
       // A model whose answer is wrong (not missing) already has a location: editing it is a human decision.
       const already = missing.filter((m) => conf.includes(`/v1/models/${regexEscape(m)}$`));
@@ -280,7 +340,11 @@ export default defineCheck<typeof sections, MocksSubject, MockProbe, MocksPlanDa
       }
       const next = insertMocks(conf, missing);
       const key = jsonPointerEscape(config.gateway.configKey);
-      const ops: JsonPatchOp[] = [test, { op: 'test', path: `/data/${key}`, value: conf }, { op: 'replace', path: `/data/${key}`, value: next }];
+      const ops: JsonPatchOp[] = [
+        test,
+        { op: 'test', path: `/data/${key}`, value: conf },
+        { op: 'replace', path: `/data/${key}`, value: next },
+      ];
       return {
         noop: false,
         summary: `Add mock locations for ${missing.join(', ')} to ConfigMap ${config.gateway.configMap} and restart ${config.gateway.deployment}`,
@@ -293,9 +357,15 @@ export default defineCheck<typeof sections, MocksSubject, MockProbe, MocksPlanDa
             after: next,
             patch: ops,
           },
-          { target: targetOf('Deployment', dep), action: 'restart', description: 'rollout restart so nginx loads the new config' },
+          {
+            target: targetOf('Deployment', dep),
+            action: 'restart',
+            description: 'rollout restart so nginx loads the new config',
+          },
         ],
-        risks: [`Restarts the gateway (${config.gateway.deployment}); requests in flight through it may fail during the rollout.`],
+        risks: [
+          `Restarts the gateway (${config.gateway.deployment}); requests in flight through it may fail during the rollout.`,
+        ],
         guards: [guard],
         data: { ops, models: missing },
       };

@@ -44,30 +44,45 @@ export function parseUidRange(raw: string): { start: number; size: number } | un
 export function podsMountingPvc(snapshot: Snapshot, pvc: string): KObject[] {
   return snapshot
     .list('pods')
-    .filter((p) => !p.metadata?.labels?.[PROBE_LABEL] && (p.spec?.volumes ?? []).some((v: { persistentVolumeClaim?: { claimName: string } }) => v.persistentVolumeClaim?.claimName === pvc));
+    .filter(
+      (p) =>
+        !p.metadata?.labels?.[PROBE_LABEL] &&
+        (p.spec?.volumes ?? []).some(
+          (v: { persistentVolumeClaim?: { claimName: string } }) => v.persistentVolumeClaim?.claimName === pvc,
+        ),
+    );
 }
 
 function effectiveRunAsUser(pod: KObject): number | undefined {
-  for (const c of pod.spec?.containers ?? []) if (typeof c.securityContext?.runAsUser === 'number') return c.securityContext.runAsUser;
+  for (const c of pod.spec?.containers ?? [])
+    if (typeof c.securityContext?.runAsUser === 'number') return c.securityContext.runAsUser;
   return typeof pod.spec?.securityContext?.runAsUser === 'number' ? pod.spec.securityContext.runAsUser : undefined;
 }
 
 export type ExpectedUid = { uid: number; source: string } | { error: string } | { skip: string };
 
 export function expectedUid(snapshot: Snapshot, config: Config): ExpectedUid {
-  const trainingUid = podsMountingPvc(snapshot, config.models.pvc).map(effectiveRunAsUser).find((u) => u !== undefined);
+  const trainingUid = podsMountingPvc(snapshot, config.models.pvc)
+    .map(effectiveRunAsUser)
+    .find((u) => u !== undefined);
   const ns = snapshot.namespaceObject();
   if (!ns) return { error: `namespace ${config.namespace} does not exist` };
   const raw = ns.metadata?.annotations?.[UID_RANGE_ANNOTATION];
   if (raw !== undefined) {
     const range = parseUidRange(raw);
-    if (!range) return { error: `the namespace annotation ${UID_RANGE_ANNOTATION} is malformed: "${raw}" (expected start/length such as 1000920000/10000, or start-end)` };
+    if (!range)
+      return {
+        error: `the namespace annotation ${UID_RANGE_ANNOTATION} is malformed: "${raw}" (expected start/length such as 1000920000/10000, or start-end)`,
+      };
     // The UID the training pods really run with beats the first-of-range guess.
-    if (trainingUid !== undefined) return { uid: trainingUid, source: `runAsUser of pods mounting the PVC (namespace range ${raw})` };
+    if (trainingUid !== undefined)
+      return { uid: trainingUid, source: `runAsUser of pods mounting the PVC (namespace range ${raw})` };
     return { uid: range.start, source: `first UID of ${UID_RANGE_ANNOTATION}=${raw} (what restricted-v2 assigns)` };
   }
   if (trainingUid !== undefined) return { uid: trainingUid, source: 'runAsUser of pods mounting the PVC' };
-  return { skip: `not OpenShift (no ${UID_RANGE_ANNOTATION} on the namespace) and no pod mounting ${config.models.pvc} shows its runAsUser, so there is no UID to compare with` };
+  return {
+    skip: `not OpenShift (no ${UID_RANGE_ANNOTATION} on the namespace) and no pod mounting ${config.models.pvc} shows its runAsUser, so there is no UID to compare with`,
+  };
 }
 
 export interface OwnershipEntry {
@@ -76,13 +91,19 @@ export interface OwnershipEntry {
   path: string;
 }
 
-export type OwnershipProbe = { entries: OwnershipEntry[]; probePod: string; node?: string; errors: string[] } | { notRun: string } | { failed: string };
+export type OwnershipProbe =
+  | { entries: OwnershipEntry[]; probePod: string; node?: string; errors: string[] }
+  | { notRun: string }
+  | { failed: string };
 
 /** Parses `stat -c '%u %g %n'` lines; other lines (e.g. permission errors) are returned as errors. */
 export function parseStatOutput(out: string): { entries: OwnershipEntry[]; errors: string[] } {
   const entries: OwnershipEntry[] = [];
   const errors: string[] = [];
-  for (const line of out.split('\n').map((l) => l.trim()).filter(Boolean)) {
+  for (const line of out
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)) {
     const m = line.match(/^(\d+) (\d+) (.+)$/);
     if (m) entries.push({ uid: Number(m[1]), gid: Number(m[2]), path: m[3]! });
     else if (!/No such file or directory/.test(line) || !/\*/.test(line)) errors.push(line.slice(0, 300));
@@ -99,15 +120,29 @@ function pinnedNode(snapshot: Snapshot, config: Config): string | undefined {
   const pvc = snapshot.find('persistentvolumeclaims', config.models.pvc);
   const rwo = (pvc?.spec?.accessModes ?? []).some((m: string) => m === 'ReadWriteOnce' || m === 'ReadWriteOncePod');
   if (!rwo) return undefined;
-  return podsMountingPvc(snapshot, config.models.pvc).find((p) => p.spec?.nodeName && ['Running', 'Pending'].includes(p.status?.phase))?.spec?.nodeName;
+  return podsMountingPvc(snapshot, config.models.pvc).find(
+    (p) => p.spec?.nodeName && ['Running', 'Pending'].includes(p.status?.phase),
+  )?.spec?.nodeName;
 }
 
-export function pvcPodSpec(opts: { name: string; role: 'probe' | 'fix'; config: Config; command: string; readOnly: boolean; node?: string; runAsRoot: boolean }): KObject {
+export function pvcPodSpec(opts: {
+  name: string;
+  role: 'probe' | 'fix';
+  config: Config;
+  command: string;
+  readOnly: boolean;
+  node?: string;
+  runAsRoot: boolean;
+}): KObject {
   const { config } = opts;
   return {
     apiVersion: 'v1',
     kind: 'Pod',
-    metadata: { name: opts.name, namespace: config.namespace, labels: { [PROBE_LABEL]: `pvc-${opts.role}`, 'app.kubernetes.io/managed-by': 'flywheel-doctor' } },
+    metadata: {
+      name: opts.name,
+      namespace: config.namespace,
+      labels: { [PROBE_LABEL]: `pvc-${opts.role}`, 'app.kubernetes.io/managed-by': 'flywheel-doctor' },
+    },
     spec: {
       restartPolicy: 'Never',
       activeDeadlineSeconds: config.models.probeTimeoutSeconds * 2,
@@ -122,7 +157,12 @@ export function pvcPodSpec(opts: { name: string; role: 'probe' | 'fix'; config: 
           command: ['sh', '-c', opts.command],
           volumeMounts: [{ name: 'models', mountPath: config.models.mountPath, readOnly: opts.readOnly }],
           resources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '200m', memory: '64Mi' } },
-          securityContext: opts.runAsRoot ? { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'], add: ['CHOWN', 'FOWNER', 'DAC_OVERRIDE'] } } : { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+          securityContext: opts.runAsRoot
+            ? {
+                allowPrivilegeEscalation: false,
+                capabilities: { drop: ['ALL'], add: ['CHOWN', 'FOWNER', 'DAC_OVERRIDE'] },
+              }
+            : { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
         },
       ],
       volumes: [{ name: 'models', persistentVolumeClaim: { claimName: config.models.pvc, readOnly: opts.readOnly } }],
@@ -131,7 +171,13 @@ export function pvcPodSpec(opts: { name: string; role: 'probe' | 'fix'; config: 
 }
 
 /** Creates a pod, waits for it to finish, returns its log; the pod is always deleted. */
-export async function runPodToCompletion(client: KubeClient, pod: KObject, timeoutMs: number, signal?: AbortSignal, dryRun = false): Promise<{ exitCode: number; log: string; node?: string }> {
+export async function runPodToCompletion(
+  client: KubeClient,
+  pod: KObject,
+  timeoutMs: number,
+  signal?: AbortSignal,
+  dryRun = false,
+): Promise<{ exitCode: number; log: string; node?: string }> {
   const ns = pod.metadata!.namespace!;
   const name = pod.metadata!.name!;
   await client.create(RESOURCES.pods, ns, pod, { dryRun });
@@ -139,7 +185,13 @@ export async function runPodToCompletion(client: KubeClient, pod: KObject, timeo
   try {
     const done = await waitForPodCompletion(client, ns, name, timeoutMs, signal);
     const log = await client.podLog(ns, name, pod.spec.containers[0].name, { limitBytes: 64 * 1024 });
-    return { exitCode: done.status?.containerStatuses?.[0]?.state?.terminated?.exitCode ?? (done.status?.phase === 'Succeeded' ? 0 : 1), log, node: done.spec?.nodeName };
+    return {
+      exitCode:
+        done.status?.containerStatuses?.[0]?.state?.terminated?.exitCode ??
+        (done.status?.phase === 'Succeeded' ? 0 : 1),
+      log,
+      node: done.spec?.nodeName,
+    };
   } finally {
     // Always clean up, also on timeout or error; a fresh signal so an aborted run still deletes.
     await client.delete(RESOURCES.pods, ns, name, { gracePeriodSeconds: 0 }).catch(() => undefined);
@@ -155,29 +207,66 @@ export interface OwnershipSubject {
 
 export function locateOwnershipSubject(snapshot: Snapshot, config: Config): OwnershipSubject {
   const pvc = snapshot.find('persistentvolumeclaims', config.models.pvc);
-  return { pvc, expected: pvc ? expectedUid(snapshot, config) : { skip: 'no PVC' }, node: pinnedNode(snapshot, config) };
+  return {
+    pvc,
+    expected: pvc ? expectedUid(snapshot, config) : { skip: 'no PVC' },
+    node: pinnedNode(snapshot, config),
+  };
 }
 
-export function judgeOwnership({ pvc, expected: exp }: OwnershipSubject, probe: OwnershipProbe, config: Config): Finding {
+export function judgeOwnership(
+  { pvc, expected: exp }: OwnershipSubject,
+  probe: OwnershipProbe,
+  config: Config,
+): Finding {
   const pvcName = config.models.pvc;
-  if (!pvc) return { status: 'skipped', summary: `No PVC ${pvcName} in ${config.namespace}: customization is not deployed here, or set models.pvc to its name`, evidence: [] };
+  if (!pvc)
+    return {
+      status: 'skipped',
+      summary: `No PVC ${pvcName} in ${config.namespace}: customization is not deployed here, or set models.pvc to its name`,
+      evidence: [],
+    };
   if ('error' in exp) return { status: 'error', summary: exp.error, evidence: [] };
   if ('skip' in exp) return { status: 'skipped', summary: exp.skip, evidence: [] };
   const evidence: Evidence[] = [
-    { label: 'PVC', value: `${pvcName} (${pvc.status?.phase ?? 'unknown'}, ${(pvc.spec?.accessModes ?? []).join(', ')})` },
+    {
+      label: 'PVC',
+      value: `${pvcName} (${pvc.status?.phase ?? 'unknown'}, ${(pvc.spec?.accessModes ?? []).join(', ')})`,
+    },
     { label: 'Expected owner UID', value: `${exp.uid} — ${exp.source}` },
   ];
   if ('notRun' in probe) return { status: 'skipped', summary: probe.notRun, evidence };
   if ('failed' in probe) return { status: 'error', summary: `Could not inspect the files: ${probe.failed}`, evidence };
-  evidence.push({ label: 'Probe pod', value: `${probe.probePod}${probe.node ? ` on node ${probe.node}` : ''} (deleted)` });
+  evidence.push({
+    label: 'Probe pod',
+    value: `${probe.probePod}${probe.node ? ` on node ${probe.node}` : ''} (deleted)`,
+  });
   const wrong = probe.entries.filter((e) => e.uid !== exp.uid);
-  const lines = probe.entries.slice(0, 20).map((e) => `${e.uid}:${e.gid}  ${e.path}${e.uid !== exp.uid ? '   <- not readable by the training UID' : ''}`);
-  if (lines.length) evidence.push({ label: `Owners under ${config.models.mountPath}`, value: lines.join('\n') + (probe.entries.length > 20 ? `\n... ${probe.entries.length - 20} more` : ''), code: true, tone: wrong.length ? 'bad' : 'good' });
-  if (probe.errors.length) evidence.push({ label: 'Probe errors', value: probe.errors.slice(0, 10).join('\n'), code: true, tone: 'bad' });
-  if (probe.entries.length === 0) return { status: probe.errors.length ? 'error' : 'warn', summary: probe.errors.length ? 'The probe could not list the model files' : `${pvcName} holds no model files yet`, evidence };
+  const lines = probe.entries
+    .slice(0, 20)
+    .map((e) => `${e.uid}:${e.gid}  ${e.path}${e.uid !== exp.uid ? '   <- not readable by the training UID' : ''}`);
+  if (lines.length)
+    evidence.push({
+      label: `Owners under ${config.models.mountPath}`,
+      value: lines.join('\n') + (probe.entries.length > 20 ? `\n... ${probe.entries.length - 20} more` : ''),
+      code: true,
+      tone: wrong.length ? 'bad' : 'good',
+    });
+  if (probe.errors.length)
+    evidence.push({ label: 'Probe errors', value: probe.errors.slice(0, 10).join('\n'), code: true, tone: 'bad' });
+  if (probe.entries.length === 0)
+    return {
+      status: probe.errors.length ? 'error' : 'warn',
+      summary: probe.errors.length ? 'The probe could not list the model files' : `${pvcName} holds no model files yet`,
+      evidence,
+    };
   if (wrong.length) {
     const owners = [...new Set(wrong.map((e) => `${e.uid}:${e.gid}`))].join(', ');
-    return { status: 'fail', summary: `${wrong.length} of ${probe.entries.length} entries are owned by ${owners}, not UID ${exp.uid}: customization jobs get "Permission denied"`, evidence };
+    return {
+      status: 'fail',
+      summary: `${wrong.length} of ${probe.entries.length} entries are owned by ${owners}, not UID ${exp.uid}: customization jobs get "Permission denied"`,
+      evidence,
+    };
   }
   return { status: 'pass', summary: `All ${probe.entries.length} entries are owned by UID ${exp.uid}`, evidence };
 }
@@ -193,7 +282,8 @@ const podRunPermissions = (c: BaseConfig): AccessQuestion[] => [
   { verb: 'get', group: '', resource: 'pods', subresource: 'log', namespace: c.namespace },
 ];
 
-const probeCommand = (mount: string) => `cd ${mount} && for f in * */*; do [ -e "$f" ] && stat -c '%u %g %n' "${mount}/$f"; done 2>&1 | head -n 500; true`;
+const probeCommand = (mount: string) =>
+  `cd ${mount} && for f in * */*; do [ -e "$f" ] && stat -c '%u %g %n' "${mount}/$f"; done 2>&1 | head -n 500; true`;
 
 export default defineCheck<typeof sections, OwnershipSubject, OwnershipProbe, ChownPlanData>({
   id: 'models-pvc-ownership',
@@ -203,7 +293,8 @@ export default defineCheck<typeof sections, OwnershipSubject, OwnershipProbe, Ch
   needs: ['namespaces', 'persistentvolumeclaims', 'pods'],
   probePermissions: podRunPermissions,
   explain: {
-    symptom: "Customization jobs fail with \"Cannot read directory '/mount/models/...'. Reason: [Errno 13] Permission denied\".",
+    symptom:
+      'Customization jobs fail with "Cannot read directory \'/mount/models/...\'. Reason: [Errno 13] Permission denied".',
     rootCause:
       "The model download jobs ran as UID 1000, so the files in the models PVC are owned by 1000:1000. After a NeMo redeploy OpenShift runs training pods with a UID from the namespace's range (openshift.io/sa.scc.uid-range), which cannot read them.",
     manualFix: (c) => [
@@ -218,7 +309,15 @@ export default defineCheck<typeof sections, OwnershipSubject, OwnershipProbe, Ch
     if (!('uid' in subject.expected)) return { notRun: 'no expected UID' };
     const name = podName('fd-pvc-probe');
     const command = probeCommand(config.models.mountPath);
-    const pod = pvcPodSpec({ name, role: 'probe', config, command, readOnly: true, node: subject.node, runAsRoot: false });
+    const pod = pvcPodSpec({
+      name,
+      role: 'probe',
+      config,
+      command,
+      readOnly: true,
+      node: subject.node,
+      runAsRoot: false,
+    });
     try {
       const res = await runPodToCompletion(client, pod, config.models.probeTimeoutSeconds * 1000, signal);
       return { ...parseStatOutput(res.log), probePod: name, node: res.node };
@@ -229,25 +328,53 @@ export default defineCheck<typeof sections, OwnershipSubject, OwnershipProbe, Ch
   },
   judge: ({ subject, probe, config }) => judgeOwnership(subject, probe, config),
   fix: {
-    description: 'Run a short-lived root pod that chowns the model files to the training UID (gid configurable), check its exit code, delete it, re-check.',
+    description:
+      'Run a short-lived root pod that chowns the model files to the training UID (gid configurable), check its exit code, delete it, re-check.',
     permissions: podRunPermissions,
     plan({ subject, probe, config }) {
       const exp = subject.expected;
       if (!('uid' in exp)) throw new Error('error' in exp ? exp.error : exp.skip);
       // The probe looked at the files first: no root pod when nothing needs changing.
-      if (!('entries' in probe)) throw new Error('failed' in probe ? `could not inspect the files: ${probe.failed}` : probe.notRun);
+      if (!('entries' in probe))
+        throw new Error('failed' in probe ? `could not inspect the files: ${probe.failed}` : probe.notRun);
       const base = { guards: [], risks: [] as string[] };
       const wrong = probe.entries.filter((e) => e.uid !== exp.uid);
       const command = `chown -R ${exp.uid}:${config.models.gid} ${config.models.mountPath}`;
-      const pod = pvcPodSpec({ name: podName('fd-pvc-chown'), role: 'fix', config, command, readOnly: false, node: subject.node ?? probe.node, runAsRoot: true });
-      if (wrong.length === 0) return { ...base, noop: true, summary: `All entries are already owned by UID ${exp.uid}`, changes: [], data: { pod } };
+      const pod = pvcPodSpec({
+        name: podName('fd-pvc-chown'),
+        role: 'fix',
+        config,
+        command,
+        readOnly: false,
+        node: subject.node ?? probe.node,
+        runAsRoot: true,
+      });
+      if (wrong.length === 0)
+        return {
+          ...base,
+          noop: true,
+          summary: `All entries are already owned by UID ${exp.uid}`,
+          changes: [],
+          data: { pod },
+        };
       return {
         ...base,
         noop: false,
         summary: `chown -R ${exp.uid}:${config.models.gid} ${config.models.mountPath} in PVC ${config.models.pvc} (${wrong.length} entries owned by another UID)`,
         changes: [
-          { target: `Pod ${config.namespace}/${pod.metadata!.name}`, action: 'create', description: 'root pod that runs chown, then is deleted', manifest: pod },
-          { target: `PVC ${config.namespace}/${config.models.pvc}`, action: 'patch', description: 'file ownership', before: [...new Set(wrong.map((e) => `${e.uid}:${e.gid}`))].join(', '), after: `${exp.uid}:${config.models.gid}` },
+          {
+            target: `Pod ${config.namespace}/${pod.metadata!.name}`,
+            action: 'create',
+            description: 'root pod that runs chown, then is deleted',
+            manifest: pod,
+          },
+          {
+            target: `PVC ${config.namespace}/${config.models.pvc}`,
+            action: 'patch',
+            description: 'file ownership',
+            before: [...new Set(wrong.map((e) => `${e.uid}:${e.gid}`))].join(', '),
+            after: `${exp.uid}:${config.models.gid}`,
+          },
         ],
         risks: [
           `Runs a root pod with service account "${config.models.fixServiceAccount}" (on OpenShift it needs an SCC such as anyuid: oc adm policy add-scc-to-user anyuid -z ${config.models.fixServiceAccount} -n ${config.namespace}).`,
@@ -261,7 +388,10 @@ export default defineCheck<typeof sections, OwnershipSubject, OwnershipProbe, Ch
       if (!dryRun) progress(`running pod ${pod.metadata.name} (chown as root)`);
       const res = await runPodToCompletion(actor, pod, config.models.probeTimeoutSeconds * 1000, signal, dryRun);
       if (dryRun) return;
-      if (res.exitCode !== 0) throw new Error(`chown pod exited with code ${res.exitCode}: ${res.log.trim().split('\n').slice(-5).join(' | ') || 'no output'}. The pod was deleted; ownership may be partly changed, re-run the check to see the current state`);
+      if (res.exitCode !== 0)
+        throw new Error(
+          `chown pod exited with code ${res.exitCode}: ${res.log.trim().split('\n').slice(-5).join(' | ') || 'no output'}. The pod was deleted; ownership may be partly changed, re-run the check to see the current state`,
+        );
       progress(`chown finished (exit 0); pod ${pod.metadata.name} deleted`);
     },
   },

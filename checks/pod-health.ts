@@ -31,7 +31,12 @@ export function isFlywheelWorkload(name: string, labels: Record<string, string> 
 /** Deployments a Data Flywheel namespace cannot work without (chart 0.3.1 names), plus the gateway. */
 export function expectedDeployments(config: Config): string[] {
   if (config.podHealth.expectedDeployments.length) return config.podHealth.expectedDeployments;
-  return ['df-api-deployment', 'df-celery-worker-deployment', 'df-celery-parent-worker-deployment', config.gateway.deployment];
+  return [
+    'df-api-deployment',
+    'df-celery-worker-deployment',
+    'df-celery-parent-worker-deployment',
+    config.gateway.deployment,
+  ];
 }
 
 const CELERY = /celery/;
@@ -62,7 +67,10 @@ export function relevantPods(snapshot: Snapshot, config: Config): KObject[] {
     if (p.metadata?.labels?.['flywheel-doctor.dev/role']) return false; // our own probe pods
     if (p.status?.phase === 'Succeeded') return false; // finished jobs
     const dep = owningDeployment(p, deployments);
-    return isFlywheelWorkload(p.metadata?.name ?? '', p.metadata?.labels) || (dep !== undefined && (expected.has(dep) || isFlywheelWorkload(dep)));
+    return (
+      isFlywheelWorkload(p.metadata?.name ?? '', p.metadata?.labels) ||
+      (dep !== undefined && (expected.has(dep) || isFlywheelWorkload(dep)))
+    );
   });
 }
 
@@ -70,29 +78,54 @@ export function podProblems(pod: KObject, deployments: KObject[], restartThresho
   const name = pod.metadata?.name ?? '?';
   const workload = owningDeployment(pod, deployments);
   const out: PodProblem[] = [];
-  const push = (severity: 'fail' | 'warn', what: string, container?: string, crashed = false) => out.push({ pod: name, container, workload, severity, what, crashed });
+  const push = (severity: 'fail' | 'warn', what: string, container?: string, crashed = false) =>
+    out.push({ pod: name, container, workload, severity, what, crashed });
   if (pod.metadata?.deletionTimestamp) return out; // terminating during a rollout
   if (pod.status?.phase === 'Pending') {
-    const sched = (pod.status?.conditions ?? []).find((c: { type: string; status: string }) => c.type === 'PodScheduled' && c.status === 'False');
+    const sched = (pod.status?.conditions ?? []).find(
+      (c: { type: string; status: string }) => c.type === 'PodScheduled' && c.status === 'False',
+    );
     if (sched) push('fail', `Pending, not scheduled: ${sched.message ?? sched.reason ?? 'no reason given'}`);
   }
-  if (pod.status?.phase === 'Failed') push('fail', `Failed: ${pod.status?.reason ?? ''} ${pod.status?.message ?? ''}`.trim());
+  if (pod.status?.phase === 'Failed')
+    push('fail', `Failed: ${pod.status?.reason ?? ''} ${pod.status?.message ?? ''}`.trim());
   for (const cs of [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])]) {
     const waiting = cs.state?.waiting;
     const last = cs.lastState?.terminated;
-    if (waiting?.reason === 'CrashLoopBackOff') push('fail', `CrashLoopBackOff (${cs.restartCount} restarts${last ? `, last exit code ${last.exitCode}${last.reason ? ` ${last.reason}` : ''}` : ''})`, cs.name, true);
-    else if (waiting?.reason && /ImagePullBackOff|ErrImagePull|InvalidImageName/.test(waiting.reason)) push('fail', `${waiting.reason}: ${waiting.message ?? cs.image}`, cs.name);
-    else if (waiting?.reason === 'CreateContainerConfigError') push('fail', `CreateContainerConfigError: ${waiting.message ?? 'a referenced Secret or ConfigMap (or key) is missing'}`, cs.name);
-    else if (waiting?.reason && waiting.reason !== 'ContainerCreating' && waiting.reason !== 'PodInitializing') push('fail', `${waiting.reason}: ${waiting.message ?? ''}`, cs.name);
+    if (waiting?.reason === 'CrashLoopBackOff')
+      push(
+        'fail',
+        `CrashLoopBackOff (${cs.restartCount} restarts${last ? `, last exit code ${last.exitCode}${last.reason ? ` ${last.reason}` : ''}` : ''})`,
+        cs.name,
+        true,
+      );
+    else if (waiting?.reason && /ImagePullBackOff|ErrImagePull|InvalidImageName/.test(waiting.reason))
+      push('fail', `${waiting.reason}: ${waiting.message ?? cs.image}`, cs.name);
+    else if (waiting?.reason === 'CreateContainerConfigError')
+      push(
+        'fail',
+        `CreateContainerConfigError: ${waiting.message ?? 'a referenced Secret or ConfigMap (or key) is missing'}`,
+        cs.name,
+      );
+    else if (waiting?.reason && waiting.reason !== 'ContainerCreating' && waiting.reason !== 'PodInitializing')
+      push('fail', `${waiting.reason}: ${waiting.message ?? ''}`, cs.name);
     else if (!cs.ready && (cs.restartCount ?? 0) >= 1 && last && last.exitCode !== 0 && cs.state?.running) {
       // Caught between crashes: restarted after a failure and not ready yet is the same crash loop.
-      push('fail', `restarting after a crash (${cs.restartCount} restarts, last exit code ${last.exitCode}${last.reason ? ` ${last.reason}` : ''})`, cs.name, true);
+      push(
+        'fail',
+        `restarting after a crash (${cs.restartCount} restarts, last exit code ${last.exitCode}${last.reason ? ` ${last.reason}` : ''})`,
+        cs.name,
+        true,
+      );
     }
     if (last?.reason === 'OOMKilled') push('fail', `last run was OOMKilled: raise the memory limit`, cs.name, true);
-    if ((cs.restartCount ?? 0) > restartThreshold && waiting?.reason !== 'CrashLoopBackOff') push('warn', `${cs.restartCount} restarts (threshold ${restartThreshold})`, cs.name);
+    if ((cs.restartCount ?? 0) > restartThreshold && waiting?.reason !== 'CrashLoopBackOff')
+      push('warn', `${cs.restartCount} restarts (threshold ${restartThreshold})`, cs.name);
   }
   const running = pod.status?.phase === 'Running';
-  const ready = (pod.status?.conditions ?? []).some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True');
+  const ready = (pod.status?.conditions ?? []).some(
+    (c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True',
+  );
   if (running && !ready && out.length === 0) push('warn', 'Running but not Ready');
   return out;
 }
@@ -122,7 +155,13 @@ export function locatePodHealth(snapshot: Snapshot, config: Config): PodHealthSu
     }
     const want = d.spec?.replicas ?? 1;
     const avail = d.status?.availableReplicas ?? 0;
-    if (want > 0 && avail < want) problems.push({ pod: '-', workload: name, severity: 'fail', what: `Deployment ${name}: ${avail}/${want} replicas available` });
+    if (want > 0 && avail < want)
+      problems.push({
+        pod: '-',
+        workload: name,
+        severity: 'fail',
+        what: `Deployment ${name}: ${avail}/${want} replicas available`,
+      });
   }
   return { podsChecked: relevantPods(snapshot, config).length, problems, deployments };
 }
@@ -132,8 +171,14 @@ export interface PodHealthProbe {
   logs: Record<string, string>;
 }
 
-export function judgePodHealth({ podsChecked, problems }: PodHealthSubject, probe: PodHealthProbe, config: Config): Finding {
-  const evidence: Evidence[] = [{ label: 'Pods checked', value: `${podsChecked} (Data Flywheel, NeMo, gateway, datastores, NIMs)` }];
+export function judgePodHealth(
+  { podsChecked, problems }: PodHealthSubject,
+  probe: PodHealthProbe,
+  config: Config,
+): Finding {
+  const evidence: Evidence[] = [
+    { label: 'Pods checked', value: `${podsChecked} (Data Flywheel, NeMo, gateway, datastores, NIMs)` },
+  ];
   for (const p of problems) {
     const label = p.pod === '-' ? (p.workload ?? 'workload') : `${p.pod}${p.container ? ` / ${p.container}` : ''}`;
     evidence.push({ label, value: p.what, tone: p.severity === 'fail' ? 'bad' : 'info' });
@@ -145,9 +190,14 @@ export function judgePodHealth({ podsChecked, problems }: PodHealthSubject, prob
     return { status: 'fail', summary: `Unhealthy: ${failing.join(', ')}`, evidence };
   }
   if (problems.length) {
-    return { status: 'warn', summary: `${problems.length} warning(s): ${problems.map((p) => `${p.pod}: ${p.what}`).join('; ')}`, evidence };
+    return {
+      status: 'warn',
+      summary: `${problems.length} warning(s): ${problems.map((p) => `${p.pod}: ${p.what}`).join('; ')}`,
+      evidence,
+    };
   }
-  if (!podsChecked) return { status: 'warn', summary: `No Data Flywheel or NeMo pods found in ${config.namespace}`, evidence };
+  if (!podsChecked)
+    return { status: 'warn', summary: `No Data Flywheel or NeMo pods found in ${config.namespace}`, evidence };
   return { status: 'pass', summary: `All ${podsChecked} pods are running and ready`, evidence };
 }
 
@@ -158,7 +208,9 @@ interface RestartPlanData {
 /** Deployments that exist and whose pods have problems a restart can clear. */
 function restartTargets({ problems, deployments }: PodHealthSubject): string[] {
   const existing = new Set(deployments.map((d) => d.metadata?.name));
-  return [...new Set(problems.filter((p) => p.pod !== '-' && p.workload && existing.has(p.workload)).map((p) => p.workload!))];
+  return [
+    ...new Set(problems.filter((p) => p.pod !== '-' && p.workload && existing.has(p.workload)).map((p) => p.workload!)),
+  ];
 }
 
 export default defineCheck<typeof sections, PodHealthSubject, PodHealthProbe, RestartPlanData>({
@@ -169,7 +221,8 @@ export default defineCheck<typeof sections, PodHealthSubject, PodHealthProbe, Re
   needs: ['pods', 'deployments'],
   probePermissions: (c) => [{ verb: 'get', group: '', resource: 'pods', subresource: 'log', namespace: c.namespace }],
   explain: {
-    symptom: 'Flywheel jobs stay pending or fail; pods show CrashLoopBackOff, ImagePullBackOff, CreateContainerConfigError, OOMKilled or Pending.',
+    symptom:
+      'Flywheel jobs stay pending or fail; pods show CrashLoopBackOff, ImagePullBackOff, CreateContainerConfigError, OOMKilled or Pending.',
     rootCause:
       'No df-* container has probes, so Running does not mean healthy. The API and Celery workers exit after 3 failed LLM-judge calls (bad NVIDIA_API_KEY, blocked egress); missing Secrets stop containers from starting; a worker may keep crashing on state left by an earlier failure.',
     manualFix: (c) => [
@@ -187,7 +240,9 @@ export default defineCheck<typeof sections, PodHealthSubject, PodHealthProbe, Re
       crashing.slice(0, 5).map(async (x) => {
         const opts = { tailLines: config.podHealth.logTailLines, limitBytes: 8192 };
         try {
-          const text = await client.podLog(config.namespace, x.pod, x.container!, { ...opts, previous: true }).catch(() => client.podLog(config.namespace, x.pod, x.container!, opts));
+          const text = await client
+            .podLog(config.namespace, x.pod, x.container!, { ...opts, previous: true })
+            .catch(() => client.podLog(config.namespace, x.pod, x.container!, opts));
           logs[`${x.pod}/${x.container}`] = text.trimEnd() || '(empty log)';
         } catch (err) {
           if (signal.aborted) throw err;
@@ -199,7 +254,8 @@ export default defineCheck<typeof sections, PodHealthSubject, PodHealthProbe, Re
   },
   judge: ({ subject, probe, config }) => judgePodHealth(subject, probe, config),
   fix: {
-    description: 'Restart the unhealthy Deployments (rollout restart) and wait for them; warns first when that cancels flywheel jobs.',
+    description:
+      'Restart the unhealthy Deployments (rollout restart) and wait for them; warns first when that cancels flywheel jobs.',
     permissions: (c) => [{ verb: 'patch', group: 'apps', resource: 'deployments', namespace: c.namespace }],
     plan({ subject, finding, target }) {
       const all = restartTargets(subject);
@@ -209,12 +265,16 @@ export default defineCheck<typeof sections, PodHealthSubject, PodHealthProbe, Re
       const base = { data: { deployments: targets }, targets: all };
       if (!objs.length) {
         const noop = finding.status === 'pass';
-        const summary = noop ? 'All pods are healthy' : 'Nothing a restart can fix: see the evidence (missing Deployments need a redeploy)';
+        const summary = noop
+          ? 'All pods are healthy'
+          : 'Nothing a restart can fix: see the evidence (missing Deployments need a redeploy)';
         return { ...base, noop, summary, changes: [], risks: [], guards: [] };
       }
       const risks = objs.map((d) => `Restarts ${d.metadata?.name} (new pods replace the current ones).`);
       if (targets.some((t) => CELERY.test(t))) {
-        risks.unshift('Restarting the Celery workers marks every pending or running flywheel job as cancelled (workers start with --purge).');
+        risks.unshift(
+          'Restarting the Celery workers marks every pending or running flywheel job as cancelled (workers start with --purge).',
+        );
       }
       return {
         ...base,
@@ -237,7 +297,8 @@ export default defineCheck<typeof sections, PodHealthSubject, PodHealthProbe, Re
         if (!dryRun) progress(`restarting deployment ${name}`);
       }
       if (dryRun) return;
-      for (const name of plan.data.deployments) await waitForRollout(reader, config.namespace, name, config.rolloutTimeoutMs, signal, progress);
+      for (const name of plan.data.deployments)
+        await waitForRollout(reader, config.namespace, name, config.rolloutTimeoutMs, signal, progress);
       progress('all restarted deployments rolled out');
     },
   },

@@ -22,7 +22,8 @@ describe('the check registry', () => {
     });
 
     it('explains itself: title, area, symptom, root cause and manual commands', () => {
-      for (const text of [check.title, check.area, check.explain.symptom, check.explain.rootCause]) expect(text.length).toBeGreaterThan(3);
+      for (const text of [check.title, check.area, check.explain.symptom, check.explain.rootCause])
+        expect(text.length).toBeGreaterThan(3);
       const manual = check.explain.manualFix(config);
       expect(manual.length).toBeGreaterThan(0);
       for (const line of manual) expect(line).not.toMatch(/undefined|\[object Object\]/);

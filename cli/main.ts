@@ -40,11 +40,27 @@ type Flags = z.infer<typeof FlagsSchema>;
 
 export function parseArgs(argv: string[]): Flags {
   const [command = 'help', ...rest] = argv;
-  const out: Record<string, unknown> = { command: command === '--help' || command === '-h' ? 'help' : command, positional: [], check: [] };
-  const valueFlags: Record<string, string> = { '--namespace': 'namespace', '-n': 'namespace', '--kubeconfig': 'kubeconfig', '--context': 'context', '--format': 'format', '-o': 'format', '--check': 'check', '--target': 'target' };
+  const out: Record<string, unknown> = {
+    command: command === '--help' || command === '-h' ? 'help' : command,
+    positional: [],
+    check: [],
+  };
+  const valueFlags: Record<string, string> = {
+    '--namespace': 'namespace',
+    '-n': 'namespace',
+    '--kubeconfig': 'kubeconfig',
+    '--context': 'context',
+    '--format': 'format',
+    '-o': 'format',
+    '--check': 'check',
+    '--target': 'target',
+  };
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i]!;
-    const [flag, inline] = a.includes('=') && a.startsWith('--') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
+    const [flag, inline] =
+      a.includes('=') && a.startsWith('--')
+        ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)]
+        : [a, undefined];
     if (flag in valueFlags) {
       const v = inline ?? rest[++i];
       if (v === undefined) throw new Error(`${flag} needs a value`);
@@ -57,7 +73,8 @@ export function parseArgs(argv: string[]): Flags {
     else (out.positional as string[]).push(a);
   }
   const parsed = FlagsSchema.safeParse(out);
-  if (!parsed.success) throw new Error(parsed.error.issues.map((i) => `${i.path.join('.') || 'command'}: ${i.message}`).join('; '));
+  if (!parsed.success)
+    throw new Error(parsed.error.issues.map((i) => `${i.path.join('.') || 'command'}: ${i.message}`).join('; '));
   return parsed.data;
 }
 
@@ -69,7 +86,12 @@ function printOutcome(o: FixOutcome) {
     if (c.before !== undefined && c.after !== undefined) {
       if (c.before.includes('\n') || c.after.includes('\n')) {
         // Multi-line values (configs, rules): a compact diff reads better than the JSON Patch.
-        for (const l of compact(lineDiff(c.before, c.after), 2)) process.stdout.write(l.kind === 'skip' ? `    ⋯ ${l.count} unchanged line(s)\n` : `    ${l.kind === 'add' ? '+' : l.kind === 'del' ? '-' : ' '} ${l.text}\n`);
+        for (const l of compact(lineDiff(c.before, c.after), 2))
+          process.stdout.write(
+            l.kind === 'skip'
+              ? `    ⋯ ${l.count} unchanged line(s)\n`
+              : `    ${l.kind === 'add' ? '+' : l.kind === 'del' ? '-' : ' '} ${l.text}\n`,
+          );
         continue;
       }
       process.stdout.write(`    before: ${c.before}\n    after:  ${c.after}\n`);
@@ -97,7 +119,12 @@ async function main(argv: string[]): Promise<number> {
   }
   let doctor: Doctor;
   try {
-    doctor = createDoctor({ registry: CHECKS, kubeconfig: flags.kubeconfig, context: flags.context, namespace: flags.namespace });
+    doctor = createDoctor({
+      registry: CHECKS,
+      kubeconfig: flags.kubeconfig,
+      context: flags.context,
+      namespace: flags.namespace,
+    });
   } catch (err) {
     process.stderr.write(`flywheel-doctor: ${errorMessage(err)}\n`);
     return 2;
@@ -108,7 +135,14 @@ async function main(argv: string[]): Promise<number> {
       const raw = await doctor.run(flags.check.length ? flags.check : undefined);
       // Output leaves the machine (tickets, CI logs): mask credential-looking values.
       const { run } = redactRun(raw);
-      const out = flags.format === 'json' ? JSON.stringify(toJsonReport(run), null, 2) + '\n' : flags.format === 'markdown' ? renderMarkdown(run) : flags.format === 'junit' ? renderJunit(run) : renderText(run);
+      const out =
+        flags.format === 'json'
+          ? JSON.stringify(toJsonReport(run), null, 2) + '\n'
+          : flags.format === 'markdown'
+            ? renderMarkdown(run)
+            : flags.format === 'junit'
+              ? renderJunit(run)
+              : renderText(run);
       process.stdout.write(out);
       return run.summary.error > 0 ? 2 : run.summary.fail > 0 ? 1 : 0;
     } catch (err) {
@@ -138,7 +172,9 @@ async function main(argv: string[]): Promise<number> {
     }
     if (!flags.yes) {
       if (!process.stdin.isTTY) {
-        process.stderr.write('refusing to change the cluster without confirmation: pass --yes (or run in a terminal)\n');
+        process.stderr.write(
+          'refusing to change the cluster without confirmation: pass --yes (or run in a terminal)\n',
+        );
         return 2;
       }
       const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
@@ -149,17 +185,31 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       }
     }
-    const outcome = await doctor.fix(id, { dryRun: false, target: flags.target, expectedGuards: preview.plan.guards, onProgress: (s) => flags.format === 'text' && process.stdout.write(`  … ${s}\n`) });
+    const outcome = await doctor.fix(id, {
+      dryRun: false,
+      target: flags.target,
+      expectedGuards: preview.plan.guards,
+      onProgress: (s) => flags.format === 'text' && process.stdout.write(`  … ${s}\n`),
+    });
     if (flags.format === 'json') process.stdout.write(JSON.stringify(outcome, null, 2) + '\n');
-    else if ('verified' in outcome) process.stdout.write(`verified: ${outcome.verified.status.toUpperCase()} — ${outcome.verified.summary}\n`);
+    else if ('verified' in outcome)
+      process.stdout.write(`verified: ${outcome.verified.status.toUpperCase()} — ${outcome.verified.summary}\n`);
     const status = 'verified' in outcome ? outcome.verified.status : 'pass';
     return status === 'error' ? 2 : status === 'fail' ? 1 : 0;
   } catch (err) {
-    process.stderr.write(`flywheel-doctor: ${err instanceof FixConflictError ? '' : 'fix failed: '}${errorMessage(err)}\n`);
+    process.stderr.write(
+      `flywheel-doctor: ${err instanceof FixConflictError ? '' : 'fix failed: '}${errorMessage(err)}\n`,
+    );
     return 2;
   }
 }
 
 if (require.main === module) {
-  main(process.argv.slice(2)).then((code) => process.exit(code), (err) => { process.stderr.write(`flywheel-doctor: ${errorMessage(err)}\n`); process.exit(2); });
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err) => {
+      process.stderr.write(`flywheel-doctor: ${errorMessage(err)}\n`);
+      process.exit(2);
+    },
+  );
 }

@@ -9,7 +9,11 @@ fs.mkdirSync(SHOTS, { recursive: true });
 // Every check in the registry fails on the broken seed; those with a fix are fixed through the dialog.
 const CHECK_IDS = CHECKS.map((c) => c.id);
 const FIXABLE_IDS = CHECKS.filter((c) => c.fix).map((c) => c.id);
-const SEEDED_SECRETS = ['nvapi-FDSEEDSECRET-do-not-leak-0001', 'hf_FDSEEDSECRET-do-not-leak-0002', 'ngc-FDSEEDSECRET-do-not-leak-0003'];
+const SEEDED_SECRETS = [
+  'nvapi-FDSEEDSECRET-do-not-leak-0001',
+  'hf_FDSEEDSECRET-do-not-leak-0002',
+  'ngc-FDSEEDSECRET-do-not-leak-0003',
+];
 
 const card = (page: Page, id: string) => page.locator(`article[data-check-id="${id}"]`);
 
@@ -70,7 +74,8 @@ test.describe.serial('dashboard on the seeded broken namespace', () => {
       await expect(dialog.getByRole('button', { name: 'Apply' }), `${id}: ${await dialog.innerText()}`).toBeEnabled();
       if (i === 0) await shot(page, '3-fix-dialog');
       // Restarting Celery workers cancels flywheel jobs: the dialog that does it says so first.
-      if ((await dialog.getByRole('note', { name: 'Risks' }).filter({ hasText: 'cancelled' }).count()) > 0) warnedAboutCancelledJobs = true;
+      if ((await dialog.getByRole('note', { name: 'Risks' }).filter({ hasText: 'cancelled' }).count()) > 0)
+        warnedAboutCancelledJobs = true;
       await dialog.getByRole('button', { name: 'Apply' }).click();
       const verified = dialog.getByRole('status', { name: 'Verified result' });
       await expect(verified).toContainText('Verified', { timeout: 180_000 });
@@ -84,7 +89,10 @@ test.describe.serial('dashboard on the seeded broken namespace', () => {
     await shot(page, '4-all-green');
   });
 
-  test('share a report, open the permalink in a fresh context, download Markdown without secrets', async ({ page, browser }) => {
+  test('share a report, open the permalink in a fresh context, download Markdown without secrets', async ({
+    page,
+    browser,
+  }) => {
     await runAll(page);
     await page.getByRole('button', { name: 'Share report' }).click();
     const link = page.getByRole('link', { name: /\/reports\/[a-f0-9]{12}$/ });
@@ -97,11 +105,16 @@ test.describe.serial('dashboard on the seeded broken namespace', () => {
     for (const id of CHECK_IDS) {
       await expect(rp.locator(`article[data-check-id="${id}"]`)).toHaveAttribute('data-status', 'pass');
       // Same content as the dashboard: each check's summary line.
-      await expect(rp.locator(`article[data-check-id="${id}"]`)).toContainText(await card(page, id).locator('h3 + p').innerText());
+      await expect(rp.locator(`article[data-check-id="${id}"]`)).toContainText(
+        await card(page, id).locator('h3 + p').innerText(),
+      );
     }
     for (const id of FIXABLE_IDS) await expect(rp.getByRole('region', { name: 'Fixes applied' })).toContainText(id);
     await shot(rp, '5-report');
-    const [download] = await Promise.all([rp.waitForEvent('download'), rp.getByRole('link', { name: 'Markdown' }).click()]);
+    const [download] = await Promise.all([
+      rp.waitForEvent('download'),
+      rp.getByRole('link', { name: 'Markdown' }).click(),
+    ]);
     const md = fs.readFileSync((await download.path())!, 'utf8');
     for (const id of CHECK_IDS) expect(md).toContain(`\`${id}\``);
     for (const s of SEEDED_SECRETS) expect(md).not.toContain(s);

@@ -10,7 +10,10 @@ test.describe('cross-site protection', () => {
 
   for (const [route, body] of routes) {
     test(`POST ${route} from another site is refused`, async ({ request }) => {
-      const res = await request.post(route, { data: body, headers: { Origin: 'https://evil.example', 'Sec-Fetch-Site': 'cross-site' } });
+      const res = await request.post(route, {
+        data: body,
+        headers: { Origin: 'https://evil.example', 'Sec-Fetch-Site': 'cross-site' },
+      });
       expect(res.status()).toBe(403);
       expect((await res.json()).error).toMatch(/cross-site request refused/);
     });
@@ -33,10 +36,17 @@ test.describe('cross-site protection', () => {
   test('a browser form post from another origin cannot start a fix', async ({ page }) => {
     // A real cross-site form submission from a page on another origin (a data: URL).
     const responses: number[] = [];
-    page.on('response', (r) => { if (r.url().includes('/api/checks/')) responses.push(r.status()); });
+    page.on('response', (r) => {
+      if (r.url().includes('/api/checks/')) responses.push(r.status());
+    });
     const target = new URL('/api/checks/pod-health/fix', test.info().project.use.baseURL).toString();
-    await page.setContent(`<form method="POST" action="${target}" enctype="text/plain"><input name='{"dryRun":false,"x":"' value='"}'></form>`);
-    await Promise.all([page.waitForResponse((r) => r.url().includes('/api/checks/')), page.evaluate(() => (document.forms[0] as HTMLFormElement).submit())]);
+    await page.setContent(
+      `<form method="POST" action="${target}" enctype="text/plain"><input name='{"dryRun":false,"x":"' value='"}'></form>`,
+    );
+    await Promise.all([
+      page.waitForResponse((r) => r.url().includes('/api/checks/')),
+      page.evaluate(() => (document.forms[0] as HTMLFormElement).submit()),
+    ]);
     expect(responses[0]).toBeGreaterThanOrEqual(400);
   });
 });

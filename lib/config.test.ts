@@ -11,7 +11,11 @@ describe('config', () => {
     expect(c.widget).toEqual({ name: 'w' });
   });
   it('reads env overrides and reports malformed ones', () => {
-    expect(loadConfig(schema, {}, { FD_SERVICE_URL_OVERRIDES: 'nemo-gateway=http://127.0.0.1:18080' }).serviceUrlOverrides['nemo-gateway']).toBe('http://127.0.0.1:18080');
+    expect(
+      loadConfig(schema, {}, { FD_SERVICE_URL_OVERRIDES: 'nemo-gateway=http://127.0.0.1:18080' }).serviceUrlOverrides[
+        'nemo-gateway'
+      ],
+    ).toBe('http://127.0.0.1:18080');
     expect(() => parseOverrides('oops', 'X')).toThrow(/"oops" is not NAME=VALUE/);
     expect(() => loadConfig(schema, {}, { FD_CONFIG: '{bad' })).toThrow(/FD_CONFIG is not valid JSON/);
     expect(() => loadConfig(schema, { namespace: 'Bad_NS' }, {})).toThrow(/namespace/);
@@ -24,6 +28,8 @@ describe('config', () => {
     expect(loadConfig(schema, { namespace: 'flag' }, { FD_CONFIG: '{"namespace":"file"}' }).namespace).toBe('flag');
   });
   it('builds in-cluster service URLs unless overridden', () => {
-    expect(serviceBaseUrl(loadConfig(schema, { namespace: 'a' }, {}), 'nemo-gateway')).toBe('http://nemo-gateway.a.svc');
+    expect(serviceBaseUrl(loadConfig(schema, { namespace: 'a' }, {}), 'nemo-gateway')).toBe(
+      'http://nemo-gateway.a.svc',
+    );
   });
 });

@@ -17,7 +17,7 @@ export const BaseConfigShape = {
   serviceUrlOverrides: z.record(z.string(), z.string().url()).default({}),
 };
 
-const BaseConfigSchema = z.object(BaseConfigShape);
+export const BaseConfigSchema = z.object(BaseConfigShape);
 export type BaseConfig = z.output<typeof BaseConfigSchema>;
 
 /** Named configuration sections, each a zod schema with defaults (e.g. `gateway`, `models`). */

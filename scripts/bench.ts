@@ -25,7 +25,10 @@ const ms = (n: number) => `${n.toFixed(0)} ms`;
 function counting(client: KubeClient): { client: KubeClient; count: () => number } {
   let n = 0;
   const orig = client.request.bind(client);
-  client.request = ((...args: Parameters<KubeClient['request']>) => { n++; return orig(...args); }) as KubeClient['request'];
+  client.request = ((...args: Parameters<KubeClient['request']>) => {
+    n++;
+    return orig(...args);
+  }) as KubeClient['request'];
   return { client, count: () => n };
 }
 
@@ -33,7 +36,11 @@ async function engine(runs: number) {
   const ns = 'bench-engine';
   const port = testPort(70);
   await seedScenario({ scenario: 'broken', namespace: ns, gatewayPort: port, log: () => undefined });
-  const config = loadConfig(CONFIG_SCHEMA, { namespace: ns, serviceUrlOverrides: { 'nemo-gateway': `http://127.0.0.1:${port}` } }, {});
+  const config = loadConfig(
+    CONFIG_SCHEMA,
+    { namespace: ns, serviceUrlOverrides: { 'nemo-gateway': `http://127.0.0.1:${port}` } },
+    {},
+  );
   const access = new KubeAccess({ kubeconfig: FILES.adminKubeconfig });
   const shared: number[] = [];
   const perCheck: number[] = [];
@@ -48,14 +55,20 @@ async function engine(runs: number) {
     // Baseline: each check loads its own snapshot (what a registry without a shared snapshot does).
     const b = counting(access.app());
     t = performance.now();
-    await Promise.all(CHECKS.map(async (c) => runOneCheck(c, await Snapshot.load(b.client, ns, c.needs), { client: b.client, config })));
+    await Promise.all(
+      CHECKS.map(async (c) => runOneCheck(c, await Snapshot.load(b.client, ns, c.needs), { client: b.client, config })),
+    );
     perCheck.push(performance.now() - t);
     perCheckCalls = b.count();
   }
   console.log(`engine: full run of ${CHECKS.length} checks on a seeded broken namespace, ${runs} runs each`);
   console.log(`  shared snapshot     median ${ms(median(shared))}  (${sharedCalls} API requests per run)`);
-  console.log(`  per-check snapshot  median ${ms(median(perCheck))}  (${perCheckCalls} API requests per run)  [baseline]`);
-  console.log(`  ratio shared/baseline: time ${(median(shared) / median(perCheck)).toFixed(2)}, API requests ${(sharedCalls / perCheckCalls).toFixed(2)}`);
+  console.log(
+    `  per-check snapshot  median ${ms(median(perCheck))}  (${perCheckCalls} API requests per run)  [baseline]`,
+  );
+  console.log(
+    `  ratio shared/baseline: time ${(median(shared) / median(perCheck)).toFixed(2)}, API requests ${(sharedCalls / perCheckCalls).toFixed(2)}`,
+  );
   console.log('  (both include the PVC probe pod, which dominates wall time)');
 }
 
@@ -74,7 +87,9 @@ function descendants(pid: number): number[] {
     try {
       const ppid = Number(fs.readFileSync(`/proc/${d}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
       if (ppid === pid) out.push(Number(d), ...descendants(Number(d)));
-    } catch { /* gone */ }
+    } catch {
+      /* gone */
+    }
   }
   return out;
 }
@@ -92,8 +107,12 @@ async function cluster(runs: number) {
     times.push(performance.now() - t);
   }
   console.log(`cluster: warm cluster:up (binaries cached, empty etcd), ${runs} runs`);
-  console.log(`  cluster:up           median ${ms(median(times))}  (min ${ms(Math.min(...times))}, max ${ms(Math.max(...times))})`);
-  console.log(`  binary cache lookup  median ${ms(median(buildCheck))}  [baseline: ratio ${(median(times) / median(buildCheck)).toFixed(1)}x]`);
+  console.log(
+    `  cluster:up           median ${ms(median(times))}  (min ${ms(Math.min(...times))}, max ${ms(Math.max(...times))})`,
+  );
+  console.log(
+    `  binary cache lookup  median ${ms(median(buildCheck))}  [baseline: ratio ${(median(times) / median(buildCheck)).toFixed(1)}x]`,
+  );
   let total = 0;
   for (const f of fs.readdirSync(FILES.pids)) {
     const pid = Number(fs.readFileSync(path.join(FILES.pids, f), 'utf8'));

@@ -23,6 +23,8 @@ for (const f of fs.readdirSync('.next/static/chunks').filter((f) => f.endsWith('
   for (const m of markers) if (text.includes(m)) leaks.push(`${f}: ${m}`);
 }
 const kb = (n) => (n / 1024).toFixed(1);
-console.log(`first-load JS of /: ${srcs.length} scripts, ${kb(raw)} kB raw, ${kb(gz)} kB gzipped (budget ${BUDGET_KB} kB, ${((gz / 1024 / BUDGET_KB) * 100).toFixed(0)}% used)`);
+console.log(
+  `first-load JS of /: ${srcs.length} scripts, ${kb(raw)} kB raw, ${kb(gz)} kB gzipped (budget ${BUDGET_KB} kB, ${((gz / 1024 / BUDGET_KB) * 100).toFixed(0)}% used)`,
+);
 if (leaks.length) console.log(`server-only code in client chunks:\n  ${leaks.join('\n  ')}`);
 process.exit(gz / 1024 > BUDGET_KB || leaks.length ? 1 : 0);

@@ -13,6 +13,8 @@ stop_cluster() { node node_modules/tsx/dist/cli.mjs test/cluster/cluster.ts down
 trap stop_cluster EXIT
 stop_cluster
 step() { printf '\n=== %s\n' "$*"; }
+step "formatting (prettier)"; npx prettier --check . --log-level warn
+step "lint (eslint)";        npx eslint . --max-warnings=0
 step "typecheck";            npx tsc --noEmit
 step "unit tests";           npx vitest run --project unit
 step "production build";     npm run build

@@ -10,14 +10,21 @@ export function CheckCard({ result, actions }: { result: CheckResult; actions?: 
   const panelId = useId();
   const showCause = result.status !== 'pass' && result.status !== 'skipped';
   return (
-    <article aria-label={result.title} data-check-id={result.id} data-status={result.status} className="rounded-lg border border-slate-200 bg-white p-4 shadow-sm dark:border-slate-800 dark:bg-slate-900">
+    <article
+      aria-label={result.title}
+      data-check-id={result.id}
+      data-status={result.status}
+      className="rounded-lg border border-slate-200 bg-white p-4 shadow-sm dark:border-slate-800 dark:bg-slate-900"
+    >
       <div className="flex flex-wrap items-start gap-3">
         <StatusBadge status={result.status} />
         {/* basis-64: on a narrow window the actions wrap below the title instead of squeezing it. */}
         <div className="min-w-0 flex-1 basis-64">
           <h3 className="font-semibold">{result.title}</h3>
           <p className="text-sm text-slate-700 dark:text-slate-300">{result.summary}</p>
-          <p className="mt-0.5 font-mono text-xs text-slate-500 dark:text-slate-400">{result.id} · {result.durationMs} ms</p>
+          <p className="mt-0.5 font-mono text-xs text-slate-500 dark:text-slate-400">
+            {result.id} · {result.durationMs} ms
+          </p>
         </div>
         <div className="flex items-center gap-2">
           {actions}
@@ -42,8 +49,22 @@ export function CheckCard({ result, actions }: { result: CheckResult; actions?: 
                 {result.evidence.map((e, i) => (
                   <div key={i} className="contents">
                     <dt className="font-medium text-slate-600 dark:text-slate-400">{e.label}</dt>
-                    <dd className={e.tone === 'bad' ? 'text-red-800 dark:text-red-300' : e.tone === 'good' ? 'text-green-800 dark:text-green-300' : ''}>
-                      {e.code || e.value.includes('\n') ? <pre className="max-h-64 overflow-auto whitespace-pre-wrap break-all rounded bg-slate-100 p-2 font-mono text-xs dark:bg-slate-800">{e.value}</pre> : <span className="break-words">{e.value}</span>}
+                    <dd
+                      className={
+                        e.tone === 'bad'
+                          ? 'text-red-800 dark:text-red-300'
+                          : e.tone === 'good'
+                            ? 'text-green-800 dark:text-green-300'
+                            : ''
+                      }
+                    >
+                      {e.code || e.value.includes('\n') ? (
+                        <pre className="max-h-64 overflow-auto whitespace-pre-wrap break-all rounded bg-slate-100 p-2 font-mono text-xs dark:bg-slate-800">
+                          {e.value}
+                        </pre>
+                      ) : (
+                        <span className="break-words">{e.value}</span>
+                      )}
                     </dd>
                   </div>
                 ))}
@@ -63,9 +84,14 @@ export function CheckCard({ result, actions }: { result: CheckResult; actions?: 
               <section>
                 <div className="flex items-center gap-2">
                   <h4 className="font-semibold">Manual fix</h4>
-                  <CopyButton text={result.manualFix.join('\n')} label={`Copy manual fix commands for ${result.title}`} />
+                  <CopyButton
+                    text={result.manualFix.join('\n')}
+                    label={`Copy manual fix commands for ${result.title}`}
+                  />
                 </div>
-                <pre className="mt-1 overflow-auto whitespace-pre-wrap break-all rounded bg-slate-100 p-2 font-mono text-xs dark:bg-slate-800">{result.manualFix.join('\n')}</pre>
+                <pre className="mt-1 overflow-auto whitespace-pre-wrap break-all rounded bg-slate-100 p-2 font-mono text-xs dark:bg-slate-800">
+                  {result.manualFix.join('\n')}
+                </pre>
               </section>
             </>
           )}

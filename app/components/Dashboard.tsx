@@ -36,7 +36,12 @@ export function Dashboard() {
   const current: RunResult | undefined = run.data?.run;
   const results = (current?.checks ?? []).map((c) => verified[c.id] ?? c);
   const summary = summarize(results);
-  const shown: RunResult | undefined = current && { ...current, checks: results, summary, verdict: current.state === 'done' ? verdictOf(summary) : current.verdict };
+  const shown: RunResult | undefined = current && {
+    ...current,
+    checks: results,
+    summary,
+    verdict: current.state === 'done' ? verdictOf(summary) : current.verdict,
+  };
 
   return (
     <div className="mx-auto max-w-6xl space-y-4 p-4">
@@ -44,22 +49,52 @@ export function Dashboard() {
         <h1 className="text-xl font-bold">Flywheel Doctor</h1>
         {ctx.data && (
           <dl className="flex flex-wrap gap-x-6 gap-y-1 text-sm">
-            <div><dt className="inline text-slate-500">Cluster </dt><dd className="inline font-mono" data-testid="cluster">{ctx.data.cluster.server} ({ctx.data.cluster.version})</dd></div>
-            <div><dt className="inline text-slate-500">Acting as </dt><dd className="inline font-mono" data-testid="acting-user">{ctx.data.acting.user}</dd> <span className="text-slate-500">({ctx.data.acting.source})</span></div>
-            {current?.finishedAt && <div><dt className="inline text-slate-500">Last run </dt><dd className="inline">{new Date(current.finishedAt).toLocaleTimeString()}</dd></div>}
+            <div>
+              <dt className="inline text-slate-500">Cluster </dt>
+              <dd className="inline font-mono" data-testid="cluster">
+                {ctx.data.cluster.server} ({ctx.data.cluster.version})
+              </dd>
+            </div>
+            <div>
+              <dt className="inline text-slate-500">Acting as </dt>
+              <dd className="inline font-mono" data-testid="acting-user">
+                {ctx.data.acting.user}
+              </dd>{' '}
+              <span className="text-slate-500">({ctx.data.acting.source})</span>
+            </div>
+            {current?.finishedAt && (
+              <div>
+                <dt className="inline text-slate-500">Last run </dt>
+                <dd className="inline">{new Date(current.finishedAt).toLocaleTimeString()}</dd>
+              </div>
+            )}
           </dl>
         )}
         <div className="ml-auto flex flex-wrap items-center gap-2">
-          <label className="text-sm" htmlFor="ns">Namespace</label>
+          <label className="text-sm" htmlFor="ns">
+            Namespace
+          </label>
           <input
             id="ns"
             list="ns-options"
             value={namespace}
-            onChange={(e) => { setNsChoice(e.target.value.trim()); setRunId(undefined); }}
+            onChange={(e) => {
+              setNsChoice(e.target.value.trim());
+              setRunId(undefined);
+            }}
             className="w-44 rounded border border-slate-300 bg-white px-2 py-1 text-sm dark:border-slate-600 dark:bg-slate-800"
           />
-          <datalist id="ns-options">{ctx.data?.namespaces.map((n) => <option key={n} value={n} />)}</datalist>
-          <button type="button" onClick={() => start.mutate()} disabled={!namespace || start.isPending || current?.state === 'running'} className="rounded bg-sky-700 px-3 py-1.5 font-semibold text-white hover:bg-sky-800 disabled:bg-slate-400">
+          <datalist id="ns-options">
+            {ctx.data?.namespaces.map((n) => (
+              <option key={n} value={n} />
+            ))}
+          </datalist>
+          <button
+            type="button"
+            onClick={() => start.mutate()}
+            disabled={!namespace || start.isPending || current?.state === 'running'}
+            className="rounded bg-sky-700 px-3 py-1.5 font-semibold text-white hover:bg-sky-800 disabled:bg-slate-400"
+          >
             {current?.state === 'running' ? 'Running…' : 'Run all checks'}
           </button>
           <ThemeToggle />
@@ -68,11 +103,19 @@ export function Dashboard() {
 
       {ctx.isError && <Problem title="Flywheel Doctor cannot reach its server">{ctx.error.message}</Problem>}
       {ctx.data && !ctx.data.cluster.reachable && (
-        <Problem title="No cluster reachable">{ctx.data.cluster.error} — check the kubeconfig (FD_KUBECONFIG / KUBECONFIG) or, in-cluster, the service account and network policy.</Problem>
+        <Problem title="No cluster reachable">
+          {ctx.data.cluster.error} — check the kubeconfig (FD_KUBECONFIG / KUBECONFIG) or, in-cluster, the service
+          account and network policy.
+        </Problem>
       )}
-      {ctx.data?.namespacesNote && <p className="text-sm text-slate-600 dark:text-slate-400">{ctx.data.namespacesNote}</p>}
+      {ctx.data?.namespacesNote && (
+        <p className="text-sm text-slate-600 dark:text-slate-400">{ctx.data.namespacesNote}</p>
+      )}
       {ctx.data && !ctx.data.namespacesNote && namespace && !ctx.data.namespaces.includes(namespace) && (
-        <p role="status" className="text-sm text-amber-800 dark:text-amber-300">Namespace <span className="font-mono">{namespace}</span> is not among the namespaces you can see: check the name (checks will report what they cannot find).</p>
+        <p role="status" className="text-sm text-amber-800 dark:text-amber-300">
+          Namespace <span className="font-mono">{namespace}</span> is not among the namespaces you can see: check the
+          name (checks will report what they cannot find).
+        </p>
       )}
       {start.isError && <Problem title="Could not start the run">{start.error.message}</Problem>}
       {run.isError && <Problem title="Lost track of the run">{run.error.message}</Problem>}
@@ -80,33 +123,59 @@ export function Dashboard() {
 
       {!current && !start.isPending && (
         <section className="rounded-lg border border-dashed border-slate-300 p-6 text-center dark:border-slate-700">
-          <p className="font-medium">Run the checks to diagnose namespace <span className="font-mono">{namespace || '…'}</span>.</p>
-          <ul className="mt-2 text-sm text-slate-600 dark:text-slate-400">{catalog.data?.checks.map((c) => <li key={c.id}>{c.title}</li>)}</ul>
+          <p className="font-medium">
+            Run the checks to diagnose namespace <span className="font-mono">{namespace || '…'}</span>.
+          </p>
+          <ul className="mt-2 text-sm text-slate-600 dark:text-slate-400">
+            {catalog.data?.checks.map((c) => (
+              <li key={c.id}>{c.title}</li>
+            ))}
+          </ul>
         </section>
       )}
 
       {shown && <Summary run={shown} />}
 
-      {shown && AREAS.map((area) => {
-        const inArea = (catalog.data?.checks ?? []).filter((c) => c.area === area);
-        if (!inArea.length) return null;
-        return (
-          <section key={area} aria-labelledby={`area-${area}`} className="space-y-2">
-            <h2 id={`area-${area}`} className="text-sm font-semibold uppercase tracking-wide text-slate-600 dark:text-slate-400">{area}</h2>
-            {inArea.map((c) => {
-              const r = results.find((x) => x.id === c.id);
-              if (!r) {
-                return current?.pending.includes(c.id) ? (
-                  <div key={c.id} aria-label={c.title} className="flex items-center gap-3 rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900">
-                    <StatusBadge status="running" /> <span className="font-semibold">{c.title}</span>
-                  </div>
-                ) : null;
-              }
-              return <CheckCard key={c.id} result={r} actions={r.fix.available ? <FixButton check={r} namespace={namespace} onOpen={() => setFixing(r)} /> : undefined} />;
-            })}
-          </section>
-        );
-      })}
+      {shown &&
+        AREAS.map((area) => {
+          const inArea = (catalog.data?.checks ?? []).filter((c) => c.area === area);
+          if (!inArea.length) return null;
+          return (
+            <section key={area} aria-labelledby={`area-${area}`} className="space-y-2">
+              <h2
+                id={`area-${area}`}
+                className="text-sm font-semibold uppercase tracking-wide text-slate-600 dark:text-slate-400"
+              >
+                {area}
+              </h2>
+              {inArea.map((c) => {
+                const r = results.find((x) => x.id === c.id);
+                if (!r) {
+                  return current?.pending.includes(c.id) ? (
+                    <div
+                      key={c.id}
+                      aria-label={c.title}
+                      className="flex items-center gap-3 rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900"
+                    >
+                      <StatusBadge status="running" /> <span className="font-semibold">{c.title}</span>
+                    </div>
+                  ) : null;
+                }
+                return (
+                  <CheckCard
+                    key={c.id}
+                    result={r}
+                    actions={
+                      r.fix.available ? (
+                        <FixButton check={r} namespace={namespace} onOpen={() => setFixing(r)} />
+                      ) : undefined
+                    }
+                  />
+                );
+              })}
+            </section>
+          );
+        })}
 
       {shown?.state === 'done' && <SharePanel run={current} namespace={namespace} />}
 
@@ -124,7 +193,10 @@ export function Dashboard() {
 
 function Problem({ title, children }: { title: string; children: React.ReactNode }) {
   return (
-    <div role="alert" className="rounded-lg border border-red-300 bg-red-50 p-3 text-sm text-red-900 dark:border-red-800 dark:bg-red-950/40 dark:text-red-100">
+    <div
+      role="alert"
+      className="rounded-lg border border-red-300 bg-red-50 p-3 text-sm text-red-900 dark:border-red-800 dark:bg-red-950/40 dark:text-red-100"
+    >
       <p className="font-semibold">{title}</p>
       <p>{children}</p>
     </div>

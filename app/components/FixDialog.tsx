@@ -9,12 +9,26 @@ import { StatusBadge } from './StatusBadge';
 function Diff({ before, after }: { before: string; after: string }) {
   const lines = compact(lineDiff(before, after));
   return (
-    <pre aria-label="Diff" className="max-h-72 overflow-auto rounded bg-slate-100 p-2 font-mono text-xs dark:bg-slate-800">
+    <pre
+      aria-label="Diff"
+      className="max-h-72 overflow-auto rounded bg-slate-100 p-2 font-mono text-xs dark:bg-slate-800"
+    >
       {lines.map((l, i) =>
         l.kind === 'skip' ? (
-          <div key={i} className="text-slate-500">⋯ {l.count} unchanged line(s)</div>
+          <div key={i} className="text-slate-500">
+            ⋯ {l.count} unchanged line(s)
+          </div>
         ) : (
-          <div key={i} className={l.kind === 'add' ? 'bg-green-200/60 text-green-950 dark:bg-green-900/50 dark:text-green-100' : l.kind === 'del' ? 'bg-red-200/60 text-red-950 dark:bg-red-900/50 dark:text-red-100' : ''}>
+          <div
+            key={i}
+            className={
+              l.kind === 'add'
+                ? 'bg-green-200/60 text-green-950 dark:bg-green-900/50 dark:text-green-100'
+                : l.kind === 'del'
+                  ? 'bg-red-200/60 text-red-950 dark:bg-red-900/50 dark:text-red-100'
+                  : ''
+            }
+          >
             {l.kind === 'add' ? '+ ' : l.kind === 'del' ? '- ' : '  '}
             {l.text}
           </div>
@@ -31,21 +45,34 @@ function PlanView({ plan }: { plan: PublicPlan }) {
       <ul className="space-y-3">
         {plan.changes.map((c, i) => (
           <li key={i} className="rounded border border-slate-200 p-2 dark:border-slate-700">
-            <p className="text-sm"><span className="font-semibold uppercase">{c.action}</span> <span className="font-mono">{c.target}</span>: {c.description}</p>
+            <p className="text-sm">
+              <span className="font-semibold uppercase">{c.action}</span> <span className="font-mono">{c.target}</span>:{' '}
+              {c.description}
+            </p>
             {c.before !== undefined && c.after !== undefined && <Diff before={c.before} after={c.after} />}
             {c.manifest !== undefined && (
               <details className="mt-1 text-sm">
                 <summary className="cursor-pointer">Pod spec that will run</summary>
-                <pre className="max-h-60 overflow-auto rounded bg-slate-100 p-2 font-mono text-xs dark:bg-slate-800">{JSON.stringify(c.manifest, null, 2)}</pre>
+                <pre className="max-h-60 overflow-auto rounded bg-slate-100 p-2 font-mono text-xs dark:bg-slate-800">
+                  {JSON.stringify(c.manifest, null, 2)}
+                </pre>
               </details>
             )}
           </li>
         ))}
       </ul>
       {plan.risks.length > 0 && (
-        <div role="note" aria-label="Risks" className="rounded border border-amber-400 bg-amber-50 p-2 text-sm text-amber-950 dark:border-amber-600 dark:bg-amber-950/40 dark:text-amber-100">
+        <div
+          role="note"
+          aria-label="Risks"
+          className="rounded border border-amber-400 bg-amber-50 p-2 text-sm text-amber-950 dark:border-amber-600 dark:bg-amber-950/40 dark:text-amber-100"
+        >
           <p className="font-semibold">Before you apply</p>
-          <ul className="list-disc pl-5">{plan.risks.map((r, i) => <li key={i}>{r}</li>)}</ul>
+          <ul className="list-disc pl-5">
+            {plan.risks.map((r, i) => (
+              <li key={i}>{r}</li>
+            ))}
+          </ul>
         </div>
       )}
     </div>
@@ -53,7 +80,17 @@ function PlanView({ plan }: { plan: PublicPlan }) {
 }
 
 /** Preview (server-side dry run) -> confirm -> apply with progress -> verified result. */
-export function FixDialog({ check, namespace, onClose, onApplied }: { check: CheckResult; namespace: string; onClose: () => void; onApplied: (verified: CheckResult, outcome: FixOutcome) => void }) {
+export function FixDialog({
+  check,
+  namespace,
+  onClose,
+  onApplied,
+}: {
+  check: CheckResult;
+  namespace: string;
+  onClose: () => void;
+  onApplied: (verified: CheckResult, outcome: FixOutcome) => void;
+}) {
   const ref = useRef<HTMLDialogElement>(null);
   const qc = useQueryClient();
   const [progress, setProgress] = useState<string[]>([]);
@@ -62,10 +99,13 @@ export function FixDialog({ check, namespace, onClose, onApplied }: { check: Che
     ref.current?.showModal();
   }, []);
   const plan = useQuery(doctorQueries.plan(namespace, check.id, target));
+  // The picker keeps the targets of the unrestricted plan while a restricted one loads.
   const [targets, setTargets] = useState<string[]>([]);
-  useEffect(() => { if (!target && plan.data?.plan.targets) setTargets(plan.data.plan.targets); }, [plan.data, target]);
+  const offered = !target ? plan.data?.plan.targets : undefined;
+  if (offered && offered.join('\n') !== targets.join('\n')) setTargets(offered);
   const apply = useMutation({
-    mutationFn: () => api.applyFix(check.id, namespace, target, plan.data!.plan.guards, (s) => setProgress((p) => [...p, s])),
+    mutationFn: () =>
+      api.applyFix(check.id, namespace, target, plan.data!.plan.guards, (s) => setProgress((p) => [...p, s])),
     onSuccess: (outcome) => {
       if ('verified' in outcome) onApplied(outcome.verified, outcome);
       void qc.invalidateQueries({ queryKey: doctorKeys.namespace(namespace) });
@@ -74,55 +114,118 @@ export function FixDialog({ check, namespace, onClose, onApplied }: { check: Che
   });
   const titleId = `fix-title-${check.id}`;
   const result = apply.data && 'verified' in apply.data ? apply.data.verified : undefined;
-  const close = () => { ref.current?.close(); onClose(); };
+  const close = () => {
+    ref.current?.close();
+    onClose();
+  };
   return (
-    <dialog ref={ref} aria-labelledby={titleId} onCancel={(e) => { if (apply.isPending) e.preventDefault(); else onClose(); }} className="m-auto w-[min(56rem,95vw)] rounded-lg bg-white p-0 text-slate-900 shadow-xl backdrop:bg-black/50 dark:bg-slate-900 dark:text-slate-100">
+    <dialog
+      ref={ref}
+      aria-labelledby={titleId}
+      onCancel={(e) => {
+        if (apply.isPending) e.preventDefault();
+        else onClose();
+      }}
+      className="m-auto w-[min(56rem,95vw)] rounded-lg bg-white p-0 text-slate-900 shadow-xl backdrop:bg-black/50 dark:bg-slate-900 dark:text-slate-100"
+    >
       <div className="space-y-4 p-5">
-        <h2 id={titleId} className="text-lg font-semibold">Fix: {check.title}</h2>
+        <h2 id={titleId} className="text-lg font-semibold">
+          Fix: {check.title}
+        </h2>
         {targets.length > 1 && (
           <label className="flex items-center gap-2 text-sm">
             Apply to
-            <select value={target ?? ''} disabled={apply.isPending || apply.isSuccess} onChange={(e) => setTarget(e.target.value || undefined)} className="rounded border border-slate-300 bg-white px-2 py-1 dark:border-slate-600 dark:bg-slate-800">
+            <select
+              value={target ?? ''}
+              disabled={apply.isPending || apply.isSuccess}
+              onChange={(e) => setTarget(e.target.value || undefined)}
+              className="rounded border border-slate-300 bg-white px-2 py-1 dark:border-slate-600 dark:bg-slate-800"
+            >
               <option value="">all {targets.length} workloads</option>
-              {targets.map((t) => <option key={t} value={t}>{t}</option>)}
+              {targets.map((t) => (
+                <option key={t} value={t}>
+                  {t}
+                </option>
+              ))}
             </select>
           </label>
         )}
         {plan.isPending && <p role="status">Computing the plan (server-side dry run)…</p>}
         {plan.isError && (
-          <div role="alert" className="rounded border border-red-400 bg-red-50 p-2 text-sm text-red-900 dark:bg-red-950/40 dark:text-red-100">
+          <div
+            role="alert"
+            className="rounded border border-red-400 bg-red-50 p-2 text-sm text-red-900 dark:bg-red-950/40 dark:text-red-100"
+          >
             <p className="font-semibold">Cannot plan this fix</p>
             <p>{plan.error.message}</p>
           </div>
         )}
-        {plan.data && (plan.data.plan.noop ? <p role="status">Nothing to change: {plan.data.plan.summary}</p> : <PlanView plan={plan.data.plan} />)}
-        {plan.data && 'dryRunValidated' in plan.data && plan.data.dryRunValidated && !apply.data && <p className="text-sm text-slate-600 dark:text-slate-400">The API server accepted these changes in a dry run as the acting identity.</p>}
+        {plan.data &&
+          (plan.data.plan.noop ? (
+            <p role="status">Nothing to change: {plan.data.plan.summary}</p>
+          ) : (
+            <PlanView plan={plan.data.plan} />
+          ))}
+        {plan.data && 'dryRunValidated' in plan.data && plan.data.dryRunValidated && !apply.data && (
+          <p className="text-sm text-slate-600 dark:text-slate-400">
+            The API server accepted these changes in a dry run as the acting identity.
+          </p>
+        )}
         {(apply.isPending || progress.length > 0) && (
           <section aria-label="Progress" aria-live="polite" className="text-sm">
             <h3 className="font-semibold">Progress</h3>
-            <ol className="list-decimal pl-5">{progress.map((p, i) => <li key={i}>{p}</li>)}</ol>
-            {apply.isPending && <p role="status" className="mt-1">Applying…</p>}
+            <ol className="list-decimal pl-5">
+              {progress.map((p, i) => (
+                <li key={i}>{p}</li>
+              ))}
+            </ol>
+            {apply.isPending && (
+              <p role="status" className="mt-1">
+                Applying…
+              </p>
+            )}
           </section>
         )}
         {apply.isError && (
-          <div role="alert" className="rounded border border-red-400 bg-red-50 p-2 text-sm text-red-900 dark:bg-red-950/40 dark:text-red-100">
-            <p className="font-semibold">{apply.error instanceof ApiError && apply.error.status === 409 ? 'Not applied: the cluster changed' : 'The fix failed'}</p>
+          <div
+            role="alert"
+            className="rounded border border-red-400 bg-red-50 p-2 text-sm text-red-900 dark:bg-red-950/40 dark:text-red-100"
+          >
+            <p className="font-semibold">
+              {apply.error instanceof ApiError && apply.error.status === 409
+                ? 'Not applied: the cluster changed'
+                : 'The fix failed'}
+            </p>
             <p>{apply.error.message}</p>
             <p className="mt-1">Re-run the checks to see the cluster&apos;s current state.</p>
           </div>
         )}
         {result && (
-          <div role="status" aria-label="Verified result" className="flex items-center gap-2 rounded border border-slate-200 p-2 dark:border-slate-700">
+          <div
+            role="status"
+            aria-label="Verified result"
+            className="flex items-center gap-2 rounded border border-slate-200 p-2 dark:border-slate-700"
+          >
             <StatusBadge status={result.status} />
             <span>Verified after the fix: {result.summary}</span>
           </div>
         )}
         <div className="flex justify-end gap-2">
-          <button type="button" onClick={close} disabled={apply.isPending} className="rounded border border-slate-300 px-3 py-1.5 hover:bg-slate-100 disabled:opacity-50 dark:border-slate-600 dark:hover:bg-slate-800">
+          <button
+            type="button"
+            onClick={close}
+            disabled={apply.isPending}
+            className="rounded border border-slate-300 px-3 py-1.5 hover:bg-slate-100 disabled:opacity-50 dark:border-slate-600 dark:hover:bg-slate-800"
+          >
             {apply.isSuccess ? 'Close' : 'Cancel'}
           </button>
           {!apply.isSuccess && (
-            <button type="button" onClick={() => apply.mutate()} disabled={!plan.data || plan.data.plan.noop || apply.isPending} className="rounded bg-sky-700 px-3 py-1.5 font-semibold text-white hover:bg-sky-800 disabled:opacity-50">
+            <button
+              type="button"
+              onClick={() => apply.mutate()}
+              disabled={!plan.data || plan.data.plan.noop || apply.isPending}
+              className="rounded bg-sky-700 px-3 py-1.5 font-semibold text-white hover:bg-sky-800 disabled:opacity-50"
+            >
               {apply.isPending ? 'Applying…' : 'Apply'}
             </button>
           )}
@@ -136,7 +239,9 @@ export function FixDialog({ check, namespace, onClose, onApplied }: { check: Che
 export function FixButton({ check, namespace, onOpen }: { check: CheckResult; namespace: string; onOpen: () => void }) {
   const perm = useQuery(doctorQueries.permission(namespace, check.id));
   const denied = perm.data && !perm.data.allowed;
-  const reason = denied ? `You cannot apply this fix: missing ${perm.data.missing.map((m) => m.permission).join(', ')}. An admin can run: ${perm.data.missing.map((m) => m.command).join(' ; ')}` : undefined;
+  const reason = denied
+    ? `You cannot apply this fix: missing ${perm.data.missing.map((m) => m.permission).join(', ')}. An admin can run: ${perm.data.missing.map((m) => m.command).join(' ; ')}`
+    : undefined;
   return (
     <span className="flex flex-col items-end">
       <button
@@ -151,7 +256,11 @@ export function FixButton({ check, namespace, onOpen }: { check: CheckResult; na
         Fix
       </button>
       {denied && (
-        <span id={`perm-${check.id}`} role="note" className="mt-1 max-w-xs text-right text-xs text-slate-600 dark:text-slate-400">
+        <span
+          id={`perm-${check.id}`}
+          role="note"
+          className="mt-1 max-w-xs text-right text-xs text-slate-600 dark:text-slate-400"
+        >
           Missing permission: {perm.data.missing.map((m) => m.permission).join(', ')}.<br />
           <code className="break-all">{perm.data.missing[0]?.command}</code>
         </span>

@@ -14,7 +14,10 @@ export function SharePanel({ run, namespace }: { run?: RunResult; namespace: str
     mutationFn: () => api.share(namespace, run!.id, anonymize),
     onSuccess: () => void qc.invalidateQueries({ queryKey: doctorKeys.reports() }),
   });
-  const remove = useMutation({ mutationFn: api.deleteReport, onSuccess: () => void qc.invalidateQueries({ queryKey: doctorKeys.reports() }) });
+  const remove = useMutation({
+    mutationFn: api.deleteReport,
+    onSuccess: () => void qc.invalidateQueries({ queryKey: doctorKeys.reports() }),
+  });
   const shared = share.data;
   const copyMarkdown = async (id: string) => {
     const md = await (await fetch(`/api/reports/${id}/download?format=md`)).text();
@@ -23,45 +26,87 @@ export function SharePanel({ run, namespace }: { run?: RunResult; namespace: str
     setTimeout(() => setCopied(false), 1500);
   };
   return (
-    <section aria-labelledby="share-title" className="rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900">
-      <h2 id="share-title" className="text-base font-semibold">Share a report</h2>
-      <p className="text-sm text-slate-600 dark:text-slate-400">Stores this run in the cluster and gives a read-only link. Secret values are never read; credential-like values are masked.</p>
+    <section
+      aria-labelledby="share-title"
+      className="rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900"
+    >
+      <h2 id="share-title" className="text-base font-semibold">
+        Share a report
+      </h2>
+      <p className="text-sm text-slate-600 dark:text-slate-400">
+        Stores this run in the cluster and gives a read-only link. Secret values are never read; credential-like values
+        are masked.
+      </p>
       <div className="mt-2 flex flex-wrap items-center gap-3">
         <label className="flex items-center gap-1 text-sm">
           <input type="checkbox" checked={anonymize} onChange={(e) => setAnonymize(e.target.checked)} />
           Replace namespace and host names with placeholders
         </label>
-        <button type="button" disabled={!run || run.state !== 'done' || share.isPending} onClick={() => share.mutate()} className="rounded bg-sky-700 px-3 py-1 text-sm font-semibold text-white hover:bg-sky-800 disabled:bg-slate-400">
+        <button
+          type="button"
+          disabled={!run || run.state !== 'done' || share.isPending}
+          onClick={() => share.mutate()}
+          className="rounded bg-sky-700 px-3 py-1 text-sm font-semibold text-white hover:bg-sky-800 disabled:bg-slate-400"
+        >
           {share.isPending ? 'Sharing…' : 'Share report'}
         </button>
       </div>
-      {share.isError && <p role="alert" className="mt-2 text-sm text-red-800 dark:text-red-300">{share.error.message}</p>}
+      {share.isError && (
+        <p role="alert" className="mt-2 text-sm text-red-800 dark:text-red-300">
+          {share.error.message}
+        </p>
+      )}
       {shared && (
         <div role="status" className="mt-2 space-y-1 text-sm">
           <p>
-            Permalink: <a className="text-sky-700 underline dark:text-sky-400" href={shared.url}>{typeof window !== 'undefined' ? window.location.origin : ''}{shared.url}</a>
+            Permalink:{' '}
+            <a className="text-sky-700 underline dark:text-sky-400" href={shared.url}>
+              {typeof window !== 'undefined' ? window.location.origin : ''}
+              {shared.url}
+            </a>
             {shared.masked > 0 && ` · ${shared.masked} value(s) masked`}
           </p>
           <p className="flex flex-wrap gap-2">
-            <a className="underline" href={`/api/reports/${shared.id}/download?format=md`} download>Download Markdown</a>
-            <a className="underline" href={`/api/reports/${shared.id}/download?format=json`} download>Download JSON</a>
-            <a className="underline" href={`/api/reports/${shared.id}/download?format=html`} download>Download HTML</a>
-            <button type="button" className="underline" onClick={() => void copyMarkdown(shared.id)}>{copied ? 'Copied' : 'Copy as Markdown'}</button>
+            <a className="underline" href={`/api/reports/${shared.id}/download?format=md`} download>
+              Download Markdown
+            </a>
+            <a className="underline" href={`/api/reports/${shared.id}/download?format=json`} download>
+              Download JSON
+            </a>
+            <a className="underline" href={`/api/reports/${shared.id}/download?format=html`} download>
+              Download HTML
+            </a>
+            <button type="button" className="underline" onClick={() => void copyMarkdown(shared.id)}>
+              {copied ? 'Copied' : 'Copy as Markdown'}
+            </button>
           </p>
         </div>
       )}
       <h3 className="mt-4 text-sm font-semibold">Stored reports</h3>
-      {reports.isError && <p className="text-sm text-red-800 dark:text-red-300">Cannot list reports: {reports.error.message}</p>}
-      {reports.data && reports.data.reports.length === 0 && <p className="text-sm text-slate-600 dark:text-slate-400">None yet.</p>}
+      {reports.isError && (
+        <p className="text-sm text-red-800 dark:text-red-300">Cannot list reports: {reports.error.message}</p>
+      )}
+      {reports.data && reports.data.reports.length === 0 && (
+        <p className="text-sm text-slate-600 dark:text-slate-400">None yet.</p>
+      )}
       <ul className="mt-1 divide-y divide-slate-200 text-sm dark:divide-slate-800">
         {reports.data?.reports.map((r) => (
           <li key={r.id} className="flex flex-wrap items-center gap-2 py-1">
-            <a className="font-mono text-sky-700 underline dark:text-sky-400" href={`/reports/${r.id}`}>{r.id}</a>
+            <a className="font-mono text-sky-700 underline dark:text-sky-400" href={`/reports/${r.id}`}>
+              {r.id}
+            </a>
             <span>{new Date(r.createdAt).toLocaleString()}</span>
             <span>{r.namespace}</span>
             <span>{r.verdict}</span>
             <span className="text-slate-500">by {r.createdBy}</span>
-            <button type="button" aria-label={`Delete report ${r.id}`} onClick={() => remove.mutate(r.id)} className="ml-auto rounded border border-slate-300 px-2 text-xs hover:bg-slate-100 dark:border-slate-600 dark:hover:bg-slate-800">Delete</button>
+            <button
+              type="button"
+              aria-label={`Delete report ${r.id}`}
+              onClick={() => remove.mutate(r.id)}
+              className="ml-auto rounded border border-slate-300 px-2 text-xs hover:bg-slate-100 dark:border-slate-600 dark:hover:bg-slate-800"
+            >
+              Delete
+            </button>
           </li>
         ))}
       </ul>

@@ -10,11 +10,21 @@ const STYLE: Record<Status, string> = {
   skipped: 'bg-slate-100 text-slate-700 ring-slate-500/30 dark:bg-slate-800 dark:text-slate-300',
   running: 'bg-sky-100 text-sky-900 ring-sky-600/30 dark:bg-sky-900/40 dark:text-sky-200',
 };
-const LABEL: Record<Status, string> = { pass: 'Pass', warn: 'Warn', fail: 'Fail', error: 'Error', skipped: 'Skipped', running: 'Running…' };
+const LABEL: Record<Status, string> = {
+  pass: 'Pass',
+  warn: 'Warn',
+  fail: 'Fail',
+  error: 'Error',
+  skipped: 'Skipped',
+  running: 'Running…',
+};
 
 export function StatusBadge({ status }: { status: Status }) {
   return (
-    <span data-status={status} className={`inline-flex min-w-16 justify-center rounded-md px-2 py-0.5 text-xs font-semibold ring-1 ring-inset ${STYLE[status]}`}>
+    <span
+      data-status={status}
+      className={`inline-flex min-w-16 justify-center rounded-md px-2 py-0.5 text-xs font-semibold ring-1 ring-inset ${STYLE[status]}`}
+    >
       {LABEL[status]}
     </span>
   );

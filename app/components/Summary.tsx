@@ -17,13 +17,20 @@ const VERDICT: Record<RunResult['verdict'], string> = {
 
 export function Summary({ run }: { run: RunResult }) {
   return (
-    <section aria-label="Summary" className="flex flex-wrap items-center gap-4 rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900">
+    <section
+      aria-label="Summary"
+      className="flex flex-wrap items-center gap-4 rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900"
+    >
       <p className="mr-4 font-semibold" data-verdict={run.state === 'done' ? run.verdict : 'running'}>
-        {run.state === 'done' ? VERDICT[run.verdict] : `Running… ${run.checks.length} of ${run.checks.length + run.pending.length} checks done`}
+        {run.state === 'done'
+          ? VERDICT[run.verdict]
+          : `Running… ${run.checks.length} of ${run.checks.length + run.pending.length} checks done`}
       </p>
       {ORDER.map(([k, label, cls]) => (
         <div key={k} className="text-center">
-          <div className={`text-2xl font-bold ${cls}`} aria-label={`${label}: ${run.summary[k]}`}>{run.summary[k]}</div>
+          <div className={`text-2xl font-bold ${cls}`} aria-label={`${label}: ${run.summary[k]}`}>
+            {run.summary[k]}
+          </div>
           <div className="text-xs text-slate-600 dark:text-slate-400">{label}</div>
         </div>
       ))}

@@ -19,7 +19,11 @@ export interface ClusterContext {
 }
 
 export class ApiError extends Error {
-  constructor(readonly status: number, message: string, readonly steps?: string[]) {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly steps?: string[],
+  ) {
     super(message);
   }
 }
@@ -39,16 +43,29 @@ export const api = {
   context: () => call<ClusterContext>('GET', '/api/context'),
   catalog: () => call<{ checks: CatalogEntry[] }>('GET', '/api/checks'),
   startRun: (namespace: string) => call<{ run: RunResult }>('POST', '/api/runs', { namespace }),
-  run: (id: string, namespace: string) => call<{ run: RunResult }>('GET', `/api/runs/${encodeURIComponent(id)}?namespace=${encodeURIComponent(namespace)}`),
-  permission: (checkId: string, namespace: string) => call<FixPermission>('GET', `/api/checks/${encodeURIComponent(checkId)}/permission?namespace=${encodeURIComponent(namespace)}`),
-  planFix: (checkId: string, namespace: string, target?: string) => call<FixOutcome>('POST', `/api/checks/${encodeURIComponent(checkId)}/fix`, { namespace, dryRun: true, target }),
+  run: (id: string, namespace: string) =>
+    call<{ run: RunResult }>('GET', `/api/runs/${encodeURIComponent(id)}?namespace=${encodeURIComponent(namespace)}`),
+  permission: (checkId: string, namespace: string) =>
+    call<FixPermission>(
+      'GET',
+      `/api/checks/${encodeURIComponent(checkId)}/permission?namespace=${encodeURIComponent(namespace)}`,
+    ),
+  planFix: (checkId: string, namespace: string, target?: string) =>
+    call<FixOutcome>('POST', `/api/checks/${encodeURIComponent(checkId)}/fix`, { namespace, dryRun: true, target }),
   reports: () => call<{ reports: ReportSummary[] }>('GET', '/api/reports'),
   report: (id: string) => call<{ report: Report }>('GET', `/api/reports/${encodeURIComponent(id)}`),
-  share: (namespace: string, runId: string, anonymize: boolean) => call<{ id: string; url: string; masked: number }>('POST', '/api/reports', { namespace, runId, anonymize }),
+  share: (namespace: string, runId: string, anonymize: boolean) =>
+    call<{ id: string; url: string; masked: number }>('POST', '/api/reports', { namespace, runId, anonymize }),
   deleteReport: (id: string) => call<{ deleted: string }>('DELETE', `/api/reports/${encodeURIComponent(id)}`),
 
   /** Applies a fix, streaming progress lines until the verified result arrives. */
-  async applyFix(checkId: string, namespace: string, target: string | undefined, expectedGuards: PublicPlan['guards'], onProgress: (s: string) => void): Promise<FixOutcome> {
+  async applyFix(
+    checkId: string,
+    namespace: string,
+    target: string | undefined,
+    expectedGuards: PublicPlan['guards'],
+    onProgress: (s: string) => void,
+  ): Promise<FixOutcome> {
     const res = await fetch(`/api/checks/${encodeURIComponent(checkId)}/fix`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
@@ -66,13 +83,23 @@ export const api = {
       if (value) buf += dec.decode(value, { stream: true });
       let nl: number;
       while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = JSON.parse(buf.slice(0, nl)) as { progress?: string; result?: FixOutcome; error?: string; status?: number; steps?: string[] };
+        const line = JSON.parse(buf.slice(0, nl)) as {
+          progress?: string;
+          result?: FixOutcome;
+          error?: string;
+          status?: number;
+          steps?: string[];
+        };
         buf = buf.slice(nl + 1);
         if (line.progress) onProgress(line.progress);
         if (line.result) return line.result;
         if (line.error) throw new ApiError(line.status ?? 500, line.error, line.steps);
       }
-      if (done) throw new ApiError(502, 'the connection closed before the fix finished: re-run the checks to see the current state');
+      if (done)
+        throw new ApiError(
+          502,
+          'the connection closed before the fix finished: re-run the checks to see the current state',
+        );
     }
   },
 };

@@ -9,7 +9,8 @@ export const doctorKeys = {
   namespace: (ns: string) => [...doctorKeys.all, 'ns', ns] as const,
   run: (ns: string, id: string) => [...doctorKeys.namespace(ns), 'run', id] as const,
   permission: (ns: string, checkId: string) => [...doctorKeys.namespace(ns), 'permission', checkId] as const,
-  plan: (ns: string, checkId: string, target?: string) => [...doctorKeys.namespace(ns), 'plan', checkId, target ?? ''] as const,
+  plan: (ns: string, checkId: string, target?: string) =>
+    [...doctorKeys.namespace(ns), 'plan', checkId, target ?? ''] as const,
   reports: () => [...doctorKeys.all, 'reports'] as const,
   report: (id: string) => [...doctorKeys.reports(), id] as const,
 };
@@ -25,12 +26,24 @@ export const doctorQueries = {
       refetchInterval: (q) => (q.state.data?.run.state === 'done' ? false : 400),
       staleTime: Infinity,
     }),
-  permission: (ns: string, checkId: string) => queryOptions({ queryKey: doctorKeys.permission(ns, checkId), queryFn: () => api.permission(checkId, ns), staleTime: 60_000 }),
+  permission: (ns: string, checkId: string) =>
+    queryOptions({
+      queryKey: doctorKeys.permission(ns, checkId),
+      queryFn: () => api.permission(checkId, ns),
+      staleTime: 60_000,
+    }),
   /** A fix preview is always fresh: never cached, never retried (a refused plan says why). */
   plan: (ns: string, checkId: string, target?: string) =>
-    queryOptions({ queryKey: doctorKeys.plan(ns, checkId, target), queryFn: () => api.planFix(checkId, ns, target), staleTime: 0, gcTime: 0, retry: false }),
+    queryOptions({
+      queryKey: doctorKeys.plan(ns, checkId, target),
+      queryFn: () => api.planFix(checkId, ns, target),
+      staleTime: 0,
+      gcTime: 0,
+      retry: false,
+    }),
   reports: () => queryOptions({ queryKey: doctorKeys.reports(), queryFn: api.reports }),
-  report: (id: string) => queryOptions({ queryKey: doctorKeys.report(id), queryFn: () => api.report(id), staleTime: Infinity }),
+  report: (id: string) =>
+    queryOptions({ queryKey: doctorKeys.report(id), queryFn: () => api.report(id), staleTime: Infinity }),
 };
 
 /** Retry once on a flaky network or a 5xx; never on answers a retry cannot change (bad input, no login, no permission, gone). */

@@ -53,7 +53,11 @@ export interface EvaluatorRefs {
 }
 
 /** Finds the evaluator Deployment, its CR, container and service account by config, then by content. */
-export function resolveEvaluator(config: EvaluatorConfig, snapshot: Snapshot, opts: { withCr: boolean }): EvaluatorRefs {
+export function resolveEvaluator(
+  config: EvaluatorConfig,
+  snapshot: Snapshot,
+  opts: { withCr: boolean },
+): EvaluatorRefs {
   const deployments = snapshot.list('deployments');
   const wanted = config.evaluator.deployment ?? config.evaluator.crName;
   const deployment =

@@ -52,22 +52,63 @@ export class Doctor {
   }
 
   catalog(): CatalogEntry[] {
-    return this.registry.map((c) => ({ id: c.id, title: c.title, area: c.area, symptom: c.explain.symptom, fix: { available: !!c.fix, description: c.fix?.description ?? '' } }));
+    return this.registry.map((c) => ({
+      id: c.id,
+      title: c.title,
+      area: c.area,
+      symptom: c.explain.symptom,
+      fix: { available: !!c.fix, description: c.fix?.description ?? '' },
+    }));
   }
 
   run(only?: string[], onProgress?: (run: RunResult) => void): Promise<RunResult> {
-    return runChecks({ client: this.access.app(), config: this.config, registry: this.registry, only, onResult: (_r, run) => onProgress?.(run) });
+    return runChecks({
+      client: this.access.app(),
+      config: this.config,
+      registry: this.registry,
+      only,
+      onResult: (_r, run) => onProgress?.(run),
+    });
   }
 
   /** Starts a run in the background; poll getRun(id) for results as they arrive. */
   startRun(only?: string[]): RunResult {
     selectChecks(this.registry, only); // validate ids before accepting
     const id = randomUUID();
-    const placeholder: RunResult = { id, namespace: this.config.namespace, startedAt: new Date().toISOString(), state: 'running', summary: emptySummary(), verdict: 'incomplete', checks: [], pending: selectChecks(this.registry, only).map((c) => c.id), timings: { snapshotMs: 0, totalMs: 0 } };
+    const placeholder: RunResult = {
+      id,
+      namespace: this.config.namespace,
+      startedAt: new Date().toISOString(),
+      state: 'running',
+      summary: emptySummary(),
+      verdict: 'incomplete',
+      checks: [],
+      pending: selectChecks(this.registry, only).map((c) => c.id),
+      timings: { snapshotMs: 0, totalMs: 0 },
+    };
     this.remember(placeholder);
-    runChecks({ client: this.access.app(), config: this.config, registry: this.registry, only, onResult: (_r, run) => this.remember({ ...run, checks: [...run.checks] }) }, id)
+    runChecks(
+      {
+        client: this.access.app(),
+        config: this.config,
+        registry: this.registry,
+        only,
+        onResult: (_r, run) => this.remember({ ...run, checks: [...run.checks] }),
+      },
+      id,
+    )
       .then((run) => this.remember(run))
-      .catch((err) => this.remember({ ...placeholder, state: 'done', verdict: 'incomplete', finishedAt: new Date().toISOString(), pending: [], checks: [], error: errorMessage(err) }));
+      .catch((err) =>
+        this.remember({
+          ...placeholder,
+          state: 'done',
+          verdict: 'incomplete',
+          finishedAt: new Date().toISOString(),
+          pending: [],
+          checks: [],
+          error: errorMessage(err),
+        }),
+      );
     return placeholder;
   }
 
@@ -82,16 +123,44 @@ export class Doctor {
 
   check(id: string): AnyCheck {
     const c = this.registry.find((x) => x.id === id);
-    if (!c) throw Object.assign(new Error(`unknown check "${id}"; known: ${this.registry.map((x) => x.id).join(', ')}`), { status: 404 });
+    if (!c)
+      throw Object.assign(new Error(`unknown check "${id}"; known: ${this.registry.map((x) => x.id).join(', ')}`), {
+        status: 404,
+      });
     return c;
   }
 
-  async fix(checkId: string, opts: { dryRun: boolean; target?: string; identity?: Identity; expectedGuards?: PlanGuard[]; onProgress?: (s: string) => void }): Promise<FixOutcome> {
+  async fix(
+    checkId: string,
+    opts: {
+      dryRun: boolean;
+      target?: string;
+      identity?: Identity;
+      expectedGuards?: PlanGuard[];
+      onProgress?: (s: string) => void;
+    },
+  ): Promise<FixOutcome> {
     const check = this.check(checkId);
     const actor = this.client(opts.identity);
-    const outcome = await executeFix({ check, config: this.config, reader: this.access.app(), actor, dryRun: opts.dryRun, target: opts.target, expectedGuards: opts.expectedGuards, onProgress: opts.onProgress });
+    const outcome = await executeFix({
+      check,
+      config: this.config,
+      reader: this.access.app(),
+      actor,
+      dryRun: opts.dryRun,
+      target: opts.target,
+      expectedGuards: opts.expectedGuards,
+      onProgress: opts.onProgress,
+    });
     if (!opts.dryRun) {
-      this.fixLog.push({ checkId, at: new Date().toISOString(), by: await this.actingUser(opts.identity), outcome: outcome.outcome, summary: outcome.plan.summary, verifiedStatus: 'verified' in outcome ? outcome.verified.status : undefined });
+      this.fixLog.push({
+        checkId,
+        at: new Date().toISOString(),
+        by: await this.actingUser(opts.identity),
+        outcome: outcome.outcome,
+        summary: outcome.plan.summary,
+        verifiedStatus: 'verified' in outcome ? outcome.verified.status : undefined,
+      });
     }
     return outcome;
   }
@@ -104,7 +173,7 @@ export class Doctor {
     try {
       return (await whoAmI(this.client(identity))).username;
     } catch {
-      return identity?.kind === 'token' ? 'forwarded user' : this.access.kc.getCurrentUser()?.name ?? 'unknown';
+      return identity?.kind === 'token' ? 'forwarded user' : (this.access.kc.getCurrentUser()?.name ?? 'unknown');
     }
   }
 
@@ -119,11 +188,21 @@ export class Doctor {
       .then((snapshot) => check.locate?.(snapshot, this.config))
       .catch(() => undefined);
     const questions: AccessQuestion[] = check.fix.permissions(this.config, subject);
-    const answers = await Promise.all(questions.map(async (q) => ({ q, a: await canI(client, q).catch(() => ({ allowed: false })) })));
-    const missing = answers.filter((x) => !x.a.allowed).map(({ q }) => {
-      const attempt = { verb: q.verb, group: q.group, resource: q.subresource ? `${q.resource}/${q.subresource}` : q.resource, namespace: q.namespace, name: q.name };
-      return { permission: permissionText(attempt), command: grantCommand(attempt, user) };
-    });
+    const answers = await Promise.all(
+      questions.map(async (q) => ({ q, a: await canI(client, q).catch(() => ({ allowed: false })) })),
+    );
+    const missing = answers
+      .filter((x) => !x.a.allowed)
+      .map(({ q }) => {
+        const attempt = {
+          verb: q.verb,
+          group: q.group,
+          resource: q.subresource ? `${q.resource}/${q.subresource}` : q.resource,
+          namespace: q.namespace,
+          name: q.name,
+        };
+        return { permission: permissionText(attempt), command: grantCommand(attempt, user) };
+      });
     return { allowed: missing.length === 0, missing };
   }
 

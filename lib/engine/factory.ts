@@ -23,7 +23,8 @@ export function configSchemaFor(registry: readonly AnyCheck[]) {
   for (const check of registry) {
     for (const [key, schema] of Object.entries<ConfigSections[string]>(check.config ?? {})) {
       // Checks share a section by importing the same schema; two different ones under a key would clash.
-      if (sections[key] && sections[key] !== schema) throw new Error(`checks declare two different configuration sections named "${key}" (${check.id})`);
+      if (sections[key] && sections[key] !== schema)
+        throw new Error(`checks declare two different configuration sections named "${key}" (${check.id})`);
       sections[key] = schema;
     }
   }
@@ -36,10 +37,20 @@ export function configSchemaFor(registry: readonly AnyCheck[]) {
  */
 export function createDoctor(setup: DoctorSetup): Doctor {
   const env = setup.env ?? process.env;
-  const access = new KubeAccess({ kubeconfig: setup.kubeconfig, context: setup.context, inClusterPrefix: setup.inClusterPrefix });
+  const access = new KubeAccess({
+    kubeconfig: setup.kubeconfig,
+    context: setup.context,
+    inClusterPrefix: setup.inClusterPrefix,
+  });
   const namespace = setup.namespace ?? setup.config?.namespace ?? env.FD_NAMESPACE;
-  const config = loadConfig(configSchemaFor(setup.registry), { ...setup.config, namespace }, env, { namespace: access.namespace });
+  const config = loadConfig(configSchemaFor(setup.registry), { ...setup.config, namespace }, env, {
+    namespace: access.namespace,
+  });
   // Reports live in the app's own namespace, so a permalink needs only the id.
-  const reports = new ReportStore(access.app(), env.FD_REPORT_NAMESPACE ?? access.namespace ?? config.namespace, Number(env.FD_REPORT_RETENTION ?? 20));
+  const reports = new ReportStore(
+    access.app(),
+    env.FD_REPORT_NAMESPACE ?? access.namespace ?? config.namespace,
+    Number(env.FD_REPORT_RETENTION ?? 20),
+  );
   return new Doctor(access, config, setup.registry, reports);
 }

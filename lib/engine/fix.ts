@@ -38,7 +38,11 @@ export class FixConflictError extends Error {
 
 /** Raised when a fix failed; says what state the cluster is left in. */
 export class FixFailedError extends Error {
-  constructor(message: string, readonly steps: string[], readonly status = 500) {
+  constructor(
+    message: string,
+    readonly steps: string[],
+    readonly status = 500,
+  ) {
     super(message);
     this.name = 'FixFailedError';
   }
@@ -69,16 +73,33 @@ export async function executeFix(req: FixRequest): Promise<FixOutcome> {
   const fix = check.fix;
   if (!fix) throw new FixFailedError(`check ${check.id} has no automatic fix; follow the manual steps`, [], 400);
   const steps: string[] = [];
-  const progress = (s: string) => { steps.push(s); req.onProgress?.(s); };
+  const progress = (s: string) => {
+    steps.push(s);
+    req.onProgress?.(s);
+  };
   const signal = req.signal ?? new AbortController().signal;
 
   const snapshot = await Snapshot.load(req.reader, config.namespace, check.needs, signal);
   // The plan starts from what the check sees now: its subject, probe and finding.
   const seen = await evaluate(check, snapshot, { client: req.reader, config, signal });
-  const ctx = { config, snapshot, ...seen, reader: req.reader, actor: req.actor, dryRun: req.dryRun, target: req.target, signal, progress };
+  const ctx = {
+    config,
+    snapshot,
+    ...seen,
+    reader: req.reader,
+    actor: req.actor,
+    dryRun: req.dryRun,
+    target: req.target,
+    signal,
+    progress,
+  };
   const plan: FixPlan = { checkId: check.id, ...(await fix.plan(ctx)) };
   if (req.target && !(plan.targets ?? []).includes(req.target) && !plan.noop) {
-    throw new FixFailedError(`"${req.target}" is not something this fix can be limited to${plan.targets?.length ? `; choose one of: ${plan.targets.join(', ')}` : ''}`, [], 400);
+    throw new FixFailedError(
+      `"${req.target}" is not something this fix can be limited to${plan.targets?.length ? `; choose one of: ${plan.targets.join(', ')}` : ''}`,
+      [],
+      400,
+    );
   }
   const shown = publicPlan(plan);
 
@@ -96,21 +117,37 @@ export async function executeFix(req: FixRequest): Promise<FixOutcome> {
     try {
       await fix.apply(ctx, plan);
     } catch (err) {
-      throw new FixFailedError(`the server-side dry run was refused, so applying would fail too: ${errorMessage(err)}`, steps, err instanceof KubeApiError ? err.status || 500 : 500);
+      throw new FixFailedError(
+        `the server-side dry run was refused, so applying would fail too: ${errorMessage(err)}`,
+        steps,
+        err instanceof KubeApiError ? err.status || 500 : 500,
+      );
     }
     return { outcome: 'planned', plan: shown, dryRunValidated: true, steps };
   }
   if (req.expectedGuards) {
     const moved = guardsMoved(req.expectedGuards, plan.guards);
-    if (moved.length) throw new FixConflictError(`not applied: the cluster changed since you previewed this fix (${moved.join('; ')}). Review the new plan and confirm again.`);
+    if (moved.length)
+      throw new FixConflictError(
+        `not applied: the cluster changed since you previewed this fix (${moved.join('; ')}). Review the new plan and confirm again.`,
+      );
   }
   try {
     await fix.apply(ctx, plan);
   } catch (err) {
-    if (err instanceof KubeApiError && (err.isConflict || (err.status === 422 && /test operation/i.test(err.apiMessage)))) {
-      throw new FixConflictError(`not applied: ${err.apiMessage}. Another change landed first; nothing was overwritten. Re-run the check and review the new plan.`);
+    if (
+      err instanceof KubeApiError &&
+      (err.isConflict || (err.status === 422 && /test operation/i.test(err.apiMessage)))
+    ) {
+      throw new FixConflictError(
+        `not applied: ${err.apiMessage}. Another change landed first; nothing was overwritten. Re-run the check and review the new plan.`,
+      );
     }
-    throw new FixFailedError(`fix failed: ${errorMessage(err)}. Steps completed before the failure: ${steps.length ? steps.join('; ') : 'none'}.`, steps, err instanceof KubeApiError && err.status ? err.status : 500);
+    throw new FixFailedError(
+      `fix failed: ${errorMessage(err)}. Steps completed before the failure: ${steps.length ? steps.join('; ') : 'none'}.`,
+      steps,
+      err instanceof KubeApiError && err.status ? err.status : 500,
+    );
   }
   progress('re-running the check to verify');
   return { outcome: 'applied', plan: shown, verified: await verify(), steps };

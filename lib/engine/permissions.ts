@@ -14,14 +14,26 @@ export interface NeededRule {
 
 function add(rules: Map<string, NeededRule>, r: Omit<NeededRule, 'verbs'> & { verb: string }) {
   const key = `${r.clusterScoped ? 'cluster' : 'ns'}|${r.apiGroup}|${r.resource}`;
-  const cur = rules.get(key) ?? { apiGroup: r.apiGroup, resource: r.resource, verbs: [], clusterScoped: r.clusterScoped, why: r.why };
+  const cur = rules.get(key) ?? {
+    apiGroup: r.apiGroup,
+    resource: r.resource,
+    verbs: [],
+    clusterScoped: r.clusterScoped,
+    why: r.why,
+  };
   if (!cur.verbs.includes(r.verb)) cur.verbs.push(r.verb);
   if (!cur.why.includes(r.why)) cur.why += `; ${r.why}`;
   rules.set(key, cur);
 }
 
 function fromQuestion(q: AccessQuestion, why: string) {
-  return { apiGroup: q.group, resource: q.subresource ? `${q.resource}/${q.subresource}` : q.resource, verb: q.verb, clusterScoped: !q.namespace, why };
+  return {
+    apiGroup: q.group,
+    resource: q.subresource ? `${q.resource}/${q.subresource}` : q.resource,
+    verb: q.verb,
+    clusterScoped: !q.namespace,
+    why,
+  };
 }
 
 /**
@@ -34,14 +46,31 @@ export function requiredAppPermissions(registry: readonly AnyCheck[], config: En
   for (const c of registry) {
     for (const kind of c.needs) {
       const t = RESOURCES[kind];
-      add(rules, { apiGroup: t.group, resource: t.plural, verb: t.namespaced ? 'list' : 'get', clusterScoped: !t.namespaced, why: `snapshot for ${c.id}` });
+      add(rules, {
+        apiGroup: t.group,
+        resource: t.plural,
+        verb: t.namespaced ? 'list' : 'get',
+        clusterScoped: !t.namespaced,
+        why: `snapshot for ${c.id}`,
+      });
     }
     for (const q of c.probePermissions?.(config) ?? []) add(rules, { ...fromQuestion(q, `probe of ${c.id}`) });
   }
   // Waiting for rollouts and probe pods, and re-verifying after fixes.
-  add(rules, { apiGroup: 'apps', resource: 'deployments', verb: 'get', clusterScoped: false, why: 'wait for rollouts after fixes' });
+  add(rules, {
+    apiGroup: 'apps',
+    resource: 'deployments',
+    verb: 'get',
+    clusterScoped: false,
+    why: 'wait for rollouts after fixes',
+  });
   add(rules, { apiGroup: '', resource: 'pods', verb: 'get', clusterScoped: false, why: 'wait for probe pods' });
   // Shared reports are ConfigMaps in the app's namespace.
-  for (const verb of ['get', 'list', 'create', 'delete']) add(rules, { apiGroup: '', resource: 'configmaps', verb, clusterScoped: false, why: 'report storage' });
-  return [...rules.values()].map((r) => ({ ...r, verbs: [...r.verbs].sort() })).sort((a, b) => `${a.clusterScoped}${a.apiGroup}${a.resource}`.localeCompare(`${b.clusterScoped}${b.apiGroup}${b.resource}`));
+  for (const verb of ['get', 'list', 'create', 'delete'])
+    add(rules, { apiGroup: '', resource: 'configmaps', verb, clusterScoped: false, why: 'report storage' });
+  return [...rules.values()]
+    .map((r) => ({ ...r, verbs: [...r.verbs].sort() }))
+    .sort((a, b) =>
+      `${a.clusterScoped}${a.apiGroup}${a.resource}`.localeCompare(`${b.clusterScoped}${b.apiGroup}${b.resource}`),
+    );
 }

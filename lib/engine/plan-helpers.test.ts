@@ -10,7 +10,11 @@ describe('guardFor', () => {
     });
   });
   it('guards objects without a generation (Roles, ConfigMaps) on resourceVersion', () => {
-    expect(guardFor('Role', { metadata: { name: 'r', namespace: 'ns', resourceVersion: '55' } }).test).toEqual({ op: 'test', path: '/metadata/resourceVersion', value: '55' });
+    expect(guardFor('Role', { metadata: { name: 'r', namespace: 'ns', resourceVersion: '55' } }).test).toEqual({
+      op: 'test',
+      path: '/metadata/resourceVersion',
+      value: '55',
+    });
   });
 });
 

@@ -34,7 +34,8 @@ export function show(value: unknown): string {
 export function restartPatch(deployment: KObject, at = new Date().toISOString()): JsonPatchOp[] {
   const ops: JsonPatchOp[] = [guardFor('Deployment', deployment).test];
   if (!deployment.spec?.template?.metadata) ops.push({ op: 'add', path: '/spec/template/metadata', value: {} });
-  if (!deployment.spec?.template?.metadata?.annotations) ops.push({ op: 'add', path: '/spec/template/metadata/annotations', value: {} });
+  if (!deployment.spec?.template?.metadata?.annotations)
+    ops.push({ op: 'add', path: '/spec/template/metadata/annotations', value: {} });
   ops.push({ op: 'add', path: '/spec/template/metadata/annotations/kubectl.kubernetes.io~1restartedAt', value: at });
   return ops;
 }

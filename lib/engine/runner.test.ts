@@ -5,17 +5,33 @@ import { Snapshot } from './snapshot';
 import { defineCheck } from './types';
 
 const config = loadConfig(configSchema({}), { namespace: 'ns', checkTimeoutMs: 200 }, {});
-const base = { title: 't', area: 'Workloads' as const, needs: [], explain: { symptom: 's', rootCause: 'r', manualFix: () => [] } };
+const base = {
+  title: 't',
+  area: 'Workloads' as const,
+  needs: [],
+  explain: { symptom: 's', rootCause: 'r', manualFix: () => [] },
+};
 
 describe('runner isolation', () => {
   it('turns a throwing check into an error result', async () => {
-    const c = defineCheck({ ...base, id: 'boom', judge: () => { throw new Error('kaput'); } });
+    const c = defineCheck({
+      ...base,
+      id: 'boom',
+      judge: () => {
+        throw new Error('kaput');
+      },
+    });
     const r = await runOneCheck(c, new Snapshot('ns'), { client: {} as never, config });
     expect(r.status).toBe('error');
     expect(r.summary).toContain('kaput');
   });
   it('times out a slow probe with a message that says what to do', async () => {
-    const c = defineCheck<Record<string, never>, undefined, number>({ ...base, id: 'slow', probe: () => new Promise((r) => setTimeout(() => r(1), 5000)), judge: () => ({ status: 'pass', summary: '', evidence: [] }) });
+    const c = defineCheck<Record<string, never>, undefined, number>({
+      ...base,
+      id: 'slow',
+      probe: () => new Promise((r) => setTimeout(() => r(1), 5000)),
+      judge: () => ({ status: 'pass', summary: '', evidence: [] }),
+    });
     const r = await runOneCheck(c, new Snapshot('ns'), { client: {} as never, config });
     expect(r.status).toBe('error');
     expect(r.summary).toMatch(/timed out.*checkTimeoutMs/);

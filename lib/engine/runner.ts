@@ -22,7 +22,8 @@ export { verdictOf } from './verdict';
 export function selectChecks(registry: readonly AnyCheck[], only?: readonly string[]): AnyCheck[] {
   if (!only || only.length === 0) return [...registry];
   const unknown = only.filter((id) => !registry.some((c) => c.id === id));
-  if (unknown.length) throw new Error(`unknown check id(s): ${unknown.join(', ')}; known: ${registry.map((c) => c.id).join(', ')}`);
+  if (unknown.length)
+    throw new Error(`unknown check id(s): ${unknown.join(', ')}; known: ${registry.map((c) => c.id).join(', ')}`);
   return registry.filter((c) => only.includes(c.id));
 }
 
@@ -32,7 +33,11 @@ export function describeCheckError(err: unknown): string {
   return `the check could not run: ${errorMessage(err)}`;
 }
 
-export async function withTimeout<T>(ms: number, parent: AbortSignal | undefined, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+export async function withTimeout<T>(
+  ms: number,
+  parent: AbortSignal | undefined,
+  fn: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
   const ctrl = new AbortController();
   const onAbort = () => ctrl.abort(parent?.reason);
   parent?.addEventListener('abort', onAbort, { once: true });
@@ -43,7 +48,11 @@ export async function withTimeout<T>(ms: number, parent: AbortSignal | undefined
       new Promise<never>((_, reject) => {
         timer = setTimeout(() => {
           ctrl.abort(new Error('timeout'));
-          reject(new Error(`timed out after ${Math.round(ms / 1000)} s; the cluster or a probe is slow. Re-run, or raise checkTimeoutMs in the configuration`));
+          reject(
+            new Error(
+              `timed out after ${Math.round(ms / 1000)} s; the cluster or a probe is slow. Re-run, or raise checkTimeoutMs in the configuration`,
+            ),
+          );
         }, ms);
       }),
     ]);
@@ -60,7 +69,11 @@ export interface Evaluation {
 }
 
 /** locate -> probe -> judge on a loaded snapshot; throws what a step throws (fixes plan from this too). */
-export async function evaluate(check: AnyCheck, snapshot: Snapshot, opts: { client: KubeClient; config: EngineConfig; signal: AbortSignal }): Promise<Evaluation> {
+export async function evaluate(
+  check: AnyCheck,
+  snapshot: Snapshot,
+  opts: { client: KubeClient; config: EngineConfig; signal: AbortSignal },
+): Promise<Evaluation> {
   const { config, client, signal } = opts;
   const subject = check.locate ? check.locate(snapshot, config) : undefined;
   const probe = check.probe ? await check.probe({ config, snapshot, subject, client, signal }) : undefined;
@@ -68,11 +81,19 @@ export async function evaluate(check: AnyCheck, snapshot: Snapshot, opts: { clie
 }
 
 /** Runs one check against a loaded snapshot; never throws. */
-export async function runOneCheck(check: AnyCheck, snapshot: Snapshot, opts: Pick<RunOptions, 'client' | 'config' | 'signal'>): Promise<CheckResult> {
+export async function runOneCheck(
+  check: AnyCheck,
+  snapshot: Snapshot,
+  opts: Pick<RunOptions, 'client' | 'config' | 'signal'>,
+): Promise<CheckResult> {
   const started = performance.now();
   let finding: Finding;
   try {
-    finding = (await withTimeout(opts.config.checkTimeoutMs, opts.signal, (signal) => evaluate(check, snapshot, { ...opts, signal }))).finding;
+    finding = (
+      await withTimeout(opts.config.checkTimeoutMs, opts.signal, (signal) =>
+        evaluate(check, snapshot, { ...opts, signal }),
+      )
+    ).finding;
   } catch (err) {
     finding = { status: 'error', summary: describeCheckError(err), evidence: [] };
   }

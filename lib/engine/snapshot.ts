@@ -3,7 +3,6 @@ import { KubeApiError } from '../k8s/errors';
 import type { KObject } from '../k8s/object';
 import { RESOURCES, type ResourceName } from '../k8s/resources';
 
-
 type Slot = { items: KObject[]; notInstalled?: boolean } | { error: KubeApiError | Error };
 
 /**
@@ -18,7 +17,12 @@ export class Snapshot {
 
   constructor(readonly namespace: string) {}
 
-  static async load(client: KubeClient, namespace: string, needs: Iterable<ResourceName>, signal?: AbortSignal): Promise<Snapshot> {
+  static async load(
+    client: KubeClient,
+    namespace: string,
+    needs: Iterable<ResourceName>,
+    signal?: AbortSignal,
+  ): Promise<Snapshot> {
     const snap = new Snapshot(namespace);
     const kinds = [...new Set(needs)];
     await Promise.all(
@@ -48,7 +52,10 @@ export class Snapshot {
   }
 
   /** Builds a snapshot from plain data (unit tests, fixtures). */
-  static fromFixture(namespace: string, data: Partial<Record<ResourceName, KObject[] | Error>> & { namespaceObject?: KObject | Error | null }): Snapshot {
+  static fromFixture(
+    namespace: string,
+    data: Partial<Record<ResourceName, KObject[] | Error>> & { namespaceObject?: KObject | Error | null },
+  ): Snapshot {
     const snap = new Snapshot(namespace);
     for (const [k, v] of Object.entries(data)) {
       if (k === 'namespaceObject') continue;
@@ -82,7 +89,7 @@ export class Snapshot {
 
   /** The namespace object, undefined when it does not exist; throws the read error otherwise. */
   namespaceObject(): KObject | undefined {
-    if (!this.namespaceSlot) throw new Error('internal: namespaces was not loaded; add it to the check\'s needs');
+    if (!this.namespaceSlot) throw new Error("internal: namespaces was not loaded; add it to the check's needs");
     if ('error' in this.namespaceSlot) throw this.namespaceSlot.error;
     return this.namespaceSlot.object;
   }

@@ -20,6 +20,16 @@ export async function planWith(
 ): Promise<PlanBody> {
   const subject = check.locate?.(snapshot, config);
   const finding = check.judge({ snapshot, subject, probe, config });
-  const ctx = { snapshot, subject, probe, finding, config, dryRun: true, signal: new AbortController().signal, progress: () => undefined, ...extra };
+  const ctx = {
+    snapshot,
+    subject,
+    probe,
+    finding,
+    config,
+    dryRun: true,
+    signal: new AbortController().signal,
+    progress: () => undefined,
+    ...extra,
+  };
   return check.fix!.plan(ctx as FixContext);
 }

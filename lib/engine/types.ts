@@ -119,7 +119,12 @@ export interface FixDefinition<C extends BaseConfig = EngineConfig, S = unknown,
  * A check reads top to bottom: locate what it is about, probe what the snapshot cannot show,
  * judge (pure), and optionally fix. Each step gets the subject located once per run.
  */
-export interface CheckDefinition<Sec extends ConfigSections = ConfigSections, S = undefined, P = undefined, D = unknown> {
+export interface CheckDefinition<
+  Sec extends ConfigSections = ConfigSections,
+  S = undefined,
+  P = undefined,
+  D = unknown,
+> {
   id: string;
   title: string;
   /** Groups results on the dashboard and in reports (e.g. "Gateway"). */

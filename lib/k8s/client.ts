@@ -29,7 +29,10 @@ export interface RequestOptions {
 /** Loads a KubeConfig the way kubectl does: explicit file, $KUBECONFIG, ~/.kube/config, or in-cluster. */
 export function loadKubeConfig(opts: ConnectionOptions = {}): { kc: KubeConfig; mode: 'kubeconfig' | 'in-cluster' } {
   const kc = new KubeConfig();
-  const inCluster = !opts.kubeconfig && !process.env.KUBECONFIG && (opts.inClusterPrefix !== undefined || process.env.KUBERNETES_SERVICE_HOST);
+  const inCluster =
+    !opts.kubeconfig &&
+    !process.env.KUBECONFIG &&
+    (opts.inClusterPrefix !== undefined || process.env.KUBERNETES_SERVICE_HOST);
   if (inCluster) {
     kc.loadFromCluster(opts.inClusterPrefix ?? process.env.FD_IN_CLUSTER_PREFIX);
     return { kc, mode: 'in-cluster' };
@@ -37,10 +40,19 @@ export function loadKubeConfig(opts: ConnectionOptions = {}): { kc: KubeConfig; 
   if (opts.kubeconfig) kc.loadFromFile(opts.kubeconfig);
   else kc.loadFromDefault();
   if (opts.context) {
-    if (!kc.getContextObject(opts.context)) throw new Error(`context "${opts.context}" not found in the kubeconfig (available: ${kc.getContexts().map((c) => c.name).join(', ') || 'none'})`);
+    if (!kc.getContextObject(opts.context))
+      throw new Error(
+        `context "${opts.context}" not found in the kubeconfig (available: ${
+          kc
+            .getContexts()
+            .map((c) => c.name)
+            .join(', ') || 'none'
+        })`,
+      );
     kc.setCurrentContext(opts.context);
   }
-  if (!kc.getCurrentCluster()) throw new Error('no Kubernetes cluster configured: pass --kubeconfig, set KUBECONFIG, or run in-cluster');
+  if (!kc.getCurrentCluster())
+    throw new Error('no Kubernetes cluster configured: pass --kubeconfig, set KUBECONFIG, or run in-cluster');
   return { kc, mode: 'kubeconfig' };
 }
 
@@ -51,7 +63,9 @@ export function defaultNamespace(kc: KubeConfig, prefix?: string): string | unde
   try {
     const p = `${prefix ?? process.env.FD_IN_CLUSTER_PREFIX ?? ''}/var/run/secrets/kubernetes.io/serviceaccount/namespace`;
     if (fs.existsSync(p)) return fs.readFileSync(p, 'utf8').trim();
-  } catch { /* not in a pod */ }
+  } catch {
+    /* not in a pod */
+  }
   return undefined;
 }
 
@@ -69,7 +83,11 @@ function kubeConfigForToken(base: KubeConfig, token: string): KubeConfig {
  * error Status bodies turned into KubeApiError with an actionable message.
  */
 export class KubeClient {
-  constructor(readonly kc: KubeConfig, readonly identity: Identity, readonly userLabel?: string) {}
+  constructor(
+    readonly kc: KubeConfig,
+    readonly identity: Identity,
+    readonly userLabel?: string,
+  ) {}
 
   get server(): string {
     return this.kc.getCurrentCluster()?.server ?? '';
@@ -98,10 +116,19 @@ export class KubeClient {
         res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
         res.on('error', reject);
       });
-      req.setTimeout(timeoutMs, () => req.destroy(new Error(`timed out after ${timeoutMs} ms waiting for the API server at ${url.host}: check network access to the cluster`)));
+      req.setTimeout(timeoutMs, () =>
+        req.destroy(
+          new Error(
+            `timed out after ${timeoutMs} ms waiting for the API server at ${url.host}: check network access to the cluster`,
+          ),
+        ),
+      );
       req.on('error', (e: NodeJS.ErrnoException) => {
         if (e.name === 'AbortError') return reject(e);
-        const why = e.code === 'ECONNREFUSED' ? `nothing is listening at ${url.host}: is the cluster running and the kubeconfig current?` : e.message;
+        const why =
+          e.code === 'ECONNREFUSED'
+            ? `nothing is listening at ${url.host}: is the cluster running and the kubeconfig current?`
+            : e.message;
         reject(new KubeApiError(0, why, `cannot reach the Kubernetes API: ${why}`, attempt));
       });
       if (payload) req.write(payload);
@@ -117,21 +144,35 @@ export class KubeClient {
       const st = JSON.parse(body) as { reason?: string; message?: string };
       reason = st.reason ?? '';
       message = st.message ?? message;
-    } catch { /* non-JSON error body */ }
+    } catch {
+      /* non-JSON error body */
+    }
     throw new KubeApiError(status, reason, message, attempt);
   }
 
   // Typed helpers over request(); each names the attempt so errors explain themselves.
   get<T>(type: ResourceType, namespace: string | undefined, name: string, opts: RequestOptions = {}) {
-    return this.request<T>('GET', resourcePath(type, namespace, name), { ...opts, attempt: { verb: 'get', group: type.group, resource: type.plural, namespace, name } });
+    return this.request<T>('GET', resourcePath(type, namespace, name), {
+      ...opts,
+      attempt: { verb: 'get', group: type.group, resource: type.plural, namespace, name },
+    });
   }
 
   list<T>(type: ResourceType, namespace: string | undefined, opts: RequestOptions = {}) {
-    return this.request<{ items: T[]; metadata?: { resourceVersion?: string } }>('GET', resourcePath(type, namespace), { ...opts, attempt: { verb: 'list', group: type.group, resource: type.plural, namespace } });
+    return this.request<{ items: T[]; metadata?: { resourceVersion?: string } }>('GET', resourcePath(type, namespace), {
+      ...opts,
+      attempt: { verb: 'list', group: type.group, resource: type.plural, namespace },
+    });
   }
 
   /** JSON Patch (RFC 6902). Include `test` ops to guard against concurrent changes. */
-  jsonPatch<T>(type: ResourceType, namespace: string | undefined, name: string, ops: JsonPatchOp[], opts: { dryRun?: boolean; fieldManager?: string } = {}) {
+  jsonPatch<T>(
+    type: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    ops: JsonPatchOp[],
+    opts: { dryRun?: boolean; fieldManager?: string } = {},
+  ) {
     return this.request<T>('PATCH', resourcePath(type, namespace, name), {
       body: ops,
       contentType: 'application/json-patch+json',
@@ -148,25 +189,47 @@ export class KubeClient {
     });
   }
 
-  delete(type: ResourceType, namespace: string | undefined, name: string, opts: { gracePeriodSeconds?: number; dryRun?: boolean } = {}) {
+  delete(
+    type: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    opts: { gracePeriodSeconds?: number; dryRun?: boolean } = {},
+  ) {
     return this.request('DELETE', resourcePath(type, namespace, name), {
-      query: { gracePeriodSeconds: opts.gracePeriodSeconds, dryRun: opts.dryRun ? 'All' : undefined, propagationPolicy: 'Background' },
+      query: {
+        gracePeriodSeconds: opts.gracePeriodSeconds,
+        dryRun: opts.dryRun ? 'All' : undefined,
+        propagationPolicy: 'Background',
+      },
       attempt: { verb: 'delete', group: type.group, resource: type.plural, namespace, name },
     });
   }
 
-  podLog(namespace: string, pod: string, container: string, opts: { tailLines?: number; previous?: boolean; limitBytes?: number } = {}) {
-    return this.request<string>('GET', `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod)}/log`, {
-      text: true,
-      query: { container, tailLines: opts.tailLines, previous: opts.previous, limitBytes: opts.limitBytes ?? 64 * 1024 },
-      attempt: { verb: 'get', group: '', resource: 'pods/log', namespace, name: pod },
-    });
+  podLog(
+    namespace: string,
+    pod: string,
+    container: string,
+    opts: { tailLines?: number; previous?: boolean; limitBytes?: number } = {},
+  ) {
+    return this.request<string>(
+      'GET',
+      `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod)}/log`,
+      {
+        text: true,
+        query: {
+          container,
+          tailLines: opts.tailLines,
+          previous: opts.previous,
+          limitBytes: opts.limitBytes ?? 64 * 1024,
+        },
+        attempt: { verb: 'get', group: '', resource: 'pods/log', namespace, name: pod },
+      },
+    );
   }
 }
 
 export type JsonPatchOp =
-  | { op: 'add' | 'replace' | 'test'; path: string; value: unknown }
-  | { op: 'remove'; path: string };
+  { op: 'add' | 'replace' | 'test'; path: string; value: unknown } | { op: 'remove'; path: string };
 
 /** Escapes a key for use inside a JSON Pointer path segment. */
 export function jsonPointerEscape(segment: string): string {
@@ -209,7 +272,10 @@ export async function whoAmI(client: KubeClient): Promise<{ username: string; gr
   const res = await client.request<{ status?: { userInfo?: { username?: string; groups?: string[] } } }>(
     'POST',
     '/apis/authentication.k8s.io/v1/selfsubjectreviews',
-    { body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' }, attempt: { verb: 'create', group: 'authentication.k8s.io', resource: 'selfsubjectreviews' } },
+    {
+      body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' },
+      attempt: { verb: 'create', group: 'authentication.k8s.io', resource: 'selfsubjectreviews' },
+    },
   );
   return { username: res.status?.userInfo?.username ?? 'unknown', groups: res.status?.userInfo?.groups ?? [] };
 }
@@ -224,28 +290,54 @@ export interface AccessQuestion {
 }
 
 /** A short-lived token for a service account (TokenRequest API), as the kubelet mounts into pods. */
-export async function serviceAccountToken(client: KubeClient, namespace: string, serviceAccount: string, expirationSeconds = 3600): Promise<string> {
-  const res = await client.request<{ status: { token: string } }>('POST', `/api/v1/namespaces/${encodeURIComponent(namespace)}/serviceaccounts/${encodeURIComponent(serviceAccount)}/token`, {
-    body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds } },
-    attempt: { verb: 'create', group: '', resource: 'serviceaccounts/token', namespace, name: serviceAccount },
-  });
+export async function serviceAccountToken(
+  client: KubeClient,
+  namespace: string,
+  serviceAccount: string,
+  expirationSeconds = 3600,
+): Promise<string> {
+  const res = await client.request<{ status: { token: string } }>(
+    'POST',
+    `/api/v1/namespaces/${encodeURIComponent(namespace)}/serviceaccounts/${encodeURIComponent(serviceAccount)}/token`,
+    {
+      body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds } },
+      attempt: { verb: 'create', group: '', resource: 'serviceaccounts/token', namespace, name: serviceAccount },
+    },
+  );
   return res.status.token;
 }
 
 /** SelfSubjectAccessReview: may this client's identity do it? */
 export async function canI(client: KubeClient, q: AccessQuestion): Promise<{ allowed: boolean; reason?: string }> {
-  const res = await client.request<{ status?: { allowed?: boolean; reason?: string } }>('POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {
-    body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: q } },
-    attempt: { verb: 'create', group: 'authorization.k8s.io', resource: 'selfsubjectaccessreviews' },
-  });
+  const res = await client.request<{ status?: { allowed?: boolean; reason?: string } }>(
+    'POST',
+    '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
+    {
+      body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: q } },
+      attempt: { verb: 'create', group: 'authorization.k8s.io', resource: 'selfsubjectaccessreviews' },
+    },
+  );
   return { allowed: res.status?.allowed === true, reason: res.status?.reason };
 }
 
 /** SubjectAccessReview: may another user (e.g. a service account) do it? */
-export async function canUser(client: KubeClient, user: string, groups: string[], q: AccessQuestion): Promise<{ allowed: boolean; reason?: string }> {
-  const res = await client.request<{ status?: { allowed?: boolean; reason?: string } }>('POST', '/apis/authorization.k8s.io/v1/subjectaccessreviews', {
-    body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', spec: { user, groups, resourceAttributes: q } },
-    attempt: { verb: 'create', group: 'authorization.k8s.io', resource: 'subjectaccessreviews' },
-  });
+export async function canUser(
+  client: KubeClient,
+  user: string,
+  groups: string[],
+  q: AccessQuestion,
+): Promise<{ allowed: boolean; reason?: string }> {
+  const res = await client.request<{ status?: { allowed?: boolean; reason?: string } }>(
+    'POST',
+    '/apis/authorization.k8s.io/v1/subjectaccessreviews',
+    {
+      body: {
+        apiVersion: 'authorization.k8s.io/v1',
+        kind: 'SubjectAccessReview',
+        spec: { user, groups, resourceAttributes: q },
+      },
+      attempt: { verb: 'create', group: 'authorization.k8s.io', resource: 'subjectaccessreviews' },
+    },
+  );
   return { allowed: res.status?.allowed === true, reason: res.status?.reason };
 }

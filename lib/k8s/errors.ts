@@ -32,9 +32,15 @@ export class KubeApiError extends Error {
     this.hint = hint;
   }
 
-  get isForbidden() { return this.status === 403; }
-  get isNotFound() { return this.status === 404; }
-  get isConflict() { return this.status === 409; }
+  get isForbidden() {
+    return this.status === 403;
+  }
+  get isNotFound() {
+    return this.status === 404;
+  }
+  get isConflict() {
+    return this.status === 409;
+  }
 }
 
 /** The RBAC permission needed for an attempt, spelled the way `oc`/`kubectl auth can-i` spells it. */
@@ -49,27 +55,42 @@ export function grantCommand(a: Attempt, user = '<user>'): string {
   const writes = ['create', 'update', 'patch', 'delete', 'deletecollection', 'escalate', 'bind'];
   const isServiceAccount = user.startsWith('system:serviceaccount:');
   const subject = isServiceAccount ? `-z ${user.split(':')[3]}` : user;
-  if (a.resource === 'securitycontextconstraints' && a.verb === 'use') return `oc adm policy add-scc-to-user ${a.name ?? '<scc>'} ${subject}${isServiceAccount && a.namespace ? ` -n ${a.namespace}` : ''}`;
+  if (a.resource === 'securitycontextconstraints' && a.verb === 'use')
+    return `oc adm policy add-scc-to-user ${a.name ?? '<scc>'} ${subject}${isServiceAccount && a.namespace ? ` -n ${a.namespace}` : ''}`;
   const roleKind = writes.includes(a.verb) ? 'admin' : 'view';
   if (!a.namespace) {
     return `oc adm policy add-cluster-role-to-user ${roleKind === 'admin' ? 'cluster-admin' : 'cluster-reader'} ${isServiceAccount ? user : subject}`;
   }
   // RBAC changes (roles, rolebindings) need `admin`; other writes are covered by `edit`.
-  const role = a.group === 'rbac.authorization.k8s.io' && writes.includes(a.verb) ? 'admin' : writes.includes(a.verb) ? 'edit' : 'view';
+  const role =
+    a.group === 'rbac.authorization.k8s.io' && writes.includes(a.verb)
+      ? 'admin'
+      : writes.includes(a.verb)
+        ? 'edit'
+        : 'view';
   return `oc adm policy add-role-to-user ${role} ${subject} -n ${a.namespace}`;
 }
 
 function hintFor(status: number, reason: string, message: string, a?: Attempt): string {
   if (status === 403 && a) {
     if (/escalat|not currently held/i.test(message)) {
-      const missing = (message.split(/not currently held:?/)[1] ?? '').trim().split('\n').filter(Boolean).slice(0, 5).join(' ');
-      const scc = /securitycontextconstraints/.test(missing) ? ` For SCC rules: oc adm policy add-scc-to-user <scc> ${a.user ?? '<user>'}.` : '';
+      const missing = (message.split(/not currently held:?/)[1] ?? '')
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .slice(0, 5)
+        .join(' ');
+      const scc = /securitycontextconstraints/.test(missing)
+        ? ` For SCC rules: oc adm policy add-scc-to-user <scc> ${a.user ?? '<user>'}.`
+        : '';
       return `RBAC escalation prevention: whoever changes a Role must already hold every permission the resulting Role grants${missing ? `; not held: ${missing}` : ''}. Apply it as a user who holds them (for example a cluster admin), or have them granted.${scc}`;
     }
     return `missing permission: ${permissionText(a)}. An admin can grant it with: ${grantCommand(a, a.user)}`;
   }
-  if (status === 401) return 'the credentials were rejected: log in again (oc login) or check the kubeconfig/service account token';
-  if (status === 404 && a) return `${qualifiedResource({ group: a.group, plural: a.resource })}${a.name ? ` "${a.name}"` : ''} not found${a.namespace ? ` in namespace ${a.namespace}` : ''}: check the namespace and resource names in the configuration`;
+  if (status === 401)
+    return 'the credentials were rejected: log in again (oc login) or check the kubeconfig/service account token';
+  if (status === 404 && a)
+    return `${qualifiedResource({ group: a.group, plural: a.resource })}${a.name ? ` "${a.name}"` : ''} not found${a.namespace ? ` in namespace ${a.namespace}` : ''}: check the namespace and resource names in the configuration`;
   if (status === 409) return 'the object changed since it was read; re-run the check and review the new plan';
   if (status === 422) return 'the API rejected the change as invalid';
   if (status === 0) return reason;

@@ -13,13 +13,37 @@ export const RESOURCES = {
   configmaps: { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap', namespaced: true },
   services: { group: '', version: 'v1', plural: 'services', kind: 'Service', namespaced: true },
   serviceaccounts: { group: '', version: 'v1', plural: 'serviceaccounts', kind: 'ServiceAccount', namespaced: true },
-  persistentvolumeclaims: { group: '', version: 'v1', plural: 'persistentvolumeclaims', kind: 'PersistentVolumeClaim', namespaced: true },
+  persistentvolumeclaims: {
+    group: '',
+    version: 'v1',
+    plural: 'persistentvolumeclaims',
+    kind: 'PersistentVolumeClaim',
+    namespaced: true,
+  },
   events: { group: '', version: 'v1', plural: 'events', kind: 'Event', namespaced: true },
   deployments: { group: 'apps', version: 'v1', plural: 'deployments', kind: 'Deployment', namespaced: true },
   roles: { group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'roles', kind: 'Role', namespaced: true },
-  rolebindings: { group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'rolebindings', kind: 'RoleBinding', namespaced: true },
-  nemoevaluators: { group: 'apps.nvidia.com', version: 'v1alpha1', plural: 'nemoevaluators', kind: 'NemoEvaluator', namespaced: true },
-  nimservices: { group: 'apps.nvidia.com', version: 'v1alpha1', plural: 'nimservices', kind: 'NIMService', namespaced: true },
+  rolebindings: {
+    group: 'rbac.authorization.k8s.io',
+    version: 'v1',
+    plural: 'rolebindings',
+    kind: 'RoleBinding',
+    namespaced: true,
+  },
+  nemoevaluators: {
+    group: 'apps.nvidia.com',
+    version: 'v1alpha1',
+    plural: 'nemoevaluators',
+    kind: 'NemoEvaluator',
+    namespaced: true,
+  },
+  nimservices: {
+    group: 'apps.nvidia.com',
+    version: 'v1alpha1',
+    plural: 'nimservices',
+    kind: 'NIMService',
+    namespaced: true,
+  },
 } as const satisfies Record<string, ResourceType>;
 
 export type ResourceName = keyof typeof RESOURCES;

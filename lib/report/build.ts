@@ -7,10 +7,23 @@ import { newReportId } from './store';
 export const TOOL = { name: 'flywheel-doctor', version: '0.1.0' };
 
 /** A shareable report of a run: redacted, with cluster/tool versions and the fixes applied. */
-export async function buildReport(doctor: Doctor, run: RunResult, opts: { createdBy: string; anonymize: boolean }): Promise<Report> {
+export async function buildReport(
+  doctor: Doctor,
+  run: RunResult,
+  opts: { createdBy: string; anonymize: boolean },
+): Promise<Report> {
   const cluster = await doctor.clusterInfo();
-  const serverHost = (() => { try { return new URL(cluster.server).hostname; } catch { return ''; } })();
-  const { run: clean, masked } = redactRun(run, opts.anonymize ? { anonymize: { namespace: run.namespace, hosts: [serverHost] } } : {});
+  const serverHost = (() => {
+    try {
+      return new URL(cluster.server).hostname;
+    } catch {
+      return '';
+    }
+  })();
+  const { run: clean, masked } = redactRun(
+    run,
+    opts.anonymize ? { anonymize: { namespace: run.namespace, hosts: [serverHost] } } : {},
+  );
   const fixes = doctor.fixLog.filter((f) => Date.parse(f.at) >= Date.parse(run.startedAt) - 6 * 3600_000);
   return {
     id: newReportId(),
@@ -19,7 +32,9 @@ export async function buildReport(doctor: Doctor, run: RunResult, opts: { create
     tool: TOOL,
     cluster: { server: opts.anonymize ? '<api-server>' : cluster.server, version: cluster.version },
     run: clean,
-    fixes: opts.anonymize ? fixes.map((f) => ({ ...f, summary: f.summary.split(run.namespace).join('<namespace>') })) : fixes,
+    fixes: opts.anonymize
+      ? fixes.map((f) => ({ ...f, summary: f.summary.split(run.namespace).join('<namespace>') }))
+      : fixes,
     masked,
     anonymized: opts.anonymize,
   };

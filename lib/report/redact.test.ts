@@ -25,6 +25,10 @@ describe('redactText', () => {
     expect(masked).toEqual([]);
   });
   it('replaces namespace and host names when asked', () => {
-    expect(r('pod in hacohen-flywheel on api.example.com', { anonymize: { namespace: 'hacohen-flywheel', hosts: ['api.example.com'] } }).out).toBe('pod in <namespace> on <host>');
+    expect(
+      r('pod in hacohen-flywheel on api.example.com', {
+        anonymize: { namespace: 'hacohen-flywheel', hosts: ['api.example.com'] },
+      }).out,
+    ).toBe('pod in <namespace> on <host>');
   });
 });

@@ -7,10 +7,18 @@ export interface Masked {
 }
 
 const RULES: Array<{ kind: string; re: RegExp; replace: (m: string, ...g: string[]) => string }> = [
-  { kind: 'credentials in URL', re: /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/:@]+):([^\s/@]+)@/gi, replace: (_m, scheme) => `${scheme}***:***@` },
+  {
+    kind: 'credentials in URL',
+    re: /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/:@]+):([^\s/@]+)@/gi,
+    replace: (_m, scheme) => `${scheme}***:***@`,
+  },
   { kind: 'bearer token', re: /\b(Bearer\s+)[A-Za-z0-9\-._~+/]{8,}=*/g, replace: (_m, p) => `${p}***` },
   { kind: 'JWT', re: /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g, replace: () => '***JWT***' },
-  { kind: 'API key', re: /\b(nvapi-|hf_|ghp_|gho_|sk-|xox[abp]-|AKIA)[A-Za-z0-9\-_]{8,}/g, replace: (_m, p) => `${p}***` },
+  {
+    kind: 'API key',
+    re: /\b(nvapi-|hf_|ghp_|gho_|sk-|xox[abp]-|AKIA)[A-Za-z0-9\-_]{8,}/g,
+    replace: (_m, p) => `${p}***`,
+  },
   {
     kind: 'credential assignment',
     re: /\b([A-Za-z0-9_]*(?:TOKEN|PASSWORD|PASSWD|SECRET|API_KEY|APIKEY|ACCESS_KEY|PRIVATE_KEY|token|password|passwd|secret|api_key|apikey)[A-Za-z0-9_]*)(\s*[=:]\s*)("?)([^\s"',;]{4,})\3/g,
@@ -43,7 +51,11 @@ export function redactCheck(c: CheckResult, masked: Masked[] = [], opts: RedactO
     summary: r(c.summary, 'summary'),
     rootCause: r(c.rootCause, 'root cause'),
     manualFix: c.manualFix.map((m) => r(m, 'manual fix')),
-    evidence: c.evidence.map((e) => ({ ...e, label: r(e.label, 'evidence label'), value: r(e.value, `evidence "${e.label}"`) })),
+    evidence: c.evidence.map((e) => ({
+      ...e,
+      label: r(e.label, 'evidence label'),
+      value: r(e.value, `evidence "${e.label}"`),
+    })),
   };
 }
 

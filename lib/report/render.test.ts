@@ -29,7 +29,17 @@ const run: RunResult = {
     },
   ],
 };
-const report: Report = { id: 'abc', createdAt: 'now', createdBy: 'me', tool: { name: 'fd', version: '1' }, cluster: { server: 'https://api', version: 'v1.34.4' }, run, fixes: [], masked: [], anonymized: false };
+const report: Report = {
+  id: 'abc',
+  createdAt: 'now',
+  createdBy: 'me',
+  tool: { name: 'fd', version: '1' },
+  cluster: { server: 'https://api', version: 'v1.34.4' },
+  run,
+  fixes: [],
+  masked: [],
+  anonymized: false,
+};
 
 describe('renderers treat cluster strings as text', () => {
   it('HTML escapes everything and carries a CSP without scripts', () => {
@@ -52,7 +62,13 @@ describe('renderers treat cluster strings as text', () => {
   });
   it('JSON has the documented shape', () => {
     const j = toJsonReport(run);
-    expect(Object.keys(j)).toEqual(expect.arrayContaining(['namespace', 'startedAt', 'finishedAt', 'summary', 'checks']));
-    expect(j.checks[0]).toMatchObject({ id: 'pod-health', status: 'fail', fix: { available: true, description: 'restart' } });
+    expect(Object.keys(j)).toEqual(
+      expect.arrayContaining(['namespace', 'startedAt', 'finishedAt', 'summary', 'checks']),
+    );
+    expect(j.checks[0]).toMatchObject({
+      id: 'pod-health',
+      status: 'fail',
+      fix: { available: true, description: 'restart' },
+    });
   });
 });

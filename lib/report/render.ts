@@ -26,7 +26,10 @@ export function renderText(run: RunResult): string {
     }
   }
   const s = run.summary;
-  lines.push('', `${s.pass} pass, ${s.warn} warn, ${s.fail} fail, ${s.error} error, ${s.skipped} skipped (${run.timings.totalMs} ms)`);
+  lines.push(
+    '',
+    `${s.pass} pass, ${s.warn} warn, ${s.fail} fail, ${s.error} error, ${s.skipped} skipped (${run.timings.totalMs} ms)`,
+  );
   return lines.join('\n') + '\n';
 }
 
@@ -44,7 +47,12 @@ function checkMarkdown(c: CheckResult): string {
   const parts = [`### ${ICON[c.status]} — ${md(c.title)} (\`${c.id}\`)`, '', md(c.summary), ''];
   if (c.evidence.length) {
     parts.push('**Evidence**', '');
-    for (const e of c.evidence) parts.push(e.code || e.value.includes('\n') ? `- ${md(e.label)}:\n\n${fence(e.value).replace(/^/gm, '  ')}\n` : `- ${md(e.label)}: ${md(e.value)}`);
+    for (const e of c.evidence)
+      parts.push(
+        e.code || e.value.includes('\n')
+          ? `- ${md(e.label)}:\n\n${fence(e.value).replace(/^/gm, '  ')}\n`
+          : `- ${md(e.label)}: ${md(e.value)}`,
+      );
     parts.push('');
   }
   if (c.status !== 'pass' && c.status !== 'skipped') {
@@ -63,16 +71,44 @@ export function renderMarkdown(run: RunResult, report?: Omit<Report, 'run'>): st
     `- Run: ${run.startedAt} → ${run.finishedAt ?? '(running)'} (${run.timings.totalMs} ms)`,
   ];
   if (report) {
-    head.push(`- Cluster: ${report.cluster.server} (${report.cluster.version})`, `- Tool: ${report.tool.name} ${report.tool.version}`, `- Shared by: ${report.createdBy} at ${report.createdAt}`);
+    head.push(
+      `- Cluster: ${report.cluster.server} (${report.cluster.version})`,
+      `- Tool: ${report.tool.name} ${report.tool.version}`,
+      `- Shared by: ${report.createdBy} at ${report.createdAt}`,
+    );
   }
-  head.push('', '| Status | Check | Summary |', '|---|---|---|', ...run.checks.map((c) => `| ${ICON[c.status]} | \`${c.id}\` | ${md(c.summary)} |`), '');
+  head.push(
+    '',
+    '| Status | Check | Summary |',
+    '|---|---|---|',
+    ...run.checks.map((c) => `| ${ICON[c.status]} | \`${c.id}\` | ${md(c.summary)} |`),
+    '',
+  );
   const body = run.checks.map(checkMarkdown);
   const tail: string[] = [];
   if (report?.fixes.length) {
-    tail.push('## Fixes applied in this session', '', '| When | Who | Check | Outcome |', '|---|---|---|---|', ...report.fixes.map((f) => `| ${f.at} | ${md(f.by)} | \`${f.checkId}\` | ${md(f.outcome)}: ${md(f.summary)}${f.verifiedStatus ? ` (verified: ${f.verifiedStatus})` : ''} |`), '');
+    tail.push(
+      '## Fixes applied in this session',
+      '',
+      '| When | Who | Check | Outcome |',
+      '|---|---|---|---|',
+      ...report.fixes.map(
+        (f) =>
+          `| ${f.at} | ${md(f.by)} | \`${f.checkId}\` | ${md(f.outcome)}: ${md(f.summary)}${f.verifiedStatus ? ` (verified: ${f.verifiedStatus})` : ''} |`,
+      ),
+      '',
+    );
   }
   if (report) {
-    tail.push('## Redaction', '', report.masked.length ? `Masked ${report.masked.length} value(s): ${[...new Set(report.masked.map((m) => `${m.kind} in ${m.where}`))].map(md).join('; ')}.` : 'No credential-like values were found to mask. Secret values are never read.', report.anonymized ? 'Namespace and host names were replaced with placeholders.' : '', '');
+    tail.push(
+      '## Redaction',
+      '',
+      report.masked.length
+        ? `Masked ${report.masked.length} value(s): ${[...new Set(report.masked.map((m) => `${m.kind} in ${m.where}`))].map(md).join('; ')}.`
+        : 'No credential-like values were found to mask. Secret values are never read.',
+      report.anonymized ? 'Namespace and host names were replaced with placeholders.' : '',
+      '',
+    );
   }
   return [...head, '## Checks', '', ...body, ...tail].join('\n');
 }
@@ -83,7 +119,16 @@ export function renderJunit(run: RunResult): string {
   const s = run.summary;
   const cases = run.checks.map((c) => {
     const detail = xml([c.summary, ...c.evidence.map((e) => `${e.label}: ${e.value}`)].join('\n'));
-    const inner = c.status === 'fail' ? `<failure message="${xml(c.summary)}">${detail}</failure>` : c.status === 'error' ? `<error message="${xml(c.summary)}">${detail}</error>` : c.status === 'skipped' ? `<skipped message="${xml(c.summary)}"/>` : c.status === 'warn' ? `<system-out>WARN: ${detail}</system-out>` : '';
+    const inner =
+      c.status === 'fail'
+        ? `<failure message="${xml(c.summary)}">${detail}</failure>`
+        : c.status === 'error'
+          ? `<error message="${xml(c.summary)}">${detail}</error>`
+          : c.status === 'skipped'
+            ? `<skipped message="${xml(c.summary)}"/>`
+            : c.status === 'warn'
+              ? `<system-out>WARN: ${detail}</system-out>`
+              : '';
     return `    <testcase classname="flywheel-doctor.${xml(c.area)}" name="${xml(c.id)}" time="${(c.durationMs / 1000).toFixed(3)}">${inner}</testcase>`;
   });
   return `<?xml version="1.0" encoding="UTF-8"?>
@@ -103,20 +148,42 @@ export function toJsonReport(run: RunResult) {
     finishedAt: run.finishedAt,
     verdict: run.verdict,
     summary: run.summary,
-    checks: run.checks.map((c) => ({ id: c.id, title: c.title, area: c.area, status: c.status, summary: c.summary, evidence: c.evidence, rootCause: c.rootCause, manualFix: c.manualFix, fix: c.fix, durationMs: c.durationMs })),
+    checks: run.checks.map((c) => ({
+      id: c.id,
+      title: c.title,
+      area: c.area,
+      status: c.status,
+      summary: c.summary,
+      evidence: c.evidence,
+      rootCause: c.rootCause,
+      manualFix: c.manualFix,
+      fix: c.fix,
+      durationMs: c.durationMs,
+    })),
   };
 }
 
-const html = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+const html = (s: string) =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 
 /** A self-contained HTML file (inline CSS, no scripts): every cluster string escaped. */
 export function renderHtml(report: Report): string {
   const { run } = report;
-  const colors: Record<CheckStatus, string> = { pass: '#15803d', warn: '#b45309', fail: '#b91c1c', error: '#7e22ce', skipped: '#475569' };
+  const colors: Record<CheckStatus, string> = {
+    pass: '#15803d',
+    warn: '#b45309',
+    fail: '#b91c1c',
+    error: '#7e22ce',
+    skipped: '#475569',
+  };
   const checks = run.checks
-    .map((c) => `<section><h3><span class="b" style="background:${colors[c.status]}">${ICON[c.status]}</span> ${html(c.title)} <code>${html(c.id)}</code></h3><p>${html(c.summary)}</p>
+    .map(
+      (
+        c,
+      ) => `<section><h3><span class="b" style="background:${colors[c.status]}">${ICON[c.status]}</span> ${html(c.title)} <code>${html(c.id)}</code></h3><p>${html(c.summary)}</p>
 <dl>${c.evidence.map((e) => `<dt>${html(e.label)}</dt><dd>${e.code || e.value.includes('\n') ? `<pre>${html(e.value)}</pre>` : html(e.value)}</dd>`).join('')}</dl>
-${c.status !== 'pass' && c.status !== 'skipped' ? `<p><b>Root cause:</b> ${html(c.rootCause)}</p><pre>${html(c.manualFix.join('\n'))}</pre>` : ''}</section>`)
+${c.status !== 'pass' && c.status !== 'skipped' ? `<p><b>Root cause:</b> ${html(c.rootCause)}</p><pre>${html(c.manualFix.join('\n'))}</pre>` : ''}</section>`,
+    )
     .join('\n');
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">

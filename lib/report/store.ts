@@ -26,18 +26,29 @@ export function newReportId(): string {
 export const isReportId = (id: string) => /^[a-f0-9]{12}$/.test(id);
 
 export class ReportStore {
-  constructor(private readonly client: KubeClient, private readonly namespace: string, private readonly retain = 20) {}
+  constructor(
+    private readonly client: KubeClient,
+    private readonly namespace: string,
+    private readonly retain = 20,
+  ) {}
 
   async save(report: Report): Promise<void> {
     const body = JSON.stringify(report);
-    if (Buffer.byteLength(body) > MAX_BYTES) throw new Error(`the report is too large to store (${Math.round(Buffer.byteLength(body) / 1024)} KiB > ${MAX_BYTES / 1024} KiB); download it instead`);
+    if (Buffer.byteLength(body) > MAX_BYTES)
+      throw new Error(
+        `the report is too large to store (${Math.round(Buffer.byteLength(body) / 1024)} KiB > ${MAX_BYTES / 1024} KiB); download it instead`,
+      );
     await this.client.create(RESOURCES.configmaps, this.namespace, {
       apiVersion: 'v1',
       kind: 'ConfigMap',
       metadata: {
         name: PREFIX + report.id,
         labels: { [REPORT_LABEL]: 'true', 'app.kubernetes.io/managed-by': 'flywheel-doctor' },
-        annotations: { 'flywheel-doctor.dev/created-at': report.createdAt, 'flywheel-doctor.dev/created-by': report.createdBy, 'flywheel-doctor.dev/verdict': report.run.verdict },
+        annotations: {
+          'flywheel-doctor.dev/created-at': report.createdAt,
+          'flywheel-doctor.dev/created-by': report.createdBy,
+          'flywheel-doctor.dev/verdict': report.run.verdict,
+        },
       },
       data: { 'report.json': body },
     });
@@ -56,12 +67,21 @@ export class ReportStore {
   }
 
   async list(): Promise<ReportSummary[]> {
-    const list = await this.client.list<KObject>(RESOURCES.configmaps, this.namespace, { query: { labelSelector: `${REPORT_LABEL}=true` } });
+    const list = await this.client.list<KObject>(RESOURCES.configmaps, this.namespace, {
+      query: { labelSelector: `${REPORT_LABEL}=true` },
+    });
     const out: ReportSummary[] = [];
     for (const cm of list.items) {
       try {
         const r = JSON.parse(cm.data?.['report.json'] ?? '') as Report;
-        out.push({ id: r.id, createdAt: r.createdAt, createdBy: r.createdBy, namespace: r.run.namespace, verdict: r.run.verdict, summary: r.run.summary });
+        out.push({
+          id: r.id,
+          createdAt: r.createdAt,
+          createdBy: r.createdBy,
+          namespace: r.run.namespace,
+          verdict: r.run.verdict,
+          summary: r.run.summary,
+        });
       } catch {
         /* a damaged report is skipped, not fatal */
       }

@@ -30,13 +30,55 @@ function ensurePki() {
   if (fs.existsSync(path.join(d, 'done'))) return;
   fs.mkdirSync(d, { recursive: true });
   const p = (f: string) => path.join(d, f);
-  openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', p('ca.key'), '-out', p('ca.crt'), '-days', '3650', '-subj', '/CN=flywheel-doctor-local-ca']);
+  openssl([
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    p('ca.key'),
+    '-out',
+    p('ca.crt'),
+    '-days',
+    '3650',
+    '-subj',
+    '/CN=flywheel-doctor-local-ca',
+  ]);
   const issue = (name: string, subj: string, ext: string) => {
     fs.writeFileSync(p(`${name}.ext`), ext);
-    openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', p(`${name}.key`), '-out', p(`${name}.csr`), '-subj', subj]);
-    openssl(['x509', '-req', '-in', p(`${name}.csr`), '-CA', p('ca.crt'), '-CAkey', p('ca.key'), '-CAcreateserial', '-out', p(`${name}.crt`), '-days', '3650', '-extfile', p(`${name}.ext`)]);
+    openssl([
+      'req',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      p(`${name}.key`),
+      '-out',
+      p(`${name}.csr`),
+      '-subj',
+      subj,
+    ]);
+    openssl([
+      'x509',
+      '-req',
+      '-in',
+      p(`${name}.csr`),
+      '-CA',
+      p('ca.crt'),
+      '-CAkey',
+      p('ca.key'),
+      '-CAcreateserial',
+      '-out',
+      p(`${name}.crt`),
+      '-days',
+      '3650',
+      '-extfile',
+      p(`${name}.ext`),
+    ]);
   };
-  const serverExt = 'subjectAltName=IP:127.0.0.1,DNS:localhost,IP:10.96.0.1,DNS:kubernetes.default.svc\nextendedKeyUsage=serverAuth\n';
+  const serverExt =
+    'subjectAltName=IP:127.0.0.1,DNS:localhost,IP:10.96.0.1,DNS:kubernetes.default.svc\nextendedKeyUsage=serverAuth\n';
   issue('apiserver', '/CN=kube-apiserver', serverExt);
   issue('kubelet', '/CN=fd-local-node', serverExt);
   const clientExt = 'extendedKeyUsage=clientAuth\n';
@@ -46,11 +88,20 @@ function ensurePki() {
   issue('apiserver-kubelet-client', '/O=system:masters/CN=kube-apiserver-kubelet-client', clientExt);
   openssl(['genrsa', '-out', p('sa.key'), '2048']);
   openssl(['rsa', '-in', p('sa.key'), '-pubout', '-out', p('sa.pub')]);
-  fs.writeFileSync(p('tokens.csv'), Object.values(TOKENS).map((t) => `${t.token},${t.user},${t.user}-uid,"${t.group}"`).join('\n') + '\n');
+  fs.writeFileSync(
+    p('tokens.csv'),
+    Object.values(TOKENS)
+      .map((t) => `${t.token},${t.user},${t.user}-uid,"${t.group}"`)
+      .join('\n') + '\n',
+  );
   fs.writeFileSync(path.join(d, 'done'), '');
 }
 
-function kubeconfig(user: { cert?: string; key?: string; token?: string }, name: string, namespace = 'flywheel'): string {
+function kubeconfig(
+  user: { cert?: string; key?: string; token?: string },
+  name: string,
+  namespace = 'flywheel',
+): string {
   const ca = fs.readFileSync(path.join(FILES.pki, 'ca.crt')).toString('base64');
   const auth = user.token
     ? `    token: ${user.token}`
@@ -75,11 +126,25 @@ current-context: ${name}@fd-local
 
 function writeKubeconfigs() {
   const p = (f: string) => path.join(FILES.pki, f);
-  fs.writeFileSync(FILES.adminKubeconfig, kubeconfig({ cert: p('admin.crt'), key: p('admin.key') }, 'admin'), { mode: 0o600 });
-  fs.writeFileSync(path.join(CLUSTER_DIR, 'kubeconfig-kcm'), kubeconfig({ cert: p('kcm.crt'), key: p('kcm.key') }, 'kcm'), { mode: 0o600 });
-  fs.writeFileSync(path.join(CLUSTER_DIR, 'kubeconfig-scheduler'), kubeconfig({ cert: p('scheduler.crt'), key: p('scheduler.key') }, 'scheduler'), { mode: 0o600 });
-  fs.writeFileSync(FILES.readonlyKubeconfig, kubeconfig({ token: TOKENS.readonly.token }, TOKENS.readonly.user), { mode: 0o600 });
-  fs.writeFileSync(FILES.editorKubeconfig, kubeconfig({ token: TOKENS.editor.token }, TOKENS.editor.user), { mode: 0o600 });
+  fs.writeFileSync(FILES.adminKubeconfig, kubeconfig({ cert: p('admin.crt'), key: p('admin.key') }, 'admin'), {
+    mode: 0o600,
+  });
+  fs.writeFileSync(
+    path.join(CLUSTER_DIR, 'kubeconfig-kcm'),
+    kubeconfig({ cert: p('kcm.crt'), key: p('kcm.key') }, 'kcm'),
+    { mode: 0o600 },
+  );
+  fs.writeFileSync(
+    path.join(CLUSTER_DIR, 'kubeconfig-scheduler'),
+    kubeconfig({ cert: p('scheduler.crt'), key: p('scheduler.key') }, 'scheduler'),
+    { mode: 0o600 },
+  );
+  fs.writeFileSync(FILES.readonlyKubeconfig, kubeconfig({ token: TOKENS.readonly.token }, TOKENS.readonly.user), {
+    mode: 0o600,
+  });
+  fs.writeFileSync(FILES.editorKubeconfig, kubeconfig({ token: TOKENS.editor.token }, TOKENS.editor.user), {
+    mode: 0o600,
+  });
 }
 
 function pidFile(c: Component) {
@@ -107,7 +172,11 @@ function tail(file: string, lines = 15): string {
 function start(c: Component, cmd: string, args: string[], env: Record<string, string> = {}) {
   if (pidOf(c)) return;
   const out = fs.openSync(path.join(FILES.logs, `${c}.log`), 'a');
-  const child = spawn(cmd, args, { detached: true, stdio: ['ignore', out, out], env: { ...process.env, ...env } as NodeJS.ProcessEnv });
+  const child = spawn(cmd, args, {
+    detached: true,
+    stdio: ['ignore', out, out],
+    env: { ...process.env, ...env } as NodeJS.ProcessEnv,
+  });
   child.unref();
   fs.writeFileSync(pidFile(c), String(child.pid));
 }
@@ -116,23 +185,43 @@ async function waitFor(what: string, fn: () => Promise<boolean> | boolean, timeo
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (component && !pidOf(component)) {
-      throw new Error(`${component} exited while waiting for ${what}. Last log lines (${path.join(FILES.logs, component + '.log')}):\n${tail(path.join(FILES.logs, `${component}.log`))}`);
+      throw new Error(
+        `${component} exited while waiting for ${what}. Last log lines (${path.join(FILES.logs, component + '.log')}):\n${tail(path.join(FILES.logs, `${component}.log`))}`,
+      );
     }
     try {
       if (await fn()) return;
-    } catch { /* not yet */ }
+    } catch {
+      /* not yet */
+    }
     await new Promise((r) => setTimeout(r, 250));
   }
-  throw new Error(`timed out waiting for ${what}${component ? `; see ${path.join(FILES.logs, component + '.log')}:\n${tail(path.join(FILES.logs, `${component}.log`))}` : ''}`);
+  throw new Error(
+    `timed out waiting for ${what}${component ? `; see ${path.join(FILES.logs, component + '.log')}:\n${tail(path.join(FILES.logs, `${component}.log`))}` : ''}`,
+  );
 }
 
 function kubectl(bin: string, args: string[], input?: string): string {
-  return execFileSync(path.join(bin, 'kubectl'), ['--kubeconfig', FILES.adminKubeconfig, ...args], { input, stdio: ['pipe', 'pipe', 'pipe'] }).toString();
+  return execFileSync(path.join(bin, 'kubectl'), ['--kubeconfig', FILES.adminKubeconfig, ...args], {
+    input,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  }).toString();
 }
 
 async function apiReady(): Promise<boolean> {
   try {
-    const out = execFileSync('curl', ['-sf', '--max-time', '2', '--cacert', path.join(FILES.pki, 'ca.crt'), '--cert', path.join(FILES.pki, 'admin.crt'), '--key', path.join(FILES.pki, 'admin.key'), `https://127.0.0.1:${PORTS.apiserver}/readyz`]).toString();
+    const out = execFileSync('curl', [
+      '-sf',
+      '--max-time',
+      '2',
+      '--cacert',
+      path.join(FILES.pki, 'ca.crt'),
+      '--cert',
+      path.join(FILES.pki, 'admin.crt'),
+      '--key',
+      path.join(FILES.pki, 'admin.key'),
+      `https://127.0.0.1:${PORTS.apiserver}/readyz`,
+    ]).toString();
     return out.trim() === 'ok';
   } catch {
     return false;
@@ -141,7 +230,13 @@ async function apiReady(): Promise<boolean> {
 
 function kwokConfig(bin: string): string {
   const stages = path.join(bin, 'kwok-stages');
-  const files = ['node/fast/node-initialize.yaml', 'node/heartbeat-with-lease/node-heartbeat-with-lease.yaml', 'pod/fast/pod-ready.yaml', 'pod/fast/pod-complete.yaml', 'pod/fast/pod-delete.yaml'];
+  const files = [
+    'node/fast/node-initialize.yaml',
+    'node/heartbeat-with-lease/node-heartbeat-with-lease.yaml',
+    'pod/fast/pod-ready.yaml',
+    'pod/fast/pod-complete.yaml',
+    'pod/fast/pod-delete.yaml',
+  ];
   const out = path.join(CLUSTER_DIR, 'kwok.yaml');
   fs.writeFileSync(out, files.map((f) => fs.readFileSync(path.join(stages, f), 'utf8').trim()).join('\n---\n') + '\n');
   return out;
@@ -158,7 +253,9 @@ export async function up(): Promise<void> {
   const bin = binDir();
   ensurePki();
   // Audit log of writes: tests prove a fix is attributed to the user whose token it ran with.
-  fs.writeFileSync(path.join(CLUSTER_DIR, 'audit-policy.yaml'), `apiVersion: audit.k8s.io/v1
+  fs.writeFileSync(
+    path.join(CLUSTER_DIR, 'audit-policy.yaml'),
+    `apiVersion: audit.k8s.io/v1
 kind: Policy
 omitStages: [RequestReceived]
 rules:
@@ -167,69 +264,145 @@ rules:
   - level: None
     resources: [{ group: coordination.k8s.io }, { group: "", resources: [nodes, nodes/status, events, pods/status] }]
   - level: Metadata
-`);
+`,
+  );
   writeKubeconfigs();
   const p = (f: string) => path.join(FILES.pki, f);
 
   start('etcd', path.join(bin, 'etcd'), [
-    '--name=fd', `--data-dir=${path.join(CLUSTER_DIR, 'etcd')}`,
-    `--listen-client-urls=http://127.0.0.1:${PORTS.etcdClient}`, `--advertise-client-urls=http://127.0.0.1:${PORTS.etcdClient}`,
-    `--listen-peer-urls=http://127.0.0.1:${PORTS.etcdPeer}`, `--initial-advertise-peer-urls=http://127.0.0.1:${PORTS.etcdPeer}`,
-    `--initial-cluster=fd=http://127.0.0.1:${PORTS.etcdPeer}`, '--unsafe-no-fsync', '--quota-backend-bytes=4294967296', '--log-level=warn',
+    '--name=fd',
+    `--data-dir=${path.join(CLUSTER_DIR, 'etcd')}`,
+    `--listen-client-urls=http://127.0.0.1:${PORTS.etcdClient}`,
+    `--advertise-client-urls=http://127.0.0.1:${PORTS.etcdClient}`,
+    `--listen-peer-urls=http://127.0.0.1:${PORTS.etcdPeer}`,
+    `--initial-advertise-peer-urls=http://127.0.0.1:${PORTS.etcdPeer}`,
+    `--initial-cluster=fd=http://127.0.0.1:${PORTS.etcdPeer}`,
+    '--unsafe-no-fsync',
+    '--quota-backend-bytes=4294967296',
+    '--log-level=warn',
   ]);
-  await waitFor('etcd health', () => execFileSync('curl', ['-sf', '--max-time', '2', `http://127.0.0.1:${PORTS.etcdClient}/health`]).toString().includes('true'), 30_000, 'etcd');
+  await waitFor(
+    'etcd health',
+    () =>
+      execFileSync('curl', ['-sf', '--max-time', '2', `http://127.0.0.1:${PORTS.etcdClient}/health`])
+        .toString()
+        .includes('true'),
+    30_000,
+    'etcd',
+  );
 
   start('kube-apiserver', path.join(bin, 'kube-apiserver'), [
-    `--etcd-servers=http://127.0.0.1:${PORTS.etcdClient}`, '--bind-address=127.0.0.1', `--secure-port=${PORTS.apiserver}`,
-    '--advertise-address=127.0.0.1', '--endpoint-reconciler-type=none',
-    `--tls-cert-file=${p('apiserver.crt')}`, `--tls-private-key-file=${p('apiserver.key')}`, `--client-ca-file=${p('ca.crt')}`,
-    `--token-auth-file=${p('tokens.csv')}`, '--authorization-mode=Node,RBAC',
-    '--service-account-issuer=https://kubernetes.default.svc', `--service-account-key-file=${p('sa.pub')}`, `--service-account-signing-key-file=${p('sa.key')}`,
-    '--service-cluster-ip-range=10.96.0.0/16', '--allow-privileged=true',
-    `--kubelet-client-certificate=${p('apiserver-kubelet-client.crt')}`, `--kubelet-client-key=${p('apiserver-kubelet-client.key')}`,
+    `--etcd-servers=http://127.0.0.1:${PORTS.etcdClient}`,
+    '--bind-address=127.0.0.1',
+    `--secure-port=${PORTS.apiserver}`,
+    '--advertise-address=127.0.0.1',
+    '--endpoint-reconciler-type=none',
+    `--tls-cert-file=${p('apiserver.crt')}`,
+    `--tls-private-key-file=${p('apiserver.key')}`,
+    `--client-ca-file=${p('ca.crt')}`,
+    `--token-auth-file=${p('tokens.csv')}`,
+    '--authorization-mode=Node,RBAC',
+    '--service-account-issuer=https://kubernetes.default.svc',
+    `--service-account-key-file=${p('sa.pub')}`,
+    `--service-account-signing-key-file=${p('sa.key')}`,
+    '--service-cluster-ip-range=10.96.0.0/16',
+    '--allow-privileged=true',
+    `--kubelet-client-certificate=${p('apiserver-kubelet-client.crt')}`,
+    `--kubelet-client-key=${p('apiserver-kubelet-client.key')}`,
     '--kubelet-preferred-address-types=InternalIP',
-    `--audit-policy-file=${path.join(CLUSTER_DIR, 'audit-policy.yaml')}`, `--audit-log-path=${path.join(FILES.logs, 'audit.log')}`, '--audit-log-maxsize=200', '--enable-priority-and-fairness=false', '--v=1',
+    `--audit-policy-file=${path.join(CLUSTER_DIR, 'audit-policy.yaml')}`,
+    `--audit-log-path=${path.join(FILES.logs, 'audit.log')}`,
+    '--audit-log-maxsize=200',
+    '--enable-priority-and-fairness=false',
+    '--v=1',
   ]);
   await waitFor('kube-apiserver /readyz', apiReady, 90_000, 'kube-apiserver');
 
   start('kube-controller-manager', path.join(bin, 'kube-controller-manager'), [
-    `--kubeconfig=${path.join(CLUSTER_DIR, 'kubeconfig-kcm')}`, `--authentication-kubeconfig=${path.join(CLUSTER_DIR, 'kubeconfig-kcm')}`, `--authorization-kubeconfig=${path.join(CLUSTER_DIR, 'kubeconfig-kcm')}`,
-    '--bind-address=127.0.0.1', '--secure-port=0', '--use-service-account-credentials=true',
-    `--service-account-private-key-file=${p('sa.key')}`, `--root-ca-file=${p('ca.crt')}`,
-    `--cluster-signing-cert-file=${p('ca.crt')}`, `--cluster-signing-key-file=${p('ca.key')}`,
-    '--controllers=*', '--leader-elect=false',
+    `--kubeconfig=${path.join(CLUSTER_DIR, 'kubeconfig-kcm')}`,
+    `--authentication-kubeconfig=${path.join(CLUSTER_DIR, 'kubeconfig-kcm')}`,
+    `--authorization-kubeconfig=${path.join(CLUSTER_DIR, 'kubeconfig-kcm')}`,
+    '--bind-address=127.0.0.1',
+    '--secure-port=0',
+    '--use-service-account-credentials=true',
+    `--service-account-private-key-file=${p('sa.key')}`,
+    `--root-ca-file=${p('ca.crt')}`,
+    `--cluster-signing-cert-file=${p('ca.crt')}`,
+    `--cluster-signing-key-file=${p('ca.key')}`,
+    '--controllers=*',
+    '--leader-elect=false',
     // kwok posts node status about once a minute; a short grace period would flip its node to
     // Unknown and mark every pod NotReady for good (kwok does not re-ready running pods).
-    '--node-monitor-grace-period=600s', '--concurrent-deployment-syncs=10', '--v=1',
+    '--node-monitor-grace-period=600s',
+    '--concurrent-deployment-syncs=10',
+    '--v=1',
   ]);
   start('kube-scheduler', path.join(bin, 'kube-scheduler'), [
-    `--kubeconfig=${path.join(CLUSTER_DIR, 'kubeconfig-scheduler')}`, `--authentication-kubeconfig=${path.join(CLUSTER_DIR, 'kubeconfig-scheduler')}`, `--authorization-kubeconfig=${path.join(CLUSTER_DIR, 'kubeconfig-scheduler')}`,
-    '--bind-address=127.0.0.1', '--secure-port=0', '--leader-elect=false', '--v=1',
+    `--kubeconfig=${path.join(CLUSTER_DIR, 'kubeconfig-scheduler')}`,
+    `--authentication-kubeconfig=${path.join(CLUSTER_DIR, 'kubeconfig-scheduler')}`,
+    `--authorization-kubeconfig=${path.join(CLUSTER_DIR, 'kubeconfig-scheduler')}`,
+    '--bind-address=127.0.0.1',
+    '--secure-port=0',
+    '--leader-elect=false',
+    '--v=1',
   ]);
   start('kwok', path.join(bin, 'kwok'), [
-    `--kubeconfig=${FILES.adminKubeconfig}`, `--config=${kwokConfig(bin)}`, '--manage-all-nodes=false',
-    '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake', '--cidr=10.244.0.0/24', '--node-ip=127.0.0.1', '--node-lease-duration-seconds=40',
+    `--kubeconfig=${FILES.adminKubeconfig}`,
+    `--config=${kwokConfig(bin)}`,
+    '--manage-all-nodes=false',
+    '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
+    '--cidr=10.244.0.0/24',
+    '--node-ip=127.0.0.1',
+    '--node-lease-duration-seconds=40',
   ]);
   // The fake node kwok manages (everything that only needs to look Running).
-  kubectl(bin, ['apply', '-f', '-'], `apiVersion: v1
+  kubectl(
+    bin,
+    ['apply', '-f', '-'],
+    `apiVersion: v1
 kind: Node
 metadata:
   name: ${KWOK_NODE}
   annotations: { kwok.x-k8s.io/node: fake, node.alpha.kubernetes.io/ttl: "0" }
   labels: { kubernetes.io/hostname: ${KWOK_NODE}, kubernetes.io/os: linux, kubernetes.io/arch: amd64, type: kwok }
-`);
-  start('sim', process.execPath, [path.join(REPO_ROOT, 'node_modules/tsx/dist/cli.mjs'), path.join(REPO_ROOT, 'test/cluster/node-agent/main.ts')], { FD_KUBECTL: path.join(bin, 'kubectl') });
-  await waitFor('both nodes Ready', () => {
-    const out = kubectl(bin, ['get', 'nodes', '-o', 'jsonpath={range .items[*]}{.metadata.name}={.status.conditions[?(@.type=="Ready")].status} {end}']);
-    return (out.match(/=True/g) ?? []).length >= 2;
-  }, 60_000, 'sim');
-  await waitFor('default service account', () => kubectl(bin, ['get', 'sa', 'default', '-n', 'default', '-o', 'name']).includes('default'), 30_000, 'kube-controller-manager');
-  for (const c of COMPONENTS) if (!pidOf(c)) throw new Error(`${c} is not running. Last log lines:\n${tail(path.join(FILES.logs, `${c}.log`))}`);
-  fs.writeFileSync(FILES.env, [
-    `export KUBECONFIG=${FILES.adminKubeconfig}`,
-    `export FD_SERVICE_URL_OVERRIDES=nemo-gateway=http://127.0.0.1:${PORTS.gateway}`,
-    `export PATH=${bin}:$PATH`,
-  ].join('\n') + '\n');
+`,
+  );
+  start(
+    'sim',
+    process.execPath,
+    [path.join(REPO_ROOT, 'node_modules/tsx/dist/cli.mjs'), path.join(REPO_ROOT, 'test/cluster/node-agent/main.ts')],
+    { FD_KUBECTL: path.join(bin, 'kubectl') },
+  );
+  await waitFor(
+    'both nodes Ready',
+    () => {
+      const out = kubectl(bin, [
+        'get',
+        'nodes',
+        '-o',
+        'jsonpath={range .items[*]}{.metadata.name}={.status.conditions[?(@.type=="Ready")].status} {end}',
+      ]);
+      return (out.match(/=True/g) ?? []).length >= 2;
+    },
+    60_000,
+    'sim',
+  );
+  await waitFor(
+    'default service account',
+    () => kubectl(bin, ['get', 'sa', 'default', '-n', 'default', '-o', 'name']).includes('default'),
+    30_000,
+    'kube-controller-manager',
+  );
+  for (const c of COMPONENTS)
+    if (!pidOf(c)) throw new Error(`${c} is not running. Last log lines:\n${tail(path.join(FILES.logs, `${c}.log`))}`);
+  fs.writeFileSync(
+    FILES.env,
+    [
+      `export KUBECONFIG=${FILES.adminKubeconfig}`,
+      `export FD_SERVICE_URL_OVERRIDES=nemo-gateway=http://127.0.0.1:${PORTS.gateway}`,
+      `export PATH=${bin}:$PATH`,
+    ].join('\n') + '\n',
+  );
   log(`control plane ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   printUsage();
 }
@@ -251,19 +424,41 @@ export async function down(): Promise<void> {
   for (const c of order) {
     const pid = pidOf(c);
     if (pid) {
-      try { process.kill(-pid, 'SIGTERM'); } catch { try { process.kill(pid, 'SIGTERM'); } catch { /* gone */ } }
+      try {
+        process.kill(-pid, 'SIGTERM');
+      } catch {
+        try {
+          process.kill(pid, 'SIGTERM');
+        } catch {
+          /* gone */
+        }
+      }
     }
   }
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline && order.some((c) => pidOf(c))) await new Promise((r) => setTimeout(r, 200));
   for (const c of order) {
     const pid = pidOf(c);
-    if (pid) { try { process.kill(-pid, 'SIGKILL'); } catch { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } } }
+    if (pid) {
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+      }
+    }
     fs.rmSync(pidFile(c), { force: true });
   }
   // nginx and pod processes started by the node agent.
   for (const f of fs.existsSync(FILES.sim) ? fs.readdirSync(FILES.sim).filter((f) => f.endsWith('.pid')) : []) {
-    try { process.kill(Number(fs.readFileSync(path.join(FILES.sim, f), 'utf8')), 'SIGKILL'); } catch { /* gone */ }
+    try {
+      process.kill(Number(fs.readFileSync(path.join(FILES.sim, f), 'utf8')), 'SIGKILL');
+    } catch {
+      /* gone */
+    }
     fs.rmSync(path.join(FILES.sim, f), { force: true });
   }
   // State is disposable: the next `up` starts from an empty etcd so seeds are reproducible.
@@ -279,7 +474,10 @@ function status(): number {
     process.stdout.write(`${c.padEnd(24)} ${pid ? `running (pid ${pid})` : 'NOT RUNNING'}\n`);
     if (!pid) {
       bad++;
-      if (fs.existsSync(path.join(FILES.logs, `${c}.log`))) process.stdout.write(`  last log lines:\n${tail(path.join(FILES.logs, `${c}.log`), 8).replace(/^/gm, '    ')}\n`);
+      if (fs.existsSync(path.join(FILES.logs, `${c}.log`)))
+        process.stdout.write(
+          `  last log lines:\n${tail(path.join(FILES.logs, `${c}.log`), 8).replace(/^/gm, '    ')}\n`,
+        );
     }
   }
   return bad ? 1 : 0;
@@ -292,13 +490,22 @@ async function main() {
     else if (cmd === 'down') await down();
     else if (cmd === 'status') process.exitCode = status();
     else if (cmd === 'seed') {
-      const scenario = rest.find((a, i) => !a.startsWith('--') && !['--namespace', '--gateway-port'].includes(rest[i - 1] ?? '')) ?? 'broken';
+      const scenario =
+        rest.find((a, i) => !a.startsWith('--') && !['--namespace', '--gateway-port'].includes(rest[i - 1] ?? '')) ??
+        'broken';
       const nsIdx = rest.indexOf('--namespace');
       const namespace = nsIdx >= 0 ? rest[nsIdx + 1]! : 'flywheel';
       const portIdx = rest.indexOf('--gateway-port');
-      await seedScenario({ scenario, namespace, kubeconfig: FILES.adminKubeconfig, gatewayPort: portIdx >= 0 ? Number(rest[portIdx + 1]) : undefined });
+      await seedScenario({
+        scenario,
+        namespace,
+        kubeconfig: FILES.adminKubeconfig,
+        gatewayPort: portIdx >= 0 ? Number(rest[portIdx + 1]) : undefined,
+      });
     } else {
-      process.stderr.write('usage: tsx test/cluster/cluster.ts up | down | status | seed <broken|healthy> [--namespace ns]\n');
+      process.stderr.write(
+        'usage: tsx test/cluster/cluster.ts up | down | status | seed <broken|healthy> [--namespace ns]\n',
+      );
       process.exitCode = 2;
     }
   } catch (err) {

@@ -41,6 +41,11 @@ export const KWOK_NODE = 'kwok-node-0';
 
 /** Builds the control-plane binaries if needed (cached, keyed by versions) and returns their directory. */
 export function binDir(): string {
-  const out = execFileSync('bash', [path.join(REPO_ROOT, 'test/cluster/build.sh')], { stdio: ['ignore', 'pipe', 'inherit'] }).toString().trim().split('\n');
+  const out = execFileSync('bash', [path.join(REPO_ROOT, 'test/cluster/build.sh')], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+    .toString()
+    .trim()
+    .split('\n');
   return out[out.length - 1]!;
 }

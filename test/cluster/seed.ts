@@ -28,8 +28,18 @@ const KINDS: Record<string, Omit<ResourceType, 'kind'>> = {
   Role: { group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'roles', namespaced: true },
   RoleBinding: { group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'rolebindings', namespaced: true },
   ClusterRole: { group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'clusterroles', namespaced: false },
-  ClusterRoleBinding: { group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'clusterrolebindings', namespaced: false },
-  CustomResourceDefinition: { group: 'apiextensions.k8s.io', version: 'v1', plural: 'customresourcedefinitions', namespaced: false },
+  ClusterRoleBinding: {
+    group: 'rbac.authorization.k8s.io',
+    version: 'v1',
+    plural: 'clusterrolebindings',
+    namespaced: false,
+  },
+  CustomResourceDefinition: {
+    group: 'apiextensions.k8s.io',
+    version: 'v1',
+    plural: 'customresourcedefinitions',
+    namespaced: false,
+  },
   NemoEvaluator: { group: 'apps.nvidia.com', version: 'v1alpha1', plural: 'nemoevaluators', namespaced: true },
   NIMService: { group: 'apps.nvidia.com', version: 'v1alpha1', plural: 'nimservices', namespaced: true },
 };
@@ -67,23 +77,32 @@ async function apply(client: KubeClient, obj: KObject, manager: string) {
   });
   if (status) {
     // Status is written by controllers in real clusters; the seed stands in for them.
-    await client.request('PATCH', objPath(t, ns, obj.metadata!.name, 'status'), { body: { status }, contentType: 'application/merge-patch+json' });
+    await client.request('PATCH', objPath(t, ns, obj.metadata!.name, 'status'), {
+      body: { status },
+      contentType: 'application/merge-patch+json',
+    });
   }
   return applied;
 }
 
 function load(file: string, vars: Record<string, string>): KObject[] {
-  const text = fs.readFileSync(path.join(FIXTURES, file), 'utf8').replace(/\$\{(NS|PV_DIR)\}/g, (_, k: string) => vars[k]!);
-  return parseAllDocuments(text).map((d) => d.toJS() as KObject).filter((o) => o && o.kind);
+  const text = fs
+    .readFileSync(path.join(FIXTURES, file), 'utf8')
+    .replace(/\$\{(NS|PV_DIR)\}/g, (_, k: string) => vars[k]!);
+  return parseAllDocuments(text)
+    .map((d) => d.toJS() as KObject)
+    .filter((o) => o && o.kind);
 }
 
 /** Fills ${UID:Kind/name} owner references from objects created earlier in the same seed. */
 function resolveUids(obj: KObject, uids: Map<string, string>): KObject {
-  return JSON.parse(JSON.stringify(obj).replace(/\$\{UID:([^}]+)\}/g, (_, ref: string) => {
-    const uid = uids.get(ref);
-    if (!uid) throw new Error(`seed: ${ref} must be created before objects that reference it`);
-    return uid;
-  })) as KObject;
+  return JSON.parse(
+    JSON.stringify(obj).replace(/\$\{UID:([^}]+)\}/g, (_, ref: string) => {
+      const uid = uids.get(ref);
+      if (!uid) throw new Error(`seed: ${ref} must be created before objects that reference it`);
+      return uid;
+    }),
+  ) as KObject;
 }
 
 export interface SeedOptions {
@@ -97,7 +116,8 @@ export interface SeedOptions {
 
 export async function seedScenario(opts: SeedOptions): Promise<void> {
   const log = opts.log ?? ((m: string) => process.stderr.write(`[seed] ${m}\n`));
-  if (!SCENARIOS.includes(opts.scenario as (typeof SCENARIOS)[number])) throw new Error(`unknown scenario "${opts.scenario}"; choose one of: ${SCENARIOS.join(', ')}`);
+  if (!SCENARIOS.includes(opts.scenario as (typeof SCENARIOS)[number]))
+    throw new Error(`unknown scenario "${opts.scenario}"; choose one of: ${SCENARIOS.join(', ')}`);
   const ns = opts.namespace;
   const client = new KubeAccess({ kubeconfig: opts.kubeconfig ?? FILES.adminKubeconfig }).app();
   const t0 = Date.now();
@@ -106,8 +126,16 @@ export async function seedScenario(opts: SeedOptions): Promise<void> {
   for (const o of load('crds.yaml', {})) await apply(client, o, 'fd-seed');
   await until('CRDs established', async () => {
     for (const name of ['nemoevaluators.apps.nvidia.com', 'nimservices.apps.nvidia.com']) {
-      const crd = await client.request<KObject>('GET', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`);
-      if (!(crd.status?.conditions ?? []).some((c: { type: string; status: string }) => c.type === 'Established' && c.status === 'True')) return false;
+      const crd = await client.request<KObject>(
+        'GET',
+        `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`,
+      );
+      if (
+        !(crd.status?.conditions ?? []).some(
+          (c: { type: string; status: string }) => c.type === 'Established' && c.status === 'True',
+        )
+      )
+        return false;
     }
     return true;
   });
@@ -117,9 +145,18 @@ export async function seedScenario(opts: SeedOptions): Promise<void> {
   try {
     await client.request('DELETE', objPath(nsType, undefined, ns));
     log(`deleting existing namespace ${ns} ...`);
-    await until(`namespace ${ns} to be deleted`, async () => {
-      try { await client.request('GET', objPath(nsType, undefined, ns)); return false; } catch (e) { return e instanceof KubeApiError && e.isNotFound; }
-    }, 120_000);
+    await until(
+      `namespace ${ns} to be deleted`,
+      async () => {
+        try {
+          await client.request('GET', objPath(nsType, undefined, ns));
+          return false;
+        } catch (e) {
+          return e instanceof KubeApiError && e.isNotFound;
+        }
+      },
+      120_000,
+    );
   } catch (e) {
     if (!(e instanceof KubeApiError && e.isNotFound)) throw e;
   }
@@ -127,7 +164,12 @@ export async function seedScenario(opts: SeedOptions): Promise<void> {
   try {
     await client.request('DELETE', objPath(typeOf('PersistentVolume'), undefined, pvName));
     await until(`PV ${pvName} to be deleted`, async () => {
-      try { await client.request('GET', objPath(typeOf('PersistentVolume'), undefined, pvName)); return false; } catch (e) { return e instanceof KubeApiError && e.isNotFound; }
+      try {
+        await client.request('GET', objPath(typeOf('PersistentVolume'), undefined, pvName));
+        return false;
+      } catch (e) {
+        return e instanceof KubeApiError && e.isNotFound;
+      }
     });
   } catch (e) {
     if (!(e instanceof KubeApiError && e.isNotFound)) throw e;
@@ -138,7 +180,10 @@ export async function seedScenario(opts: SeedOptions): Promise<void> {
   fs.rmSync(pvDir, { recursive: true, force: true });
   const modelDir = path.join(pvDir, 'llama32_1b-instruct_2_0');
   fs.mkdirSync(modelDir, { recursive: true });
-  fs.writeFileSync(path.join(modelDir, 'config.json'), JSON.stringify({ architectures: ['LlamaForCausalLM'], hidden_size: 2048 }));
+  fs.writeFileSync(
+    path.join(modelDir, 'config.json'),
+    JSON.stringify({ architectures: ['LlamaForCausalLM'], hidden_size: 2048 }),
+  );
   fs.writeFileSync(path.join(modelDir, 'model.safetensors'), Buffer.alloc(4096));
   fs.writeFileSync(path.join(modelDir, 'tokenizer.json'), '{}');
   const owner = opts.scenario === 'healthy' ? '1000920000:1000' : '1000:1000';
@@ -151,10 +196,18 @@ export async function seedScenario(opts: SeedOptions): Promise<void> {
   const uids = new Map<string, string>();
   const marker = path.join(FILES.sim, 'markers', `${ns}-broker-down`);
   fs.mkdirSync(path.dirname(marker), { recursive: true });
-  if (opts.scenario === 'broken') fs.writeFileSync(marker, ''); else fs.rmSync(marker, { force: true });
-  for (const [file, manager] of [['namespace.yaml', 'fd-seed'], [`${opts.scenario}.yaml`, 'fd-seed-scenario']] as const) {
+  if (opts.scenario === 'broken') fs.writeFileSync(marker, '');
+  else fs.rmSync(marker, { force: true });
+  for (const [file, manager] of [
+    ['namespace.yaml', 'fd-seed'],
+    [`${opts.scenario}.yaml`, 'fd-seed-scenario'],
+  ] as const) {
     for (const raw of load(file, vars)) {
-      if (raw.kind === 'Namespace' && opts.gatewayPort) raw.metadata!.annotations = { ...raw.metadata!.annotations, 'sim.flywheel-doctor.dev/gateway-port': String(opts.gatewayPort) };
+      if (raw.kind === 'Namespace' && opts.gatewayPort)
+        raw.metadata!.annotations = {
+          ...raw.metadata!.annotations,
+          'sim.flywheel-doctor.dev/gateway-port': String(opts.gatewayPort),
+        };
       const applied = await apply(client, resolveUids(raw, uids), manager);
       uids.set(`${raw.kind}/${raw.metadata!.name}`, applied.metadata!.uid!);
     }
@@ -164,16 +217,33 @@ export async function seedScenario(opts: SeedOptions): Promise<void> {
   const deployments = await client.request<{ items: KObject[] }>('GET', `/apis/apps/v1/namespaces/${ns}/deployments`);
   // Every Deployment available (the broken worker only needs its pod), so a seed is settled when it returns.
   const crashing = opts.scenario === 'broken' ? 'df-celery-worker-deployment' : '';
-  await until('all Deployments to be available', async () => {
-    const d = await client.request<{ items: KObject[] }>('GET', `/apis/apps/v1/namespaces/${ns}/deployments`);
-    return d.items.every((x) => (x.metadata?.name === crashing ? (x.status?.updatedReplicas ?? 0) >= 1 : (x.status?.availableReplicas ?? 0) >= 1 && (x.status?.observedGeneration ?? 0) >= (x.metadata?.generation ?? 0)));
-  }, 90_000);
+  await until(
+    'all Deployments to be available',
+    async () => {
+      const d = await client.request<{ items: KObject[] }>('GET', `/apis/apps/v1/namespaces/${ns}/deployments`);
+      return d.items.every((x) =>
+        x.metadata?.name === crashing
+          ? (x.status?.updatedReplicas ?? 0) >= 1
+          : (x.status?.availableReplicas ?? 0) >= 1 &&
+            (x.status?.observedGeneration ?? 0) >= (x.metadata?.generation ?? 0),
+      );
+    },
+    90_000,
+  );
   if (opts.scenario === 'broken') {
-    await until('the celery worker to crash once', async () => {
-      const pods = await client.request<{ items: KObject[] }>('GET', `/api/v1/namespaces/${ns}/pods`, { query: { labelSelector: 'app=df-celery-worker-deployment' } });
-      return pods.items.some((p) => (p.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 1);
-    }, 60_000);
+    await until(
+      'the celery worker to crash once',
+      async () => {
+        const pods = await client.request<{ items: KObject[] }>('GET', `/api/v1/namespaces/${ns}/pods`, {
+          query: { labelSelector: 'app=df-celery-worker-deployment' },
+        });
+        return pods.items.some((p) => (p.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 1);
+      },
+      60_000,
+    );
     fs.rmSync(marker, { force: true }); // Redis is back; the stale pidfile keeps the pod crash-looping.
   }
-  log(`seeded scenario "${opts.scenario}" into namespace ${ns} (${deployments.items.length} deployments) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  log(
+    `seeded scenario "${opts.scenario}" into namespace ${ns} (${deployments.items.length} deployments) in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+  );
 }

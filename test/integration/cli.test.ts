@@ -9,11 +9,15 @@ import { KUBECONFIGS, seed } from './helpers';
 const NS = 'it-cli';
 const PORT = testPort(51);
 const cli = (args: string[]) =>
-  spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin/flywheel-doctor.mjs'), ...args, '--namespace', NS, '--kubeconfig', KUBECONFIGS.admin], {
-    encoding: 'utf8',
-    env: { ...process.env, FD_SERVICE_URL_OVERRIDES: `nemo-gateway=http://127.0.0.1:${PORT}` },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  spawnSync(
+    process.execPath,
+    [path.join(REPO_ROOT, 'bin/flywheel-doctor.mjs'), ...args, '--namespace', NS, '--kubeconfig', KUBECONFIGS.admin],
+    {
+      encoding: 'utf8',
+      env: { ...process.env, FD_SERVICE_URL_OVERRIDES: `nemo-gateway=http://127.0.0.1:${PORT}` },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
 
 describe('flywheel-doctor CLI', () => {
   beforeAll(async () => {
@@ -23,7 +27,20 @@ describe('flywheel-doctor CLI', () => {
   it('run --format json reports every check failing and exits 1', () => {
     const r = cli(['run', '--format', 'json']);
     expect(r.status).toBe(1);
-    const out = JSON.parse(r.stdout) as { namespace: string; startedAt: string; finishedAt: string; summary: Record<string, number>; checks: Array<{ id: string; title: string; status: string; summary: string; evidence: unknown[]; fix: { available: boolean; description: string } }> };
+    const out = JSON.parse(r.stdout) as {
+      namespace: string;
+      startedAt: string;
+      finishedAt: string;
+      summary: Record<string, number>;
+      checks: Array<{
+        id: string;
+        title: string;
+        status: string;
+        summary: string;
+        evidence: unknown[];
+        fix: { available: boolean; description: string };
+      }>;
+    };
     expect(out.namespace).toBe(NS);
     expect(out.summary).toEqual({ pass: 0, warn: 0, fail: CHECKS.length, error: 0, skipped: 0 });
     expect(out.checks.map((c) => c.id)).toEqual(CHECKS.map((c) => c.id));
@@ -32,7 +49,9 @@ describe('flywheel-doctor CLI', () => {
 
   it('junit and markdown formats render every check', () => {
     const junit = cli(['run', '--format', 'junit']);
-    expect(junit.stdout).toContain(`<testsuites name="flywheel-doctor" tests="${CHECKS.length}" failures="${CHECKS.length}"`);
+    expect(junit.stdout).toContain(
+      `<testsuites name="flywheel-doctor" tests="${CHECKS.length}" failures="${CHECKS.length}"`,
+    );
     const last = CHECKS[CHECKS.length - 1]!.id;
     const md = cli(['run', '--format', 'markdown', '--check', last]);
     expect(md.stdout).toContain(`\`${last}\``);

@@ -21,7 +21,10 @@ beforeAll(async () => {
 });
 
 async function expectApiError(p: Promise<unknown>): Promise<KubeApiError> {
-  const err = await p.then(() => undefined, (e: unknown) => e);
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(KubeApiError);
   return err as KubeApiError;
 }
@@ -34,7 +37,9 @@ describe('the local control plane', () => {
 
   it('answers a read-only identity with a 403 Status on a patch', async () => {
     const viewer = access('readonly').app();
-    const err = await expectApiError(viewer.jsonPatch(RESOURCES.configmaps, NS, 'df-config', [{ op: 'add', path: '/metadata/labels/x', value: 'y' }]));
+    const err = await expectApiError(
+      viewer.jsonPatch(RESOURCES.configmaps, NS, 'df-config', [{ op: 'add', path: '/metadata/labels/x', value: 'y' }]),
+    );
     expect(err.status).toBe(403);
     expect(err.reason).toBe('Forbidden');
     expect(err.apiMessage).toContain('cannot patch resource "configmaps"');
@@ -43,25 +48,45 @@ describe('the local control plane', () => {
 
   it('refuses a Role patch that grants delete on secrets to an identity without it (escalation prevention)', async () => {
     // A service account that may patch Roles but not delete secrets.
-    await admin.create({ group: '', version: 'v1', plural: 'serviceaccounts', kind: 'ServiceAccount', namespaced: true }, NS, { metadata: { name: 'role-patcher' } });
-    await admin.create(RESOURCES.roles, NS, { metadata: { name: 'role-patcher' }, rules: [{ apiGroups: ['rbac.authorization.k8s.io'], resources: ['roles'], verbs: ['get', 'patch'] }] });
-    await admin.create(RESOURCES.rolebindings, NS, { metadata: { name: 'role-patcher' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'role-patcher' }, subjects: [{ kind: 'ServiceAccount', name: 'role-patcher', namespace: NS }] });
+    await admin.create(
+      { group: '', version: 'v1', plural: 'serviceaccounts', kind: 'ServiceAccount', namespaced: true },
+      NS,
+      { metadata: { name: 'role-patcher' } },
+    );
+    await admin.create(RESOURCES.roles, NS, {
+      metadata: { name: 'role-patcher' },
+      rules: [{ apiGroups: ['rbac.authorization.k8s.io'], resources: ['roles'], verbs: ['get', 'patch'] }],
+    });
+    await admin.create(RESOURCES.rolebindings, NS, {
+      metadata: { name: 'role-patcher' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'role-patcher' },
+      subjects: [{ kind: 'ServiceAccount', name: 'role-patcher', namespace: NS }],
+    });
     const token = await serviceAccountToken(admin, NS, 'role-patcher', 600);
     const patcher = access('admin').as({ kind: 'token', token });
-    const err = await expectApiError(patcher.jsonPatch(RESOURCES.roles, NS, 'nemoevaluator-sample', [{ op: 'add', path: '/rules/1/verbs/-', value: 'delete' }]));
+    const err = await expectApiError(
+      patcher.jsonPatch(RESOURCES.roles, NS, 'nemoevaluator-sample', [
+        { op: 'add', path: '/rules/1/verbs/-', value: 'delete' },
+      ]),
+    );
     expect(err.status).toBe(403);
     expect(err.apiMessage).toMatch(/attempting to grant RBAC permissions not currently held/);
     expect(err.message).toMatch(/escalation prevention/);
     // It really may patch Roles: one whose permissions it holds (its own) changes fine.
-    await patcher.request('PATCH', `/apis/rbac.authorization.k8s.io/v1/namespaces/${NS}/roles/role-patcher`, { contentType: 'application/merge-patch+json', body: { metadata: { labels: { 'patched-by': 'role-patcher' } } } });
+    await patcher.request('PATCH', `/apis/rbac.authorization.k8s.io/v1/namespaces/${NS}/roles/role-patcher`, {
+      contentType: 'application/merge-patch+json',
+      body: { metadata: { labels: { 'patched-by': 'role-patcher' } } },
+    });
   });
 
   it('rejects a JSON Patch whose test op fails, and changes nothing', async () => {
     const before = await admin.get<KObject>(RESOURCES.roles, NS, 'nemoevaluator-sample');
-    const err = await expectApiError(admin.jsonPatch(RESOURCES.roles, NS, 'nemoevaluator-sample', [
-      { op: 'test', path: '/rules/1/verbs', value: ['get'] },
-      { op: 'add', path: '/rules/1/verbs/-', value: 'delete' },
-    ]));
+    const err = await expectApiError(
+      admin.jsonPatch(RESOURCES.roles, NS, 'nemoevaluator-sample', [
+        { op: 'test', path: '/rules/1/verbs', value: ['get'] },
+        { op: 'add', path: '/rules/1/verbs/-', value: 'delete' },
+      ]),
+    );
     expect(err.status).toBe(422);
     const after = await admin.get<KObject>(RESOURCES.roles, NS, 'nemoevaluator-sample');
     expect(after.metadata?.resourceVersion).toBe(before.metadata?.resourceVersion);
@@ -69,20 +94,38 @@ describe('the local control plane', () => {
 
   it('refuses a stale resourceVersion with a 409 Conflict', async () => {
     const cm = await admin.get<KObject>(RESOURCES.configmaps, NS, 'df-config');
-    await admin.jsonPatch(RESOURCES.configmaps, NS, 'df-config', [{ op: 'add', path: '/metadata/labels/touched', value: '1' }]);
-    const err = await expectApiError(admin.request('PUT', `/api/v1/namespaces/${NS}/configmaps/df-config`, { body: cm }));
+    await admin.jsonPatch(RESOURCES.configmaps, NS, 'df-config', [
+      { op: 'add', path: '/metadata/labels/touched', value: '1' },
+    ]);
+    const err = await expectApiError(
+      admin.request('PUT', `/api/v1/namespaces/${NS}/configmaps/df-config`, { body: cm }),
+    );
     expect(err.status).toBe(409);
   });
 
   it('rolls out a Deployment env change to new pods that become Ready', async () => {
     const name = 'nemoentitystore-sample';
-    const before = await admin.list<KObject>(RESOURCES.pods, NS, { query: { labelSelector: `app.kubernetes.io/name=${name}` } });
-    await admin.jsonPatch(RESOURCES.deployments, NS, name, [{ op: 'add', path: '/spec/template/spec/containers/0/env', value: [{ name: 'ROLLOUT_PROBE', value: String(Date.now()) }] }]);
+    const before = await admin.list<KObject>(RESOURCES.pods, NS, {
+      query: { labelSelector: `app.kubernetes.io/name=${name}` },
+    });
+    await admin.jsonPatch(RESOURCES.deployments, NS, name, [
+      {
+        op: 'add',
+        path: '/spec/template/spec/containers/0/env',
+        value: [{ name: 'ROLLOUT_PROBE', value: String(Date.now()) }],
+      },
+    ]);
     await waitForRollout(admin, NS, name, 60_000);
-    const after = await admin.list<KObject>(RESOURCES.pods, NS, { query: { labelSelector: `app.kubernetes.io/name=${name}` } });
+    const after = await admin.list<KObject>(RESOURCES.pods, NS, {
+      query: { labelSelector: `app.kubernetes.io/name=${name}` },
+    });
     const live = after.items.filter((p) => !p.metadata?.deletionTimestamp);
     expect(live.map((p) => p.metadata?.name)).not.toEqual(before.items.map((p) => p.metadata?.name));
-    expect(live.every((p) => p.status?.conditions?.some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True'))).toBe(true);
+    expect(
+      live.every((p) =>
+        p.status?.conditions?.some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True'),
+      ),
+    ).toBe(true);
     expect(live[0]!.spec.containers[0].env[0].name).toBe('ROLLOUT_PROBE');
   });
 
@@ -97,7 +140,9 @@ describe('the local control plane', () => {
   });
 
   it('serves logs of a really crash-looping container through the pods/log API', async () => {
-    const pods = await admin.list<KObject>(RESOURCES.pods, NS, { query: { labelSelector: 'app=df-celery-worker-deployment' } });
+    const pods = await admin.list<KObject>(RESOURCES.pods, NS, {
+      query: { labelSelector: 'app=df-celery-worker-deployment' },
+    });
     const p = pods.items[0]!;
     const log = await admin.podLog(NS, p.metadata!.name!, 'df-celery-worker', { tailLines: 5, previous: true });
     expect(log).toMatch(/Pidfile|Cannot connect to redis/);

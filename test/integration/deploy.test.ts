@@ -13,13 +13,22 @@ import { requiredAppPermissions } from '../../lib/engine/permissions';
 import { binDir, FILES, REPO_ROOT } from '../cluster/paths';
 
 const bin = binDir();
-const kubectl = (args: string[], input?: string) => execFileSync(path.join(bin, 'kubectl'), ['--kubeconfig', FILES.adminKubeconfig, ...args], { input }).toString();
-type Obj = { kind: string; metadata: { name: string; namespace?: string }; rules?: Array<{ apiGroups: string[]; resources: string[]; verbs: string[]; resourceNames?: string[] }>; spec?: Record<string, unknown> };
-const render = (overlay: string) => parseAllDocuments(kubectl(['kustomize', path.join(REPO_ROOT, 'deploy', overlay)])).map((d) => d.toJS() as Obj);
+const kubectl = (args: string[], input?: string) =>
+  execFileSync(path.join(bin, 'kubectl'), ['--kubeconfig', FILES.adminKubeconfig, ...args], { input }).toString();
+type Obj = {
+  kind: string;
+  metadata: { name: string; namespace?: string };
+  rules?: Array<{ apiGroups: string[]; resources: string[]; verbs: string[]; resourceNames?: string[] }>;
+  spec?: Record<string, unknown>;
+};
+const render = (overlay: string) =>
+  parseAllDocuments(kubectl(['kustomize', path.join(REPO_ROOT, 'deploy', overlay)])).map((d) => d.toJS() as Obj);
 
 /** Flattens rules to "group|resource|verb" triples. */
 function triples(rules: NonNullable<Obj['rules']>): string[] {
-  return rules.flatMap((r) => r.apiGroups.flatMap((g) => r.resources.flatMap((res) => r.verbs.map((v) => `${g}|${res}|${v}`)))).sort();
+  return rules
+    .flatMap((r) => r.apiGroups.flatMap((g) => r.resources.flatMap((res) => r.verbs.map((v) => `${g}|${res}|${v}`))))
+    .sort();
 }
 
 describe('deploy/ manifests', () => {
@@ -27,13 +36,21 @@ describe('deploy/ manifests', () => {
     const objs = render(overlay);
     const portable = objs.filter((o) => o.kind !== 'Route');
     // The target namespace must exist for a server-side dry run of namespaced objects.
-    kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'flywheel' } }));
+    kubectl(
+      ['apply', '-f', '-'],
+      JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'flywheel' } }),
+    );
     const out = kubectl(['apply', '--dry-run=server', '-f', '-'], portable.map((o) => JSON.stringify(o)).join('\n'));
     expect(out).toMatch(/deployment\.apps\/flywheel-doctor .*\(server dry run\)/);
     if (overlay === 'openshift') {
       const route = objs.find((o) => o.kind === 'Route')!;
-      expect(route.spec).toMatchObject({ tls: { termination: 'reencrypt' }, to: { kind: 'Service', name: 'flywheel-doctor' } });
-      const dep = objs.find((o) => o.kind === 'Deployment') as unknown as { spec: { template: { spec: { containers: Array<{ name: string; args?: string[] }> } } } };
+      expect(route.spec).toMatchObject({
+        tls: { termination: 'reencrypt' },
+        to: { kind: 'Service', name: 'flywheel-doctor' },
+      });
+      const dep = objs.find((o) => o.kind === 'Deployment') as unknown as {
+        spec: { template: { spec: { containers: Array<{ name: string; args?: string[] }> } } };
+      };
       const args = dep.spec.template.spec.containers.find((c) => c.name === 'oauth-proxy')!.args!;
       expect(args).toContain('--provider=openshift');
       expect(args).toContain('--pass-access-token');
@@ -54,7 +71,11 @@ describe('deploy/ manifests', () => {
     const role = objs.find((o) => o.kind === 'Role' && o.metadata.name === 'flywheel-doctor')!;
     const clusterRole = objs.find((o) => o.kind === 'ClusterRole' && o.metadata.name === 'flywheel-doctor')!;
     const needed = requiredAppPermissions(CHECKS, loadConfig(CONFIG_SCHEMA, {}, {}));
-    const want = (cluster: boolean) => needed.filter((n) => n.clusterScoped === cluster).flatMap((n) => n.verbs.map((v) => `${n.apiGroup}|${n.resource}|${v}`)).sort();
+    const want = (cluster: boolean) =>
+      needed
+        .filter((n) => n.clusterScoped === cluster)
+        .flatMap((n) => n.verbs.map((v) => `${n.apiGroup}|${n.resource}|${v}`))
+        .sort();
     expect(triples(role.rules!)).toEqual(want(false));
     expect(triples(clusterRole.rules!)).toEqual(want(true));
     expect(JSON.stringify([role.rules, clusterRole.rules])).not.toContain('"*"');

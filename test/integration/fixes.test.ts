@@ -23,7 +23,10 @@ const SPEC_EDITS: Record<string, { patch: Record<string, unknown>; kept(o: KObje
   Deployment: { patch: { spec: { revisionHistoryLimit: 5 } }, kept: (o) => o.spec?.revisionHistoryLimit === 5 },
   NemoEvaluator: { patch: { spec: { replicas: 1 } }, kept: (o) => o.spec?.replicas === 1 },
 };
-const LABEL_EDIT = { patch: { metadata: { labels: { 'concurrent-edit': 'kept' } } }, kept: (o: KObject) => o.metadata?.labels?.['concurrent-edit'] === 'kept' };
+const LABEL_EDIT = {
+  patch: { metadata: { labels: { 'concurrent-edit': 'kept' } } },
+  kept: (o: KObject) => o.metadata?.labels?.['concurrent-edit'] === 'kept',
+};
 
 function concurrentEditOf(guard: PlanGuard) {
   const m = guard.target.match(/^(\w+) ([^/]+)\/(.+)$/)!;
@@ -62,7 +65,12 @@ describe.each(CASES)('$id on the real cluster', ({ id, port }) => {
 
   it('a read-only identity gets an explained error and nothing changes', async () => {
     const before = await resourceVersions(admin, ns);
-    const err = await doctorFor(ns, port, 'readonly').fix(id, { dryRun: false }).then(() => undefined, (e: Error) => e);
+    const err = await doctorFor(ns, port, 'readonly')
+      .fix(id, { dryRun: false })
+      .then(
+        () => undefined,
+        (e: Error) => e,
+      );
     expect(err).toBeInstanceOf(Error);
     expect(err!.message).toMatch(/oc adm policy|missing permission|forbidden/i);
     expect(err!.message).not.toMatch(/\n\s+at /); // no stack trace
@@ -74,12 +82,23 @@ describe.each(CASES)('$id on the real cluster', ({ id, port }) => {
     const guard = preview.plan.guards[0];
     if (!guard) {
       // Nothing to guard (files, not objects): the check's own integration test proves apply re-plans.
-      expect(fs.existsSync(path.join(__dirname, 'checks', `${id}.test.ts`)), `${id} has no guards: cover its concurrency in test/integration/checks/${id}.test.ts`).toBe(true);
+      expect(
+        fs.existsSync(path.join(__dirname, 'checks', `${id}.test.ts`)),
+        `${id} has no guards: cover its concurrency in test/integration/checks/${id}.test.ts`,
+      ).toBe(true);
       return;
     }
     const edit = concurrentEditOf(guard);
-    await admin.request('PATCH', resourcePath(edit.type, ns, edit.name), { contentType: 'application/merge-patch+json', body: edit.patch });
-    const err = await doctor().fix(id, { dryRun: false, expectedGuards: preview.plan.guards }).then(() => undefined, (e: Error) => e);
+    await admin.request('PATCH', resourcePath(edit.type, ns, edit.name), {
+      contentType: 'application/merge-patch+json',
+      body: edit.patch,
+    });
+    const err = await doctor()
+      .fix(id, { dryRun: false, expectedGuards: preview.plan.guards })
+      .then(
+        () => undefined,
+        (e: Error) => e,
+      );
     expect(err).toBeInstanceOf(FixConflictError);
     expect(err!.message).toMatch(/changed since you previewed/);
     expect(edit.kept(await admin.get(edit.type, ns, edit.name))).toBe(true);
@@ -106,7 +125,8 @@ describe('guidance instead of crashes', () => {
 
   it('a missing namespace is explained by every check', async () => {
     const run = await doctorFor('it-does-not-exist', testPort(49)).run();
-    for (const c of run.checks) expect(['error', 'skipped', 'fail', 'warn'], `${c.id}: ${c.summary}`).toContain(c.status);
+    for (const c of run.checks)
+      expect(['error', 'skipped', 'fail', 'warn'], `${c.id}: ${c.summary}`).toContain(c.status);
     expect(run.verdict).not.toBe('healthy');
   });
 });

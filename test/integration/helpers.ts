@@ -7,7 +7,11 @@ import type { KObject } from '../../lib/k8s/object';
 import { FILES, TOKENS } from '../cluster/paths';
 import { seedScenario } from '../cluster/seed';
 
-export const KUBECONFIGS = { admin: FILES.adminKubeconfig, readonly: FILES.readonlyKubeconfig, editor: FILES.editorKubeconfig };
+export const KUBECONFIGS = {
+  admin: FILES.adminKubeconfig,
+  readonly: FILES.readonlyKubeconfig,
+  editor: FILES.editorKubeconfig,
+};
 export { TOKENS };
 
 export function access(who: keyof typeof KUBECONFIGS = 'admin') {
@@ -15,7 +19,10 @@ export function access(who: keyof typeof KUBECONFIGS = 'admin') {
 }
 
 export function doctorFor(namespace: string, gatewayPort: number, who: keyof typeof KUBECONFIGS = 'admin'): Doctor {
-  const config = { serviceUrlOverrides: { 'nemo-gateway': `http://127.0.0.1:${gatewayPort}` }, rolloutTimeoutMs: 90_000 };
+  const config = {
+    serviceUrlOverrides: { 'nemo-gateway': `http://127.0.0.1:${gatewayPort}` },
+    rolloutTimeoutMs: 90_000,
+  };
   return createDoctor({ registry: CHECKS, kubeconfig: KUBECONFIGS[who], namespace, config, env: {} });
 }
 
@@ -26,14 +33,20 @@ export async function seed(namespace: string, scenario: 'broken' | 'healthy', ga
   while (Date.now() < deadline) {
     try {
       if ((await fetch(`http://127.0.0.1:${gatewayPort}/healthz`)).ok) return;
-    } catch { /* not yet */ }
+    } catch {
+      /* not yet */
+    }
     await new Promise((r) => setTimeout(r, 250));
   }
   throw new Error(`gateway for ${namespace} did not come up on port ${gatewayPort}`);
 }
 
 /** resourceVersion of every object of the given kinds: "dry run changes nothing" is checked with this. */
-export async function resourceVersions(client: KubeClient, namespace: string, kinds: ResourceName[] = ['deployments', 'roles', 'configmaps', 'nemoevaluators', 'persistentvolumeclaims']): Promise<Record<string, string>> {
+export async function resourceVersions(
+  client: KubeClient,
+  namespace: string,
+  kinds: ResourceName[] = ['deployments', 'roles', 'configmaps', 'nemoevaluators', 'persistentvolumeclaims'],
+): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const k of kinds) {
     const list = await client.list<KObject>(RESOURCES[k], namespace);
@@ -50,6 +63,9 @@ export async function podNames(client: KubeClient, namespace: string): Promise<s
 export const EMPTY_NS = 'it-empty';
 
 export async function ensureEmptyNamespace(): Promise<string> {
-  await access('admin').app().create(RESOURCES.namespaces, undefined, { metadata: { name: EMPTY_NS } }).catch(() => undefined);
+  await access('admin')
+    .app()
+    .create(RESOURCES.namespaces, undefined, { metadata: { name: EMPTY_NS } })
+    .catch(() => undefined);
   return EMPTY_NS;
 }

@@ -35,7 +35,11 @@ describe('report store', () => {
     const withLog = (await store.get(ids[1]!))!;
     expect(JSON.stringify(withLog)).not.toContain('FDSEEDSECRET');
     expect(withLog.masked.some((m) => m.where.startsWith('pod-health'))).toBe(true);
-    const cms = await access('admin').app().list<{ metadata: { labels: Record<string, string> } }>(RESOURCES.configmaps, NS, { query: { labelSelector: 'flywheel-doctor.dev/report=true' } });
+    const cms = await access('admin')
+      .app()
+      .list<{ metadata: { labels: Record<string, string> } }>(RESOURCES.configmaps, NS, {
+        query: { labelSelector: 'flywheel-doctor.dev/report=true' },
+      });
     expect(cms.items).toHaveLength(2);
     expect(await store.delete(ids[1]!)).toBe(true);
     expect(await store.delete(ids[1]!)).toBe(false);

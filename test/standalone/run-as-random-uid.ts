@@ -38,43 +38,81 @@ async function waitFor(url: string, timeoutMs: number): Promise<Response> {
 /** What oauth-proxy forwards: fixes run with the user's own token, so RBAC decides and the audit log names the user. */
 async function forwardedIdentityFixes(base: string, admin: ReturnType<KubeAccess['app']>) {
   const post = (token: string, body: unknown) =>
-    fetch(`${base}/api/checks/evaluator-secrets-delete/fix`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Forwarded-Access-Token': token }, body: JSON.stringify(body) });
-  const roleRv = async () => (await admin.get<{ metadata: { resourceVersion: string } }>(RESOURCES.roles, NS, 'nemoevaluator-sample')).metadata.resourceVersion;
+    fetch(`${base}/api/checks/evaluator-secrets-delete/fix`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-Forwarded-Access-Token': token },
+      body: JSON.stringify(body),
+    });
+  const roleRv = async () =>
+    (await admin.get<{ metadata: { resourceVersion: string } }>(RESOURCES.roles, NS, 'nemoevaluator-sample')).metadata
+      .resourceVersion;
 
   const before = await roleRv();
   const denied = await post(TOKENS.readonly.token, { dryRun: false });
   const deniedBody = (await denied.json()) as { error: string };
-  if (denied.status !== 403 || !/oc adm policy/.test(deniedBody.error)) throw new Error(`read-only user's fix: expected an explained 403, got ${denied.status} ${JSON.stringify(deniedBody)}`);
-  if ((await roleRv()) !== before) throw new Error('read-only user\'s refused fix changed the Role');
+  if (denied.status !== 403 || !/oc adm policy/.test(deniedBody.error))
+    throw new Error(
+      `read-only user's fix: expected an explained 403, got ${denied.status} ${JSON.stringify(deniedBody)}`,
+    );
+  if ((await roleRv()) !== before) throw new Error("read-only user's refused fix changed the Role");
   console.log(`read-only user's fix refused (403): ${deniedBody.error.slice(0, 160)}...`);
 
   const ok = await post(TOKENS.editor.token, { dryRun: false });
   const okBody = (await ok.json()) as { outcome: string; verified?: { status: string } };
-  if (ok.status !== 200 || okBody.outcome !== 'applied' || okBody.verified?.status !== 'pass') throw new Error(`editor's fix: ${ok.status} ${JSON.stringify(okBody)}`);
+  if (ok.status !== 200 || okBody.outcome !== 'applied' || okBody.verified?.status !== 'pass')
+    throw new Error(`editor's fix: ${ok.status} ${JSON.stringify(okBody)}`);
   // The API server's audit log names the editor, not the app's service account.
   const deadline = Date.now() + 10_000;
   for (;;) {
-    const events = fs.readFileSync(FILES.auditLog, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { verb: string; user: { username: string }; objectRef?: { resource?: string; namespace?: string; name?: string }; responseStatus?: { code: number } });
-    const patch = events.find((e) => e.verb === 'patch' && e.objectRef?.resource === 'roles' && e.objectRef.namespace === NS && e.objectRef.name === 'nemoevaluator-sample' && e.responseStatus?.code === 200);
+    const events = fs
+      .readFileSync(FILES.auditLog, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map(
+        (l) =>
+          JSON.parse(l) as {
+            verb: string;
+            user: { username: string };
+            objectRef?: { resource?: string; namespace?: string; name?: string };
+            responseStatus?: { code: number };
+          },
+      );
+    const patch = events.find(
+      (e) =>
+        e.verb === 'patch' &&
+        e.objectRef?.resource === 'roles' &&
+        e.objectRef.namespace === NS &&
+        e.objectRef.name === 'nemoevaluator-sample' &&
+        e.responseStatus?.code === 200,
+    );
     if (patch) {
-      if (patch.user.username !== TOKENS.editor.user) throw new Error(`the Role patch was made by ${patch.user.username}, not ${TOKENS.editor.user}`);
-      console.log(`editor's fix applied and verified; audit log: patch roles/${NS}/nemoevaluator-sample by ${patch.user.username}`);
+      if (patch.user.username !== TOKENS.editor.user)
+        throw new Error(`the Role patch was made by ${patch.user.username}, not ${TOKENS.editor.user}`);
+      console.log(
+        `editor's fix applied and verified; audit log: patch roles/${NS}/nemoevaluator-sample by ${patch.user.username}`,
+      );
       return;
     }
-    if (Date.now() > deadline) throw new Error('no audit event for the editor\'s Role patch');
+    if (Date.now() > deadline) throw new Error("no audit event for the editor's Role patch");
     await new Promise((r) => setTimeout(r, 300));
   }
 }
 
 async function main() {
   const standalone = path.join(REPO_ROOT, '.next/standalone');
-  if (!fs.existsSync(path.join(standalone, 'server.js'))) throw new Error('no standalone build: run npm run build first');
+  if (!fs.existsSync(path.join(standalone, 'server.js')))
+    throw new Error('no standalone build: run npm run build first');
   await seedScenario({ scenario: 'broken', namespace: NS, gatewayPort: GATEWAY_PORT, log: () => undefined });
 
   // The deploy/ manifests (plain Kubernetes overlay), re-namespaced, applied with server-side validation.
   const kubectl = path.join(binDir(), 'kubectl');
-  const manifests = execFileSync(kubectl, ['kustomize', path.join(REPO_ROOT, 'deploy/kubernetes')]).toString().replace(/namespace: flywheel\b/g, `namespace: ${NS}`);
-  execFileSync(kubectl, ['--kubeconfig', FILES.adminKubeconfig, 'apply', '-f', '-'], { input: manifests, stdio: ['pipe', 'ignore', 'inherit'] });
+  const manifests = execFileSync(kubectl, ['kustomize', path.join(REPO_ROOT, 'deploy/kubernetes')])
+    .toString()
+    .replace(/namespace: flywheel\b/g, `namespace: ${NS}`);
+  execFileSync(kubectl, ['--kubeconfig', FILES.adminKubeconfig, 'apply', '-f', '-'], {
+    input: manifests,
+    stdio: ['pipe', 'ignore', 'inherit'],
+  });
 
   // The pod's service account files, as the kubelet would mount them.
   const admin = new KubeAccess({ kubeconfig: FILES.adminKubeconfig }).app();
@@ -105,7 +143,11 @@ async function main() {
     FD_IN_CLUSTER_PREFIX: prefix,
     FD_SERVICE_URL_OVERRIDES: `nemo-gateway=http://127.0.0.1:${GATEWAY_PORT}`,
   };
-  const server = spawn('setpriv', [`--reuid=${UID}`, '--regid=0', '--clear-groups', '--inh-caps=-all', process.execPath, 'server.js'], { cwd: app, env: env as unknown as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const server = spawn(
+    'setpriv',
+    [`--reuid=${UID}`, '--regid=0', '--clear-groups', '--inh-caps=-all', process.execPath, 'server.js'],
+    { cwd: app, env: env as unknown as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let output = '';
   server.stdout.on('data', (d: Buffer) => (output += d));
   server.stderr.on('data', (d: Buffer) => (output += d));
@@ -114,13 +156,22 @@ async function main() {
     const ready = await (await waitFor(`${base}/api/readyz`, 30_000)).json();
     console.log(`ready as uid ${UID} gid 0: ${JSON.stringify(ready)}`);
     const ctx = (await (await fetch(`${base}/api/context`)).json()) as { acting: { user: string; source: string } };
-    if (ctx.acting.source !== 'service account' || ctx.acting.user !== `system:serviceaccount:${NS}:flywheel-doctor`) throw new Error(`unexpected identity: ${JSON.stringify(ctx.acting)}`);
-    const res = await fetch(`${base}/api/runs`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ wait: true }) });
+    if (ctx.acting.source !== 'service account' || ctx.acting.user !== `system:serviceaccount:${NS}:flywheel-doctor`)
+      throw new Error(`unexpected identity: ${JSON.stringify(ctx.acting)}`);
+    const res = await fetch(`${base}/api/runs`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ wait: true }),
+    });
     const { run } = (await res.json()) as { run: { checks: Array<{ id: string; status: string; summary: string }> } };
     for (const c of run.checks) console.log(`  ${c.status.padEnd(7)} ${c.id}: ${c.summary}`);
     const denied = run.checks.filter((c) => c.status === 'error' || /forbidden|missing permission/i.test(c.summary));
-    if (run.checks.length !== 5 || denied.length) throw new Error(`the service account could not run every check: ${denied.map((c) => `${c.id}: ${c.summary}`).join('; ')}`);
-    if (!run.checks.every((c) => c.status === 'fail')) throw new Error('expected the seeded broken namespace to fail every check');
+    if (run.checks.length !== 5 || denied.length)
+      throw new Error(
+        `the service account could not run every check: ${denied.map((c) => `${c.id}: ${c.summary}`).join('; ')}`,
+      );
+    if (!run.checks.every((c) => c.status === 'fail'))
+      throw new Error('expected the seeded broken namespace to fail every check');
     console.log('standalone build as a random UID: ready, full run without 403');
     await forwardedIdentityFixes(base, admin);
   } catch (e) {

@@ -17,7 +17,11 @@ import { redactCheck, redactRun } from '@/lib/report/redact';
 const g = globalThis as unknown as { __doctor?: Doctor };
 
 export function doctor(): Doctor {
-  g.__doctor ??= createDoctor({ registry: CHECKS, kubeconfig: process.env.FD_KUBECONFIG, context: process.env.FD_CONTEXT });
+  g.__doctor ??= createDoctor({
+    registry: CHECKS,
+    kubeconfig: process.env.FD_KUBECONFIG,
+    context: process.env.FD_CONTEXT,
+  });
   return g.__doctor;
 }
 
@@ -46,7 +50,10 @@ export function identityFrom(req: Request): Identity {
 }
 
 export class HttpError extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -54,18 +61,27 @@ export class HttpError extends Error {
 /** Rejects cross-site and non-JSON state-changing requests; optionally requires a forwarded identity. */
 export function assertSafeStateChange(req: Request): void {
   const site = req.headers.get('sec-fetch-site');
-  if (site && site !== 'same-origin' && site !== 'none') throw new HttpError(403, `cross-site request refused (Sec-Fetch-Site: ${site}); use the dashboard or the CLI`);
+  if (site && site !== 'same-origin' && site !== 'none')
+    throw new HttpError(403, `cross-site request refused (Sec-Fetch-Site: ${site}); use the dashboard or the CLI`);
   const origin = req.headers.get('origin');
   if (origin) {
     const host = req.headers.get('x-forwarded-host') ?? req.headers.get('host');
     let originHost = '';
-    try { originHost = new URL(origin).host; } catch { /* malformed */ }
-    if (!host || originHost !== host) throw new HttpError(403, `cross-origin request refused (Origin ${origin} does not match ${host ?? 'the host'})`);
+    try {
+      originHost = new URL(origin).host;
+    } catch {
+      /* malformed */
+    }
+    if (!host || originHost !== host)
+      throw new HttpError(403, `cross-origin request refused (Origin ${origin} does not match ${host ?? 'the host'})`);
   }
   const ct = req.headers.get('content-type') ?? '';
   if (!/^application\/json\b/i.test(ct)) throw new HttpError(415, 'send the request body as application/json');
   if (process.env.FD_REQUIRE_FORWARDED_IDENTITY === 'true' && !req.headers.get('x-forwarded-access-token')) {
-    throw new HttpError(401, 'this deployment requires a logged-in user: open Flywheel Doctor through its Route (oauth-proxy), not the Service directly');
+    throw new HttpError(
+      401,
+      'this deployment requires a logged-in user: open Flywheel Doctor through its Route (oauth-proxy), not the Service directly',
+    );
   }
 }
 
@@ -78,7 +94,11 @@ export async function parseJson<T extends z.ZodType>(req: Request, schema: T): P
     throw new HttpError(400, 'the request body is not valid JSON');
   }
   const parsed = schema.safeParse(body);
-  if (!parsed.success) throw new HttpError(400, `invalid request: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')}`);
+  if (!parsed.success)
+    throw new HttpError(
+      400,
+      `invalid request: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')}`,
+    );
   return parsed.data;
 }
 
@@ -93,7 +113,10 @@ export function errorResponse(err: unknown): NextResponse {
   else if ((err as { status?: number }).status) status = (err as { status: number }).status;
   const message = err instanceof z.ZodError ? err.issues.map((i) => i.message).join('; ') : errorMessage(err);
   if (status >= 500) console.error(`[flywheel-doctor] ${message}`);
-  return NextResponse.json({ error: message, status, ...(err instanceof FixFailedError ? { steps: err.steps } : {}) }, { status });
+  return NextResponse.json(
+    { error: message, status, ...(err instanceof FixFailedError ? { steps: err.steps } : {}) },
+    { status },
+  );
 }
 
 /** Runs leave the server masked: pod logs and env values may carry credentials. */

@@ -15,8 +15,12 @@ export async function GET(req: Request) {
     if (cluster.reachable) {
       try {
         // List as the user when one is forwarded, so the switcher shows what they may see.
-        const list = await d.client(identity).list<{ metadata?: { name?: string } }>(RESOURCES.namespaces, undefined, { timeoutMs: 5000 });
-        namespaces = [...new Set([d.config.namespace, ...list.items.map((n) => n.metadata?.name ?? '').filter(Boolean)])].sort();
+        const list = await d
+          .client(identity)
+          .list<{ metadata?: { name?: string } }>(RESOURCES.namespaces, undefined, { timeoutMs: 5000 });
+        namespaces = [
+          ...new Set([d.config.namespace, ...list.items.map((n) => n.metadata?.name ?? '').filter(Boolean)]),
+        ].sort();
       } catch {
         namespacesNote = 'You may not list namespaces; type a namespace name to switch.';
       }
@@ -26,7 +30,15 @@ export async function GET(req: Request) {
       defaultNamespace: d.config.namespace,
       namespaces,
       namespacesNote,
-      acting: { user: actingUser, source: identity.kind === 'token' ? 'forwarded login (oauth-proxy)' : d.access.mode === 'in-cluster' ? 'service account' : 'kubeconfig' },
+      acting: {
+        user: actingUser,
+        source:
+          identity.kind === 'token'
+            ? 'forwarded login (oauth-proxy)'
+            : d.access.mode === 'in-cluster'
+              ? 'service account'
+              : 'kubeconfig',
+      },
       tool: { name: 'flywheel-doctor', version: process.env.npm_package_version ?? '0.1.0' },
     });
   });

@@ -21,12 +21,19 @@ export async function POST(req: Request) {
     const body = await parseJson(req, ShareRequest);
     const d = doctorFor(body.namespace);
     const run = d.getRun(body.runId);
-    if (!run) throw new HttpError(404, 'that run is no longer in memory (the server restarted or many runs happened since): run the checks again, then share');
+    if (!run)
+      throw new HttpError(
+        404,
+        'that run is no longer in memory (the server restarted or many runs happened since): run the checks again, then share',
+      );
     if (run.state !== 'done') throw new HttpError(409, 'the run is still in progress: share it when it has finished');
     // Who shared it is who the API server says the caller is, never a header anyone can send.
     const createdBy = await d.actingUser(identityFrom(req));
     const report = await buildReport(d, run, { createdBy, anonymize: body.anonymize });
     await d.reports.save(report);
-    return NextResponse.json({ id: report.id, url: `/reports/${report.id}`, masked: report.masked.length }, { status: 201 });
+    return NextResponse.json(
+      { id: report.id, url: `/reports/${report.id}`, masked: report.masked.length },
+      { status: 201 },
+    );
   });
 }

@@ -18,7 +18,9 @@ async function gatewayPort(ns: string): Promise<number> {
   // Tests pin a namespace's gateway port with an annotation (seed --gateway-port).
   const nsObj = await client.get<KObject>(RESOURCES.namespaces, undefined, ns).catch(() => undefined);
   const pinned = Number(nsObj?.metadata?.annotations?.['sim.flywheel-doctor.dev/gateway-port'] ?? '');
-  const ports: Record<string, number> = fs.existsSync(gatewaysFile) ? JSON.parse(fs.readFileSync(gatewaysFile, 'utf8')) : {};
+  const ports: Record<string, number> = fs.existsSync(gatewaysFile)
+    ? JSON.parse(fs.readFileSync(gatewaysFile, 'utf8'))
+    : {};
   if (pinned > 0) {
     ports[ns] = pinned;
     fs.writeFileSync(gatewaysFile, JSON.stringify(ports, null, 2));
@@ -50,15 +52,28 @@ function readErrorLog(dir: string): string {
 }
 
 export async function reconcileGateways() {
-  const deps = await client.request<{ items: KObject[] }>('GET', '/apis/apps/v1/deployments', { query: { fieldSelector: 'metadata.name=nemo-gateway' } });
+  const deps = await client.request<{ items: KObject[] }>('GET', '/apis/apps/v1/deployments', {
+    query: { fieldSelector: 'metadata.name=nemo-gateway' },
+  });
   const live = new Set<string>();
   for (const d of deps.items) {
     const ns = d.metadata!.namespace!;
     live.add(ns);
-    const sel = Object.entries(d.spec.selector?.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
+    const sel = Object.entries(d.spec.selector?.matchLabels ?? {})
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',');
     const pods = await client.list<KObject>(RESOURCES.pods, ns, { query: { labelSelector: sel } });
-    const ready = pods.items.filter((p) => !p.metadata?.deletionTimestamp && (p.status?.conditions ?? []).some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True'));
-    const key = ready.map((p) => p.metadata!.name).sort().join(',');
+    const ready = pods.items.filter(
+      (p) =>
+        !p.metadata?.deletionTimestamp &&
+        (p.status?.conditions ?? []).some(
+          (c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True',
+        ),
+    );
+    const key = ready
+      .map((p) => p.metadata!.name)
+      .sort()
+      .join(',');
     const g = gateways.get(ns) ?? { port: await gatewayPort(ns), key: '' };
     gateways.set(ns, g);
     if (!key || key === g.key) continue;
@@ -67,14 +82,31 @@ export async function reconcileGateways() {
     try {
       const cm = await client.get<KObject>(RESOURCES.configmaps, ns, 'nemo-gateway-config');
       conf = cm.data?.['nginx.conf'] ?? '';
-    } catch (e) { log(`gateway ${ns}: ${(e as Error).message}`); continue; }
+    } catch (e) {
+      log(`gateway ${ns}: ${(e as Error).message}`);
+      continue;
+    }
     const dir = path.join(FILES.sim, 'nginx', ns);
     fs.mkdirSync(path.join(dir, 'logs'), { recursive: true });
     fs.writeFileSync(path.join(dir, 'nginx.conf'), adaptNginxConf(conf, g.port));
-    const args = ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-g', `daemon off; pid ${path.join(dir, 'nginx.pid')}; error_log ${path.join(dir, 'logs/error.log')};`];
+    const args = [
+      '-p',
+      dir,
+      '-c',
+      path.join(dir, 'nginx.conf'),
+      '-g',
+      `daemon off; pid ${path.join(dir, 'nginx.pid')}; error_log ${path.join(dir, 'logs/error.log')};`,
+    ];
     const test = spawnSync('nginx', ['-t', '-q', ...args], { encoding: 'utf8' });
-    if (test.status !== 0) { log(`gateway ${ns}: nginx.conf rejected: ${test.stderr.trim()}`); g.key = key; continue; }
-    if (g.proc) { g.proc.kill('SIGQUIT'); await new Promise((r) => g.proc!.once('exit', r)); }
+    if (test.status !== 0) {
+      log(`gateway ${ns}: nginx.conf rejected: ${test.stderr.trim()}`);
+      g.key = key;
+      continue;
+    }
+    if (g.proc) {
+      g.proc.kill('SIGQUIT');
+      await new Promise((r) => g.proc!.once('exit', r));
+    }
     const proc = spawn('nginx', args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     proc.stderr.on('data', (d: Buffer) => (stderr += d));
@@ -82,7 +114,10 @@ export async function reconcileGateways() {
     fs.writeFileSync(path.join(FILES.sim, `nginx-${ns}.pid`), String(proc.pid));
     g.key = key;
     // A port already taken (another cluster's gateway) makes nginx exit at once: say so loudly.
-    const died = await Promise.race([new Promise<boolean>((r) => proc.once('exit', () => r(true))), sleep(500).then(() => false)]);
+    const died = await Promise.race([
+      new Promise<boolean>((r) => proc.once('exit', () => r(true))),
+      sleep(500).then(() => false),
+    ]);
     if (died) {
       log(`gateway ${ns}: nginx FAILED to start on 127.0.0.1:${g.port}: ${stderr.trim() || readErrorLog(dir)}`);
       g.proc = undefined; // retried on the next rollout of the gateway
@@ -91,7 +126,10 @@ export async function reconcileGateways() {
     log(`gateway ${ns}: nginx (re)started on 127.0.0.1:${g.port} for pods ${key}`);
   }
   for (const [ns, g] of gateways) {
-    if (!live.has(ns)) { g.proc?.kill('SIGQUIT'); fs.rmSync(path.join(FILES.sim, `nginx-${ns}.pid`), { force: true }); gateways.delete(ns); }
+    if (!live.has(ns)) {
+      g.proc?.kill('SIGQUIT');
+      fs.rmSync(path.join(FILES.sim, `nginx-${ns}.pid`), { force: true });
+      gateways.delete(ns);
+    }
   }
 }
-

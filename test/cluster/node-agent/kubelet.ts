@@ -6,7 +6,7 @@
  * reported in pod status; logs are served to the API server over HTTPS (`GET /containerLogs/...`,
  * so `oc logs` and the pods/log API work). Other pods scheduled here just turn Running/Ready.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
@@ -17,30 +17,75 @@ import { FILES, LOCAL_NODE, PORTS } from '../paths';
 import { client, log, markersDir, podsDir, sleep } from './common';
 
 const NODES = { group: '', version: 'v1', plural: 'nodes', kind: 'Node', namespaced: false };
-const PERSISTENT_VOLUMES = { group: '', version: 'v1', plural: 'persistentvolumes', kind: 'PersistentVolume', namespaced: false };
+const PERSISTENT_VOLUMES = {
+  group: '',
+  version: 'v1',
+  plural: 'persistentvolumes',
+  kind: 'PersistentVolume',
+  namespaced: false,
+};
 
 export async function registerNode() {
   const node = {
-    apiVersion: 'v1', kind: 'Node',
-    metadata: { name: LOCAL_NODE, labels: { 'kubernetes.io/hostname': LOCAL_NODE, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64', type: 'local-exec' } },
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: {
+      name: LOCAL_NODE,
+      labels: {
+        'kubernetes.io/hostname': LOCAL_NODE,
+        'kubernetes.io/os': 'linux',
+        'kubernetes.io/arch': 'amd64',
+        type: 'local-exec',
+      },
+    },
   };
-  try { await client.create(NODES, undefined, node); } catch (e) { if (!(e instanceof KubeApiError && e.isConflict)) throw e; }
+  try {
+    await client.create(NODES, undefined, node);
+  } catch (e) {
+    if (!(e instanceof KubeApiError && e.isConflict)) throw e;
+  }
   await updateNodeStatus();
 }
 
 export async function updateNodeStatus() {
   const now = new Date().toISOString();
-  const cond = (type: string, status: string, reason: string) => ({ type, status, reason, message: reason, lastHeartbeatTime: now, lastTransitionTime: now });
+  const cond = (type: string, status: string, reason: string) => ({
+    type,
+    status,
+    reason,
+    message: reason,
+    lastHeartbeatTime: now,
+    lastTransitionTime: now,
+  });
   await client.request('PATCH', `/api/v1/nodes/${LOCAL_NODE}/status`, {
     contentType: 'application/merge-patch+json',
     body: {
       status: {
-        conditions: [cond('Ready', 'True', 'KubeletReady'), cond('MemoryPressure', 'False', 'KubeletHasSufficientMemory'), cond('DiskPressure', 'False', 'KubeletHasNoDiskPressure'), cond('PIDPressure', 'False', 'KubeletHasSufficientPID')],
-        addresses: [{ type: 'InternalIP', address: '127.0.0.1' }, { type: 'Hostname', address: LOCAL_NODE }],
+        conditions: [
+          cond('Ready', 'True', 'KubeletReady'),
+          cond('MemoryPressure', 'False', 'KubeletHasSufficientMemory'),
+          cond('DiskPressure', 'False', 'KubeletHasNoDiskPressure'),
+          cond('PIDPressure', 'False', 'KubeletHasSufficientPID'),
+        ],
+        addresses: [
+          { type: 'InternalIP', address: '127.0.0.1' },
+          { type: 'Hostname', address: LOCAL_NODE },
+        ],
         daemonEndpoints: { kubeletEndpoint: { Port: PORTS.localKubelet } },
         capacity: { cpu: '8', memory: '32Gi', pods: '110' },
         allocatable: { cpu: '8', memory: '32Gi', pods: '110' },
-        nodeInfo: { kubeletVersion: 'fd-local-node-agent', containerRuntimeVersion: 'chroot://local', architecture: 'amd64', operatingSystem: 'linux', osImage: 'local', kernelVersion: '', kubeProxyVersion: '', machineID: '', systemUUID: '', bootID: '' },
+        nodeInfo: {
+          kubeletVersion: 'fd-local-node-agent',
+          containerRuntimeVersion: 'chroot://local',
+          architecture: 'amd64',
+          operatingSystem: 'linux',
+          osImage: 'local',
+          kernelVersion: '',
+          kubeProxyVersion: '',
+          machineID: '',
+          systemUUID: '',
+          bootID: '',
+        },
       },
     },
   });
@@ -50,10 +95,20 @@ export async function heartbeat() {
   const leasePath = `/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/${LOCAL_NODE}`;
   const renewTime = new Date().toISOString().replace('Z', '000Z');
   try {
-    await client.request('PATCH', leasePath, { contentType: 'application/merge-patch+json', body: { spec: { renewTime, holderIdentity: LOCAL_NODE, leaseDurationSeconds: 40 } } });
+    await client.request('PATCH', leasePath, {
+      contentType: 'application/merge-patch+json',
+      body: { spec: { renewTime, holderIdentity: LOCAL_NODE, leaseDurationSeconds: 40 } },
+    });
   } catch (e) {
     if (e instanceof KubeApiError && e.isNotFound) {
-      await client.request('POST', '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases', { body: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: LOCAL_NODE }, spec: { renewTime, holderIdentity: LOCAL_NODE, leaseDurationSeconds: 40 } } });
+      await client.request('POST', '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases', {
+        body: {
+          apiVersion: 'coordination.k8s.io/v1',
+          kind: 'Lease',
+          metadata: { name: LOCAL_NODE },
+          spec: { renewTime, holderIdentity: LOCAL_NODE, leaseDurationSeconds: 40 },
+        },
+      });
     } else throw e;
   }
 }
@@ -75,9 +130,13 @@ function podKey(p: KObject) {
 
 async function patchPodStatus(p: KObject, status: Record<string, unknown>) {
   try {
-    await client.request('PATCH', `/api/v1/namespaces/${p.metadata!.namespace}/pods/${p.metadata!.name}/status`, { contentType: 'application/merge-patch+json', body: { status } });
+    await client.request('PATCH', `/api/v1/namespaces/${p.metadata!.namespace}/pods/${p.metadata!.name}/status`, {
+      contentType: 'application/merge-patch+json',
+      body: { status },
+    });
   } catch (e) {
-    if (!(e instanceof KubeApiError && e.isNotFound)) log(`status update for ${podKey(p)} failed: ${(e as Error).message}`);
+    if (!(e instanceof KubeApiError && e.isNotFound))
+      log(`status update for ${podKey(p)} failed: ${(e as Error).message}`);
   }
 }
 
@@ -91,7 +150,10 @@ const conditions = (ready: boolean) => {
   ];
 };
 
-async function resolveVolumes(p: KObject, dir: string): Promise<Array<{ host: string; mountPath: string; readOnly: boolean }>> {
+async function resolveVolumes(
+  p: KObject,
+  dir: string,
+): Promise<Array<{ host: string; mountPath: string; readOnly: boolean }>> {
   const mounts: Array<{ host: string; mountPath: string; readOnly: boolean }> = [];
   const container = p.spec.containers[0];
   for (const vm of container.volumeMounts ?? []) {
@@ -99,7 +161,11 @@ async function resolveVolumes(p: KObject, dir: string): Promise<Array<{ host: st
     if (!vol) continue;
     let host: string | undefined;
     if (vol.persistentVolumeClaim) {
-      const pvc = await client.get<KObject>(RESOURCES.persistentvolumeclaims, p.metadata!.namespace, vol.persistentVolumeClaim.claimName);
+      const pvc = await client.get<KObject>(
+        RESOURCES.persistentvolumeclaims,
+        p.metadata!.namespace,
+        vol.persistentVolumeClaim.claimName,
+      );
       const pv = await client.get<KObject>(PERSISTENT_VOLUMES, undefined, pvc.spec.volumeName);
       host = pv.spec.local?.path ?? pv.spec.hostPath?.path;
     } else if (vol.emptyDir) {
@@ -107,19 +173,31 @@ async function resolveVolumes(p: KObject, dir: string): Promise<Array<{ host: st
       fs.mkdirSync(host, { recursive: true, mode: 0o777 });
       fs.chmodSync(host, 0o777);
     }
-    if (host) mounts.push({ host, mountPath: vm.mountPath, readOnly: !!vm.readOnly || !!vol.persistentVolumeClaim?.readOnly });
+    if (host)
+      mounts.push({ host, mountPath: vm.mountPath, readOnly: !!vm.readOnly || !!vol.persistentVolumeClaim?.readOnly });
   }
   return mounts;
 }
 
 /** Container env as the kubelet resolves it: literal values, Secret and ConfigMap keys. */
-async function resolveEnv(ns: string, env: Array<{ name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string }; configMapKeyRef?: { name: string; key: string } } }>): Promise<Record<string, string>> {
+async function resolveEnv(
+  ns: string,
+  env: Array<{
+    name: string;
+    value?: string;
+    valueFrom?: { secretKeyRef?: { name: string; key: string }; configMapKeyRef?: { name: string; key: string } };
+  }>,
+): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const e of env) {
     if (e.value !== undefined) out[e.name] = e.value;
     const sk = e.valueFrom?.secretKeyRef;
     if (sk) {
-      const secret = await client.get<KObject>({ group: '', version: 'v1', plural: 'secrets', kind: 'Secret', namespaced: true }, ns, sk.name);
+      const secret = await client.get<KObject>(
+        { group: '', version: 'v1', plural: 'secrets', kind: 'Secret', namespaced: true },
+        ns,
+        sk.name,
+      );
       const v = secret.data?.[sk.key];
       if (v !== undefined) out[e.name] = Buffer.from(v, 'base64').toString('utf8');
     }
@@ -149,12 +227,20 @@ async function runContainerOnce(t: Tracked): Promise<number> {
   const setup = [
     'set -e',
     `mount -t tmpfs tmpfs ${q(root)}`,
-    ...['/bin', '/sbin', '/usr', '/lib', '/lib64', '/etc'].filter((d) => fs.existsSync(d)).map((d) => `mkdir -p ${q(root + d)} && mount --rbind ${d} ${q(root + d)} && mount -o remount,bind,ro ${q(root + d)}`),
+    ...['/bin', '/sbin', '/usr', '/lib', '/lib64', '/etc']
+      .filter((d) => fs.existsSync(d))
+      .map(
+        (d) =>
+          `mkdir -p ${q(root + d)} && mount --rbind ${d} ${q(root + d)} && mount -o remount,bind,ro ${q(root + d)}`,
+      ),
     `mkdir -p ${q(root + '/tmp')} ${q(root + '/proc')} ${q(root + '/dev')} ${q(root + '/run/fd-sim')} && chmod 1777 ${q(root + '/tmp')}`,
     `mount -t proc proc ${q(root + '/proc')} || true`,
     `mount --rbind /dev ${q(root + '/dev')}`,
     `mount --bind ${q(markersDir)} ${q(root + '/run/fd-sim')}`,
-    ...mounts.map((m) => `mkdir -p ${q(root + m.mountPath)} && mount --bind ${q(m.host)} ${q(root + m.mountPath)}${m.readOnly ? ` && mount -o remount,bind,ro ${q(root + m.mountPath)}` : ''}`),
+    ...mounts.map(
+      (m) =>
+        `mkdir -p ${q(root + m.mountPath)} && mount --bind ${q(m.host)} ${q(root + m.mountPath)}${m.readOnly ? ` && mount -o remount,bind,ro ${q(root + m.mountPath)}` : ''}`,
+    ),
     `cd ${q(root)}`,
     `exec chroot . setpriv --reuid=${uid} --regid=${gid} --clear-groups -- ${argv.map(q).join(' ')}`,
   ].join('\n');
@@ -164,7 +250,12 @@ async function runContainerOnce(t: Tracked): Promise<number> {
   const env = await resolveEnv(p.metadata!.namespace!, c.env ?? []);
   const proc = spawn('unshare', ['--mount', '--fork', '--propagation', 'private', 'sh', '-c', setup], {
     stdio: ['ignore', out, out],
-    env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/tmp', HOSTNAME: p.metadata!.name!, ...env } as unknown as NodeJS.ProcessEnv,
+    env: {
+      PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+      HOME: '/tmp',
+      HOSTNAME: p.metadata!.name!,
+      ...env,
+    } as unknown as NodeJS.ProcessEnv,
   });
   t.proc = proc;
   fs.writeFileSync(path.join(FILES.sim, `pod-${p.metadata!.uid}.pid`), String(proc.pid));
@@ -186,15 +277,33 @@ async function runPod(t: Tracked) {
   for (;;) {
     if (t.stopped) return;
     const startedAt = new Date().toISOString();
-    const running = (ready: boolean) => patchPodStatus(p, {
-      phase: 'Running', hostIP: '127.0.0.1', podIP: '127.0.0.1', startTime: p.status?.startTime ?? startedAt, conditions: conditions(ready),
-      containerStatuses: [{ name: c.name, image, imageID: image, ready, started: true, restartCount: t.restarts, state: { running: { startedAt } }, lastState }],
-    });
+    const running = (ready: boolean) =>
+      patchPodStatus(p, {
+        phase: 'Running',
+        hostIP: '127.0.0.1',
+        podIP: '127.0.0.1',
+        startTime: p.status?.startTime ?? startedAt,
+        conditions: conditions(ready),
+        containerStatuses: [
+          {
+            name: c.name,
+            image,
+            imageID: image,
+            ready,
+            started: true,
+            restartCount: t.restarts,
+            state: { running: { startedAt } },
+            lastState,
+          },
+        ],
+      });
     await running(false);
     // Like the kubelet's status sync, a container counts as ready only once it has kept running a moment,
     // so a container that exits at once never flashes Ready.
     let exited = false;
-    const readyTimer = setTimeout(() => { if (!exited && !t.stopped) void running(true); }, 1500);
+    const readyTimer = setTimeout(() => {
+      if (!exited && !t.stopped) void running(true);
+    }, 1500);
     const exitCode = await runContainerOnce(t);
     exited = true;
     clearTimeout(readyTimer);
@@ -203,8 +312,20 @@ async function runPod(t: Tracked) {
     const terminated = { exitCode, reason: exitCode === 0 ? 'Completed' : 'Error', startedAt, finishedAt };
     if (policy === 'Never' || (policy === 'OnFailure' && exitCode === 0)) {
       await patchPodStatus(p, {
-        phase: exitCode === 0 ? 'Succeeded' : 'Failed', conditions: conditions(false),
-        containerStatuses: [{ name: c.name, image, imageID: image, ready: false, started: false, restartCount: t.restarts, state: { terminated }, lastState }],
+        phase: exitCode === 0 ? 'Succeeded' : 'Failed',
+        conditions: conditions(false),
+        containerStatuses: [
+          {
+            name: c.name,
+            image,
+            imageID: image,
+            ready: false,
+            started: false,
+            restartCount: t.restarts,
+            state: { terminated },
+            lastState,
+          },
+        ],
       });
       return;
     }
@@ -213,8 +334,25 @@ async function runPod(t: Tracked) {
     lastState = { terminated };
     const backoff = Math.min(10_000, 1000 * 2 ** Math.min(t.restarts - 1, 4));
     await patchPodStatus(p, {
-      phase: 'Running', conditions: conditions(false),
-      containerStatuses: [{ name: c.name, image, imageID: image, ready: false, started: false, restartCount: t.restarts, state: { waiting: { reason: 'CrashLoopBackOff', message: `back-off ${Math.round(backoff / 1000)}s restarting failed container=${c.name} pod=${p.metadata!.name}` } }, lastState }],
+      phase: 'Running',
+      conditions: conditions(false),
+      containerStatuses: [
+        {
+          name: c.name,
+          image,
+          imageID: image,
+          ready: false,
+          started: false,
+          restartCount: t.restarts,
+          state: {
+            waiting: {
+              reason: 'CrashLoopBackOff',
+              message: `back-off ${Math.round(backoff / 1000)}s restarting failed container=${c.name} pod=${p.metadata!.name}`,
+            },
+          },
+          lastState,
+        },
+      ],
     });
     await sleep(backoff);
   }
@@ -226,17 +364,27 @@ function shouldExec(p: KObject): boolean {
 }
 
 export async function syncPods() {
-  const list = await client.request<{ items: KObject[] }>('GET', '/api/v1/pods', { query: { fieldSelector: `spec.nodeName=${LOCAL_NODE}` } });
+  const list = await client.request<{ items: KObject[] }>('GET', '/api/v1/pods', {
+    query: { fieldSelector: `spec.nodeName=${LOCAL_NODE}` },
+  });
   const seen = new Set<string>();
   for (const p of list.items) {
     const uid = p.metadata!.uid!;
     seen.add(uid);
     let t = tracked.get(uid);
     if (p.metadata?.deletionTimestamp) {
-      if (t) { t.stopped = true; t.proc?.kill('SIGKILL'); }
+      if (t) {
+        t.stopped = true;
+        t.proc?.kill('SIGKILL');
+      }
       try {
-        await client.request('DELETE', `/api/v1/namespaces/${p.metadata.namespace}/pods/${p.metadata.name}`, { query: { gracePeriodSeconds: 0 }, body: { apiVersion: 'v1', kind: 'DeleteOptions', gracePeriodSeconds: 0, preconditions: { uid } } });
-      } catch { /* already gone */ }
+        await client.request('DELETE', `/api/v1/namespaces/${p.metadata.namespace}/pods/${p.metadata.name}`, {
+          query: { gracePeriodSeconds: 0 },
+          body: { apiVersion: 'v1', kind: 'DeleteOptions', gracePeriodSeconds: 0, preconditions: { uid } },
+        });
+      } catch {
+        /* already gone */
+      }
       continue;
     }
     if (!t) {
@@ -250,13 +398,36 @@ export async function syncPods() {
         log(`running ${podKey(p)}`);
         void runPod(tt).catch(async (e) => {
           log(`pod ${podKey(p)} failed to start: ${(e as Error).message}`);
-          await patchPodStatus(p, { phase: 'Pending', containerStatuses: [{ name: p.spec.containers[0].name, image: p.spec.containers[0].image, ready: false, restartCount: 0, state: { waiting: { reason: 'CreateContainerError', message: (e as Error).message } } }] });
+          await patchPodStatus(p, {
+            phase: 'Pending',
+            containerStatuses: [
+              {
+                name: p.spec.containers[0].name,
+                image: p.spec.containers[0].image,
+                ready: false,
+                restartCount: 0,
+                state: { waiting: { reason: 'CreateContainerError', message: (e as Error).message } },
+              },
+            ],
+          });
         });
       } else {
         const now = new Date().toISOString();
         await patchPodStatus(p, {
-          phase: 'Running', hostIP: '127.0.0.1', podIP: '127.0.0.1', startTime: now, conditions: conditions(true),
-          containerStatuses: p.spec.containers.map((c: { name: string; image: string }) => ({ name: c.name, image: c.image, imageID: c.image, ready: true, started: true, restartCount: 0, state: { running: { startedAt: now } } })),
+          phase: 'Running',
+          hostIP: '127.0.0.1',
+          podIP: '127.0.0.1',
+          startTime: now,
+          conditions: conditions(true),
+          containerStatuses: p.spec.containers.map((c: { name: string; image: string }) => ({
+            name: c.name,
+            image: c.image,
+            imageID: c.image,
+            ready: true,
+            started: true,
+            restartCount: 0,
+            state: { running: { startedAt: now } },
+          })),
         });
       }
     }
@@ -278,24 +449,45 @@ function findPodDir(ns: string, name: string): string | undefined {
 }
 
 export function startLogServer() {
-  const srv = https.createServer({ key: fs.readFileSync(path.join(FILES.pki, 'kubelet.key')), cert: fs.readFileSync(path.join(FILES.pki, 'kubelet.crt')) }, (req, res) => {
-    const url = new URL(req.url ?? '/', 'https://localhost');
-    const m = url.pathname.match(/^\/containerLogs\/([^/]+)\/([^/]+)\/([^/]+)$/);
-    if (!m) { res.writeHead(404).end('not found'); return; }
-    const [, ns, name, container] = m.map(decodeURIComponent) as [string, string, string, string];
-    const dir = findPodDir(ns, name);
-    const file = dir && path.join(dir, `${container}${url.searchParams.get('previous') === 'true' ? '.previous' : ''}.log`);
-    if (!file || !fs.existsSync(file)) {
-      res.writeHead(dir ? 400 : 404).end(dir ? `previous terminated container "${container}" in pod "${name}" not found` : `pod ${ns}/${name} not found on ${LOCAL_NODE}`);
-      return;
-    }
-    let text = fs.readFileSync(file, 'utf8');
-    const tailLines = Number(url.searchParams.get('tailLines') ?? '');
-    if (tailLines > 0) text = text.split('\n').filter((l, i, a) => i < a.length - 1 || l !== '').slice(-tailLines).join('\n') + '\n';
-    const limit = Number(url.searchParams.get('limitBytes') ?? '');
-    if (limit > 0) text = text.slice(0, limit);
-    res.writeHead(200, { 'Content-Type': 'text/plain' }).end(text);
-  });
+  const srv = https.createServer(
+    {
+      key: fs.readFileSync(path.join(FILES.pki, 'kubelet.key')),
+      cert: fs.readFileSync(path.join(FILES.pki, 'kubelet.crt')),
+    },
+    (req, res) => {
+      const url = new URL(req.url ?? '/', 'https://localhost');
+      const m = url.pathname.match(/^\/containerLogs\/([^/]+)\/([^/]+)\/([^/]+)$/);
+      if (!m) {
+        res.writeHead(404).end('not found');
+        return;
+      }
+      const [, ns, name, container] = m.map(decodeURIComponent) as [string, string, string, string];
+      const dir = findPodDir(ns, name);
+      const file =
+        dir && path.join(dir, `${container}${url.searchParams.get('previous') === 'true' ? '.previous' : ''}.log`);
+      if (!file || !fs.existsSync(file)) {
+        res
+          .writeHead(dir ? 400 : 404)
+          .end(
+            dir
+              ? `previous terminated container "${container}" in pod "${name}" not found`
+              : `pod ${ns}/${name} not found on ${LOCAL_NODE}`,
+          );
+        return;
+      }
+      let text = fs.readFileSync(file, 'utf8');
+      const tailLines = Number(url.searchParams.get('tailLines') ?? '');
+      if (tailLines > 0)
+        text =
+          text
+            .split('\n')
+            .filter((l, i, a) => i < a.length - 1 || l !== '')
+            .slice(-tailLines)
+            .join('\n') + '\n';
+      const limit = Number(url.searchParams.get('limitBytes') ?? '');
+      if (limit > 0) text = text.slice(0, limit);
+      res.writeHead(200, { 'Content-Type': 'text/plain' }).end(text);
+    },
+  );
   srv.listen(PORTS.localKubelet, '127.0.0.1');
 }
-

@@ -11,7 +11,11 @@ import { reconcileEvaluators } from './nim-operator';
 
 function loop(name: string, ms: number, fn: () => Promise<void>) {
   const tick = async () => {
-    try { await fn(); } catch (e) { log(`${name}: ${(e as Error).message}`); }
+    try {
+      await fn();
+    } catch (e) {
+      log(`${name}: ${(e as Error).message}`);
+    }
     setTimeout(tick, ms);
   };
   void tick();
@@ -19,10 +23,19 @@ function loop(name: string, ms: number, fn: () => Promise<void>) {
 
 async function main() {
   for (let i = 0; ; i++) {
-    try { await registerNode(); break; } catch (e) { if (i > 40) throw e; await sleep(500); }
+    try {
+      await registerNode();
+      break;
+    } catch (e) {
+      if (i > 40) throw e;
+      await sleep(500);
+    }
   }
   startLogServer();
-  loop('heartbeat', 10_000, async () => { await heartbeat(); await updateNodeStatus(); });
+  loop('heartbeat', 10_000, async () => {
+    await heartbeat();
+    await updateNodeStatus();
+  });
   loop('pods', 300, syncPods);
   loop('operator', 500, reconcileEvaluators);
   loop('gateway', 500, reconcileGateways);
@@ -37,4 +50,3 @@ async function main() {
 }
 
 if (require.main === module) void main();
-

@@ -7,5 +7,7 @@ it('a read-only run explains what it may not read', async () => {
   const run = await doctorFor(await ensureEmptyNamespace(), testPort(49), 'readonly').run(['evaluator-secrets-delete']);
   // The `view` role does not include RBAC objects: the check says which read it lacks.
   expect(run.checks[0]!.status).toBe('error');
-  expect(run.checks[0]!.summary).toMatch(/missing permission: list (roles|rolebindings)\.rbac\.authorization\.k8s\.io in namespace .*oc adm policy/);
+  expect(run.checks[0]!.summary).toMatch(
+    /missing permission: list (roles|rolebindings)\.rbac\.authorization\.k8s\.io in namespace .*oc adm policy/,
+  );
 });

@@ -32,11 +32,15 @@ describe(`${ID} on a seeded broken namespace`, () => {
   it('a read-only run says it may not create the probe pod, and how to get that', async () => {
     const run = await doctorFor(ns, port, 'readonly').run([ID]);
     expect(run.checks[0]!.status).toBe('error');
-    expect(run.checks[0]!.summary).toMatch(/missing permission: create pods in namespace .*oc adm policy add-role-to-user edit flywheel-viewer/);
+    expect(run.checks[0]!.summary).toMatch(
+      /missing permission: create pods in namespace .*oc adm policy add-role-to-user edit flywheel-viewer/,
+    );
   });
 });
 
 it('an empty namespace is skipped (no PVC); a missing one is explained', async () => {
   expect((await doctorFor(await ensureEmptyNamespace(), testPort(49)).run([ID])).checks[0]!.status).toBe('skipped');
-  expect(['error', 'skipped']).toContain((await doctorFor('it-does-not-exist', testPort(49)).run([ID])).checks[0]!.status);
+  expect(['error', 'skipped']).toContain(
+    (await doctorFor('it-does-not-exist', testPort(49)).run([ID])).checks[0]!.status,
+  );
 });

@@ -18,12 +18,19 @@ describe('pod-health fix per workload', () => {
   beforeAll(async () => {
     await seed(ns, 'broken', port);
     // A second unhealthy workload: its new pod cannot be scheduled.
-    await admin.jsonPatch(RESOURCES.deployments, ns, 'df-api-deployment', [{ op: 'add', path: '/spec/template/spec/nodeSelector', value: { 'kubernetes.io/hostname': 'no-such-node' } }]);
+    await admin.jsonPatch(RESOURCES.deployments, ns, 'df-api-deployment', [
+      { op: 'add', path: '/spec/template/spec/nodeSelector', value: { 'kubernetes.io/hostname': 'no-such-node' } },
+    ]);
     // Wait until the scheduler has said no to the new pod.
     const deadline = Date.now() + 30_000;
     for (;;) {
-      const pods = await admin.list<{ status?: { conditions?: Array<{ type: string; status: string }> } }>(RESOURCES.pods, ns, { query: { labelSelector: 'app=df-api-deployment' } });
-      if (pods.items.some((p) => p.status?.conditions?.some((c) => c.type === 'PodScheduled' && c.status === 'False'))) break;
+      const pods = await admin.list<{ status?: { conditions?: Array<{ type: string; status: string }> } }>(
+        RESOURCES.pods,
+        ns,
+        { query: { labelSelector: 'app=df-api-deployment' } },
+      );
+      if (pods.items.some((p) => p.status?.conditions?.some((c) => c.type === 'PodScheduled' && c.status === 'False')))
+        break;
       if (Date.now() > deadline) throw new Error('the unschedulable df-api pod never appeared');
       await new Promise((r) => setTimeout(r, 250));
     }
@@ -34,8 +41,12 @@ describe('pod-health fix per workload', () => {
     const preview = await d.fix('pod-health', { dryRun: true });
     expect(preview.plan.targets).toEqual(expect.arrayContaining(['df-celery-worker-deployment', 'df-api-deployment']));
     // Spec generations (status updates by the controller also move resourceVersions).
-    const generation = async (name: string) => (await admin.get<{ metadata: { generation: number } }>(RESOURCES.deployments, ns, name)).metadata.generation;
-    const [apiBefore, workerBefore] = [await generation('df-api-deployment'), await generation('df-celery-worker-deployment')];
+    const generation = async (name: string) =>
+      (await admin.get<{ metadata: { generation: number } }>(RESOURCES.deployments, ns, name)).metadata.generation;
+    const [apiBefore, workerBefore] = [
+      await generation('df-api-deployment'),
+      await generation('df-celery-worker-deployment'),
+    ];
     const out = await d.fix('pod-health', { dryRun: false, target: 'df-celery-worker-deployment' });
     expect(out.outcome).toBe('applied');
     expect(out.plan.changes.map((c) => c.target)).toEqual([`Deployment ${ns}/df-celery-worker-deployment`]);
@@ -48,7 +59,9 @@ describe('pod-health fix per workload', () => {
     }
   });
 
-  it('refuses a target that is not one of the plan\'s', async () => {
-    await expect(doctorFor(ns, port).fix('pod-health', { dryRun: true, target: 'df-redis-deployment' })).rejects.toThrow(/choose one of/);
+  it("refuses a target that is not one of the plan's", async () => {
+    await expect(
+      doctorFor(ns, port).fix('pod-health', { dryRun: true, target: 'df-redis-deployment' }),
+    ).rejects.toThrow(/choose one of/);
   });
 });

@@ -1,6 +1,14 @@
 import { NextResponse } from 'next/server';
 import { z } from 'zod';
-import { assertSafeStateChange, doctorFor, errorResponse, handle, identityFrom, parseJson, publicOutcome } from '../../../_lib/server';
+import {
+  assertSafeStateChange,
+  doctorFor,
+  errorResponse,
+  handle,
+  identityFrom,
+  parseJson,
+  publicOutcome,
+} from '../../../_lib/server';
 
 export const runtime = 'nodejs';
 
@@ -10,7 +18,9 @@ const FixRequest = z.object({
   /** Limit the fix to one of the plan's targets (pod-health: one workload). */
   target: z.string().max(253).optional(),
   /** The guards of the plan the user confirmed; apply refuses if the cluster moved since. */
-  expectedGuards: z.array(z.object({ target: z.string(), field: z.enum(['generation', 'resourceVersion']), value: z.string() })).optional(),
+  expectedGuards: z
+    .array(z.object({ target: z.string(), field: z.enum(['generation', 'resourceVersion']), value: z.string() }))
+    .optional(),
   /** Stream progress as NDJSON lines ({progress} ... then {result} or {error}). */
   stream: z.boolean().default(false),
 });
@@ -23,13 +33,24 @@ export async function POST(req: Request, ctx: { params: Promise<{ id: string }> 
     const body = await parseJson(req, FixRequest);
     const d = doctorFor(body.namespace);
     const identity = identityFrom(req);
-    if (!body.stream) return NextResponse.json(publicOutcome(await d.fix(id, { dryRun: body.dryRun, target: body.target, identity, expectedGuards: body.expectedGuards })));
+    if (!body.stream)
+      return NextResponse.json(
+        publicOutcome(
+          await d.fix(id, { dryRun: body.dryRun, target: body.target, identity, expectedGuards: body.expectedGuards }),
+        ),
+      );
     const enc = new TextEncoder();
     const stream = new ReadableStream({
       async start(controller) {
         const send = (o: unknown) => controller.enqueue(enc.encode(JSON.stringify(o) + '\n'));
         try {
-          const result = await d.fix(id, { dryRun: body.dryRun, target: body.target, identity, expectedGuards: body.expectedGuards, onProgress: (progress) => send({ progress }) });
+          const result = await d.fix(id, {
+            dryRun: body.dryRun,
+            target: body.target,
+            identity,
+            expectedGuards: body.expectedGuards,
+            onProgress: (progress) => send({ progress }),
+          });
           send({ result: publicOutcome(result) });
         } catch (err) {
           const res = errorResponse(err);

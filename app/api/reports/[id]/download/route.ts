@@ -15,7 +15,17 @@ export async function GET(req: Request, ctx: { params: Promise<{ id: string }> }
     const name = `flywheel-doctor-${report.run.namespace.replace(/[^\w-]/g, '_')}-${id}`;
     const { run, ...meta } = report;
     const [body, type] =
-      format === 'json' ? [JSON.stringify({ ...toJsonReport(run), report: meta }, null, 2), 'application/json'] : format === 'html' ? [renderHtml(report), 'text/html; charset=utf-8'] : [renderMarkdown(run, meta), 'text/markdown; charset=utf-8'];
-    return new Response(body, { headers: { 'Content-Type': type, 'Content-Disposition': `attachment; filename="${name}.${format}"`, 'Cache-Control': 'no-store' } });
+      format === 'json'
+        ? [JSON.stringify({ ...toJsonReport(run), report: meta }, null, 2), 'application/json']
+        : format === 'html'
+          ? [renderHtml(report), 'text/html; charset=utf-8']
+          : [renderMarkdown(run, meta), 'text/markdown; charset=utf-8'];
+    return new Response(body, {
+      headers: {
+        'Content-Type': type,
+        'Content-Disposition': `attachment; filename="${name}.${format}"`,
+        'Cache-Control': 'no-store',
+      },
+    });
   });
 }

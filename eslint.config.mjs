@@ -1,0 +1,32 @@
+// Lint: typescript-eslint's recommended rules plus the Next.js rules (core web vitals), flat config.
+import nextVitals from 'eslint-config-next/core-web-vitals';
+import nextTypescript from 'eslint-config-next/typescript';
+
+const config = [
+  ...nextVitals,
+  ...nextTypescript,
+  {
+    rules: {
+      // Warnings do not fail CI; unused code and expressions are errors here.
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' },
+      ],
+      '@typescript-eslint/no-unused-expressions': 'error',
+    },
+  },
+  {
+    ignores: [
+      '.next/**',
+      '.cluster/**',
+      '.cluster-test/**',
+      'node_modules/**',
+      'test-results/**',
+      'playwright-report/**',
+      'next-env.d.ts',
+      'e2e/screenshots/**',
+    ],
+  },
+];
+
+export default config;
