@@ -63,9 +63,14 @@ export async function podNames(client: KubeClient, namespace: string): Promise<s
 export const EMPTY_NS = 'it-empty';
 
 export async function ensureEmptyNamespace(): Promise<string> {
-  await access('admin')
-    .app()
-    .create(RESOURCES.namespaces, undefined, { metadata: { name: EMPTY_NS } })
-    .catch(() => undefined);
+  const admin = access('admin').app();
+  await admin.create(RESOURCES.namespaces, undefined, { metadata: { name: EMPTY_NS } }).catch(() => undefined);
+  // The viewer may read it as in a seeded namespace (the `view` role), so its errors are about RBAC objects.
+  const binding = {
+    metadata: { name: 'flywheel-viewers-view', namespace: EMPTY_NS },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' },
+    subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: TOKENS.readonly.group }],
+  };
+  await admin.create(RESOURCES.rolebindings, EMPTY_NS, binding).catch(() => undefined);
   return EMPTY_NS;
 }
