@@ -1,10 +1,11 @@
 import { expect, test } from '@playwright/test';
+import { CHECKS } from '../checks';
 
 // State-changing routes refuse cross-site and non-JSON requests (CSRF), and say why.
 test.describe('cross-site protection', () => {
   const routes = [
     ['/api/runs', { wait: false }],
-    ['/api/checks/evaluator-secrets-delete/fix', { dryRun: false }],
+    [`/api/checks/${CHECKS.find((c) => c.fix)!.id}/fix`, { dryRun: false }],
     ['/api/reports', { runId: '00000000-0000-4000-8000-000000000000' }],
   ] as const;
 
@@ -39,7 +40,10 @@ test.describe('cross-site protection', () => {
     page.on('response', (r) => {
       if (r.url().includes('/api/checks/')) responses.push(r.status());
     });
-    const target = new URL('/api/checks/pod-health/fix', test.info().project.use.baseURL).toString();
+    const target = new URL(
+      `/api/checks/${CHECKS.find((c) => c.fix)!.id}/fix`,
+      test.info().project.use.baseURL,
+    ).toString();
     await page.setContent(
       `<form method="POST" action="${target}" enctype="text/plain"><input name='{"dryRun":false,"x":"' value='"}'></form>`,
     );
