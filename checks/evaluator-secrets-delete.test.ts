@@ -1,114 +1,191 @@
 import { describe, expect, it } from 'vitest';
 import { Snapshot } from '../lib/engine/snapshot';
 import { judgeWith, planWith } from '../lib/engine/testing';
+import { grantCommand, permissionText } from '../lib/k8s/errors';
 import check, {
+  additiveName,
   coversSecrets,
+  FIX_LABEL,
   locateSecretsSubject,
+  OPERATOR_EVALUATOR_RULES,
   resultingRoleQuestions,
   type SecretsProbe,
 } from './evaluator-secrets-delete';
-import { grantCommand, permissionText } from '../lib/k8s/errors';
 import { config, evaluatorDeployment, NS, OPERATOR_RULES, role, roleBinding } from './test-fixtures';
 
-const base = (roles: unknown[], bindings = [roleBinding('nemoevaluator-sample', 'nemoevaluator-sample')]) =>
-  Snapshot.fromFixture(NS, {
-    deployments: [evaluatorDeployment([])],
-    roles: roles as never,
-    rolebindings: bindings as never,
-  });
+const SA = 'nemoevaluator-sample';
+const OPERATOR_BINDING = roleBinding(SA, SA);
+const snap = (roles: unknown[], bindings: unknown[] = [OPERATOR_BINDING], deployments = [evaluatorDeployment([])]) =>
+  Snapshot.fromFixture(NS, { deployments, roles: roles as never, rolebindings: bindings as never });
 const noReview: SecretsProbe = { reviewError: 'the doctor may not create subjectaccessreviews' };
+const allowed: SecretsProbe = { review: { allowed: true } };
+const denied: SecretsProbe = { review: { allowed: false } };
 const judge = (s: Snapshot, probe: SecretsProbe = noReview) => judgeWith(check, s, probe, config());
+const secretsRule = (verbs: string[], resourceNames?: string[]) => ({
+  apiGroups: [''],
+  resources: ['secrets'],
+  verbs,
+  resourceNames,
+});
+const additiveRole = () => ({
+  ...role([secretsRule(['get', 'list', 'create', 'delete'])], additiveName(SA)),
+  metadata: { name: additiveName(SA), namespace: NS, labels: { [FIX_LABEL]: 'evaluator-secrets-delete' } },
+});
 
 describe('coversSecrets', () => {
   it('matches by content and honours wildcards, not resourceNames-limited rules', () => {
     expect(coversSecrets({ apiGroups: [''], resources: ['pods', 'secrets'] })).toBe(true);
     expect(coversSecrets({ apiGroups: ['*'], resources: ['*'] })).toBe(true);
     expect(coversSecrets({ apiGroups: ['apps'], resources: ['secrets'] })).toBe(false);
-    expect(coversSecrets({ apiGroups: [''], resources: ['secrets'], resourceNames: ['one'] })).toBe(false);
+    expect(coversSecrets(secretsRule(['delete'], ['one']))).toBe(false);
   });
 });
 
-describe('evaluator-secrets-delete judge', () => {
-  it('fails on the operator Role (no delete), judged by rules when SAR is unavailable', () => {
-    const r = judge(base([role(OPERATOR_RULES)]));
-    expect(r.status).toBe('fail');
-    expect(r.evidence.some((e) => /not available/.test(e.value))).toBe(true);
+// Every distinct summary the check can produce, one case each.
+describe('evaluator-secrets-delete summaries', () => {
+  it.each([
+    [
+      'error: neither the evaluator nor its Role exists',
+      snap([], [], []),
+      noReview,
+      'error',
+      /Neither the evaluator Deployment .* nor its Role .* exists/,
+    ],
+    [
+      'pass: the API server allows it and a bound Role grants it',
+      snap([role([secretsRule(['delete'])])]),
+      allowed,
+      'pass',
+      /may delete secrets in flywheel \(granted by Role nemoevaluator-sample\)$/,
+    ],
+    [
+      'pass: allowed by something outside the bound Roles',
+      snap([role(OPERATOR_RULES)]),
+      allowed,
+      'pass',
+      /granted outside the Roles bound here/,
+    ],
+    [
+      'pass by rules when no review is possible',
+      snap([role([secretsRule(['*'])])]),
+      noReview,
+      'pass',
+      /judged by the Role rules: SubjectAccessReview not available/,
+    ],
+    [
+      'fail: the operator rule lacks delete',
+      snap([role(OPERATOR_RULES)]),
+      denied,
+      'fail',
+      /Role nemoevaluator-sample grants get, watch, list, create on secrets but not delete/,
+    ],
+    [
+      'fail: delete limited by resourceNames',
+      snap([role([secretsRule(['get', 'delete'], ['a', 'b'])])]),
+      denied,
+      'fail',
+      /covers only the secrets a, b: the evaluator deletes secrets with generated names/,
+    ],
+    [
+      'fail: a Role grants delete but the API server denies it',
+      snap([role([secretsRule(['delete'])])]),
+      denied,
+      'fail',
+      /grants delete on secrets, but the API server denies it/,
+    ],
+    [
+      'fail: no rule on secrets',
+      snap([role([OPERATOR_RULES[0]])]),
+      denied,
+      'fail',
+      /No Role bound to nemoevaluator-sample has a rule on secrets/,
+    ],
+    [
+      'fail: the binding names a Role that does not exist',
+      snap([]),
+      allowed,
+      'fail',
+      /RoleBinding nemoevaluator-sample binds nemoevaluator-sample to Role nemoevaluator-sample, which does not exist/,
+    ],
+  ] as const)('%s', (_name, s, probe, status, summary) => {
+    const r = judge(s, probe);
+    expect(r.status).toBe(status);
+    expect(r.summary).toMatch(summary);
   });
-  it('passes when the secrets rule has delete, wherever it sits', () => {
-    expect(
-      judge(base([role([{ apiGroups: [''], resources: ['secrets'], verbs: ['get', 'delete'] }, ...OPERATOR_RULES])]))
-        .status,
-    ).toBe('pass');
-  });
-  it('passes with a wildcard verb', () => {
-    expect(judge(base([role([{ apiGroups: [''], resources: ['secrets'], verbs: ['*'] }])])).status).toBe('pass');
-  });
-  it('trusts the SubjectAccessReview over the rules (delete granted by another binding)', () => {
-    expect(judge(base([role(OPERATOR_RULES)]), { review: { allowed: true } }).status).toBe('pass');
-    expect(
-      judge(base([role([{ apiGroups: [''], resources: ['secrets'], verbs: ['delete'] }])]), {
-        review: { allowed: false },
-      }).status,
-    ).toBe('fail');
-  });
-  it('finds Roles through RoleBindings of the service account', () => {
-    const s = base(
-      [role(OPERATOR_RULES), role([{ apiGroups: [''], resources: ['secrets'], verbs: ['delete'] }], 'extra')],
-      [roleBinding('nemoevaluator-sample', 'nemoevaluator-sample'), roleBinding('extra', 'nemoevaluator-sample')],
+
+  it('finds Roles through RoleBindings of the service account, by content, wherever the rule sits', () => {
+    const s = snap(
+      [role(OPERATOR_RULES), role([secretsRule(['delete'])], 'extra')],
+      [OPERATOR_BINDING, roleBinding('extra', SA)],
     );
     expect(judge(s).status).toBe('pass');
-  });
-  it('gives guidance when neither the Deployment nor the Role exists', () => {
-    const r = judge(Snapshot.fromFixture(NS, { deployments: [], roles: [], rolebindings: [] }));
-    expect(r.status).toBe('error');
+    expect(judge(snap([role([secretsRule(['get', 'delete']), ...OPERATOR_RULES])])).status).toBe('pass');
   });
   it('tolerates malformed rules (missing fields)', () => {
-    expect(judge(base([role([{}, { verbs: ['delete'] }])])).status).toBe('fail');
+    expect(judge(snap([role([{}, { verbs: ['delete'] }])])).status).toBe('fail');
+  });
+  it('a binding to a missing Role says what the operator renders and never tells to patch the missing Role', () => {
+    const r = judge(snap([]), allowed);
+    expect(r.evidence.map((e) => e.value).join('\n')).toMatch(
+      /renders it with get, watch, list, create on secrets and pods/,
+    );
+    expect(r.manualFix!.join('\n')).not.toMatch(/oc patch role/);
+    expect(r.manualFix!.join('\n')).toMatch(/oc create role nemoevaluator-sample /);
   });
 });
 
-describe('evaluator-secrets-delete fix plan', () => {
-  it('adds delete to the rule that covers secrets, guarded by a test op on that rule', async () => {
-    const plan = (await planWith(check, base([role(OPERATOR_RULES)]), noReview, config())) as {
-      noop: boolean;
-      data: { ops: unknown[] };
-      risks: string[];
-    };
-    expect(plan.noop).toBe(false);
-    expect(plan.data.ops).toEqual([
-      { op: 'test', path: '/metadata/resourceVersion', value: '55' },
-      { op: 'test', path: '/rules/1', value: OPERATOR_RULES[1] },
-      { op: 'add', path: '/rules/1/verbs/-', value: 'delete' },
+describe('evaluator-secrets-delete fix', () => {
+  const plan = (s: Snapshot, probe: SecretsProbe = denied) => planWith(check, s, probe, config());
+  const created = async (s: Snapshot, probe?: SecretsProbe) =>
+    ((await plan(s, probe)).data as { creates: Array<{ kind: string; metadata: { name: string } }> }).creates.map(
+      (o) => `${o.kind} ${o.metadata.name}`,
+    );
+
+  it('creates a separate Role and RoleBinding, create-only, and explains why not the operator Role', async () => {
+    const p = await plan(snap([role(OPERATOR_RULES)]));
+    expect(p.noop).toBe(false);
+    expect(await created(snap([role(OPERATOR_RULES)]))).toEqual([
+      `Role ${additiveName(SA)}`,
+      `RoleBinding ${additiveName(SA)}`,
     ]);
-    expect(plan.risks.join(' ')).toMatch(/pods/);
+    expect(p.guards.every((g) => g.field === 'absent')).toBe(true);
+    expect(p.risks.join(' ')).toMatch(/the NIM Operator restores its own Role/);
   });
-  it('adds a rule when none covers secrets', async () => {
-    const plan = (await planWith(check, base([role([OPERATOR_RULES[0]])]), noReview, config())) as {
-      data: { ops: unknown[] };
-    };
-    expect(plan.data.ops[1]).toEqual({
-      op: 'add',
-      path: '/rules/-',
-      value: { apiGroups: [''], resources: ['secrets'], verbs: ['delete'] },
-    });
+  it('finishes a partly applied fix: only the missing binding is created', async () => {
+    expect(await created(snap([role(OPERATOR_RULES), additiveRole()]))).toEqual([`RoleBinding ${additiveName(SA)}`]);
   });
-  it('is a no-op when delete is already granted', async () => {
+  it('recreates the operator Role a binding names, with the operator rules', async () => {
+    const p = await plan(snap([]), allowed);
+    const creates = (p.data as { creates: Array<{ kind: string; rules?: unknown }> }).creates;
+    expect(creates).toHaveLength(1);
+    expect(creates[0]!.rules).toEqual(OPERATOR_EVALUATOR_RULES);
+  });
+  it('is a no-op when delete is already allowed', async () => {
+    expect((await plan(snap([role([secretsRule(['delete'])])]), allowed)).noop).toBe(true);
+  });
+  it('offers no fix when a binding names an unknown Role, or a Role of ours was replaced by someone else', () => {
+    const unknown = snap([role(OPERATOR_RULES)], [OPERATOR_BINDING, roleBinding('custom-role', SA, 'custom-binding')]);
+    const s = locateSecretsSubject(unknown, config());
+    const finding = judge(unknown, denied);
     expect(
-      (
-        await planWith(
-          check,
-          base([role([{ apiGroups: [''], resources: ['secrets'], verbs: ['delete'] }])]),
-          noReview,
-          config(),
-        )
-      ).noop,
-    ).toBe(true);
+      check.fix!.available!({ snapshot: unknown, subject: s, probe: denied, finding, config: config() }),
+    ).toMatchObject({ reason: /custom-role, whose rules Flywheel Doctor cannot know/ });
+    const foreign = snap([role(OPERATOR_RULES), role([secretsRule(['get'])], additiveName(SA))]);
+    expect(
+      check.fix!.available!({
+        snapshot: foreign,
+        subject: locateSecretsSubject(foreign, config()),
+        probe: denied,
+        finding,
+        config: config(),
+      }),
+    ).toMatchObject({ reason: /not created by Flywheel Doctor/ });
   });
 });
 
 describe('permissions needed to apply the fix (RBAC escalation prevention)', () => {
-  it('asks for everything the resulting Role grants, including SCC use and delete secrets', () => {
-    const qs = resultingRoleQuestions(locateSecretsSubject(base([role(OPERATOR_RULES)]), config()), config());
+  it('asks for everything the created Roles grant', () => {
+    const qs = check.fix!.permissions(config(), locateSecretsSubject(snap([]), config()));
     expect(qs).toContainEqual({
       verb: 'use',
       group: 'security.openshift.io',
@@ -125,12 +202,7 @@ describe('permissions needed to apply the fix (RBAC escalation prevention)', () 
       namespace: NS,
       name: undefined,
     });
-    expect(
-      qs
-        .filter((q) => q.resource === 'pods')
-        .map((q) => q.verb)
-        .sort(),
-    ).toEqual(['create', 'get', 'list', 'watch']);
+    expect(resultingRoleQuestions([secretsRule(['get', 'delete'])], NS).map((q) => q.verb)).toEqual(['get', 'delete']);
   });
   it('explains a missing SCC permission with the oc command that grants it', () => {
     const a = {

@@ -1,8 +1,8 @@
 import type { ConfigOf } from '../lib/config';
-import { guardFor, show, targetOf } from '../lib/engine/plan-helpers';
+import { absentGuard, targetOf } from '../lib/engine/plan-helpers';
 import type { Snapshot } from '../lib/engine/snapshot';
 import { defineCheck, type Evidence, type Finding, type PlanBody } from '../lib/engine/types';
-import { canUser, type AccessQuestion, type JsonPatchOp } from '../lib/k8s/client';
+import { canUser, type AccessQuestion } from '../lib/k8s/client';
 import { errorMessage, KubeApiError } from '../lib/k8s/errors';
 import type { KObject } from '../lib/k8s/object';
 import { RESOURCES } from '../lib/k8s/resources';
@@ -18,60 +18,85 @@ export interface PolicyRule {
   verbs?: string[];
 }
 
-/** A rule applies to all secrets in the namespace (not just named ones) — found by content, never by index. */
-export function coversSecrets(rule: PolicyRule): boolean {
+/** The rules the NIM Operator renders into the evaluator's Role (every release 3.0.0 to now). */
+export const OPERATOR_EVALUATOR_RULES: PolicyRule[] = [
+  {
+    apiGroups: ['security.openshift.io'],
+    resources: ['securitycontextconstraints'],
+    resourceNames: ['nonroot'],
+    verbs: ['use'],
+  },
+  { apiGroups: [''], resources: ['secrets', 'pods'], verbs: ['get', 'watch', 'list', 'create'] },
+];
+
+/** What the additive Role grants: what the evaluator does with its job secrets (as the OpenShift port does). */
+export const ADDITIVE_RULES: PolicyRule[] = [
+  { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'create', 'delete'] },
+];
+export const FIX_LABEL = 'flywheel-doctor.dev/fix';
+export const additiveName = (serviceAccount: string) => `flywheel-doctor-${serviceAccount}-secrets`;
+
+/** A rule on secrets (any, or only the named ones): found by content, never by index. */
+export function onSecrets(rule: PolicyRule): boolean {
   const groups = rule.apiGroups ?? [];
   const resources = rule.resources ?? [];
-  return (
-    (groups.includes('') || groups.includes('*')) &&
-    (resources.includes('secrets') || resources.includes('*')) &&
-    !(rule.resourceNames && rule.resourceNames.length)
-  );
+  return (groups.includes('') || groups.includes('*')) && (resources.includes('secrets') || resources.includes('*'));
 }
+
+/** A rule that applies to all secrets in the namespace (not only named ones). */
+export function coversSecrets(rule: PolicyRule): boolean {
+  return onSecrets(rule) && !rule.resourceNames?.length;
+}
+
+const grantsDelete = (rule: PolicyRule) => (rule.verbs ?? []).some((v) => v === 'delete' || v === '*');
 
 export function allowsDelete(rule: PolicyRule): boolean {
-  return coversSecrets(rule) && (rule.verbs ?? []).some((v) => v === 'delete' || v === '*');
+  return coversSecrets(rule) && grantsDelete(rule);
 }
 
-/** Roles bound to the service account in the namespace (plus the configured/operator-named Role). */
-export function rolesForServiceAccount(
-  snapshot: Snapshot,
-  namespace: string,
-  sa: string,
-  fallbackRole: string,
-): KObject[] {
-  const bound = snapshot
-    .list('rolebindings')
-    .filter(
-      (b) =>
-        b.roleRef?.kind === 'Role' &&
-        (b.subjects ?? []).some(
-          (s: { kind: string; name: string; namespace?: string }) =>
-            s.kind === 'ServiceAccount' && s.name === sa && (s.namespace ?? namespace) === namespace,
-        ),
-    )
-    .map((b) => b.roleRef.name as string);
-  const names = [...new Set([...bound, fallbackRole])];
-  return names.map((n) => snapshot.find('roles', n)).filter((r): r is KObject => !!r);
-}
+const rulesOf = (role: KObject | undefined) => (role?.rules ?? []) as PolicyRule[];
+const nameOf = (o: KObject) => o.metadata?.name ?? '?';
 
-/** What this check is about: the evaluator's service account and the Roles bound to it. */
+/** What this check is about: the evaluator's service account, its RoleBindings and the Roles they name. */
 export interface SecretsSubject {
   serviceAccount: string;
   deploymentName: string;
   deploymentFound: boolean;
+  /** The Role the operator renders for the evaluator. */
   roleName: string;
+  /** Roles that exist and are bound to the service account (plus the operator-named Role). */
   roles: KObject[];
+  /** RoleBindings of the service account whose Role does not exist. */
+  danglingBindings: Array<{ binding: string; role: string }>;
+  /** The additive Role and RoleBinding, when present. */
+  additiveRole?: KObject;
+  additiveBinding?: KObject;
+}
+
+function bindsServiceAccount(binding: KObject, sa: string, namespace: string): boolean {
+  const subjects = (binding.subjects ?? []) as Array<{ kind: string; name: string; namespace?: string }>;
+  return subjects.some((s) => s.kind === 'ServiceAccount' && s.name === sa && (s.namespace ?? namespace) === namespace);
 }
 
 export function locateSecretsSubject(snapshot: Snapshot, config: Config): SecretsSubject {
   const ev = resolveEvaluator(config, snapshot, { withCr: false });
+  const sa = ev.serviceAccount;
+  const bindings = snapshot
+    .list('rolebindings')
+    .filter((b) => b.roleRef?.kind === 'Role' && bindsServiceAccount(b, sa, config.namespace));
+  const exists = (role: string) => !!snapshot.find('roles', role);
+  const names = [...new Set([...bindings.map((b) => b.roleRef.name as string), ev.roleName])];
   return {
-    serviceAccount: ev.serviceAccount,
+    serviceAccount: sa,
     deploymentName: ev.deploymentName,
     deploymentFound: !!ev.deployment,
     roleName: ev.roleName,
-    roles: rolesForServiceAccount(snapshot, config.namespace, ev.serviceAccount, ev.roleName),
+    roles: names.map((n) => snapshot.find('roles', n)).filter((r): r is KObject => !!r),
+    danglingBindings: bindings
+      .filter((b) => !exists(b.roleRef.name))
+      .map((b) => ({ binding: nameOf(b), role: b.roleRef.name as string })),
+    additiveRole: snapshot.find('roles', additiveName(sa)),
+    additiveBinding: snapshot.find('rolebindings', additiveName(sa)),
   };
 }
 
@@ -80,70 +105,130 @@ export interface SecretsProbe {
   reviewError?: string;
 }
 
-const rulesOf = (role: KObject | undefined) => (role?.rules ?? []) as PolicyRule[];
+/** Which of the bound Roles' rules say what about deleting secrets. */
+function ruleFacts(roles: KObject[]) {
+  const rules = roles.flatMap((r) => rulesOf(r).map((rule) => ({ role: nameOf(r), rule })));
+  return {
+    onSecrets: rules.filter((x) => onSecrets(x.rule)),
+    grantingDelete: rules.filter((x) => allowsDelete(x.rule)),
+    namedOnly: rules.filter((x) => onSecrets(x.rule) && !coversSecrets(x.rule) && grantsDelete(x.rule)),
+  };
+}
+
+const operatorRulesText = 'get, watch, list, create on secrets and pods, and use of SCC nonroot';
+
+/** The API server's answer when it gave one; else what the bound Roles' rules say. */
+export function deleteAllowed(subject: SecretsSubject, probe: SecretsProbe): boolean {
+  return probe.review ? probe.review.allowed : ruleFacts(subject.roles).grantingDelete.length > 0;
+}
 
 export function judgeSecretsDelete(subject: SecretsSubject, probe: SecretsProbe, config: Config): Finding {
   const ns = config.namespace;
-  const { serviceAccount: sa, roles, roleName } = subject;
+  const { serviceAccount: sa, roles } = subject;
   const evidence: Evidence[] = [{ label: 'Service account', value: `system:serviceaccount:${ns}:${sa}` }];
-  if (!subject.deploymentFound && roles.length === 0) {
+  if (!subject.deploymentFound && roles.length === 0 && subject.danglingBindings.length === 0) {
     return {
       status: 'error',
-      summary: `Neither the evaluator Deployment (${subject.deploymentName}) nor its Role (${roleName}) exists in ${ns}; set evaluator.deployment / evaluator.role if they have other names`,
+      summary: `Neither the evaluator Deployment (${subject.deploymentName}) nor its Role (${subject.roleName}) exists in ${ns}; set evaluator.deployment / evaluator.role if they have other names`,
       evidence,
     };
   }
-  const secretRules = roles.flatMap((r) =>
-    rulesOf(r)
-      .map((rule) => ({ role: r.metadata!.name!, rule }))
-      .filter((x) => coversSecrets(x.rule)),
-  );
-  for (const x of secretRules) {
-    const value = `verbs: ${(x.rule.verbs ?? []).join(', ')}`;
+  const facts = ruleFacts(roles);
+  for (const x of facts.onSecrets) {
+    const named = x.rule.resourceNames?.length ? ` (only ${x.rule.resourceNames.join(', ')})` : '';
+    const value = `verbs: ${(x.rule.verbs ?? []).join(', ')}${named}`;
     evidence.push({ label: `Role ${x.role} rule on secrets`, value, tone: allowsDelete(x.rule) ? 'good' : 'bad' });
   }
-  if (roles.length && !secretRules.length) {
-    const value = `${roles.map((r) => r.metadata?.name).join(', ')}: no rule covers secrets`;
-    evidence.push({ label: 'Roles bound', value, tone: 'bad' });
+  if (roles.length && !facts.onSecrets.length) {
+    evidence.push({ label: 'Roles bound', value: `${roles.map(nameOf).join(', ')}: no rule on secrets`, tone: 'bad' });
   }
-  const rulesAllow = secretRules.some((x) => allowsDelete(x.rule));
+  for (const d of subject.danglingBindings) {
+    evidence.push({
+      label: `RoleBinding ${d.binding}`,
+      value: `binds ${sa} to Role ${d.role}, which does not exist (the NIM Operator renders it with ${operatorRulesText})`,
+      tone: 'bad',
+    });
+  }
   if (probe.review) {
     const { allowed, reason } = probe.review;
     const value = allowed ? `allowed${reason ? `: ${reason}` : ''}` : 'denied';
     evidence.push({ label: 'SubjectAccessReview (delete secrets)', value, tone: allowed ? 'good' : 'bad' });
-    if (allowed) {
-      return {
-        status: 'pass',
-        summary: `${sa} may delete secrets in ${ns}${rulesAllow ? '' : ' (granted by another binding)'}`,
-        evidence,
-      };
-    }
+  } else {
+    evidence.push({
+      label: 'SubjectAccessReview',
+      value: `not available (${probe.reviewError}); judged by the Role rules only`,
+      tone: 'info',
+    });
+  }
+  if (subject.danglingBindings.length) {
+    const d = subject.danglingBindings[0]!;
     return {
       status: 'fail',
-      summary: `${sa} cannot delete secrets in ${ns}: evaluation jobs fail at cleanup with "Failed to delete secret"`,
+      summary: `RoleBinding ${d.binding} binds ${sa} to Role ${d.role}, which does not exist: the evaluator lacks the rights the operator grants it`,
       evidence,
+      rootCause: `A RoleBinding names a Role that was deleted or never rendered. The NIM Operator normally renders Role ${subject.roleName} with ${operatorRulesText}; without it the evaluator cannot read or clean up its job secrets.`,
+      manualFix: danglingManualFix(subject, config),
     };
   }
-  const value = `not available (${probe.reviewError}); judged by the Role rules only`;
-  evidence.push({ label: 'SubjectAccessReview', value, tone: 'info' });
-  if (rulesAllow) return { status: 'pass', summary: `The Role grants ${sa} delete on secrets`, evidence };
-  return {
-    status: 'fail',
-    summary: `No Role bound to ${sa} grants delete on secrets: evaluation jobs fail at cleanup`,
-    evidence,
-  };
+  const allowed = deleteAllowed(subject, probe);
+  const byRules = probe.review ? '' : ' (judged by the Role rules: SubjectAccessReview not available)';
+  if (allowed) {
+    const granted = facts.grantingDelete[0]?.role;
+    const by = granted
+      ? `granted by Role ${granted}`
+      : 'granted outside the Roles bound here: a ClusterRole or group binding';
+    return { status: 'pass', summary: `${sa} may delete secrets in ${ns} (${by})${byRules}`, evidence };
+  }
+  const fail = (summary: string): Finding => ({ status: 'fail', summary: `${summary}${byRules}`, evidence });
+  if (facts.namedOnly.length) {
+    const x = facts.namedOnly[0]!;
+    return fail(
+      `Role ${x.role}'s delete on secrets covers only the secrets ${x.rule.resourceNames!.join(', ')}: the evaluator deletes secrets with generated names, so evaluation jobs fail at cleanup`,
+    );
+  }
+  if (facts.grantingDelete.length) {
+    const x = facts.grantingDelete[0]!;
+    return fail(
+      `Role ${x.role} grants delete on secrets, but the API server denies it to ${sa}: check that a RoleBinding names this service account`,
+    );
+  }
+  if (facts.onSecrets.length) {
+    const x = facts.onSecrets[0]!;
+    return fail(
+      `Role ${x.role} grants ${(x.rule.verbs ?? []).join(', ')} on secrets but not delete: evaluation jobs fail at cleanup with "Failed to delete secret"`,
+    );
+  }
+  return fail(`No Role bound to ${sa} has a rule on secrets: evaluation jobs fail at cleanup`);
 }
 
-/** The Role the fix changes: the one with a rule on secrets, else the first bound one. */
-const roleToPatch = (subject: SecretsSubject) =>
-  subject.roles.find((r) => rulesOf(r).some(coversSecrets)) ?? subject.roles[0];
-
-/** Every permission the evaluator Role grants once `delete secrets` is added, as access questions. */
-export function resultingRoleQuestions(subject: SecretsSubject, config: Config): AccessQuestion[] {
-  const rules: PolicyRule[] = [
-    ...rulesOf(roleToPatch(subject)),
-    { apiGroups: [''], resources: ['secrets'], verbs: ['delete'] },
+function generalManualFix(sa: string, ns: string): string[] {
+  const name = additiveName(sa);
+  return [
+    `oc create role ${name} -n ${ns} --verb=get,list,create,delete --resource=secrets   # separate from the operator's Role, which the operator restores`,
+    `oc create rolebinding ${name} -n ${ns} --role=${name} --serviceaccount=${ns}:${sa}`,
+    `oc auth can-i delete secrets -n ${ns} --as=system:serviceaccount:${ns}:${sa}`,
   ];
+}
+
+function danglingManualFix(subject: SecretsSubject, config: Config): string[] {
+  const ns = config.namespace;
+  return [
+    ...subject.danglingBindings.flatMap((d) =>
+      d.role === subject.roleName
+        ? [
+            `oc create role ${d.role} -n ${ns} --verb=get,watch,list,create --resource=secrets,pods   # what the NIM Operator renders`,
+            `oc create role ${d.role}-scc -n ${ns} --verb=use --resource=securitycontextconstraints.security.openshift.io --resource-name=nonroot && oc create rolebinding ${d.role}-scc -n ${ns} --role=${d.role}-scc --serviceaccount=${ns}:${subject.serviceAccount}`,
+          ]
+        : [
+            `oc get rolebinding ${d.binding} -n ${ns} -o yaml   # recreate Role ${d.role} from your manifests, or delete this binding`,
+          ],
+    ),
+    ...generalManualFix(subject.serviceAccount, ns),
+  ];
+}
+
+/** Every permission the Roles this fix creates grant, as access questions (RBAC escalation prevention). */
+export function resultingRoleQuestions(rules: PolicyRule[], namespace: string): AccessQuestion[] {
   const out = new Map<string, AccessQuestion>();
   for (const r of rules)
     for (const group of r.apiGroups ?? [])
@@ -151,84 +236,75 @@ export function resultingRoleQuestions(subject: SecretsSubject, config: Config):
         for (const verb of r.verbs ?? [])
           for (const name of r.resourceNames?.length ? r.resourceNames : [undefined]) {
             const [res, sub] = resource.split('/');
-            const q: AccessQuestion = {
-              verb,
-              group,
-              resource: res!,
-              subresource: sub,
-              namespace: config.namespace,
-              name,
-            };
+            const q: AccessQuestion = { verb, group, resource: res!, subresource: sub, namespace, name };
             out.set(JSON.stringify(q), q);
           }
-  return [...out.values()].slice(0, 40);
-}
-
-/** The JSON Patch that grants delete on secrets in `role`, and how it reads in the plan. */
-export function grantDeletePlan(role: KObject): PlanBody<SecretsPlanData> {
-  const { guard, test } = guardFor('Role', role);
-  const rules = rulesOf(role);
-  const idx = rules.findIndex(coversSecrets);
-  const name = role.metadata!.name!;
-  const risks = [
-    'The NIM Operator may restore its Role on a later reconcile or NeMo redeploy: re-run Flywheel Doctor afterwards.',
-  ];
-  if (idx >= 0) {
-    const rule = rules[idx]!;
-    const ops: JsonPatchOp[] = [
-      test,
-      { op: 'test', path: `/rules/${idx}`, value: rule },
-      { op: 'add', path: `/rules/${idx}/verbs/-`, value: 'delete' },
-    ];
-    const others = (rule.resources ?? []).filter((r) => r !== 'secrets');
-    if (others.length)
-      risks.unshift(`The rule also covers ${others.join(', ')}: they gain delete too (as in the guide's fix).`);
-    const after = show({ ...rule, verbs: [...(rule.verbs ?? []), 'delete'] });
-    return {
-      noop: false,
-      summary: `Add "delete" to rule ${idx} of Role ${name} (the rule on ${(rule.resources ?? []).join(', ')})`,
-      changes: [
-        {
-          target: targetOf('Role', role),
-          action: 'patch',
-          description: `rules[${idx}].verbs += delete`,
-          patch: ops,
-          before: show(rule),
-          after,
-        },
-      ],
-      risks,
-      guards: [guard],
-      data: { role: name, ops },
-    };
-  }
-  const newRule = { apiGroups: [''], resources: ['secrets'], verbs: ['delete'] };
-  const add: JsonPatchOp = role.rules
-    ? { op: 'add', path: '/rules/-', value: newRule }
-    : { op: 'add', path: '/rules', value: [newRule] };
-  const ops: JsonPatchOp[] = [test, add];
-  return {
-    noop: false,
-    summary: `Add a rule granting delete on secrets to Role ${name}`,
-    changes: [
-      {
-        target: targetOf('Role', role),
-        action: 'patch',
-        description: 'add rule: delete secrets',
-        patch: ops,
-        before: '(no rule covers secrets)',
-        after: show(newRule),
-      },
-    ],
-    risks,
-    guards: [guard],
-    data: { role: name, ops },
-  };
+  return [...out.values()];
 }
 
 interface SecretsPlanData {
-  role: string;
-  ops: JsonPatchOp[];
+  creates: KObject[];
+}
+
+const labels = { 'app.kubernetes.io/managed-by': 'flywheel-doctor', [FIX_LABEL]: 'evaluator-secrets-delete' };
+
+function roleObject(name: string, namespace: string, rules: PolicyRule[], extraLabels = labels): KObject {
+  return {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'Role',
+    metadata: { name, namespace, labels: extraLabels },
+    rules,
+  };
+}
+
+function bindingObject(name: string, namespace: string, sa: string): KObject {
+  return {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'RoleBinding',
+    metadata: { name, namespace, labels },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+    subjects: [{ kind: 'ServiceAccount', name: sa, namespace }],
+  };
+}
+
+/** What the fix creates, given what already exists: a partly applied fix is finished, not redone. */
+export function objectsToCreate(subject: SecretsSubject, probe: SecretsProbe, config: Config): KObject[] {
+  const ns = config.namespace;
+  const out: KObject[] = [];
+  for (const d of subject.danglingBindings) {
+    if (d.role === subject.roleName) out.push(roleObject(d.role, ns, OPERATOR_EVALUATOR_RULES));
+  }
+  if (!deleteAllowed(subject, probe)) {
+    const name = additiveName(subject.serviceAccount);
+    if (!subject.additiveRole) out.push(roleObject(name, ns, ADDITIVE_RULES));
+    if (!subject.additiveBinding) out.push(bindingObject(name, ns, subject.serviceAccount));
+  }
+  return out;
+}
+
+function createPlan(creates: KObject[], subject: SecretsSubject): PlanBody<SecretsPlanData> {
+  const additive = additiveName(subject.serviceAccount);
+  return {
+    noop: false,
+    summary: `Create ${creates.map((o) => `${o.kind} ${nameOf(o)}`).join(', ')}`,
+    changes: creates.map((o) => ({
+      target: targetOf(o.kind!, o),
+      action: 'create' as const,
+      description:
+        o.kind === 'RoleBinding'
+          ? `bind Role ${nameOf(o)} to service account ${subject.serviceAccount}`
+          : nameOf(o) === additive
+            ? 'delete (and get, list, create) on secrets, separate from the operator Role'
+            : 'the Role the NIM Operator renders for the evaluator, which the binding names',
+      manifest: o,
+    })),
+    risks: [
+      `Why a separate Role: the NIM Operator restores its own Role (${subject.roleName}) on reconcile and would drop a verb added to it; Role ${additive} is not managed by the operator and survives a NeMo redeploy.`,
+      'Create-only: if any of these objects appears before the fix is applied, nothing is overwritten and the fix stops as a conflict.',
+    ],
+    guards: creates.map((o) => absentGuard(o.kind!, o)),
+    data: { creates },
+  };
 }
 
 export default defineCheck<typeof sections, SecretsSubject, SecretsProbe, SecretsPlanData>({
@@ -243,15 +319,8 @@ export default defineCheck<typeof sections, SecretsSubject, SecretsProbe, Secret
       '500: Failed to delete secret ... User "system:serviceaccount:<ns>:nemoevaluator-sample" cannot delete resource "secrets".',
     rootCause:
       "The evaluator creates a Secret per evaluation job and deletes it afterwards. The NIM Operator's Role for the evaluator grants get, watch, list and create on secrets but not delete, so every job fails at cleanup even when the evaluation succeeded.",
-    manualFix: (c) => {
-      const role = c.evaluator.role ?? c.evaluator.deployment ?? c.evaluator.crName;
-      const sa = c.evaluator.serviceAccount ?? c.evaluator.crName;
-      return [
-        `oc get role ${role} -n ${c.namespace} -o yaml   # find the rule whose resources include secrets; do not trust its index`,
-        `oc patch role ${role} -n ${c.namespace} --type=json -p '[{"op":"add","path":"/rules/<index of the secrets rule>/verbs/-","value":"delete"}]'`,
-        `oc auth can-i delete secrets -n ${c.namespace} --as=system:serviceaccount:${c.namespace}:${sa}`,
-      ];
-    },
+    manualFix: (c) =>
+      generalManualFix(c.evaluator.serviceAccount ?? c.evaluator.deployment ?? c.evaluator.crName, c.namespace),
   },
   locate: locateSecretsSubject,
   async probe({ config, subject, client }) {
@@ -272,35 +341,57 @@ export default defineCheck<typeof sections, SecretsSubject, SecretsProbe, Secret
   judge: ({ subject, probe, config }) => judgeSecretsDelete(subject, probe, config),
   fix: {
     description:
-      "Add the delete verb to the evaluator Role's rule that covers secrets (or add a rule for it), guarded so a concurrent edit is never overwritten.",
-    permissions: (c, subject) => [
-      { verb: 'patch', group: 'rbac.authorization.k8s.io', resource: 'roles', namespace: c.namespace },
-      // RBAC escalation prevention: whoever updates a Role must hold everything the result grants.
-      ...(subject
-        ? resultingRoleQuestions(subject, c)
-        : [{ verb: 'delete', group: '', resource: 'secrets', namespace: c.namespace }]),
-    ],
-    plan({ subject, config }) {
-      if (subject.roles.some((r) => rulesOf(r).some(allowsDelete))) {
+      "Create a separate Role granting delete on secrets and a RoleBinding to the evaluator's service account (the operator restores its own Role, not this one); recreate a Role a binding names if it is the operator's. Create-only: nothing existing is changed.",
+    available({ subject, probe, config }) {
+      const unknown = subject.danglingBindings.filter((d) => d.role !== subject.roleName);
+      if (unknown.length) {
+        return {
+          reason: `RoleBinding ${unknown[0]!.binding} names Role ${unknown[0]!.role}, whose rules Flywheel Doctor cannot know: recreate it from your manifests or delete the binding`,
+        };
+      }
+      const foreign = subject.additiveRole && subject.additiveRole.metadata?.labels?.[FIX_LABEL] === undefined;
+      if (foreign)
+        return {
+          reason: `a Role named ${additiveName(subject.serviceAccount)} exists and was not created by Flywheel Doctor`,
+        };
+      if (objectsToCreate(subject, probe, config).length === 0) {
+        return {
+          reason: `the Role and RoleBinding that grant delete already exist, yet the API server denies it: check the binding's subject`,
+        };
+      }
+      return true;
+    },
+    permissions: (c, subject) => {
+      const ns = c.namespace;
+      const rules = [...ADDITIVE_RULES, ...(subject?.danglingBindings.length ? OPERATOR_EVALUATOR_RULES : [])];
+      return [
+        { verb: 'create', group: 'rbac.authorization.k8s.io', resource: 'roles', namespace: ns },
+        { verb: 'create', group: 'rbac.authorization.k8s.io', resource: 'rolebindings', namespace: ns },
+        // RBAC escalation prevention: whoever creates a Role must hold everything it grants.
+        ...resultingRoleQuestions(rules, ns),
+      ];
+    },
+    plan({ subject, probe, config }) {
+      const creates = objectsToCreate(subject, probe, config);
+      if (!creates.length) {
         return {
           noop: true,
-          summary: 'The Role already grants delete on secrets',
+          summary: `${subject.serviceAccount} may already delete secrets`,
           changes: [],
           risks: [],
           guards: [],
-          data: { role: subject.roleName, ops: [] },
+          data: { creates },
         };
       }
-      const role = roleToPatch(subject);
-      if (!role)
-        throw new Error(
-          `Role ${subject.roleName} not found in ${config.namespace}; set evaluator.role to the evaluator's Role`,
-        );
-      return grantDeletePlan(role);
+      return createPlan(creates, subject);
     },
     async apply({ actor, config, dryRun, progress }, plan) {
-      await actor.jsonPatch(RESOURCES.roles, config.namespace, plan.data.role, plan.data.ops, { dryRun });
-      if (!dryRun) progress(`patched Role ${plan.data.role}`);
+      // Roles before the binding that names them; each create fails with 409 if the object appeared meanwhile.
+      for (const obj of plan.data.creates) {
+        const type = obj.kind === 'RoleBinding' ? RESOURCES.rolebindings : RESOURCES.roles;
+        await actor.create(type, config.namespace, obj, { dryRun });
+        if (!dryRun) progress(`created ${obj.kind} ${nameOf(obj)}`);
+      }
     },
   },
 });

@@ -81,6 +81,11 @@ export function CheckCard({ result, actions }: { result: CheckResult; actions?: 
                 <h4 className="font-semibold">Root cause</h4>
                 <p className="text-slate-700 dark:text-slate-300">{result.rootCause}</p>
               </section>
+              {!result.fix.available && result.fix.reason && (
+                <p role="note" aria-label="No automatic fix" className="text-slate-700 dark:text-slate-300">
+                  No automatic fix: {result.fix.reason}. Follow the manual steps below.
+                </p>
+              )}
               <section>
                 <div className="flex items-center gap-2">
                   <h4 className="font-semibold">Manual fix</h4>

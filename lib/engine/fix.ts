@@ -1,7 +1,7 @@
 import type { EngineConfig } from '../config';
 import type { KubeClient } from '../k8s/client';
 import { errorMessage, KubeApiError } from '../k8s/errors';
-import { evaluate, runOneCheck } from './runner';
+import { evaluate, fixAvailability, runOneCheck } from './runner';
 import { Snapshot } from './snapshot';
 import type { AnyCheck, CheckResult, FixPlan, PlanGuard } from './types';
 
@@ -57,7 +57,7 @@ function guardsMoved(expected: PlanGuard[], current: PlanGuard[]): string[] {
   const moved: string[] = [];
   for (const e of expected) {
     const c = current.find((g) => g.target === e.target);
-    if (!c) moved.push(`${e.target} is gone`);
+    if (!c) moved.push(e.field === 'absent' ? `${e.target} was created by someone else` : `${e.target} is gone`);
     else if (c.value !== e.value) moved.push(`${e.target} changed (${e.field} ${e.value} -> ${c.value})`);
   }
   return moved;
@@ -82,9 +82,20 @@ export async function executeFix(req: FixRequest): Promise<FixOutcome> {
   const snapshot = await Snapshot.load(req.reader, config.namespace, check.needs, signal);
   // The plan starts from what the check sees now: its subject, probe and finding.
   const seen = await evaluate(check, snapshot, { client: req.reader, config, signal });
+  // The same rule that decides whether results offer this fix: a fix that would be refused is never planned.
+  const availability = fixAvailability(check, seen, config);
+  if (!availability.available && seen.finding.status !== 'pass') {
+    // After a preview that offered this fix, losing it means the cluster moved in between.
+    if (req.expectedGuards) {
+      throw new FixConflictError(
+        `not applied: the cluster changed since you previewed this fix, and it can no longer be applied automatically (${availability.reason}). Nothing was changed.`,
+      );
+    }
+    const manual = (seen.finding.manualFix ?? check.explain.manualFix(config)).join(' ; ');
+    throw new FixFailedError(`no automatic fix: ${availability.reason}. Do it by hand: ${manual}`, [], 400);
+  }
   const ctx = {
     config,
-    snapshot,
     ...seen,
     reader: req.reader,
     actor: req.actor,

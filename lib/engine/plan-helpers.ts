@@ -23,6 +23,11 @@ export function guardFor(kind: string, obj: KObject): { guard: PlanGuard; test: 
   };
 }
 
+/** Guard for an object a plan creates: apply refuses if it appeared since the preview. */
+export function absentGuard(kind: string, obj: KObject): PlanGuard {
+  return { target: targetOf(kind, obj), field: 'absent', value: 'true' };
+}
+
 /** Human-readable rendering of a value for before/after diffs. */
 export function show(value: unknown): string {
   if (value === undefined) return '(not set)';

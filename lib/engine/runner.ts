@@ -63,6 +63,7 @@ export async function withTimeout<T>(
 }
 
 export interface Evaluation {
+  snapshot: Snapshot;
   subject: unknown;
   probe: unknown;
   finding: Finding;
@@ -77,7 +78,24 @@ export async function evaluate(
   const { config, client, signal } = opts;
   const subject = check.locate ? check.locate(snapshot, config) : undefined;
   const probe = check.probe ? await check.probe({ config, snapshot, subject, client, signal }) : undefined;
-  return { subject, probe, finding: check.judge({ snapshot, subject, probe, config }) };
+  return { snapshot, subject, probe, finding: check.judge({ snapshot, subject, probe, config }) };
+}
+
+/** The one rule for whether a result offers a fix: used by results (API, CLI, dashboard, reports) and by executeFix. */
+export function fixAvailability(
+  check: AnyCheck,
+  ev: Evaluation | undefined,
+  config: EngineConfig,
+): { available: boolean; reason?: string } {
+  if (!check.fix) return { available: false, reason: 'this check has no automatic fix: follow the manual steps' };
+  if (!ev) return { available: false, reason: 'the check could not run, so there is nothing to plan from' };
+  const { status } = ev.finding;
+  if (status === 'pass') return { available: false, reason: 'nothing to fix: the check passes' };
+  if (status === 'skipped') return { available: false, reason: 'nothing to fix: the check does not apply here' };
+  if (status === 'error')
+    return { available: false, reason: 'the check could not judge the namespace: resolve the error first' };
+  const verdict = check.fix.available?.({ ...ev, config }) ?? true;
+  return verdict === true ? { available: true } : { available: false, reason: verdict.reason };
 }
 
 /** Runs one check against a loaded snapshot; never throws. */
@@ -87,21 +105,26 @@ export async function runOneCheck(
   opts: Pick<RunOptions, 'client' | 'config' | 'signal'>,
 ): Promise<CheckResult> {
   const started = performance.now();
+  let ev: Evaluation | undefined;
   let finding: Finding;
   try {
-    finding = (
-      await withTimeout(opts.config.checkTimeoutMs, opts.signal, (signal) =>
-        evaluate(check, snapshot, { ...opts, signal }),
-      )
-    ).finding;
+    ev = await withTimeout(opts.config.checkTimeoutMs, opts.signal, (signal) =>
+      evaluate(check, snapshot, { ...opts, signal }),
+    );
+    finding = ev.finding;
   } catch (err) {
     finding = { status: 'error', summary: describeCheckError(err), evidence: [] };
   }
-  return toResult(check, finding, opts.config, performance.now() - started);
+  return toResult(check, finding, opts.config, performance.now() - started, fixAvailability(check, ev, opts.config));
 }
 
-export function toResult(check: AnyCheck, finding: Finding, config: EngineConfig, durationMs: number): CheckResult {
-  const fixAvailable = !!check.fix && (finding.status === 'fail' || finding.status === 'warn');
+export function toResult(
+  check: AnyCheck,
+  finding: Finding,
+  config: EngineConfig,
+  durationMs: number,
+  fix = fixAvailability(check, undefined, config),
+): CheckResult {
   return {
     id: check.id,
     title: check.title,
@@ -111,8 +134,8 @@ export function toResult(check: AnyCheck, finding: Finding, config: EngineConfig
     evidence: finding.evidence,
     symptom: check.explain.symptom,
     rootCause: finding.rootCause ?? check.explain.rootCause,
-    manualFix: check.explain.manualFix(config),
-    fix: { available: fixAvailable, description: check.fix?.description ?? '' },
+    manualFix: finding.manualFix ?? check.explain.manualFix(config),
+    fix: { ...fix, description: check.fix?.description ?? '' },
     durationMs: Math.round(durationMs),
   };
 }

@@ -20,6 +20,8 @@ export interface Finding {
   evidence: Evidence[];
   /** Root cause specific to this finding; falls back to the check's general explanation. */
   rootCause?: string;
+  /** Manual steps specific to this finding; falls back to the check's general ones. */
+  manualFix?: string[];
 }
 
 export interface CheckExplain<C extends BaseConfig = EngineConfig> {
@@ -66,7 +68,8 @@ export interface PlannedChange {
  */
 export interface PlanGuard {
   target: string;
-  field: 'generation' | 'resourceVersion';
+  /** `absent`: the plan creates the object, so it must not exist when the fix is applied. */
+  field: 'generation' | 'resourceVersion' | 'absent';
   value: string;
 }
 
@@ -102,8 +105,19 @@ export interface FixContext<C extends BaseConfig = EngineConfig, S = unknown, P 
   progress(step: string): void;
 }
 
+/** Why no automatic fix is offered for a finding (the user gets the manual steps instead). */
+export interface FixUnavailable {
+  reason: string;
+}
+
 export interface FixDefinition<C extends BaseConfig = EngineConfig, S = unknown, P = unknown, D = unknown> {
   description: string;
+  /**
+   * Whether this finding can be fixed automatically, by the same rules the plan follows: a plan is
+   * only ever asked for when this says true, so no offered fix is certain to be refused.
+   * Absent: every `fail` or `warn` can be fixed.
+   */
+  available?(input: JudgeInput<C, S, P> & { finding: Finding }): true | FixUnavailable;
   /**
    * The permissions the acting identity needs to apply the fix (SelfSubjectAccessReviews for the
    * Fix button). With the subject, a fix can name permissions that depend on cluster content
@@ -176,7 +190,8 @@ export interface CheckResult {
   symptom: string;
   rootCause: string;
   manualFix: string[];
-  fix: { available: boolean; description: string };
+  /** `reason` says why no automatic fix is offered (then the manual steps apply). */
+  fix: { available: boolean; description: string; reason?: string };
   durationMs: number;
 }
 

@@ -14,6 +14,11 @@ export interface Report {
   anonymized: boolean;
 }
 
+/** How a result's fix reads in every format: the command, or why there is none and what to do instead. */
+export function fixLine(c: CheckResult): string {
+  return c.fix.available ? `fix: flywheel-doctor fix ${c.id}` : `no automatic fix: ${c.fix.reason ?? 'none'}; do it by hand (manual steps)`;
+}
+
 const ICON: Record<CheckStatus, string> = { pass: 'PASS', warn: 'WARN', fail: 'FAIL', error: 'ERROR', skipped: 'SKIP' };
 
 export function renderText(run: RunResult): string {
@@ -22,7 +27,7 @@ export function renderText(run: RunResult): string {
     lines.push(`[${ICON[c.status].padEnd(5)}] ${c.id}: ${c.summary}`);
     if (c.status !== 'pass' && c.status !== 'skipped') {
       for (const e of c.evidence) lines.push(`          ${e.label}: ${e.value.split('\n').join('\n            ')}`);
-      if (c.fix.available) lines.push(`          fix: flywheel-doctor fix ${c.id}`);
+      lines.push(`          ${fixLine(c)}`);
     }
   }
   const s = run.summary;
@@ -56,7 +61,7 @@ function checkMarkdown(c: CheckResult): string {
     parts.push('');
   }
   if (c.status !== 'pass' && c.status !== 'skipped') {
-    parts.push(`**Root cause**: ${md(c.rootCause)}`, '', '**Manual fix**', '', fence(c.manualFix.join('\n')), '');
+    parts.push(`**Root cause**: ${md(c.rootCause)}`, '', `**${md(fixLine(c))}**`, '', '**Manual fix**', '', fence(c.manualFix.join('\n')), '');
   }
   return parts.join('\n');
 }
@@ -182,7 +187,7 @@ export function renderHtml(report: Report): string {
         c,
       ) => `<section><h3><span class="b" style="background:${colors[c.status]}">${ICON[c.status]}</span> ${html(c.title)} <code>${html(c.id)}</code></h3><p>${html(c.summary)}</p>
 <dl>${c.evidence.map((e) => `<dt>${html(e.label)}</dt><dd>${e.code || e.value.includes('\n') ? `<pre>${html(e.value)}</pre>` : html(e.value)}</dd>`).join('')}</dl>
-${c.status !== 'pass' && c.status !== 'skipped' ? `<p><b>Root cause:</b> ${html(c.rootCause)}</p><pre>${html(c.manualFix.join('\n'))}</pre>` : ''}</section>`,
+${c.status !== 'pass' && c.status !== 'skipped' ? `<p><b>Root cause:</b> ${html(c.rootCause)}</p><p>${html(fixLine(c))}</p><pre>${html(c.manualFix.join('\n'))}</pre>` : ''}</section>`,
     )
     .join('\n');
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">

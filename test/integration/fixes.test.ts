@@ -32,7 +32,7 @@ function concurrentEditOf(guard: PlanGuard) {
   const m = guard.target.match(/^(\w+) ([^/]+)\/(.+)$/)!;
   const [, kind, , name] = m;
   const type = Object.values(RESOURCES).find((t) => t.kind === kind)!;
-  const edit = guard.field === 'generation' ? SPEC_EDITS[kind!] : LABEL_EDIT;
+  const edit = guard.field === 'generation' ? SPEC_EDITS[kind!] : LABEL_EDIT; // absent: created with the label
   if (!edit) throw new Error(`no spec edit known for kind ${kind}: add one to SPEC_EDITS`);
   return { type, name: name!, ...edit };
 }
@@ -89,10 +89,15 @@ describe.each(CASES)('$id on the real cluster', ({ id, port }) => {
       return;
     }
     const edit = concurrentEditOf(guard);
-    await admin.request('PATCH', resourcePath(edit.type, ns, edit.name), {
-      contentType: 'application/merge-patch+json',
-      body: edit.patch,
-    });
+    if (guard.field === 'absent') {
+      // The plan creates this object: someone else creates one of that name first (a Role or ConfigMap with no content).
+      await admin.create(edit.type, ns, { metadata: { name: edit.name, labels: { 'concurrent-edit': 'kept' } } });
+    } else {
+      await admin.request('PATCH', resourcePath(edit.type, ns, edit.name), {
+        contentType: 'application/merge-patch+json',
+        body: edit.patch,
+      });
+    }
     const err = await doctor()
       .fix(id, { dryRun: false, expectedGuards: preview.plan.guards })
       .then(
@@ -103,6 +108,8 @@ describe.each(CASES)('$id on the real cluster', ({ id, port }) => {
     expect(err!.message).toMatch(/changed since you previewed/);
     expect(edit.kept(await admin.get(edit.type, ns, edit.name))).toBe(true);
     expect((await doctor().run([id])).checks[0]!.status).toBe('fail');
+    // Put the namespace back as seeded for the next case.
+    if (guard.field === 'absent') await admin.delete(edit.type, ns, edit.name);
   });
 
   it('fix applies, waits and returns a verified pass; a second fix is a no-op', async () => {

@@ -9,7 +9,9 @@ import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { KubeAccess, serviceAccountToken } from '../../lib/k8s/client';
+import { CHECKS } from '../../checks';
+import { KubeAccess, serviceAccountToken, type KubeClient } from '../../lib/k8s/client';
+import type { KObject } from '../../lib/k8s/object';
 import { RESOURCES } from '../../lib/k8s/resources';
 import { binDir, FILES, PORTS, REPO_ROOT, testPort, TOKENS } from '../cluster/paths';
 import { seedScenario } from '../cluster/seed';
@@ -35,33 +37,63 @@ async function waitFor(url: string, timeoutMs: number): Promise<Response> {
   throw new Error(`${url} not ready after ${timeoutMs} ms: ${last}`);
 }
 
+/** resourceVersion of every object a fix may touch in the namespace: a refused fix must change none. */
+async function versions(admin: KubeClient): Promise<string> {
+  const kinds = [
+    RESOURCES.roles,
+    RESOURCES.rolebindings,
+    RESOURCES.configmaps,
+    RESOURCES.deployments,
+    RESOURCES.nemoevaluators,
+  ];
+  const lists = await Promise.all(kinds.map((k) => admin.list<KObject>(k, NS)));
+  return JSON.stringify(
+    lists.flatMap((l) => l.items.map((o) => `${o.kind}/${o.metadata?.name}@${o.metadata?.resourceVersion}`)).sort(),
+  );
+}
+
 /** What oauth-proxy forwards: fixes run with the user's own token, so RBAC decides and the audit log names the user. */
-async function forwardedIdentityFixes(base: string, admin: ReturnType<KubeAccess['app']>) {
-  const post = (token: string, body: unknown) =>
-    fetch(`${base}/api/checks/evaluator-secrets-delete/fix`, {
+async function forwardedIdentityFixes(base: string, admin: KubeClient) {
+  // The first fix in the registry that writes a Kubernetes object (not a pod): its writes must be attributed.
+  const post = (id: string, token: string, body: unknown) =>
+    fetch(`${base}/api/checks/${id}/fix`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', 'X-Forwarded-Access-Token': token },
       body: JSON.stringify(body),
     });
-  const roleRv = async () =>
-    (await admin.get<{ metadata: { resourceVersion: string } }>(RESOURCES.roles, NS, 'nemoevaluator-sample')).metadata
-      .resourceVersion;
+  let id = '';
+  let targets: string[] = [];
+  for (const c of CHECKS.filter((x) => x.fix)) {
+    const preview = (await (await post(c.id, TOKENS.editor.token, { dryRun: true })).json()) as {
+      plan?: { changes: Array<{ target: string; action: string }> };
+    };
+    const writes = (preview.plan?.changes ?? []).filter(
+      (ch) => ch.action !== 'restart' && !ch.target.startsWith('Pod '),
+    );
+    if (writes.length) {
+      id = c.id;
+      targets = writes.map((ch) => ch.target);
+      break;
+    }
+  }
+  if (!id) throw new Error('no fix in the registry plans a write to a Kubernetes object');
 
-  const before = await roleRv();
-  const denied = await post(TOKENS.readonly.token, { dryRun: false });
+  const before = await versions(admin);
+  const denied = await post(id, TOKENS.readonly.token, { dryRun: false });
   const deniedBody = (await denied.json()) as { error: string };
   if (denied.status !== 403 || !/oc adm policy/.test(deniedBody.error))
     throw new Error(
-      `read-only user's fix: expected an explained 403, got ${denied.status} ${JSON.stringify(deniedBody)}`,
+      `read-only user's ${id} fix: expected an explained 403, got ${denied.status} ${JSON.stringify(deniedBody)}`,
     );
-  if ((await roleRv()) !== before) throw new Error("read-only user's refused fix changed the Role");
-  console.log(`read-only user's fix refused (403): ${deniedBody.error.slice(0, 160)}...`);
+  if ((await versions(admin)) !== before) throw new Error(`read-only user's refused ${id} fix changed the namespace`);
+  console.log(`read-only user's ${id} fix refused (403): ${deniedBody.error.slice(0, 160)}...`);
 
-  const ok = await post(TOKENS.editor.token, { dryRun: false });
+  const ok = await post(id, TOKENS.editor.token, { dryRun: false });
   const okBody = (await ok.json()) as { outcome: string; verified?: { status: string } };
   if (ok.status !== 200 || okBody.outcome !== 'applied' || okBody.verified?.status !== 'pass')
-    throw new Error(`editor's fix: ${ok.status} ${JSON.stringify(okBody)}`);
-  // The API server's audit log names the editor, not the app's service account.
+    throw new Error(`editor's ${id} fix: ${ok.status} ${JSON.stringify(okBody)}`);
+  // The API server's audit log names the editor, not the app's service account, for each planned write.
+  const names = targets.map((t) => t.split('/').pop()!);
   const deadline = Date.now() + 10_000;
   for (;;) {
     const events = fs
@@ -77,23 +109,25 @@ async function forwardedIdentityFixes(base: string, admin: ReturnType<KubeAccess
             responseStatus?: { code: number };
           },
       );
-    const patch = events.find(
+    const writes = events.filter(
       (e) =>
-        e.verb === 'patch' &&
-        e.objectRef?.resource === 'roles' &&
-        e.objectRef.namespace === NS &&
-        e.objectRef.name === 'nemoevaluator-sample' &&
-        e.responseStatus?.code === 200,
+        ['create', 'patch', 'update'].includes(e.verb) &&
+        e.objectRef?.namespace === NS &&
+        names.includes(e.objectRef.name ?? '') &&
+        (e.responseStatus?.code ?? 0) < 300 &&
+        e.user.username !== 'system:serviceaccount:kube-system:generic-garbage-collector',
     );
-    if (patch) {
-      if (patch.user.username !== TOKENS.editor.user)
-        throw new Error(`the Role patch was made by ${patch.user.username}, not ${TOKENS.editor.user}`);
+    const byEditor = writes.filter((e) => e.user.username === TOKENS.editor.user);
+    if (byEditor.length) {
+      const other = writes.find((e) => e.user.username.startsWith(`system:serviceaccount:${NS}:`));
+      if (other) throw new Error(`a write of the fix was made by ${other.user.username}, not ${TOKENS.editor.user}`);
+      const e = byEditor[0]!;
       console.log(
-        `editor's fix applied and verified; audit log: patch roles/${NS}/nemoevaluator-sample by ${patch.user.username}`,
+        `editor's ${id} fix applied and verified; audit log: ${e.verb} ${e.objectRef?.resource}/${NS}/${e.objectRef?.name} by ${e.user.username}`,
       );
       return;
     }
-    if (Date.now() > deadline) throw new Error("no audit event for the editor's Role patch");
+    if (Date.now() > deadline) throw new Error(`no audit event for the editor's ${id} fix (${targets.join(', ')})`);
     await new Promise((r) => setTimeout(r, 300));
   }
 }
