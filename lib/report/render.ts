@@ -16,7 +16,9 @@ export interface Report {
 
 /** How a result's fix reads in every format: the command, or why there is none and what to do instead. */
 export function fixLine(c: CheckResult): string {
-  return c.fix.available ? `fix: flywheel-doctor fix ${c.id}` : `no automatic fix: ${c.fix.reason ?? 'none'}; do it by hand (manual steps)`;
+  return c.fix.available
+    ? `fix: flywheel-doctor fix ${c.id}`
+    : `no automatic fix: ${c.fix.reason ?? 'none'}; do it by hand (manual steps)`;
 }
 
 const ICON: Record<CheckStatus, string> = { pass: 'PASS', warn: 'WARN', fail: 'FAIL', error: 'ERROR', skipped: 'SKIP' };
@@ -61,7 +63,16 @@ function checkMarkdown(c: CheckResult): string {
     parts.push('');
   }
   if (c.status !== 'pass' && c.status !== 'skipped') {
-    parts.push(`**Root cause**: ${md(c.rootCause)}`, '', `**${md(fixLine(c))}**`, '', '**Manual fix**', '', fence(c.manualFix.join('\n')), '');
+    parts.push(
+      `**Root cause**: ${md(c.rootCause)}`,
+      '',
+      `**${md(fixLine(c))}**`,
+      '',
+      '**Manual fix**',
+      '',
+      fence(c.manualFix.join('\n')),
+      '',
+    );
   }
   return parts.join('\n');
 }
