@@ -1,13 +1,37 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Snapshot } from '../lib/engine/snapshot';
-import { judgeWith } from '../lib/engine/testing';
-import check, { expectedUid, parseStatOutput, parseUidRange, type OwnershipProbe } from './models-pvc-ownership';
+import { judgeWith, planWith } from '../lib/engine/testing';
+import check, {
+  expectedUid,
+  parseTreeScan,
+  parseUidRange,
+  probeCommand,
+  type OwnershipProbe,
+} from './models-pvc-ownership';
 import { config, namespace, NS, pod, pvc } from './test-fixtures';
 
 const RANGE = { 'openshift.io/sa.scc.uid-range': '1000920000/10000' };
 const snap = (ns = namespace(RANGE), pods: unknown[] = [], pvcs = [pvc()]) =>
   Snapshot.fromFixture(NS, { namespaceObject: ns, pods: pods as never, persistentvolumeclaims: pvcs });
-const probe = (out: string): OwnershipProbe => ({ ...parseStatOutput(out), probePod: 'fd-pvc-probe-x', node: 'n1' });
+const probe = (out: string): OwnershipProbe => ({ ...parseTreeScan(out), probePod: 'fd-pvc-probe-x', node: 'n1' });
+/** The probe pod's log for a tree (the format probeCommand prints). */
+const scanLog = (o: { scanned: number; wrong?: Array<[string, string]>; errors?: string[]; complete?: boolean }) => {
+  const wrong = o.wrong ?? [];
+  const owners = new Map<string, number>();
+  for (const [owner] of wrong) owners.set(owner, (owners.get(owner) ?? 0) + 1);
+  return [
+    ...wrong.map(([owner, p]) => `WRONG ${owner.replace(':', ' ')} ${p}`),
+    ...(o.errors ?? []).map((e) => `ERROR ${e}`),
+    ...(o.complete === false
+      ? []
+      : [`SCANNED ${o.scanned}`, `BAD ${wrong.length}`, `ERRORS ${(o.errors ?? []).length}`]),
+    ...[...owners].map(([owner, n]) => `OWNER ${owner} ${n}`),
+  ].join('\n');
+};
 const judge = (s: Snapshot, p: OwnershipProbe) => judgeWith(check, s, p, config());
 
 describe('parseUidRange', () => {
@@ -39,41 +63,129 @@ describe('expected UID', () => {
   });
 });
 
-describe('models-pvc-ownership judge', () => {
-  const BROKEN =
-    '1000 1000 /mount/models/llama32_1b-instruct_2_0\n1000 1000 /mount/models/llama32_1b-instruct_2_0/config.json\n';
-  const FIXED = BROKEN.replace(/1000 1000/g, '1000920000 1000');
-  it('fails when files are owned by 1000 (the guide situation)', () => {
-    const r = judge(snap(), probe(BROKEN));
-    expect(r.status).toBe('fail');
-    expect(r.summary).toMatch(/1000:1000/);
+// Every distinct summary the check can produce, one case each.
+describe('models-pvc-ownership summaries', () => {
+  const DEEP = './llama32_1b-instruct_2_0/checkpoints/step-100/shard/model.safetensors';
+  it.each([
+    [
+      'fail: wrong owners at any depth',
+      snap(),
+      probe(
+        scanLog({
+          scanned: 40,
+          wrong: [
+            ['1000:1000', DEEP],
+            ['1000:1000', './.cache/huggingface/x'],
+          ],
+        }),
+      ),
+      'fail',
+      /^2 of 40 entries are owned by 1000:1000, not UID 1000920000: customization jobs get "Permission denied"$/,
+    ],
+    [
+      'fail: directories the probe UID cannot read',
+      snap(),
+      probe(scanLog({ scanned: 3, errors: ["find: './m/private': Permission denied"] })),
+      'fail',
+      /could not read a directory under \/mount\/models .*training pods with the same UID cannot either/,
+    ],
+    [
+      'error: other probe errors',
+      snap(),
+      probe(scanLog({ scanned: 0, errors: ['find: I/O error'] })),
+      'error',
+      /could not list the model files: find: I\/O error/,
+    ],
+    ['error: the probe was cut short', snap(), probe(scanLog({ scanned: 0, complete: false })), 'error', /cut short/],
+    ['warn: an empty volume', snap(), probe(scanLog({ scanned: 1 })), 'warn', /holds no model files yet/],
+    [
+      'pass: every entry has the expected owner',
+      snap(),
+      probe(scanLog({ scanned: 100000 })),
+      'pass',
+      /^All 100000 entries are owned by UID 1000920000$/,
+    ],
+    [
+      'pass with the start-end form',
+      snap(namespace({ 'openshift.io/sa.scc.uid-range': '1000920000-1000929999' })),
+      probe(scanLog({ scanned: 5 })),
+      'pass',
+      /UID 1000920000/,
+    ],
+    ['skipped: no PVC', snap(namespace(RANGE), [], []), { notRun: 'no PVC' }, 'skipped', /models\.pvc/],
+    ['skipped: no UID to compare with', snap(namespace({})), { notRun: 'no expected UID' }, 'skipped', /not OpenShift/],
+    [
+      'error: the namespace does not exist',
+      Snapshot.fromFixture(NS, { namespaceObject: null, pods: [], persistentvolumeclaims: [pvc()] }),
+      { notRun: 'x' },
+      'error',
+      /does not exist/,
+    ],
+    [
+      'error: malformed UID range',
+      snap(namespace({ 'openshift.io/sa.scc.uid-range': 'garbage' })),
+      { notRun: 'x' },
+      'error',
+      /malformed/,
+    ],
+    [
+      'error: the probe pod failed',
+      snap(),
+      { failed: 'pod fd-pvc-probe did not complete within 90 s' },
+      'error',
+      /Could not inspect the files/,
+    ],
+  ] as const)('%s', (_name, s, p, status, summary) => {
+    const r = judge(s, p as OwnershipProbe);
+    expect(r.status).toBe(status);
+    expect(r.summary).toMatch(summary);
   });
-  it('passes when every entry has the expected owner', () => {
-    expect(judge(snap(), probe(FIXED)).status).toBe('pass');
+
+  it('states how many entries were scanned and shows a bounded sample', () => {
+    const wrong = Array.from({ length: 20 }, (_, i) => ['1000:1000', `./m/${i}`] as [string, string]);
+    const log = scanLog({ scanned: 5000, wrong })
+      .replace('BAD 20', 'BAD 3000')
+      .replace('OWNER 1000:1000 20', 'OWNER 1000:1000 3000');
+    const r = judge(snap(), probe(log));
+    const text = r.evidence.map((e) => `${e.label}: ${e.value}`).join('\n');
+    expect(text).toMatch(
+      /Entries scanned: 5000 under \/mount\/models \(every depth, dotfiles included, symlinks not followed\)/,
+    );
+    expect(text).toMatch(/and 2980 more/);
+    expect(r.summary).toMatch(/^3000 of 5000/);
   });
-  it('works with the start-end form', () => {
-    expect(
-      judge(snap(namespace({ 'openshift.io/sa.scc.uid-range': '1000920000-1000929999' })), probe(FIXED)).status,
-    ).toBe('pass');
+});
+
+describe('the probe command on a real tree (find + awk, as in the pod)', () => {
+  it('sees every depth and dotfiles, never follows symlinks, and stays bounded', () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'fd-tree-'));
+    const me = process.getuid!();
+    fs.mkdirSync(path.join(root, 'm/checkpoints/step-100/deep'), { recursive: true });
+    fs.mkdirSync(path.join(root, '.cache/huggingface'), { recursive: true });
+    for (let i = 0; i < 50; i++) fs.writeFileSync(path.join(root, 'm/checkpoints/step-100/deep', `f${i}`), '');
+    fs.writeFileSync(path.join(root, '.cache/huggingface/tok.json'), '');
+    fs.symlinkSync('/etc', path.join(root, 'link-out'));
+    // Everything is ours (me); the scan is run expecting another UID, so every entry is "wrong".
+    const out = execFileSync('sh', ['-c', probeCommand(root, me + 1)]).toString();
+    const scan = parseTreeScan(out);
+    expect(scan.complete).toBe(true);
+    expect(scan.scanned).toBe(7 + 51); // 7 directories (., m, checkpoints, step-100, deep, .cache, huggingface) + 51 files; the link is not counted
+    expect(scan.wrong).toBe(scan.scanned);
+    expect(scan.samples).toHaveLength(20);
+    expect(out.split('\n').length).toBeLessThan(40);
+    expect(scan.samples.some((x) => x.path.includes('/etc'))).toBe(false);
+    const expectedOwner = parseTreeScan(execFileSync('sh', ['-c', probeCommand(root, me)]).toString());
+    expect(expectedOwner.wrong).toBe(0);
+    fs.rmSync(root, { recursive: true });
   });
-  it('warns on an empty PVC and reports probe errors', () => {
-    expect(judge(snap(), probe('')).status).toBe('warn');
-    const r = judge(snap(), probe("stat: can't open '/mount/models/x': Permission denied\n"));
-    expect(r.status).toBe('error');
-  });
-  it('is skipped with a reason when the PVC does not exist', () => {
-    const r = judge(snap(namespace(RANGE), [], []), { notRun: 'no PVC' });
-    expect(r.status).toBe('skipped');
-    expect(r.summary).toMatch(/models\.pvc/);
-  });
-  it('is an error when the namespace does not exist', () => {
-    expect(
-      judge(Snapshot.fromFixture(NS, { namespaceObject: null, pods: [], persistentvolumeclaims: [pvc()] }), {
-        notRun: 'x',
-      }).status,
-    ).toBe('error');
-  });
-  it('is an error when the probe pod failed', () => {
-    expect(judge(snap(), { failed: 'pod fd-pvc-probe did not complete within 90 s' }).status).toBe('error');
+});
+
+describe('models-pvc-ownership fix', () => {
+  it('chowns with -h (links, not what they point at) and is a no-op when every entry is right', async () => {
+    const p = await planWith(check, snap(), probe(scanLog({ scanned: 9, wrong: [['1000:1000', './a']] })), config());
+    expect(p.summary).toMatch(/1 of 9 entries owned by another UID/);
+    const pod = (p.data as { pod: { spec: { containers: Array<{ command: string[] }> } } }).pod;
+    expect(pod.spec.containers[0]!.command.join(' ')).toMatch(/chown -R -h 1000920000:1000 '\/mount\/models'/);
+    expect((await planWith(check, snap(), probe(scanLog({ scanned: 9 })), config())).noop).toBe(true);
   });
 });

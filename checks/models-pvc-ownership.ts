@@ -16,7 +16,8 @@ export const ModelsSection = z
     mountPath: z.string().default('/mount/models'),
     /** GID the chown fix assigns (the guide uses 1000). */
     gid: z.number().int().nonnegative().default(1000),
-    probeImage: z.string().default('registry.access.redhat.com/ubi9/ubi-minimal:latest'),
+    /** Needs GNU find and awk for the whole-tree probe (UBI has both; ubi-minimal may not). */
+    probeImage: z.string().default('registry.access.redhat.com/ubi9/ubi:latest'),
     /** Service account for the root chown pod; needs an SCC such as anyuid on OpenShift. */
     fixServiceAccount: z.string().default('default'),
     probeTimeoutSeconds: z.number().int().positive().default(90),
@@ -85,30 +86,68 @@ export function expectedUid(snapshot: Snapshot, config: Config): ExpectedUid {
   };
 }
 
-export interface OwnershipEntry {
-  uid: number;
-  gid: number;
-  path: string;
+/** What the probe pod reports: a bounded summary of the whole tree, never a full listing. */
+export interface TreeScan {
+  /** Entries looked at: every depth, dotfiles included, symlinks not followed or counted. */
+  scanned: number;
+  /** Entries owned by another UID, and how many per uid:gid. */
+  wrong: number;
+  owners: Array<{ owner: string; count: number }>;
+  /** The first paths owned by another UID (at most PATH_SAMPLE). */
+  samples: Array<{ owner: string; path: string }>;
+  errorCount: number;
+  /** The first error lines (at most ERROR_SAMPLE), e.g. directories the probe's UID cannot read. */
+  errors: string[];
+  /** False when the summary line is missing (the probe was cut short). */
+  complete: boolean;
 }
 
-export type OwnershipProbe =
-  | { entries: OwnershipEntry[]; probePod: string; node?: string; errors: string[] }
-  | { notRun: string }
-  | { failed: string };
+export type OwnershipProbe = (TreeScan & { probePod: string; node?: string }) | { notRun: string } | { failed: string };
 
-/** Parses `stat -c '%u %g %n'` lines; other lines (e.g. permission errors) are returned as errors. */
-export function parseStatOutput(out: string): { entries: OwnershipEntry[]; errors: string[] } {
-  const entries: OwnershipEntry[] = [];
-  const errors: string[] = [];
+export const PATH_SAMPLE = 20;
+const ERROR_SAMPLE = 10;
+const OWNER_SAMPLE = 20;
+
+const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * The probe's command: one `find` over the whole tree (every depth, dotfiles; -P never follows
+ * symlinks, -xdev stays on the volume), summarised by awk inside the pod so the log stays small
+ * however big the volume is. Needs GNU find (-printf) and awk, as in UBI.
+ */
+export function probeCommand(mount: string, expectedUid: number): string {
+  const awk = [
+    `/^[0-9]+ [0-9]+ \\./ { n++; if ($1 != want) { bad++; owner[$1 ":" $2]++; if (bad <= ${PATH_SAMPLE}) print "WRONG " $0 } next }`,
+    `{ errs++; if (errs <= ${ERROR_SAMPLE}) print "ERROR " $0 }`,
+    `END { print "SCANNED " n+0; print "BAD " bad+0; print "ERRORS " errs+0; for (k in owner) if (++o <= ${OWNER_SAMPLE}) print "OWNER " k " " owner[k] }`,
+  ].join(' ');
+  return `cd ${shellQuote(mount)} || { echo "ERROR cannot enter ${mount.replace(/["`$\\]/g, '')}"; echo "SCANNED 0"; exit 0; }; find . -xdev ! -type l -printf '%U %G %p\\n' 2>&1 | awk -v want=${expectedUid} '${awk}'`;
+}
+
+/** Parses the probe's summary lines (see probeCommand); anything else counts as an error line. */
+export function parseTreeScan(out: string): TreeScan {
+  const scan: TreeScan = { scanned: 0, wrong: 0, owners: [], samples: [], errorCount: 0, errors: [], complete: false };
   for (const line of out
     .split('\n')
-    .map((l) => l.trim())
+    .map((l) => l.trimEnd())
     .filter(Boolean)) {
-    const m = line.match(/^(\d+) (\d+) (.+)$/);
-    if (m) entries.push({ uid: Number(m[1]), gid: Number(m[2]), path: m[3]! });
-    else if (!/No such file or directory/.test(line) || !/\*/.test(line)) errors.push(line.slice(0, 300));
+    const [tag, ...rest] = line.split(' ');
+    const value = rest.join(' ');
+    if (tag === 'SCANNED') {
+      scan.scanned = Number(value);
+      scan.complete = true;
+    } else if (tag === 'BAD') scan.wrong = Number(value);
+    else if (tag === 'ERRORS') scan.errorCount = Number(value);
+    else if (tag === 'OWNER') scan.owners.push({ owner: rest[0]!, count: Number(rest[1]) });
+    else if (tag === 'WRONG') {
+      const m = value.match(/^(\d+) (\d+) (.*)$/);
+      if (m) scan.samples.push({ owner: `${m[1]}:${m[2]}`, path: m[3]! });
+    } else if (tag === 'ERROR') scan.errors.push(value.slice(0, 300));
+    else scan.errors.push(line.slice(0, 300));
   }
-  return { entries, errors };
+  scan.owners.sort((a, b) => b.count - a.count);
+  if (!scan.errorCount) scan.errorCount = scan.errors.length;
+  return scan;
 }
 
 function podName(prefix: string) {
@@ -241,34 +280,52 @@ export function judgeOwnership(
     label: 'Probe pod',
     value: `${probe.probePod}${probe.node ? ` on node ${probe.node}` : ''} (deleted)`,
   });
-  const wrong = probe.entries.filter((e) => e.uid !== exp.uid);
-  const lines = probe.entries
-    .slice(0, 20)
-    .map((e) => `${e.uid}:${e.gid}  ${e.path}${e.uid !== exp.uid ? '   <- not readable by the training UID' : ''}`);
-  if (lines.length)
-    evidence.push({
-      label: `Owners under ${config.models.mountPath}`,
-      value: lines.join('\n') + (probe.entries.length > 20 ? `\n... ${probe.entries.length - 20} more` : ''),
-      code: true,
-      tone: wrong.length ? 'bad' : 'good',
-    });
-  if (probe.errors.length)
-    evidence.push({ label: 'Probe errors', value: probe.errors.slice(0, 10).join('\n'), code: true, tone: 'bad' });
-  if (probe.entries.length === 0)
+  const mount = config.models.mountPath;
+  evidence.push({
+    label: 'Entries scanned',
+    value: `${probe.scanned} under ${mount} (every depth, dotfiles included, symlinks not followed)`,
+    tone: 'info',
+  });
+  if (probe.wrong) {
+    const owners = probe.owners.map((o) => `${o.owner} (${o.count})`).join(', ');
+    const paths = probe.samples.map((x) => `${x.owner}  ${x.path.replace(/^\./, mount)}`).join('\n');
+    const more = probe.wrong > probe.samples.length ? `\n... and ${probe.wrong - probe.samples.length} more` : '';
+    evidence.push({ label: 'Owned by another UID', value: `${probe.wrong} entries: ${owners}`, tone: 'bad' });
+    evidence.push({ label: `First ${probe.samples.length} of them`, value: paths + more, code: true, tone: 'bad' });
+  }
+  if (probe.errorCount) {
+    const more = probe.errorCount > probe.errors.length ? `\n... ${probe.errorCount - probe.errors.length} more` : '';
+    evidence.push({ label: 'Probe errors', value: probe.errors.join('\n') + more, code: true, tone: 'bad' });
+  }
+  if (!probe.complete) {
     return {
-      status: probe.errors.length ? 'error' : 'warn',
-      summary: probe.errors.length ? 'The probe could not list the model files' : `${pvcName} holds no model files yet`,
-      evidence,
-    };
-  if (wrong.length) {
-    const owners = [...new Set(wrong.map((e) => `${e.uid}:${e.gid}`))].join(', ');
-    return {
-      status: 'fail',
-      summary: `${wrong.length} of ${probe.entries.length} entries are owned by ${owners}, not UID ${exp.uid}: customization jobs get "Permission denied"`,
+      status: 'error',
+      summary: `The probe was cut short before it finished scanning ${mount}: re-run the check`,
       evidence,
     };
   }
-  return { status: 'pass', summary: `All ${probe.entries.length} entries are owned by UID ${exp.uid}`, evidence };
+  // The probe runs with the namespace's UID like the training pods: what it cannot read, they cannot either.
+  const denied = probe.errors.filter((e) => /Permission denied/i.test(e));
+  if (probe.wrong) {
+    const owners = probe.owners.map((o) => o.owner).join(', ');
+    return {
+      status: 'fail',
+      summary: `${probe.wrong} of ${probe.scanned} entries are owned by ${owners}, not UID ${exp.uid}: customization jobs get "Permission denied"`,
+      evidence,
+    };
+  }
+  if (denied.length) {
+    return {
+      status: 'fail',
+      summary: `The probe could not read ${denied.length === 1 ? 'a directory' : `${denied.length} directories`} under ${mount} (${denied[0]}): training pods with the same UID cannot either`,
+      evidence,
+    };
+  }
+  if (probe.errorCount) {
+    return { status: 'error', summary: `The probe could not list the model files: ${probe.errors[0]}`, evidence };
+  }
+  if (probe.scanned <= 1) return { status: 'warn', summary: `${pvcName} holds no model files yet`, evidence };
+  return { status: 'pass', summary: `All ${probe.scanned} entries are owned by UID ${exp.uid}`, evidence };
 }
 
 interface ChownPlanData {
@@ -281,9 +338,6 @@ const podRunPermissions = (c: BaseConfig): AccessQuestion[] => [
   { verb: 'delete', group: '', resource: 'pods', namespace: c.namespace },
   { verb: 'get', group: '', resource: 'pods', subresource: 'log', namespace: c.namespace },
 ];
-
-const probeCommand = (mount: string) =>
-  `cd ${mount} && for f in * */*; do [ -e "$f" ] && stat -c '%u %g %n' "${mount}/$f"; done 2>&1 | head -n 500; true`;
 
 export default defineCheck<typeof sections, OwnershipSubject, OwnershipProbe, ChownPlanData>({
   id: 'models-pvc-ownership',
@@ -308,7 +362,7 @@ export default defineCheck<typeof sections, OwnershipSubject, OwnershipProbe, Ch
     if (!subject.pvc) return { notRun: 'no PVC' };
     if (!('uid' in subject.expected)) return { notRun: 'no expected UID' };
     const name = podName('fd-pvc-probe');
-    const command = probeCommand(config.models.mountPath);
+    const command = probeCommand(config.models.mountPath, subject.expected.uid);
     const pod = pvcPodSpec({
       name,
       role: 'probe',
@@ -320,7 +374,7 @@ export default defineCheck<typeof sections, OwnershipSubject, OwnershipProbe, Ch
     });
     try {
       const res = await runPodToCompletion(client, pod, config.models.probeTimeoutSeconds * 1000, signal);
-      return { ...parseStatOutput(res.log), probePod: name, node: res.node };
+      return { ...parseTreeScan(res.log), probePod: name, node: res.node };
     } catch (err) {
       if (err instanceof KubeApiError) throw err; // explained 403 etc. -> `error`
       return { failed: errorMessage(err) };
@@ -335,11 +389,11 @@ export default defineCheck<typeof sections, OwnershipSubject, OwnershipProbe, Ch
       const exp = subject.expected;
       if (!('uid' in exp)) throw new Error('error' in exp ? exp.error : exp.skip);
       // The probe looked at the files first: no root pod when nothing needs changing.
-      if (!('entries' in probe))
+      if (!('scanned' in probe))
         throw new Error('failed' in probe ? `could not inspect the files: ${probe.failed}` : probe.notRun);
       const base = { guards: [], risks: [] as string[] };
-      const wrong = probe.entries.filter((e) => e.uid !== exp.uid);
-      const command = `chown -R ${exp.uid}:${config.models.gid} ${config.models.mountPath}`;
+      // -h: change symlinks themselves, never what they point at (a link may lead off the volume).
+      const command = `chown -R -h ${exp.uid}:${config.models.gid} ${shellQuote(config.models.mountPath)}`;
       const pod = pvcPodSpec({
         name: podName('fd-pvc-chown'),
         role: 'fix',
@@ -349,7 +403,9 @@ export default defineCheck<typeof sections, OwnershipSubject, OwnershipProbe, Ch
         node: subject.node ?? probe.node,
         runAsRoot: true,
       });
-      if (wrong.length === 0)
+      // Directories the probe's UID could not read may hide more: a root chown covers them too.
+      const unreadable = probe.errors.filter((e) => /Permission denied/i.test(e)).length;
+      if (probe.wrong === 0 && unreadable === 0)
         return {
           ...base,
           noop: true,
@@ -360,7 +416,7 @@ export default defineCheck<typeof sections, OwnershipSubject, OwnershipProbe, Ch
       return {
         ...base,
         noop: false,
-        summary: `chown -R ${exp.uid}:${config.models.gid} ${config.models.mountPath} in PVC ${config.models.pvc} (${wrong.length} entries owned by another UID)`,
+        summary: `chown -R ${exp.uid}:${config.models.gid} ${config.models.mountPath} in PVC ${config.models.pvc} (${probe.wrong} of ${probe.scanned} entries owned by another UID${unreadable ? `, ${unreadable} unreadable by the probe` : ''})`,
         changes: [
           {
             target: `Pod ${config.namespace}/${pod.metadata!.name}`,
@@ -372,7 +428,7 @@ export default defineCheck<typeof sections, OwnershipSubject, OwnershipProbe, Ch
             target: `PVC ${config.namespace}/${config.models.pvc}`,
             action: 'patch',
             description: 'file ownership',
-            before: [...new Set(wrong.map((e) => `${e.uid}:${e.gid}`))].join(', '),
+            before: probe.owners.map((o) => `${o.owner} (${o.count} entries)`).join(', '),
             after: `${exp.uid}:${config.models.gid}`,
           },
         ],
