@@ -1,13 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { Snapshot } from '../lib/engine/snapshot';
-import { judgeWith } from '../lib/engine/testing';
+import { judgeWith, planWith } from '../lib/engine/testing';
+import { parseNginx, serverLocations } from '../lib/nginx';
 import check, {
   baseModels,
-  insertMocks,
   judgeAnswer,
   mockLocationBlock,
+  mockModelJson,
   type ModelAnswer,
 } from './gateway-model-mocks';
+import { configuredFor, readGatewayConfig, specificLocations, type GatewayConfigView } from './shared/gateway-config';
 import { config, NS } from './test-fixtures';
 
 const MODEL = 'meta/llama-3.2-1b-instruct';
@@ -17,7 +19,7 @@ const nim = (name?: string) => ({
   status: name ? { model: { name } } : {},
 });
 const snap = (cms: unknown[], nims: unknown[] = []) =>
-  Snapshot.fromFixture(NS, { configmaps: cms as never, nimservices: nims as never, deployments: [] });
+  Snapshot.fromFixture(NS, { configmaps: cms as never, nimservices: nims as never, deployments: [], pods: [] });
 const good = (model = MODEL): ModelAnswer => {
   const [ns, name] = model.split('/');
   return {
@@ -74,11 +76,11 @@ describe('judgeAnswer', () => {
     expect(judgeAnswer({ model: MODEL, url: 'x', networkError: 'ECONNREFUSED' })[0]).toMatch(/ECONNREFUSED/));
 });
 
-describe('gateway-model-mocks judge', () => {
+describe('gateway-model-mocks judge (served only)', () => {
   const s = snap([dfConfig(`nims:\n  - model_name: ${MODEL}\n`)]);
   const judge = (answers: ModelAnswer[], sn = s) =>
     judgeWith(check, sn, { answers }, config({ gateway: { url: 'http://gw' } }));
-  it('passes with a valid mock', () => expect(judge([good()]).status).toBe('pass'));
+  it('passes with a valid answer', () => expect(judge([good()]).status).toBe('pass'));
   it('fails when the model falls through to 404, with status and body as evidence', () => {
     const r = judge([{ ...good(), status: 404, body: '{"detail":"Not Found"}' }]);
     expect(r.status).toBe('fail');
@@ -94,31 +96,140 @@ describe('gateway-model-mocks judge', () => {
     expect(judge([], snap([dfConfig(': : :\n  - [')])).status).toBe('error'));
 });
 
-describe('generated nginx config', () => {
-  const CONF =
-    'http {\n  server {\n    listen 8080;\n    # Catch-all\n    location / {\n      return 404;\n    }\n  }\n}\n';
-  it('inserts a location per model before the catch-all and its comment', () => {
-    const out = insertMocks(CONF, [MODEL]);
-    const lines = out.split('\n');
-    expect(lines.findIndex((l) => l.includes('llama-3\\.2-1b-instruct$'))).toBeLessThan(
-      lines.findIndex((l) => l.includes('# Catch-all')),
-    );
-    expect(out).toContain('location ~ ^/v1/models/meta/llama-3\\.2-1b-instruct$ {');
+// What the ConfigMap configures against what the gateway serves: every distinct case and its fix.
+const MOCK = (pattern: string, body = mockModelJson(MODEL), type = 'application/json') =>
+  `location ${pattern} { default_type ${type}; return 200 '${body.replace(/'/g, "\\'")}'; }`;
+const conf = (...locations: string[]) =>
+  `events {}\nhttp {\n  server {\n    listen 8080;\n    location = /healthz { return 200 'ok'; }\n${locations.map((l) => `    ${l}\n`).join('')}    # Catch-all\n    location / { return 404 '{"detail":"Not Found"}'; }\n  }\n}\n`;
+const gatewayCm = (nginx: string) => ({
+  metadata: { name: 'nemo-gateway-config', resourceVersion: '5' },
+  data: { 'nginx.conf': nginx },
+});
+const gatewayDep = { metadata: { name: 'nemo-gateway', generation: 3 }, spec: { template: { metadata: {} } } };
+const withConf = (nginx: string) =>
+  Snapshot.fromFixture(NS, {
+    configmaps: [dfConfig(`nims:\n  - model_name: ${MODEL}\n`), gatewayCm(nginx)] as never,
+    nimservices: [],
+    deployments: [gatewayDep] as never,
+    pods: [],
   });
-  it('embeds JSON that parses back to a valid answer', () => {
-    const block = mockLocationBlock(MODEL);
-    const body = block
-      .match(/return 200 '(.*)';/)![1]!
-      .replace(/\\'/g, "'")
-      .replace(/\\\\/g, '\\');
+const NOT_FOUND: ModelAnswer = {
+  model: MODEL,
+  url: 'x',
+  status: 404,
+  contentType: 'application/json',
+  body: '{"detail":"Not Found"}',
+};
+const cfg = () => config({ gateway: { url: 'http://gw' } });
+
+describe('configured vs served', () => {
+  const SHADOWED = conf('location ~ ^/v1/models { return 404; }', MOCK('~ ^/v1/models/meta/llama-3\\.2-1b-instruct$'));
+  const INVALID = conf(MOCK('~ ^/v1/models/meta/llama-3\\.2-1b-instruct$', '{"name":"x","namespace":""}'));
+  const VALID = conf(MOCK('~ ^/v1/models/meta/llama-3\\.2-1b-instruct$'));
+  it.each([
+    [
+      'missing: no block, the catch-all answers',
+      conf(),
+      NOT_FOUND,
+      'fail',
+      /no block answers for meta\/llama-3\.2-1b-instruct \(nginx sends it to line \d+: location \/\)/,
+    ],
+    [
+      'shadowed by an earlier regex',
+      SHADOWED,
+      NOT_FOUND,
+      'fail',
+      /is shadowed by line \d+: location ~ \^\/v1\/models: nginx never serves it/,
+    ],
+    [
+      'invalid answer configured',
+      INVALID,
+      { ...NOT_FOUND, status: 200, body: '{"name":"x","namespace":""}' },
+      'fail',
+      /answers invalid model metadata: namespace/,
+    ],
+    [
+      'configured but not loaded',
+      VALID,
+      NOT_FOUND,
+      'fail',
+      /has a valid block for .* but the running gateway has not loaded it/,
+    ],
+    ['served but would be lost at the next restart', conf(), good(), 'warn', /Works until the next gateway restart/],
+    ['configured and served', VALID, good(), 'pass', /answers valid model metadata/],
+    [
+      'wrong content type configured',
+      conf(MOCK('= /v1/models/meta/llama-3.2-1b-instruct', mockModelJson(MODEL), 'text/plain')),
+      { ...good(), contentType: 'text/plain' },
+      'fail',
+      /content type is text\/plain/,
+    ],
+  ] as const)('%s', (_name, nginx, answer, status, summary) => {
+    const r = judgeWith(check, withConf(nginx), { answers: [answer] }, cfg());
+    expect(r.status).toBe(status);
+    expect(r.summary).toMatch(summary);
+  });
+
+  const planFor = async (nginx: string, answer: ModelAnswer) => {
+    const p = await planWith(check, withConf(nginx), { answers: [answer] }, cfg());
+    const data = p.data as { ops: Array<{ op: string; value?: unknown }>; restart: boolean };
+    const next = data.ops.find((o) => o.op === 'replace')?.value as string | undefined;
+    return { p, data, next };
+  };
+  const blocksFor = (nginx: string) => {
+    const view = readGatewayConfig(nginx) as GatewayConfigView;
+    return specificLocations(view, `/v1/models/${MODEL}`);
+  };
+
+  it('not loaded: only a restart, no edit', async () => {
+    const { p, data } = await planFor(VALID, NOT_FOUND);
+    expect(data.ops).toEqual([]);
+    expect(data.restart).toBe(true);
+    expect(p.summary).toMatch(/^Only restart nemo-gateway/);
+  });
+  it.each([
+    ['missing', conf()],
+    ['shadowed', SHADOWED],
+    ['invalid', INVALID],
+  ])('%s: exactly one exact-match block afterwards, which nginx picks, and a restart', async (_c, nginx) => {
+    const { data, next } = await planFor(nginx, NOT_FOUND);
+    expect(data.restart).toBe(true);
+    const view = readGatewayConfig(next!) as GatewayConfigView;
+    const own = blocksFor(next!);
+    expect(own).toHaveLength(1);
+    expect(own[0]!.kind).toBe('exact');
+    expect(configuredFor(view, `/v1/models/${MODEL}`)).toMatchObject({
+      state: 'answers',
+      answer: { status: 200, contentType: 'application/json' },
+    });
+    // Everything else is kept byte for byte.
+    expect(next).toContain("location = /healthz { return 200 'ok'; }");
+    expect(next).toContain('# Catch-all');
+  });
+  it('drift: the ConfigMap is repaired, no restart needed', async () => {
+    const { data, next } = await planFor(conf(), good());
+    expect(data.restart).toBe(false);
+    expect(blocksFor(next!)).toHaveLength(1);
+  });
+  it('the manual steps match the case', () => {
+    const shadowed = judgeWith(check, withConf(SHADOWED), { answers: [NOT_FOUND] }, cfg());
+    expect(shadowed.manualFix!.join('\n')).toMatch(/turn the block for .* into an exact match/);
+    const notLoaded = judgeWith(check, withConf(VALID), { answers: [NOT_FOUND] }, cfg());
+    expect(notLoaded.manualFix!.join('\n')).not.toMatch(/oc edit/);
+    expect(notLoaded.manualFix!.join('\n')).toMatch(/rollout restart/);
+  });
+});
+
+describe('generated mock', () => {
+  it('embeds JSON that nginx reads back to a valid answer', () => {
+    const [d] = parseNginx(`server {\n${mockLocationBlock(MODEL)}\n}`);
+    const loc = serverLocations([d!]).locations[0]!;
+    const body = loc.directive.block!.find((x) => x.name === 'return')!.args[1]!;
     expect(judgeAnswer({ model: MODEL, url: 'x', status: 200, contentType: 'application/json', body })).toEqual([]);
   });
   it('refuses model ids that cannot be mocked safely', () => {
     expect(() => mockLocationBlock("meta/x'; return 500 '")).toThrow(/model id/);
     expect(() => mockLocationBlock('no-namespace')).toThrow();
     expect(() => mockLocationBlock('meta/$var')).toThrow();
-  });
-  it('refuses a config without a catch-all', () => {
-    expect(() => insertMocks('http { server { } }', [MODEL])).toThrow(/catch-all/);
   });
 });

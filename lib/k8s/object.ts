@@ -13,6 +13,8 @@ export interface KObject {
     ownerReferences?: Array<{ apiVersion: string; kind: string; name: string; uid: string; controller?: boolean }>;
     creationTimestamp?: string;
     deletionTimestamp?: string;
+    /** Who wrote which fields, and when (the only modification times Kubernetes keeps). */
+    managedFields?: Array<{ manager?: string; operation?: string; time?: string }>;
   };
   // Object bodies are free-form; checks validate the parts they rely on.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any

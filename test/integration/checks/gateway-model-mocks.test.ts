@@ -1,9 +1,121 @@
-/** gateway-model-mocks on the real cluster: nothing to judge without base models. */
-import { expect, it } from 'vitest';
+/**
+ * gateway-model-mocks on the real cluster with the real nginx: every case of "configured vs served"
+ * (missing, shadowed, invalid, configured but not loaded) is found, fixed, and then served.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { restartPatch } from '../../../lib/engine/plan-helpers';
+import type { KObject } from '../../../lib/k8s/object';
+import { RESOURCES } from '../../../lib/k8s/resources';
+import { waitForRollout } from '../../../lib/k8s/wait';
+import { readGatewayConfig, specificLocations, type GatewayConfigView } from '../../../checks/shared/gateway-config';
+import { judgeAnswer, mockModelJson } from '../../../checks/gateway-model-mocks';
 import { testPort } from '../../cluster/paths';
-import { doctorFor, ensureEmptyNamespace } from '../helpers';
+import { access, doctorFor, ensureEmptyNamespace, seed } from '../helpers';
+
+const ID = 'gateway-model-mocks';
+const MODEL = 'meta/llama-3.2-1b-instruct';
 
 it('an empty namespace is skipped: no base models are known', async () => {
-  const run = await doctorFor(await ensureEmptyNamespace(), testPort(49)).run(['gateway-model-mocks']);
+  const run = await doctorFor(await ensureEmptyNamespace(), testPort(49)).run([ID]);
   expect(run.checks[0]!.status).toBe('skipped');
+});
+
+describe('configured vs served, on the real nginx', () => {
+  const ns = 'it-gateway-specific';
+  const port = testPort(50);
+  const admin = access('admin').app();
+  const doctor = () => doctorFor(ns, port);
+  let seeded = '';
+
+  const readConf = async () =>
+    (await admin.get<KObject>(RESOURCES.configmaps, ns, 'nemo-gateway-config')).data['nginx.conf'] as string;
+  const writeConf = (conf: string) =>
+    admin.jsonPatch(RESOURCES.configmaps, ns, 'nemo-gateway-config', [
+      { op: 'replace', path: '/data/nginx.conf', value: conf },
+    ]);
+  const served = async () => {
+    const res = await fetch(`http://127.0.0.1:${port}/v1/models/${MODEL}`);
+    return judgeAnswer({
+      model: MODEL,
+      url: '',
+      status: res.status,
+      contentType: res.headers.get('content-type') ?? '',
+      body: await res.text(),
+    });
+  };
+  /** What a redeploy does: restart the gateway so nginx loads its ConfigMap; wait until it serves as expected. */
+  const restartGateway = async (servesModel: boolean) => {
+    const dep = await admin.get<KObject>(RESOURCES.deployments, ns, 'nemo-gateway');
+    await admin.jsonPatch(RESOURCES.deployments, ns, 'nemo-gateway', restartPatch(dep));
+    await waitForRollout(admin, ns, 'nemo-gateway', 90_000);
+    // The node agent swaps nginx when the new pod is Ready: until then the old one answers.
+    for (let i = 0; i < 100; i++) {
+      try {
+        if (((await served()).length === 0) === servesModel) return;
+      } catch {
+        /* nginx restarting */
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new Error(`the restarted gateway does not ${servesModel ? '' : 'stop '}serving ${MODEL}`);
+  };
+  const beforeCatchAll = (conf: string, block: string) => conf.replace(/(\n\s*# Catch-all)/, `\n        ${block}$1`);
+  const fixAndVerify = async (expectRestartOnly = false) => {
+    const preview = await doctor().fix(ID, { dryRun: true });
+    if (expectRestartOnly) {
+      expect(preview.plan.changes.map((c) => c.action)).toEqual(['restart']);
+    }
+    const out = await doctor().fix(ID, { dryRun: false });
+    expect(out.outcome).toBe('applied');
+    if (out.outcome === 'applied') expect(out.verified.status, out.verified.summary).toBe('pass');
+    expect(await served()).toEqual([]);
+    const view = readGatewayConfig(await readConf()) as GatewayConfigView;
+    expect(specificLocations(view, `/v1/models/${MODEL}`)).toHaveLength(1);
+  };
+
+  beforeAll(async () => {
+    await seed(ns, 'broken', port);
+    seeded = await readConf();
+  });
+
+  it('missing: inserted as an exact match and served after the restart', async () => {
+    const r = (await doctor().run([ID])).checks[0]!;
+    expect(r.summary).toMatch(/no block answers for meta\/llama-3\.2-1b-instruct/);
+    await fixAndVerify();
+  });
+
+  it('configured but not loaded: fixed by a restart alone', async () => {
+    await writeConf(seeded);
+    await restartGateway(false);
+    // The ConfigMap gets a valid block; the running nginx never read it.
+    await writeConf(
+      beforeCatchAll(
+        seeded,
+        `location = /v1/models/${MODEL} { default_type application/json; return 200 '${mockModelJson(MODEL)}'; }`,
+      ),
+    );
+    const r = (await doctor().run([ID])).checks[0]!;
+    expect(r.status).toBe('fail');
+    expect(r.summary).toMatch(/has a valid block for .* but the running gateway has not loaded it/);
+    await fixAndVerify(true);
+  });
+
+  it('shadowed by an earlier, broader regex: replaced in place by an exact match', async () => {
+    const shadowing = `location ~ ^/v1/models { default_type application/json; return 404 '{"detail":"shadow"}'; }`;
+    const mock = `location ~ ^/v1/models/meta/llama-3\\.2-1b-instruct$ { default_type application/json; return 200 '${mockModelJson(MODEL)}'; }`;
+    await writeConf(seeded.replace(/(\n\s*location = \/healthz[^\n]*)/, `$1\n        ${shadowing}\n        ${mock}`));
+    await restartGateway(false);
+    const r = (await doctor().run([ID])).checks[0]!;
+    expect(r.summary).toMatch(/is shadowed by line \d+: location ~ \^\/v1\/models: nginx never serves it/);
+    await fixAndVerify();
+  });
+
+  it('an invalid answer: the block is replaced in place, one block for the model afterwards', async () => {
+    const invalid = `location ~ ^/v1/models/meta/llama-3\\.2-1b-instruct$ { default_type application/json; return 200 '{"name": "llama", "namespace": ""}'; }`;
+    await writeConf(beforeCatchAll(seeded, invalid));
+    await restartGateway(false);
+    const r = (await doctor().run([ID])).checks[0]!;
+    expect(r.summary).toMatch(/answers invalid model metadata/);
+    await fixAndVerify();
+  });
 });

@@ -1,0 +1,166 @@
+import {
+  directiveArgs,
+  matchLocation,
+  nginxQuote,
+  parseNginx,
+  returnOf,
+  serverLocations,
+  spliceText,
+  type Directive,
+  type Location,
+} from '../../lib/nginx';
+
+/** What the gateway's nginx.conf configures, read as nginx reads it. */
+export interface GatewayConfigView {
+  conf: string;
+  locations: Location[];
+  server?: Directive;
+  http?: Directive;
+}
+
+export function readGatewayConfig(conf: string): GatewayConfigView | { error: string } {
+  try {
+    const tree = parseNginx(conf);
+    const http = tree.find((d) => d.name === 'http');
+    const { server, locations } = serverLocations(tree);
+    return { conf, locations, server, http };
+  } catch (e) {
+    return { error: `nginx.conf cannot be parsed: ${(e as Error).message}` };
+  }
+}
+
+/** "line 12: location ~ ^/v1/models" — how a block is named in evidence and advice. */
+export function describeLocation(view: GatewayConfigView, loc: Location | undefined): string {
+  if (!loc) return 'no location (nginx answers 404)';
+  const line = view.conf.slice(0, loc.directive.start).split('\n').length;
+  return `line ${line}: location ${loc.directive.args.join(' ')}`;
+}
+
+/** The content type a `return` in this location is sent with (default_type inherits from server and http). */
+export function defaultTypeFor(view: GatewayConfigView, loc: Location): string {
+  return (
+    directiveArgs(loc.directive.block, 'default_type')?.[0] ??
+    directiveArgs(view.server?.block, 'default_type')?.[0] ??
+    directiveArgs(view.http?.block, 'default_type')?.[0] ??
+    'text/plain'
+  );
+}
+
+export const modelPath = (model: string) => `/v1/models/${model}`;
+const OTHER_MODEL_PATH = '/v1/models/fd-doctor-probe/no-such-model';
+
+/** Locations written for this path in particular (they match it, and not another model's path). */
+export function specificLocations(view: GatewayConfigView, path: string): Location[] {
+  const one = (loc: Location) => matchLocation([loc], path) === loc && matchLocation([loc], OTHER_MODEL_PATH) !== loc;
+  return view.locations.filter((l) => l.kind !== 'named' && one(l));
+}
+
+/** What the configuration answers for one model path, and which block decides it. */
+export type Configured =
+  /** The winning block is this model's and answers by itself (status, content type, body). */
+  | { state: 'answers'; block: Location; answer: { status: number; contentType: string; body: string } }
+  /** A block for this model exists, but another location wins (nginx precedence). */
+  | { state: 'shadowed'; block: Location; winner?: Location }
+  /** No block for this model: the path goes to `winner` (a proxy, the catch-all, or nothing). */
+  | { state: 'missing'; winner?: Location };
+
+export function configuredFor(view: GatewayConfigView, path: string): Configured {
+  const winner = matchLocation(view.locations, path);
+  const own = specificLocations(view, path);
+  if (winner && own.includes(winner)) {
+    const ret = returnOf(winner);
+    if (ret)
+      return {
+        state: 'answers',
+        block: winner,
+        answer: { status: ret.status, contentType: defaultTypeFor(view, winner), body: ret.text ?? '' },
+      };
+    return { state: 'missing', winner };
+  }
+  if (own.length) return { state: 'shadowed', block: own[0]!, winner };
+  return { state: 'missing', winner };
+}
+
+/** The indentation the server's locations use (so generated blocks read like the rest). */
+function indentOf(view: GatewayConfigView): string {
+  const first = view.locations[0]?.directive.start;
+  if (first === undefined) return '    ';
+  const lineStart = view.conf.lastIndexOf('\n', first - 1) + 1;
+  return view.conf.slice(lineStart, first).replace(/\S.*/, '');
+}
+
+/** An exact-match `location` answering 200 JSON: exact matches win over every prefix and regex. */
+export function exactAnswerBlock(path: string, json: string, comment: string, indent: string): string {
+  return [
+    `# ${comment}`,
+    `${indent}location = ${path} {`,
+    `${indent}  default_type application/json;`,
+    `${indent}  return 200 ${nginxQuote(json)};`,
+    `${indent}}`,
+  ].join('\n');
+}
+
+export interface BlockEdit {
+  path: string;
+  /** The block text for this path (from exactAnswerBlock, without the indentation of its first line). */
+  build(indent: string): string;
+}
+
+/**
+ * The config with exactly one block per path: the first block written for the path is replaced
+ * in place, others for the same path are removed, and a path with none gets its block before the
+ * catch-all `location /` (or at the end of the server block). Exact matches win wherever they sit.
+ */
+export function applyBlockEdits(view: GatewayConfigView, edits: BlockEdit[]): string {
+  const indent = indentOf(view);
+  const splices: Array<{ start: number; end: number; text: string }> = [];
+  const inserts: string[] = [];
+  for (const e of edits) {
+    const own = specificLocations(view, e.path);
+    if (own.length) {
+      splices.push({
+        start: own[0]!.directive.start,
+        end: own[0]!.directive.end,
+        text: e
+          .build(indent)
+          .replace(/^# .*\n/, '')
+          .trimStart(),
+      });
+      for (const extra of own.slice(1))
+        splices.push({
+          start: lineStartOf(view.conf, extra.directive.start),
+          end: lineEndOf(view.conf, extra.directive.end),
+          text: '',
+        });
+    } else {
+      inserts.push(e.build(indent));
+    }
+  }
+  if (inserts.length) {
+    const catchAll = view.locations.find((l) => l.kind === 'prefix' && l.pattern === '/');
+    let at: number;
+    if (catchAll) {
+      // Keep comment lines directly above the catch-all attached to it.
+      at = lineStartOf(view.conf, catchAll.directive.start);
+      for (;;) {
+        const prevStart = view.conf.lastIndexOf('\n', at - 2) + 1;
+        if (at === 0 || !/^\s*#/.test(view.conf.slice(prevStart, at - 1))) break;
+        at = prevStart;
+      }
+    } else if (view.server) {
+      at = lineStartOf(view.conf, view.server.end - 1);
+    } else {
+      throw new Error('nginx.conf has no server block to add the locations to');
+    }
+    splices.push({ start: at, end: at, text: inserts.map((b) => `${indent}${b}\n`).join('') });
+  }
+  let out = view.conf;
+  for (const s of splices.sort((a, b) => b.start - a.start)) out = spliceText(out, s.start, s.end, s.text);
+  return out;
+}
+
+const lineStartOf = (src: string, offset: number) => src.lastIndexOf('\n', offset - 1) + 1;
+function lineEndOf(src: string, offset: number): number {
+  const nl = src.indexOf('\n', offset);
+  return nl < 0 ? src.length : nl + 1;
+}

@@ -1,0 +1,131 @@
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { matchLocation, nginxQuote, parseNginx, serverLocations } from './nginx';
+
+const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => fs.existsSync(p));
+
+/** Location blocks in file order; each answers its own index so the real nginx says which one won. */
+const CASES: Array<{ name: string; locations: string[]; uris: string[] }> = [
+  {
+    name: 'a regex mock after a broader regex is never served',
+    locations: [
+      'location ~ ^/v1/models { return 200 "L0"; }',
+      'location ~ ^/v1/models/meta/llama$ { return 200 "L1"; }',
+      'location / { return 404 "L2"; }',
+    ],
+    uris: ['/v1/models/meta/llama', '/v1/models/x', '/other'],
+  },
+  {
+    name: 'an exact match wins outright, wherever it sits',
+    locations: [
+      'location ~ ^/v1/models { return 200 "L0"; }',
+      'location = /v1/models/meta/llama { return 200 "L1"; }',
+      'location / { return 404 "L2"; }',
+    ],
+    uris: ['/v1/models/meta/llama', '/v1/models/meta/llama2'],
+  },
+  {
+    name: 'the longest prefix wins over shorter ones; ^~ stops the regex search',
+    locations: [
+      'location /v1/ { return 200 "L0"; }',
+      'location ^~ /v1/models/ { return 200 "L1"; }',
+      'location ~ models { return 200 "L2"; }',
+      'location /v1/models/meta/ { return 200 "L3"; }',
+    ],
+    uris: ['/v1/models/x', '/v1/models/meta/y', '/v1/other', '/x/models'],
+  },
+  {
+    name: 'regexes win over a plain prefix; the first matching regex in file order',
+    locations: [
+      'location /v1/models/ { return 200 "L0"; }',
+      'location ~* ^/V1/MODELS/[^/]+/customized-.+$ { return 200 "L1"; }',
+      'location ~ ^/v1/models/ { return 200 "L2"; }',
+    ],
+    uris: ['/v1/models/a/customized-b', '/v1/models/a/b', '/v1/models/'],
+  },
+];
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+describe.runIf(NGINX)('location precedence agrees with the real nginx', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fd-nginx-'));
+  const servers: Array<{ port: number; stop(): void }> = [];
+
+  beforeAll(async () => {
+    for (const [i, c] of CASES.entries()) {
+      const port = await freePort();
+      const conf = `events {}\nhttp {\n  access_log off;\n  server {\n    listen 127.0.0.1:${port};\n    ${c.locations.join('\n    ')}\n  }\n}\n`;
+      const file = path.join(dir, `case${i}.conf`);
+      fs.writeFileSync(file, conf);
+      const t = spawnSync(NGINX!, ['-t', '-p', dir, '-c', file, '-g', `pid ${dir}/t${i}.pid; error_log stderr;`]);
+      expect(t.status, t.stderr.toString()).toBe(0);
+      const proc = spawn(
+        NGINX!,
+        ['-p', dir, '-c', file, '-g', `daemon off; master_process off; pid ${dir}/n${i}.pid; error_log stderr;`],
+        { stdio: 'ignore' },
+      );
+      servers.push({ port, stop: () => proc.kill('SIGKILL') });
+    }
+    for (const s of servers) {
+      for (let tries = 0; ; tries++) {
+        try {
+          await fetch(`http://127.0.0.1:${s.port}/`);
+          break;
+        } catch {
+          if (tries > 50) throw new Error('nginx did not start');
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      }
+    }
+  });
+  afterAll(() => {
+    for (const s of servers) s.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it.each(CASES.map((c, i) => ({ ...c, i })))('$name', async ({ i, locations, uris }) => {
+    const { locations: parsed } = serverLocations(parseNginx(`server { ${locations.join('\n')} }`));
+    for (const uri of uris) {
+      const served = await (await fetch(`http://127.0.0.1:${servers[i]!.port}${uri}`)).text();
+      const predicted = matchLocation(parsed, uri);
+      const label = predicted ? `L${parsed.indexOf(predicted)}` : 'none';
+      expect(label, `${uri}: nginx served ${served}`).toBe(/^L\d+$/.test(served) ? served : 'none');
+    }
+  });
+});
+
+describe('parseNginx', () => {
+  it('keeps offsets, unescapes quotes and skips comments', () => {
+    const src = `http { # comment { not a block\n server { location = /a { return 200 'it\\'s {x};'; } } }`;
+    const [http] = parseNginx(src);
+    const { locations } = serverLocations([http!]);
+    expect(locations).toHaveLength(1);
+    const loc = locations[0]!;
+    expect(src.slice(loc.directive.start, loc.directive.end)).toBe(`location = /a { return 200 'it\\'s {x};'; }`);
+    expect(loc.directive.block![0]!.args).toEqual(['200', "it's {x};"]);
+  });
+  it.each([
+    ['server { location / { return 200; }', /not closed/],
+    ['server { return 200 }', /not terminated/],
+    ["server { return 200 'x; }", /unterminated/],
+    ['}', /unexpected/],
+  ])('explains malformed config %j', (src, message) => {
+    expect(() => parseNginx(src)).toThrow(message);
+  });
+  it('quotes text so nginx reads it back unchanged', () => {
+    const text = `{"a": "it's", "b": "c\\\\d"}`;
+    const [d] = parseNginx(`return 200 ${nginxQuote(text)};`);
+    expect(d!.args[1]).toBe(text);
+  });
+});
