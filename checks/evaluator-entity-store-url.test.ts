@@ -2,13 +2,20 @@ import { describe, expect, it } from 'vitest';
 import { Snapshot } from '../lib/engine/snapshot';
 import { judgeWith } from '../lib/engine/testing';
 import { KubeApiError } from '../lib/k8s/errors';
-import check, { envPatch, isGatewayUrl } from './evaluator-entity-store-url';
+import check, { envPatch, gatewayUrlProblem, isGatewayUrl } from './evaluator-entity-store-url';
 import { config, evaluatorCr, evaluatorDeployment, NS } from './test-fixtures';
 
 const GATEWAY = { name: 'ENTITY_STORE_URL', value: 'http://nemo-gateway' };
+const GATEWAY_SVC = { metadata: { name: 'nemo-gateway' }, spec: { ports: [{ port: 80, targetPort: 8080 }] } };
 const judge = (snapshot: Snapshot) => judgeWith(check, snapshot, undefined, config());
 const snap = (deployments: unknown[], extra: Record<string, unknown> = {}) =>
-  Snapshot.fromFixture(NS, { deployments: deployments as never, configmaps: [], nemoevaluators: [], ...extra });
+  Snapshot.fromFixture(NS, {
+    deployments: deployments as never,
+    configmaps: [],
+    nemoevaluators: [],
+    services: [GATEWAY_SVC] as never,
+    ...extra,
+  });
 
 describe('isGatewayUrl', () => {
   it.each([
@@ -36,7 +43,31 @@ describe('isGatewayUrl', () => {
   });
 });
 
+// Every distinct reason a URL misses the gateway, one case each.
+describe('gatewayUrlProblem', () => {
+  it.each([
+    ['not a url', /"not a url" is not a URL/],
+    ['http://nemoentitystore-sample:8000', /points at the Entity Store instead of the gateway \(nemo-gateway\)/],
+    ['http://other-svc', /points at other-svc instead of the gateway/],
+    ['http://nemo-gateway.other', /names Service nemo-gateway in namespace other, not in flywheel/],
+    ['https://nemo-gateway', /uses https; the gateway Service serves plain http/],
+    ['http://user:pw@nemo-gateway', /carries credentials/],
+    ['http://nemo-gateway:8080', /^port 8080 is not a port of Service nemo-gateway \(80\)$/],
+    ['http://nemo-gateway/v1', /has the path \/v1/],
+  ])('%s', (url, problem) => {
+    expect(gatewayUrlProblem(url, 'nemo-gateway', NS, [80])).toMatch(problem);
+  });
+  it('accepts a port the Service really has', () => {
+    expect(gatewayUrlProblem('http://nemo-gateway:8080', 'nemo-gateway', NS, [80, 8080])).toBeUndefined();
+  });
+});
+
 describe('evaluator-entity-store-url judge', () => {
+  it('names the specific cause in the summary: the right host on the wrong port', () => {
+    const r = judge(snap([evaluatorDeployment([{ name: 'ENTITY_STORE_URL', value: 'http://nemo-gateway:8080' }])]));
+    expect(r.status).toBe('fail');
+    expect(r.summary).toMatch(/port 8080 is not a port of Service nemo-gateway \(80\)/);
+  });
   it('passes when the Deployment and the CR point at the gateway', () => {
     const r = judge(snap([evaluatorDeployment([GATEWAY])], { nemoevaluators: [evaluatorCr([GATEWAY])] }));
     expect(r.status).toBe('pass');
@@ -108,6 +139,7 @@ describe('evaluator-entity-store-url judge', () => {
       }),
       configmaps: [],
       nemoevaluators: [],
+      services: [],
     });
     expect(() => judge(s)).toThrow(/oc adm policy add-role-to-user view/);
   });

@@ -19,27 +19,50 @@ import { GatewaySection } from './shared/gateway';
 const sections = { evaluator: EvaluatorSection, gateway: GatewaySection };
 type Config = ConfigOf<typeof sections>;
 
-/** The forms of the gateway URL that resolve to the gateway Service from the evaluator's pod. */
-export function isGatewayUrl(raw: string, service: string, namespace: string): boolean {
+/**
+ * Why a URL does not reach the gateway Service from the evaluator's pod, in specific terms;
+ * undefined when it does. Ports are the Service's (80 when the Service is not known).
+ */
+export function gatewayUrlProblem(
+  raw: string,
+  service: string,
+  namespace: string,
+  servicePorts: number[] = [80],
+): string | undefined {
   let url: URL;
   try {
     url = new URL(raw.trim());
   } catch {
-    return false;
+    return `"${raw}" is not a URL`;
   }
-  const hosts = [
+  const forms = [
     service,
     `${service}.${namespace}`,
     `${service}.${namespace}.svc`,
     `${service}.${namespace}.svc.cluster.local`,
   ];
-  return (
-    url.protocol === 'http:' &&
-    hosts.includes(url.hostname) &&
-    (url.port === '' || url.port === '80') &&
-    (url.pathname === '' || url.pathname === '/') &&
-    !url.username
-  );
+  const host = url.hostname;
+  const [first, second] = host.split('.');
+  if (!forms.includes(host)) {
+    if (first === service && second && second !== 'svc')
+      return `it names Service ${service} in namespace ${second}, not in ${namespace}`;
+    const what = /entity-?store/i.test(first ?? '') ? 'the Entity Store' : `${host}`;
+    return `it points at ${what} instead of the gateway (${service}); base NIMs are not registered there, so lookups get 404`;
+  }
+  if (url.protocol !== 'http:')
+    return `it uses ${url.protocol.replace(':', '')}; the gateway Service serves plain http`;
+  if (url.username || url.password) return 'it carries credentials (user:password@), which the gateway does not take';
+  const port = url.port === '' ? 80 : Number(url.port);
+  if (!servicePorts.includes(port))
+    return `port ${port} is not a port of Service ${service} (${servicePorts.join(', ')})`;
+  if (url.pathname !== '' && url.pathname !== '/')
+    return `it has the path ${url.pathname}; the evaluator appends /v1/models/... itself`;
+  return undefined;
+}
+
+/** The forms of the gateway URL that resolve to the gateway Service from the evaluator's pod. */
+export function isGatewayUrl(raw: string, service: string, namespace: string, servicePorts?: number[]): boolean {
+  return gatewayUrlProblem(raw, service, namespace, servicePorts) === undefined;
 }
 
 export interface EffectiveEnv {
@@ -100,7 +123,21 @@ export function gatewayUrl(config: Config): string {
   return `http://${config.gateway.service}`;
 }
 
-export function judgeEntityStoreUrl(ev: EvaluatorRefs, snapshot: Snapshot, config: Config): Finding {
+/** What this check is about: the evaluator, and the ports of the gateway Service it should call. */
+export interface EntityStoreSubject extends EvaluatorRefs {
+  /** The gateway Service's ports; undefined when the Service is not there. */
+  gatewayPorts?: number[];
+}
+
+export function locateEntityStoreSubject(snapshot: Snapshot, config: Config): EntityStoreSubject {
+  const svc = snapshot.find('services', config.gateway.service);
+  const ports = ((svc?.spec?.ports ?? []) as Array<{ port?: number }>)
+    .map((p) => p.port)
+    .filter((p): p is number => typeof p === 'number');
+  return { ...resolveEvaluator(config, snapshot, { withCr: true }), gatewayPorts: svc ? ports : undefined };
+}
+
+export function judgeEntityStoreUrl(ev: EntityStoreSubject, snapshot: Snapshot, config: Config): Finding {
   const ns = config.namespace;
   if (!ev.deployment) {
     return {
@@ -149,18 +186,19 @@ export function judgeEntityStoreUrl(ev: EvaluatorRefs, snapshot: Snapshot, confi
     evidence.push({ label: ENTITY_STORE_ENV, value: `from ${eff.source}: ${eff.unknownReason}`, tone: 'info' });
     return { status: 'warn', summary: `Cannot verify ${ENTITY_STORE_ENV}: ${eff.unknownReason}`, evidence };
   }
-  const ok = isGatewayUrl(eff.value!, config.gateway.service, ns);
-  evidence.push({ label: ENTITY_STORE_ENV, value: `${eff.value} (${eff.source})`, tone: ok ? 'good' : 'bad' });
+  const ports = ev.gatewayPorts ?? [80];
+  const problem = gatewayUrlProblem(eff.value!, config.gateway.service, ns, ports);
+  evidence.push({ label: ENTITY_STORE_ENV, value: `${eff.value} (${eff.source})`, tone: problem ? 'bad' : 'good' });
   evidence.push({
     label: 'Expected',
-    value: `${want} (or ${config.gateway.service}.${ns}[.svc[.cluster.local]], port 80)`,
+    value: `${want} (or ${config.gateway.service}.${ns}[.svc[.cluster.local]], port ${ports.join(' or ')})${ev.gatewayPorts ? '' : ` — Service ${config.gateway.service} not found`}`,
   });
   const rollout = rolloutState(ev.deployment);
   evidence.push({ label: 'Rollout', value: rollout.message, tone: rollout.done ? 'good' : 'info' });
-  if (!ok) {
+  if (problem) {
     return {
       status: 'fail',
-      summary: `The evaluator asks ${eff.value} for model metadata instead of the gateway; base NIMs are not registered there, so evaluations fail with 404`,
+      summary: `The evaluator's ${ENTITY_STORE_ENV} (${eff.value}) does not reach the gateway: ${problem}`,
       evidence,
       rootCause: ev.cr
         ? `The NIM Operator renders ${ENTITY_STORE_ENV} from NemoEvaluator.spec.entitystore.endpoint and re-renders the Deployment whenever the CR changes, which drops any env set only on the Deployment (oc set env). The durable fix is spec.env on the CR.`
@@ -173,7 +211,7 @@ export function judgeEntityStoreUrl(ev: EvaluatorRefs, snapshot: Snapshot, confi
       summary: `${ENTITY_STORE_ENV} points at the gateway, but the rollout that carries it is not complete (${rollout.message})`,
       evidence,
     };
-  if (ev.cr && !isGatewayUrl(crEnvValue(ev.cr) ?? '', config.gateway.service, ns)) {
+  if (ev.cr && !isGatewayUrl(crEnvValue(ev.cr) ?? '', config.gateway.service, ns, ports)) {
     evidence.push({
       label: `NemoEvaluator spec.env ${ENTITY_STORE_ENV}`,
       value: crEnvValue(ev.cr) ?? '(not set)',
@@ -206,8 +244,8 @@ export function envPatch(base: string, env: EnvVar[] | undefined, value: string)
   ];
 }
 
-const isGateway = (value: string | undefined, config: Config) =>
-  isGatewayUrl(value ?? '', config.gateway.service, config.namespace);
+const isGateway = (value: string | undefined, config: Config, ports?: number[]) =>
+  isGatewayUrl(value ?? '', config.gateway.service, config.namespace, ports);
 
 /** Durable path: spec.env on the NemoEvaluator CR; the operator re-renders the Deployment from it. */
 function crPlan(ev: EvaluatorRefs & { cr: KObject }, want: string): PlanBody<EntityStorePlanData> {
@@ -279,12 +317,12 @@ function deploymentPlan(
   };
 }
 
-export default defineCheck<typeof sections, EvaluatorRefs, undefined, EntityStorePlanData>({
+export default defineCheck<typeof sections, EntityStoreSubject, undefined, EntityStorePlanData>({
   id: 'evaluator-entity-store-url',
   title: 'Evaluator resolves models through the gateway',
   area: 'NeMo Evaluator',
   config: sections,
-  needs: ['deployments', 'configmaps', 'nemoevaluators'],
+  needs: ['deployments', 'configmaps', 'nemoevaluators', 'services'],
   explain: {
     symptom:
       'base-eval / icl-eval fail with "404 ... /v1/models/meta/llama-3.2-1b-instruct", "namespace=\\"\\" fails pattern", or "The model default/... does not exist".',
@@ -299,7 +337,7 @@ export default defineCheck<typeof sections, EvaluatorRefs, undefined, EntityStor
       ];
     },
   },
-  locate: (snapshot, config) => resolveEvaluator(config, snapshot, { withCr: true }),
+  locate: locateEntityStoreSubject,
   judge: ({ subject, snapshot, config }) => judgeEntityStoreUrl(subject, snapshot, config),
   fix: {
     description:
@@ -311,7 +349,7 @@ export default defineCheck<typeof sections, EvaluatorRefs, undefined, EntityStor
     plan({ subject: ev, snapshot, config, finding }) {
       const { deployment, container } = ev;
       if (!deployment || !container) throw new Error(finding.summary);
-      const crOk = !ev.cr || isGateway(crEnvValue(ev.cr), config);
+      const crOk = !ev.cr || isGateway(crEnvValue(ev.cr), config, ev.gatewayPorts);
       if (finding.status === 'pass' || (finding.status === 'warn' && crOk)) {
         const data = { kind: 'deployment' as const, name: ev.deploymentName, ops: [] };
         return {
@@ -340,7 +378,7 @@ export default defineCheck<typeof sections, EvaluatorRefs, undefined, EntityStor
         const d = await reader.get<KObject>(RESOURCES.deployments, config.namespace, ev.deploymentName, { signal });
         const c = (d.spec.template.spec.containers as Container[]).find((x) => x.name === ev.container!.name);
         const v = [...(c?.env ?? [])].reverse().find((e) => e.name === ENTITY_STORE_ENV)?.value;
-        if (isGateway(v, config)) break;
+        if (isGateway(v, config, ev.gatewayPorts)) break;
         if (Date.now() > deadline) {
           throw new Error(
             `the NemoEvaluator CR was patched, but Deployment ${ev.deploymentName} still does not carry the new ${ENTITY_STORE_ENV} after ${config.rolloutTimeoutMs / 1000} s: is the NIM Operator running?`,

@@ -97,7 +97,7 @@ describe('models-pvc-ownership summaries', () => {
       /could not list the model files: find: I\/O error/,
     ],
     ['error: the probe was cut short', snap(), probe(scanLog({ scanned: 0, complete: false })), 'error', /cut short/],
-    ['warn: an empty volume', snap(), probe(scanLog({ scanned: 1 })), 'warn', /holds no model files yet/],
+    ['warn: an empty volume', snap(), probe(scanLog({ scanned: 0 })), 'warn', /holds no model files yet/],
     [
       'pass: every entry has the expected owner',
       snap(),
@@ -169,7 +169,7 @@ describe('the probe command on a real tree (find + awk, as in the pod)', () => {
     const out = execFileSync('sh', ['-c', probeCommand(root, me + 1)]).toString();
     const scan = parseTreeScan(out);
     expect(scan.complete).toBe(true);
-    expect(scan.scanned).toBe(7 + 51); // 7 directories (., m, checkpoints, step-100, deep, .cache, huggingface) + 51 files; the link is not counted
+    expect(scan.scanned).toBe(6 + 51); // 6 directories (m, checkpoints, step-100, deep, .cache, huggingface) + 51 files; not the root, not the link
     expect(scan.wrong).toBe(scan.scanned);
     expect(scan.samples).toHaveLength(20);
     expect(out.split('\n').length).toBeLessThan(40);
@@ -185,7 +185,9 @@ describe('models-pvc-ownership fix', () => {
     const p = await planWith(check, snap(), probe(scanLog({ scanned: 9, wrong: [['1000:1000', './a']] })), config());
     expect(p.summary).toMatch(/1 of 9 entries owned by another UID/);
     const pod = (p.data as { pod: { spec: { containers: Array<{ command: string[] }> } } }).pod;
-    expect(pod.spec.containers[0]!.command.join(' ')).toMatch(/chown -R -h 1000920000:1000 '\/mount\/models'/);
+    expect(pod.spec.containers[0]!.command.join(' ')).toMatch(
+      /find '\/mount\/models' -mindepth 1 -maxdepth 1 -exec chown -R -h 1000920000:1000 \{\} \+/,
+    );
     expect((await planWith(check, snap(), probe(scanLog({ scanned: 9 })), config())).noop).toBe(true);
   });
 });

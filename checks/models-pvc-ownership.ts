@@ -111,7 +111,8 @@ const OWNER_SAMPLE = 20;
 const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /**
- * The probe's command: one `find` over the whole tree (every depth, dotfiles; -P never follows
+ * The probe's command: one `find` over everything in the volume (every depth, dotfiles, not the
+ * mount point itself, which the volume's owner decides; -P never follows
  * symlinks, -xdev stays on the volume), summarised by awk inside the pod so the log stays small
  * however big the volume is. Needs GNU find (-printf) and awk, as in UBI.
  */
@@ -121,7 +122,7 @@ export function probeCommand(mount: string, expectedUid: number): string {
     `{ errs++; if (errs <= ${ERROR_SAMPLE}) print "ERROR " $0 }`,
     `END { print "SCANNED " n+0; print "BAD " bad+0; print "ERRORS " errs+0; for (k in owner) if (++o <= ${OWNER_SAMPLE}) print "OWNER " k " " owner[k] }`,
   ].join(' ');
-  return `cd ${shellQuote(mount)} || { echo "ERROR cannot enter ${mount.replace(/["`$\\]/g, '')}"; echo "SCANNED 0"; exit 0; }; find . -xdev ! -type l -printf '%U %G %p\\n' 2>&1 | awk -v want=${expectedUid} '${awk}'`;
+  return `cd ${shellQuote(mount)} || { echo "ERROR cannot enter ${mount.replace(/["`$\\]/g, '')}"; echo "SCANNED 0"; exit 0; }; find . -mindepth 1 -xdev ! -type l -printf '%U %G %p\\n' 2>&1 | awk -v want=${expectedUid} '${awk}'`;
 }
 
 /** Parses the probe's summary lines (see probeCommand); anything else counts as an error line. */
@@ -324,7 +325,7 @@ export function judgeOwnership(
   if (probe.errorCount) {
     return { status: 'error', summary: `The probe could not list the model files: ${probe.errors[0]}`, evidence };
   }
-  if (probe.scanned <= 1) return { status: 'warn', summary: `${pvcName} holds no model files yet`, evidence };
+  if (probe.scanned === 0) return { status: 'warn', summary: `${pvcName} holds no model files yet`, evidence };
   return { status: 'pass', summary: `All ${probe.scanned} entries are owned by UID ${exp.uid}`, evidence };
 }
 
@@ -392,8 +393,9 @@ export default defineCheck<typeof sections, OwnershipSubject, OwnershipProbe, Ch
       if (!('scanned' in probe))
         throw new Error('failed' in probe ? `could not inspect the files: ${probe.failed}` : probe.notRun);
       const base = { guards: [], risks: [] as string[] };
-      // -h: change symlinks themselves, never what they point at (a link may lead off the volume).
-      const command = `chown -R -h ${exp.uid}:${config.models.gid} ${shellQuote(config.models.mountPath)}`;
+      // What is in the volume, not its root (as the guide's `chown -R ... /mount/models/*`, dotfiles
+      // included); -h changes symlinks themselves, never what they point at (a link may lead off the volume).
+      const command = `find ${shellQuote(config.models.mountPath)} -mindepth 1 -maxdepth 1 -exec chown -R -h ${exp.uid}:${config.models.gid} {} +`;
       const pod = pvcPodSpec({
         name: podName('fd-pvc-chown'),
         role: 'fix',

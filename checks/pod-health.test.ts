@@ -12,8 +12,13 @@ const EXPECTED = [
 ];
 const deps = (over: Record<string, { available?: number }> = {}) => EXPECTED.map((n) => deployment(n, over[n] ?? {}));
 const healthyPods = () => EXPECTED.map((d) => pod(`${d}-abc123-x1`, { deployment: d }));
-const judge = (pods: unknown[], deployments = deps(), logs: Record<string, string> = {}) =>
-  judgeWith(check, Snapshot.fromFixture(NS, { pods: pods as never, deployments }), { logs }, config());
+const judge = (pods: unknown[], deployments = deps(), logs: Record<string, string> = {}, pvcs: unknown[] = []) =>
+  judgeWith(
+    check,
+    Snapshot.fromFixture(NS, { pods: pods as never, deployments, persistentvolumeclaims: pvcs as never }),
+    { logs },
+    config(),
+  );
 
 const crash = {
   name: 'main',
@@ -142,5 +147,54 @@ describe('pod-health', () => {
     expect(owningDeployment(pod('df-api-deployment-abc123-x1', { deployment: 'df-api-deployment' }), deps())).toBe(
       'df-api-deployment',
     );
+  });
+});
+
+describe('pod-health: pending on a claim that is Bound now', () => {
+  const unschedulable = (claim: string) =>
+    pod('df-api-deployment-abc123-x9', {
+      deployment: 'df-api-deployment',
+      phase: 'Pending',
+      ready: false,
+      statuses: [],
+      volumes: [{ name: 'd', persistentVolumeClaim: { claimName: claim } }],
+      conditions: [
+        {
+          type: 'PodScheduled',
+          status: 'False',
+          reason: 'Unschedulable',
+          message: '0/3 nodes are available: pod has unbound immediate PersistentVolumeClaims.',
+        },
+      ],
+    });
+  const claim = (phase: string) => ({ metadata: { name: 'data' }, status: { phase } });
+  it.each([
+    [
+      'Bound now: a warning that it will be retried, never "Pending" as a failure',
+      'Bound',
+      'warn',
+      /is Bound now; it should be scheduled/,
+    ],
+    ['still Pending: a failure with the scheduler message', 'Pending', 'fail', /Unhealthy: df-api-deployment/],
+  ])('%s', (_name, phase, status, summary) => {
+    const r = judge([unschedulable('data'), ...healthyPods()], deps(), {}, [claim(phase)]);
+    expect(r.status).toBe(status);
+    expect(r.summary).toMatch(summary);
+  });
+});
+
+describe('pod-health fix availability', () => {
+  it('offers no restart when only missing Deployments are wrong, and says why', () => {
+    const s = Snapshot.fromFixture(NS, {
+      pods: healthyPods().slice(1) as never,
+      deployments: deps().slice(1),
+      persistentvolumeclaims: [],
+    });
+    const subject = check.locate!(s, config());
+    const finding = check.judge({ snapshot: s, subject, probe: { logs: {} }, config: config() });
+    expect(finding.status).toBe('fail');
+    expect(
+      check.fix!.available!({ snapshot: s, subject, probe: { logs: {} }, finding, config: config() }),
+    ).toMatchObject({ reason: /nothing a restart can fix: expected Deployment df-api-deployment is missing/ });
   });
 });

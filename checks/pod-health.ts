@@ -74,7 +74,21 @@ export function relevantPods(snapshot: Snapshot, config: Config): KObject[] {
   });
 }
 
-export function podProblems(pod: KObject, deployments: KObject[], restartThreshold: number): PodProblem[] {
+/** PVCs a pod mounts that are Bound now (the scheduler's "unbound" message may be older than that). */
+function boundClaims(pod: KObject, pvcs: KObject[]): { all: boolean; names: string[] } {
+  const names = ((pod.spec?.volumes ?? []) as Array<{ persistentVolumeClaim?: { claimName: string } }>)
+    .map((v) => v.persistentVolumeClaim?.claimName)
+    .filter((n): n is string => !!n);
+  const bound = names.filter((n) => pvcs.find((c) => c.metadata?.name === n)?.status?.phase === 'Bound');
+  return { all: names.length > 0 && bound.length === names.length, names };
+}
+
+export function podProblems(
+  pod: KObject,
+  deployments: KObject[],
+  restartThreshold: number,
+  pvcs: KObject[] = [],
+): PodProblem[] {
   const name = pod.metadata?.name ?? '?';
   const workload = owningDeployment(pod, deployments);
   const out: PodProblem[] = [];
@@ -85,7 +99,15 @@ export function podProblems(pod: KObject, deployments: KObject[], restartThresho
     const sched = (pod.status?.conditions ?? []).find(
       (c: { type: string; status: string }) => c.type === 'PodScheduled' && c.status === 'False',
     );
-    if (sched) push('fail', `Pending, not scheduled: ${sched.message ?? sched.reason ?? 'no reason given'}`);
+    const message: string = sched?.message ?? sched?.reason ?? 'no reason given';
+    const claims = boundClaims(pod, pvcs);
+    if (sched && /unbound.*PersistentVolumeClaim/i.test(message) && claims.all) {
+      // The condition is the scheduler's last word; the claims were bound since, so it will retry.
+      push(
+        'warn',
+        `Pending: the scheduler last reported unbound claims, but ${claims.names.join(', ')} ${claims.names.length === 1 ? 'is' : 'are'} Bound now; it should be scheduled on its next attempt`,
+      );
+    } else if (sched) push('fail', `Pending, not scheduled: ${message}`);
   }
   if (pod.status?.phase === 'Failed')
     push('fail', `Failed: ${pod.status?.reason ?? ''} ${pod.status?.message ?? ''}`.trim());
@@ -133,7 +155,10 @@ export function podProblems(pod: KObject, deployments: KObject[], restartThresho
 /** Problems of every relevant pod (judge, probe and fix plan all start from this). */
 export function podProblemsIn(snapshot: Snapshot, config: Config): PodProblem[] {
   const deployments = snapshot.list('deployments');
-  return relevantPods(snapshot, config).flatMap((p) => podProblems(p, deployments, config.podHealth.restartThreshold));
+  const pvcs = snapshot.list('persistentvolumeclaims');
+  return relevantPods(snapshot, config).flatMap((p) =>
+    podProblems(p, deployments, config.podHealth.restartThreshold, pvcs),
+  );
 }
 
 /** What this check is about: the stack's pods and Deployments and what is wrong with them. */
@@ -218,7 +243,7 @@ export default defineCheck<typeof sections, PodHealthSubject, PodHealthProbe, Re
   title: 'Data Flywheel and NeMo pods are healthy',
   area: 'Workloads',
   config: sections,
-  needs: ['pods', 'deployments'],
+  needs: ['pods', 'deployments', 'persistentvolumeclaims'],
   probePermissions: (c) => [{ verb: 'get', group: '', resource: 'pods', subresource: 'log', namespace: c.namespace }],
   explain: {
     symptom:
@@ -256,6 +281,10 @@ export default defineCheck<typeof sections, PodHealthSubject, PodHealthProbe, Re
   fix: {
     description:
       'Restart the unhealthy Deployments (rollout restart) and wait for them; warns first when that cancels flywheel jobs.',
+    available: ({ subject }) =>
+      restartTargets(subject).length > 0 || {
+        reason: `nothing a restart can fix: ${subject.problems.map((p) => p.what).join('; ')} (missing Deployments need a redeploy)`,
+      },
     permissions: (c) => [{ verb: 'patch', group: 'apps', resource: 'deployments', namespace: c.namespace }],
     plan({ subject, finding, target }) {
       const all = restartTargets(subject);

@@ -12,7 +12,9 @@ import type { PlanGuard } from '../../lib/engine/types';
 import type { KObject } from '../../lib/k8s/object';
 import { RESOURCES, resourcePath } from '../../lib/k8s/resources';
 import { testPort } from '../cluster/paths';
-import { access, doctorFor, ensureEmptyNamespace, resourceVersions, seed } from './helpers';
+import { access, doctorFor, EMPTY_NS, ensureEmptyNamespace, resourceVersions, seed } from './helpers';
+
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
  * Someone else's edit between preview and apply, chosen by the guarded object's kind (never by check):
@@ -51,6 +53,12 @@ describe.each(CASES)('$id on the real cluster', ({ id, port }) => {
   it('fails on the seeded broken namespace', async () => {
     const run = await doctor().run([id]);
     expect(run.checks[0]!.status).toBe('fail');
+  });
+
+  it('the failing result offers its fix, and the dry run plans it', async () => {
+    const result = (await doctor().run([id])).checks[0]!;
+    expect(result.fix.available, result.fix.reason).toBe(true);
+    expect((await doctor().fix(id, { dryRun: true })).outcome).toBe('planned');
   });
 
   it('dry run plans the change and changes nothing', async () => {
@@ -128,6 +136,20 @@ describe('guidance instead of crashes', () => {
     expect(run.checks.map((c) => c.id)).toEqual(CHECKS.map((c) => c.id));
     for (const c of run.checks) expect(c.summary.length, `${c.id} says why`).toBeGreaterThan(10);
     expect(run.verdict).not.toBe('healthy');
+    // No fix is offered that will then be refused; a fix not offered is refused with the same reason.
+    for (const c of run.checks.filter((x) => CHECKS.find((k) => k.id === x.id)!.fix)) {
+      const attempt = await doctorFor(EMPTY_NS, testPort(49))
+        .fix(c.id, { dryRun: true })
+        .then(
+          (o) => o.outcome,
+          (e: Error) => e.message,
+        );
+      if (c.fix.available) expect(attempt, c.id).toBe('planned');
+      else
+        expect(attempt, c.id).toMatch(
+          c.status === 'pass' ? /planned/ : new RegExp(`no automatic fix: ${escape(c.fix.reason!)}`),
+        );
+    }
   });
 
   it('a missing namespace is explained by every check', async () => {
