@@ -1,14 +1,16 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx so `npx flywheel-doctor` works straight from the repo.
-import { spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
+// Runs the bundled CLI (dist/flywheel-doctor.mjs, built by `npm ci` through the prepare script);
+// rebuilds it first when it is missing or older than its sources, so a fresh clone or an edit works.
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { pathToFileURL } from 'node:url';
+import { OUTFILE, buildCli, isStale } from '../scripts/build-cli.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const require = createRequire(import.meta.url);
-const tsxCli = require.resolve('tsx/cli');
-const res = spawnSync(process.execPath, [tsxCli, path.join(here, '..', 'cli', 'main.ts'), ...process.argv.slice(2)], {
-  stdio: 'inherit',
-});
-process.exit(res.status ?? 2);
+if (isStale()) {
+  try {
+    await buildCli();
+  } catch (err) {
+    process.stderr.write(`flywheel-doctor: could not build the CLI (${err.message}); run npm ci in ${path.dirname(path.dirname(OUTFILE))}\n`);
+    process.exit(2);
+  }
+}
+await import(pathToFileURL(OUTFILE).href);

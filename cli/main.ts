@@ -101,7 +101,7 @@ function printOutcome(o: FixOutcome) {
   for (const r of p.risks) process.stdout.write(`  risk: ${r}\n`);
 }
 
-async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[]): Promise<number> {
   let flags: Flags;
   try {
     flags = parseArgs(argv);
@@ -202,14 +202,4 @@ async function main(argv: string[]): Promise<number> {
     );
     return 2;
   }
-}
-
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (err) => {
-      process.stderr.write(`flywheel-doctor: ${errorMessage(err)}\n`);
-      process.exit(2);
-    },
-  );
 }

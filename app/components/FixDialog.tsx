@@ -52,7 +52,9 @@ function PlanView({ plan }: { plan: PublicPlan }) {
             {c.before !== undefined && c.after !== undefined && <Diff before={c.before} after={c.after} />}
             {c.manifest !== undefined && (
               <details className="mt-1 text-sm">
-                <summary className="cursor-pointer">Pod spec that will run</summary>
+                <summary className="cursor-pointer">
+                  {c.target.startsWith('Pod ') ? 'Pod spec that will run' : 'Object that will be created'}
+                </summary>
                 <pre className="max-h-60 overflow-auto rounded bg-slate-100 p-2 font-mono text-xs dark:bg-slate-800">
                   {JSON.stringify(c.manifest, null, 2)}
                 </pre>

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { EngineConfig } from '../config';
 import type { KubeClient } from '../k8s/client';
 import { errorMessage, KubeApiError } from '../k8s/errors';
@@ -18,6 +19,13 @@ export interface FixRequest {
   signal?: AbortSignal;
   onProgress?(step: string): void;
 }
+
+/** A plan guard as clients send it back with their confirmation (the shape of PlanGuard). */
+export const PlanGuardSchema = z.object({
+  target: z.string().max(600),
+  field: z.enum(['generation', 'resourceVersion', 'absent']),
+  value: z.string().max(100),
+}) satisfies z.ZodType<PlanGuard>;
 
 /** The plan as sent to clients: fix-private data removed. */
 export type PublicPlan = Omit<FixPlan, 'data'>;

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import https from 'node:https';
 import http from 'node:http';
-import { KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig } from './kubeconfig';
 import { KubeApiError, type Attempt } from './errors';
 import { resourcePath, type ResourceType } from './resources';
 
@@ -28,17 +28,14 @@ export interface RequestOptions {
 
 /** Loads a KubeConfig the way kubectl does: explicit file, $KUBECONFIG, ~/.kube/config, or in-cluster. */
 export function loadKubeConfig(opts: ConnectionOptions = {}): { kc: KubeConfig; mode: 'kubeconfig' | 'in-cluster' } {
-  const kc = new KubeConfig();
   const inCluster =
     !opts.kubeconfig &&
     !process.env.KUBECONFIG &&
     (opts.inClusterPrefix !== undefined || process.env.KUBERNETES_SERVICE_HOST);
   if (inCluster) {
-    kc.loadFromCluster(opts.inClusterPrefix ?? process.env.FD_IN_CLUSTER_PREFIX);
-    return { kc, mode: 'in-cluster' };
+    return { kc: KubeConfig.fromCluster(opts.inClusterPrefix ?? process.env.FD_IN_CLUSTER_PREFIX), mode: 'in-cluster' };
   }
-  if (opts.kubeconfig) kc.loadFromFile(opts.kubeconfig);
-  else kc.loadFromDefault();
+  const kc = opts.kubeconfig ? KubeConfig.fromFile(opts.kubeconfig) : KubeConfig.fromDefault();
   if (opts.context) {
     if (!kc.getContextObject(opts.context))
       throw new Error(
@@ -53,6 +50,8 @@ export function loadKubeConfig(opts: ConnectionOptions = {}): { kc: KubeConfig; 
   }
   if (!kc.getCurrentCluster())
     throw new Error('no Kubernetes cluster configured: pass --kubeconfig, set KUBECONFIG, or run in-cluster');
+  if (!/^https?:\/\//.test(kc.getCurrentCluster()!.server))
+    throw new Error(`the kubeconfig's server "${kc.getCurrentCluster()!.server}" is not an http(s) URL`);
   return { kc, mode: 'kubeconfig' };
 }
 
@@ -67,15 +66,6 @@ export function defaultNamespace(kc: KubeConfig, prefix?: string): string | unde
     /* not in a pod */
   }
   return undefined;
-}
-
-/** A KubeConfig for the same cluster that authenticates with a forwarded user token. */
-function kubeConfigForToken(base: KubeConfig, token: string): KubeConfig {
-  const cluster = base.getCurrentCluster();
-  if (!cluster) throw new Error('no current cluster in the kubeconfig');
-  const kc = new KubeConfig();
-  kc.loadFromClusterAndUser(cluster, { name: 'forwarded-user', token });
-  return kc;
 }
 
 /**
@@ -258,7 +248,7 @@ export class KubeAccess {
 
   as(identity: Identity): KubeClient {
     if (identity.kind === 'app') return this.app();
-    return new KubeClient(kubeConfigForToken(this.kc, identity.token), identity);
+    return new KubeClient(this.kc.withToken(identity.token), identity);
   }
 
   private appUserLabel(): string | undefined {

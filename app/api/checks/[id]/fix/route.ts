@@ -1,5 +1,6 @@
 import { NextResponse } from 'next/server';
 import { z } from 'zod';
+import { PlanGuardSchema } from '@/lib/engine/fix';
 import {
   assertSafeStateChange,
   doctorFor,
@@ -18,9 +19,7 @@ const FixRequest = z.object({
   /** Limit the fix to one of the plan's targets (pod-health: one workload). */
   target: z.string().max(253).optional(),
   /** The guards of the plan the user confirmed; apply refuses if the cluster moved since. */
-  expectedGuards: z
-    .array(z.object({ target: z.string(), field: z.enum(['generation', 'resourceVersion']), value: z.string() }))
-    .optional(),
+  expectedGuards: z.array(PlanGuardSchema).max(100).optional(),
   /** Stream progress as NDJSON lines ({progress} ... then {result} or {error}). */
   stream: z.boolean().default(false),
 });

@@ -1,0 +1,56 @@
+// Bundles the CLI ahead of time into one ESM file (dist/flywheel-doctor.mjs), so a call does not
+// compile TypeScript. @kubernetes/client-node stays outside the bundle: it is imported only for
+// exec-plugin and auth-provider kubeconfigs (lib/k8s/kubeconfig.ts), as it takes most of a second to load.
+// Also exports the staleness check bin/flywheel-doctor.mjs uses to rebuild after source edits.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const OUTFILE = path.join(root, 'dist', 'flywheel-doctor.mjs');
+const SOURCES = ['cli', 'checks', 'lib', 'package.json', 'scripts/build-cli.mjs'];
+
+function newestSource(p = root, rel = '') {
+  let newest = 0;
+  for (const entry of rel ? fs.readdirSync(p, { withFileTypes: true }) : SOURCES.map((s) => ({ name: s, isDirectory: () => fs.statSync(path.join(root, s)).isDirectory() }))) {
+    const full = path.join(p, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestSource(full, path.join(rel, entry.name)));
+    else if (/\.(ts|mjs|json)$/.test(entry.name) && !entry.name.endsWith('.test.ts')) newest = Math.max(newest, fs.statSync(full).mtimeMs);
+  }
+  return newest;
+}
+
+/** True when the bundle is missing or older than any source it is built from. */
+export function isStale() {
+  if (!fs.existsSync(OUTFILE)) return true;
+  // A packaged install has no sources to compare with: the bundle is what there is.
+  if (!fs.existsSync(path.join(root, 'cli'))) return false;
+  return newestSource() > fs.statSync(OUTFILE).mtimeMs;
+}
+
+export async function buildCli() {
+  const { build } = await import('esbuild');
+  const started = performance.now();
+  await build({
+    entryPoints: [path.join(root, 'cli', 'bin.ts')],
+    outfile: OUTFILE,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    external: ['@kubernetes/client-node'],
+    // Bundled CommonJS dependencies may call require(): give the ESM bundle one.
+    banner: { js: "import { createRequire as __fdRequire } from 'node:module'; const require = __fdRequire(import.meta.url);" },
+    minify: true,
+    keepNames: false,
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
+  return performance.now() - started;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+  const ms = await buildCli();
+  const kib = Math.round(fs.statSync(OUTFILE).size / 1024);
+  process.stderr.write(`[build-cli] ${path.relative(root, OUTFILE)} (${kib} KiB) in ${Math.round(ms)} ms\n`);
+}
