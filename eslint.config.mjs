@@ -17,6 +17,7 @@ const config = [
   },
   {
     ignores: [
+      'dist/**',
       '.next/**',
       '.cluster/**',
       '.cluster-test/**',
