@@ -5,7 +5,7 @@ import { defineCheck, type Evidence, type Finding, type PlanBody } from '../lib/
 import type { JsonPatchOp } from '../lib/k8s/client';
 import type { KObject } from '../lib/k8s/object';
 import { RESOURCES } from '../lib/k8s/resources';
-import { rolloutState, sleep, waitForRollout } from '../lib/k8s/wait';
+import { rolloutState, waitForObject, waitForRollout, WaitTimeout } from '../lib/k8s/wait';
 import {
   ENTITY_STORE_ENV,
   EvaluatorSection,
@@ -371,22 +371,31 @@ export default defineCheck<typeof sections, EntityStoreSubject, undefined, Entit
       await actor.jsonPatch(type, config.namespace, plan.data.name, plan.data.ops, { dryRun });
       if (dryRun) return;
       progress(`patched ${plan.data.kind === 'cr' ? 'NemoEvaluator' : 'Deployment'} ${plan.data.name}`);
-      // The operator needs a moment to re-render; wait until the Deployment carries the value, then for the rollout.
-      const deadline = Date.now() + config.rolloutTimeoutMs;
-      let told = false;
-      for (;;) {
-        const d = await reader.get<KObject>(RESOURCES.deployments, config.namespace, ev.deploymentName, { signal });
+      // The operator needs a moment to re-render: watch until the Deployment carries the value, then the rollout.
+      progress('waiting for the operator to re-render the evaluator Deployment');
+      const carriesValue = (d: KObject) => {
         const c = (d.spec.template.spec.containers as Container[]).find((x) => x.name === ev.container!.name);
-        const v = [...(c?.env ?? [])].reverse().find((e) => e.name === ENTITY_STORE_ENV)?.value;
-        if (isGateway(v, config, ev.gatewayPorts)) break;
-        if (Date.now() > deadline) {
-          throw new Error(
-            `the NemoEvaluator CR was patched, but Deployment ${ev.deploymentName} still does not carry the new ${ENTITY_STORE_ENV} after ${config.rolloutTimeoutMs / 1000} s: is the NIM Operator running?`,
-          );
-        }
-        if (!told) progress('waiting for the operator to re-render the evaluator Deployment');
-        told = true;
-        await sleep(500, signal);
+        return isGateway(
+          [...(c?.env ?? [])].reverse().find((e) => e.name === ENTITY_STORE_ENV)?.value,
+          config,
+          ev.gatewayPorts,
+        );
+      };
+      try {
+        await waitForObject(
+          reader,
+          RESOURCES.deployments,
+          config.namespace,
+          ev.deploymentName,
+          carriesValue,
+          config.rolloutTimeoutMs,
+          signal,
+        );
+      } catch (e) {
+        if (!(e instanceof WaitTimeout)) throw e;
+        throw new Error(
+          `the NemoEvaluator CR was patched, but Deployment ${ev.deploymentName} still does not carry the new ${ENTITY_STORE_ENV} after ${config.rolloutTimeoutMs / 1000} s: is the NIM Operator running?`,
+        );
       }
       progress(`waiting for deployment ${ev.deploymentName} to roll out`);
       await waitForRollout(reader, config.namespace, ev.deploymentName, config.rolloutTimeoutMs, signal, progress);

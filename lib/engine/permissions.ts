@@ -64,7 +64,17 @@ export function requiredAppPermissions(registry: readonly AnyCheck[], config: En
     clusterScoped: false,
     why: 'wait for rollouts after fixes',
   });
-  add(rules, { apiGroup: '', resource: 'pods', verb: 'get', clusterScoped: false, why: 'wait for probe pods' });
+  // Waits read once, then watch for the change (lib/k8s/wait.ts).
+  for (const verb of ['get', 'watch']) {
+    add(rules, {
+      apiGroup: 'apps',
+      resource: 'deployments',
+      verb,
+      clusterScoped: false,
+      why: 'wait for rollouts after fixes',
+    });
+    add(rules, { apiGroup: '', resource: 'pods', verb, clusterScoped: false, why: 'wait for probe pods' });
+  }
   // Shared reports are ConfigMaps in the app's namespace.
   for (const verb of ['get', 'list', 'create', 'delete'])
     add(rules, { apiGroup: '', resource: 'configmaps', verb, clusterScoped: false, why: 'report storage' });

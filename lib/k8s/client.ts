@@ -148,11 +148,85 @@ export class KubeClient {
     });
   }
 
-  list<T>(type: ResourceType, namespace: string | undefined, opts: RequestOptions = {}) {
-    return this.request<{ items: T[]; metadata?: { resourceVersion?: string } }>('GET', resourcePath(type, namespace), {
-      ...opts,
-      attempt: { verb: 'list', group: type.group, resource: type.plural, namespace },
-    });
+  /** Lists in pages (limit/continue) so a namespace with thousands of pods never arrives as one huge body. */
+  async list<T>(type: ResourceType, namespace: string | undefined, opts: RequestOptions & { pageSize?: number } = {}) {
+    const attempt = { verb: 'list', group: type.group, resource: type.plural, namespace };
+    const items: T[] = [];
+    let cont: string | undefined;
+    let resourceVersion: string | undefined;
+    do {
+      const query = { ...opts.query, limit: opts.pageSize ?? 500, continue: cont };
+      const page = await this.request<{ items?: T[]; metadata?: { resourceVersion?: string; continue?: string } }>(
+        'GET',
+        resourcePath(type, namespace),
+        { ...opts, query, attempt },
+      );
+      for (const item of page.items ?? []) items.push(item);
+      resourceVersion = page.metadata?.resourceVersion;
+      cont = page.metadata?.continue || undefined;
+    } while (cont);
+    return { items, metadata: { resourceVersion } };
+  }
+
+  /**
+   * Watches one object (`fieldSelector=metadata.name=...`) from a resourceVersion and calls onEvent
+   * with each new state until it returns true, the server ends the watch, or timeoutSeconds pass.
+   * Resolves 'done', 'ended' (re-get and watch again) or 'gone' (410: the version is too old).
+   */
+  watchObject<T extends { metadata?: { resourceVersion?: string } }>(
+    type: ResourceType,
+    namespace: string,
+    name: string,
+    resourceVersion: string,
+    onEvent: (obj: T, kind: string) => boolean,
+    opts: { timeoutSeconds: number; signal?: AbortSignal },
+  ): Promise<'done' | 'ended' | 'gone'> {
+    const url = new URL(this.server.replace(/\/$/, '') + resourcePath(type, namespace));
+    url.searchParams.set('watch', '1');
+    url.searchParams.set('fieldSelector', `metadata.name=${name}`);
+    url.searchParams.set('resourceVersion', resourceVersion);
+    url.searchParams.set('allowWatchBookmarks', 'true');
+    url.searchParams.set('timeoutSeconds', String(Math.max(1, Math.ceil(opts.timeoutSeconds))));
+    return (async () => {
+      const reqOpts: https.RequestOptions = { method: 'GET', headers: { Accept: 'application/json' } };
+      await this.kc.applyToHTTPSOptions(reqOpts);
+      return new Promise<'done' | 'ended' | 'gone'>((resolve, reject) => {
+        const lib = url.protocol === 'http:' ? http : https;
+        const req = lib.request(url, { ...reqOpts, signal: opts.signal }, (res) => {
+          if ((res.statusCode ?? 0) >= 300) {
+            res.resume();
+            return res.statusCode === 410
+              ? resolve('gone')
+              : reject(new KubeApiError(res.statusCode ?? 0, '', `watch ${type.plural}: HTTP ${res.statusCode}`));
+          }
+          let buf = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => {
+            buf += chunk;
+            let nl: number;
+            while ((nl = buf.indexOf('\n')) >= 0) {
+              const line = buf.slice(0, nl);
+              buf = buf.slice(nl + 1);
+              if (!line.trim()) continue;
+              const ev = JSON.parse(line) as { type: string; object: T & { code?: number } };
+              if (ev.type === 'ERROR') {
+                req.destroy();
+                return resolve(ev.object.code === 410 ? 'gone' : 'ended');
+              }
+              if (ev.type === 'BOOKMARK') continue;
+              if (onEvent(ev.object, ev.type)) {
+                req.destroy();
+                return resolve('done');
+              }
+            }
+          });
+          res.on('end', () => resolve('ended'));
+          res.on('error', () => resolve('ended'));
+        });
+        req.on('error', (e) => (e.name === 'AbortError' ? reject(e) : resolve('ended')));
+        req.end();
+      });
+    })();
   }
 
   /** JSON Patch (RFC 6902). Include `test` ops to guard against concurrent changes. */

@@ -1,5 +1,5 @@
 import type { KubeClient } from './client';
-import { RESOURCES } from './resources';
+import { RESOURCES, type ResourceType } from './resources';
 import type { KObject } from './object';
 
 export const sleep = (ms: number, signal?: AbortSignal) =>
@@ -42,6 +42,60 @@ export function rolloutState(d: KObject): { done: boolean; message: string } {
   return { done: true, message: 'rollout complete' };
 }
 
+/**
+ * Waits until `done` says an object is in the wanted state: one GET, then a watch from its
+ * resourceVersion (re-read when the watch ends or the version is gone), so a change is seen
+ * as it happens rather than on the next poll.
+ */
+export async function waitForObject<T extends KObject>(
+  client: KubeClient,
+  type: ResourceType,
+  namespace: string,
+  name: string,
+  done: (obj: T) => boolean,
+  timeoutMs: number,
+  signal?: AbortSignal,
+  onChange?: (obj: T) => void,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let obj = await client.get<T>(type, namespace, name, { signal });
+  onChange?.(obj);
+  while (!done(obj)) {
+    const left = deadline - Date.now();
+    if (left <= 0) throw new WaitTimeout(obj);
+    let latest = obj;
+    const outcome = await client
+      .watchObject<T>(
+        type,
+        namespace,
+        name,
+        obj.metadata?.resourceVersion ?? '0',
+        (o, kind) => {
+          if (kind === 'DELETED') return true;
+          latest = o;
+          onChange?.(o);
+          return done(o);
+        },
+        { timeoutSeconds: left / 1000, signal },
+      )
+      .catch(async () => {
+        await sleep(500, signal); // a watch the server refuses: fall back to reading again
+        return 'ended' as const;
+      });
+    if (outcome === 'done' && done(latest)) return latest;
+    obj = await client.get<T>(type, namespace, name, { signal });
+    onChange?.(obj);
+  }
+  return obj;
+}
+
+/** Thrown by waitForObject at its deadline, with the last state seen. */
+export class WaitTimeout extends Error {
+  constructor(readonly last: KObject) {
+    super('timed out');
+  }
+}
+
 export async function waitForRollout(
   client: KubeClient,
   namespace: string,
@@ -50,22 +104,31 @@ export async function waitForRollout(
   signal?: AbortSignal,
   onProgress?: (m: string) => void,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
   let last = '';
-  while (Date.now() < deadline) {
-    const d = await client.get<KObject>(RESOURCES.deployments, namespace, name, { signal });
-    const st = rolloutState(d);
-    if (st.done) return;
-    if (st.message !== last) onProgress?.(`deployment ${name}: ${st.message}`);
-    last = st.message;
-    await sleep(500, signal);
+  try {
+    await waitForObject(
+      client,
+      RESOURCES.deployments,
+      namespace,
+      name,
+      (d) => rolloutState(d).done,
+      timeoutMs,
+      signal,
+      (d) => {
+        const st = rolloutState(d);
+        if (st.message !== last && !st.done) onProgress?.(`deployment ${name}: ${st.message}`);
+        last = st.message;
+      },
+    );
+  } catch (e) {
+    if (!(e instanceof WaitTimeout)) throw e;
+    throw new Error(
+      `deployment ${name} did not finish rolling out within ${Math.round(timeoutMs / 1000)} s (${last}). Check with: oc rollout status deployment/${name} -n ${namespace}`,
+    );
   }
-  throw new Error(
-    `deployment ${name} did not finish rolling out within ${Math.round(timeoutMs / 1000)} s (${last}). Check with: oc rollout status deployment/${name} -n ${namespace}`,
-  );
 }
 
-/** Waits for a pod to finish (Succeeded/Failed) and returns it. */
+/** Waits for a pod to finish (Succeeded/Failed) and returns it; fails early when it cannot start. */
 export async function waitForPodCompletion(
   client: KubeClient,
   namespace: string,
@@ -73,22 +136,26 @@ export async function waitForPodCompletion(
   timeoutMs: number,
   signal?: AbortSignal,
 ): Promise<KObject> {
-  const deadline = Date.now() + timeoutMs;
-  let pod: KObject | undefined;
-  while (Date.now() < deadline) {
-    pod = await client.get<KObject>(RESOURCES.pods, namespace, name, { signal });
-    const phase = pod.status?.phase;
-    if (phase === 'Succeeded' || phase === 'Failed') return pod;
+  const cannotStart = (pod: KObject) => {
     const waiting = (pod.status?.containerStatuses ?? [])[0]?.state?.waiting;
-    if (waiting && /ImagePull|ErrImage|CreateContainerConfigError|InvalidImageName/.test(waiting.reason ?? '')) {
-      throw new Error(`pod ${name} cannot start: ${waiting.reason}: ${waiting.message ?? ''}`);
-    }
-    await sleep(500, signal);
+    return waiting && /ImagePull|ErrImage|CreateContainerConfigError|InvalidImageName/.test(waiting.reason ?? '')
+      ? waiting
+      : undefined;
+  };
+  const finished = (pod: KObject) => ['Succeeded', 'Failed'].includes(pod.status?.phase) || !!cannotStart(pod);
+  try {
+    const pod = await waitForObject(client, RESOURCES.pods, namespace, name, finished, timeoutMs, signal);
+    const waiting = cannotStart(pod);
+    if (waiting) throw new Error(`pod ${name} cannot start: ${waiting.reason}: ${waiting.message ?? ''}`);
+    return pod;
+  } catch (e) {
+    if (!(e instanceof WaitTimeout)) throw e;
+    const pod = e.last;
+    const unsched = (pod?.status?.conditions ?? []).find(
+      (c: { type: string; status: string }) => c.type === 'PodScheduled' && c.status === 'False',
+    );
+    throw new Error(
+      `pod ${name} did not complete within ${Math.round(timeoutMs / 1000)} s (phase ${pod?.status?.phase ?? 'unknown'}${unsched ? `; not scheduled: ${unsched.message}` : ''})`,
+    );
   }
-  const unsched = (pod?.status?.conditions ?? []).find(
-    (c: { type: string; status: string }) => c.type === 'PodScheduled' && c.status === 'False',
-  );
-  throw new Error(
-    `pod ${name} did not complete within ${Math.round(timeoutMs / 1000)} s (phase ${pod?.status?.phase ?? 'unknown'}${unsched ? `; not scheduled: ${unsched.message}` : ''})`,
-  );
 }
