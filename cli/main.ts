@@ -1,7 +1,7 @@
 /**
  * flywheel-doctor: the command-line front door to the same engine the dashboard uses.
  *
- *   flywheel-doctor run [--namespace NS] [--kubeconfig F] [--context C] [--check ID]... [--format text|json|markdown|junit]
+ *   flywheel-doctor run [--namespace NS] [--kubeconfig F] [--context C] [--check ID]... [--skip ID]... [--format text|json|markdown|junit]
  *   flywheel-doctor fix ID [--target WORKLOAD] [--dry-run] [--yes] [--namespace NS] [--kubeconfig F] [--context C] [--format text|json]
  *   flywheel-doctor list
  *
@@ -19,7 +19,7 @@ import { redactRun } from '../lib/report/redact';
 import { renderJunit, renderMarkdown, renderText, toJsonReport } from '../lib/report/render';
 
 const USAGE = `usage:
-  flywheel-doctor run [--namespace NS] [--kubeconfig FILE] [--context NAME] [--check ID]... [--format text|json|markdown|junit]
+  flywheel-doctor run [--namespace NS] [--kubeconfig FILE] [--context NAME] [--check ID]... [--skip ID]... [--format text|json|markdown|junit]
   flywheel-doctor fix ID [--target WORKLOAD] [--dry-run] [--yes] [--namespace NS] [--kubeconfig FILE] [--context NAME] [--format text|json]
   flywheel-doctor list
 exit codes: 0 no failures, 1 at least one check failed, 2 could not run or a check errored`;
@@ -31,6 +31,7 @@ const FlagsSchema = z.object({
   kubeconfig: z.string().optional(),
   context: z.string().optional(),
   check: z.array(z.string()).default([]),
+  skip: z.array(z.string()).default([]),
   format: z.enum(['text', 'json', 'markdown', 'junit']).default('text'),
   dryRun: z.boolean().default(false),
   target: z.string().optional(),
@@ -44,6 +45,7 @@ export function parseArgs(argv: string[]): Flags {
     command: command === '--help' || command === '-h' ? 'help' : command,
     positional: [],
     check: [],
+    skip: [],
   };
   const valueFlags: Record<string, string> = {
     '--namespace': 'namespace',
@@ -53,6 +55,7 @@ export function parseArgs(argv: string[]): Flags {
     '--format': 'format',
     '-o': 'format',
     '--check': 'check',
+    '--skip': 'skip',
     '--target': 'target',
   };
   for (let i = 0; i < rest.length; i++) {
@@ -65,7 +68,7 @@ export function parseArgs(argv: string[]): Flags {
       const v = inline ?? rest[++i];
       if (v === undefined) throw new Error(`${flag} needs a value`);
       const key = valueFlags[flag]!;
-      if (key === 'check') (out.check as string[]).push(v);
+      if (key === 'check' || key === 'skip') (out[key] as string[]).push(v);
       else out[key] = v;
     } else if (flag === '--dry-run') out.dryRun = true;
     else if (flag === '--yes' || flag === '-y') out.yes = true;
@@ -132,7 +135,12 @@ export async function main(argv: string[]): Promise<number> {
 
   if (flags.command === 'run') {
     try {
-      const raw = await doctor.run(flags.check.length ? flags.check : undefined);
+      const ids = CHECKS.map((c) => c.id);
+      for (const id of flags.skip)
+        if (!ids.includes(id)) throw new Error(`unknown check id to skip: ${id}; known: ${ids.join(', ')}`);
+      const selected = (flags.check.length ? flags.check : ids).filter((id) => !flags.skip.includes(id));
+      const raw = await doctor.run(selected.length === ids.length ? undefined : selected);
+      if (raw.error) throw new Error(raw.error);
       // Output leaves the machine (tickets, CI logs): mask credential-looking values.
       const { run } = redactRun(raw);
       const out =

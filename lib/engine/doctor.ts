@@ -61,19 +61,30 @@ export class Doctor {
     }));
   }
 
-  run(only?: string[], onProgress?: (run: RunResult) => void): Promise<RunResult> {
-    return runChecks({
-      client: this.access.app(),
-      config: this.config,
-      registry: this.registry,
-      only,
-      onResult: (_r, run) => onProgress?.(run),
-    });
+  /** Runs (or joins the identical run in flight) and resolves with the finished run; it can be fetched by id too. */
+  run(only?: string[]): Promise<RunResult> {
+    return this.begin(only).done;
   }
 
-  /** Starts a run in the background; poll getRun(id) for results as they arrive. */
+  /**
+   * Starts a run in the background and returns its first state; poll getRun(id). Identical requests
+   * while one is in flight (same namespace and checks: reads use the app's identity, so every caller
+   * gets the same answer) join it instead of starting another: a burst of "Run all" is one run.
+   */
   startRun(only?: string[]): RunResult {
-    selectChecks(this.registry, only); // validate ids before accepting
+    return this.runs.get(this.begin(only).id)!;
+  }
+
+  private readonly inFlight = new Map<string, { id: string; done: Promise<RunResult> }>();
+
+  private begin(only?: string[]): { id: string; done: Promise<RunResult> } {
+    const checks = selectChecks(this.registry, only); // validates ids before anything starts
+    const key = checks
+      .map((c) => c.id)
+      .sort()
+      .join(',');
+    const joined = this.inFlight.get(key);
+    if (joined) return joined;
     const id = randomUUID();
     const placeholder: RunResult = {
       id,
@@ -83,11 +94,11 @@ export class Doctor {
       summary: emptySummary(),
       verdict: 'incomplete',
       checks: [],
-      pending: selectChecks(this.registry, only).map((c) => c.id),
+      pending: checks.map((c) => c.id),
       timings: { snapshotMs: 0, totalMs: 0 },
     };
     this.remember(placeholder);
-    runChecks(
+    const done = runChecks(
       {
         client: this.access.app(),
         config: this.config,
@@ -97,19 +108,23 @@ export class Doctor {
       },
       id,
     )
-      .then((run) => this.remember(run))
-      .catch((err) =>
-        this.remember({
-          ...placeholder,
-          state: 'done',
-          verdict: 'incomplete',
-          finishedAt: new Date().toISOString(),
-          pending: [],
-          checks: [],
-          error: errorMessage(err),
-        }),
-      );
-    return placeholder;
+      .catch((err): RunResult => ({
+        ...placeholder,
+        state: 'done',
+        verdict: 'incomplete',
+        finishedAt: new Date().toISOString(),
+        pending: [],
+        checks: [],
+        error: errorMessage(err),
+      }))
+      .then((run) => {
+        this.remember(run);
+        this.inFlight.delete(key);
+        return run;
+      });
+    const entry = { id, done };
+    this.inFlight.set(key, entry);
+    return entry;
   }
 
   getRun(id: string): RunResult | undefined {

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { configSchema, loadConfig } from '../config';
+import type { KubeAccess } from '../k8s/client';
+import type { ReportStore } from '../report/store';
+import { Doctor } from './doctor';
+import { defineCheck } from './types';
+
+const config = loadConfig(configSchema({}), { namespace: 'ns' }, {});
+const explain = { symptom: 's', rootCause: 'r', manualFix: () => ['oc get pods'] };
+
+/** A doctor over a fake cluster whose pod list takes `delayMs` and counts the lists made. */
+function fakeDoctor(delayMs: number) {
+  let lists = 0;
+  const client = {
+    list: async () => {
+      lists++;
+      await new Promise((r) => setTimeout(r, delayMs));
+      return { items: [] };
+    },
+  };
+  const access = { app: () => client } as unknown as KubeAccess;
+  const check = defineCheck({
+    id: 'c',
+    title: 't',
+    area: 'a',
+    needs: ['pods'],
+    explain,
+    judge: () => ({ status: 'pass', summary: 'ok', evidence: [] }),
+  });
+  return { doctor: new Doctor(access, config, [check], {} as ReportStore), lists: () => lists };
+}
+
+describe('Doctor runs', () => {
+  it('coalesces a burst of identical runs into the one in flight', async () => {
+    const { doctor, lists } = fakeDoctor(50);
+    const ids = new Set(Array.from({ length: 50 }, () => doctor.startRun().id));
+    expect(ids.size).toBe(1);
+    const finished = await doctor.run();
+    expect(finished.id).toBe([...ids][0]);
+    expect(lists()).toBe(1);
+    // Once it is done, the next request is a new run.
+    expect(doctor.startRun().id).not.toBe(finished.id);
+  });
+  it('a run that was awaited can be fetched by its id afterwards', async () => {
+    const { doctor } = fakeDoctor(1);
+    const run = await doctor.run();
+    expect(doctor.getRun(run.id)).toMatchObject({ id: run.id, state: 'done', verdict: 'healthy' });
+  });
+  it('refuses unknown check ids before starting anything', () => {
+    const { doctor, lists } = fakeDoctor(1);
+    expect(() => doctor.startRun(['nope'])).toThrow(/unknown check id/);
+    expect(lists()).toBe(0);
+  });
+});
