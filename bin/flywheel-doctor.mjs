@@ -9,7 +9,9 @@ if (isStale()) {
   try {
     await buildCli();
   } catch (err) {
-    process.stderr.write(`flywheel-doctor: could not build the CLI (${err.message}); run npm ci in ${path.dirname(path.dirname(OUTFILE))}\n`);
+    process.stderr.write(
+      `flywheel-doctor: could not build the CLI (${err.message}); run npm ci in ${path.dirname(path.dirname(OUTFILE))}\n`,
+    );
     process.exit(2);
   }
 }

@@ -12,10 +12,13 @@ const SOURCES = ['cli', 'checks', 'lib', 'package.json', 'scripts/build-cli.mjs'
 
 function newestSource(p = root, rel = '') {
   let newest = 0;
-  for (const entry of rel ? fs.readdirSync(p, { withFileTypes: true }) : SOURCES.map((s) => ({ name: s, isDirectory: () => fs.statSync(path.join(root, s)).isDirectory() }))) {
+  for (const entry of rel
+    ? fs.readdirSync(p, { withFileTypes: true })
+    : SOURCES.map((s) => ({ name: s, isDirectory: () => fs.statSync(path.join(root, s)).isDirectory() }))) {
     const full = path.join(p, entry.name);
     if (entry.isDirectory()) newest = Math.max(newest, newestSource(full, path.join(rel, entry.name)));
-    else if (/\.(ts|mjs|json)$/.test(entry.name) && !entry.name.endsWith('.test.ts')) newest = Math.max(newest, fs.statSync(full).mtimeMs);
+    else if (/\.(ts|mjs|json)$/.test(entry.name) && !entry.name.endsWith('.test.ts'))
+      newest = Math.max(newest, fs.statSync(full).mtimeMs);
   }
   return newest;
 }
@@ -40,7 +43,9 @@ export async function buildCli() {
     target: 'node20',
     external: ['@kubernetes/client-node'],
     // Bundled CommonJS dependencies may call require(): give the ESM bundle one.
-    banner: { js: "import { createRequire as __fdRequire } from 'node:module'; const require = __fdRequire(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as __fdRequire } from 'node:module'; const require = __fdRequire(import.meta.url);",
+    },
     minify: true,
     keepNames: false,
     legalComments: 'none',
