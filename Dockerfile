@@ -1,36 +1,47 @@
-# Flywheel Doctor image: Next.js standalone output on Node 22 LTS.
-# Runs as any UID with GID 0 (OpenShift's restricted SCC): files are group-0 owned and
-# group-readable; the only writable path is /tmp (mount an emptyDir there, see deploy/).
+# Flywheel Doctor image: the Next.js standalone server.
+# Bases are build arguments: by default Red Hat's UBI 9 Node.js 22 images (the OpenShift convention,
+# patched and supported by Red Hat); `npm run image` passes a base made from Debian packages when
+# the registry cannot be reached. Runs as any UID with GID 0 (OpenShift's restricted SCC); the app
+# is read-only to it and the only writable path is /tmp.
+ARG BUILD_IMAGE=registry.access.redhat.com/ubi9/nodejs-22:latest
+ARG RUNTIME_IMAGE=registry.access.redhat.com/ubi9/nodejs-22-minimal:latest
 
-# ---- dependencies (with dev deps: the build needs TypeScript, Tailwind) ----
-FROM docker.io/library/node:22-bookworm-slim AS deps
-WORKDIR /src
-COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
-
-# ---- build ----
-FROM docker.io/library/node:22-bookworm-slim AS build
+# ---- build: dependencies (dev ones too: TypeScript, Tailwind) and the production build ----
+FROM ${BUILD_IMAGE} AS build
+USER 0
 WORKDIR /src
 ENV NEXT_TELEMETRY_DISABLED=1
-COPY --from=deps /src/node_modules ./node_modules
+COPY package.json package-lock.json ./
+# No lifecycle scripts: the CLI bundle (prepare) is not part of the server image.
+RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY . .
 RUN npm run build
 
-# ---- runtime: only the standalone server and its static assets; no npm, no dev deps ----
-FROM docker.io/library/node:22-bookworm-slim AS runtime
+# ---- runtime: only the standalone server and its static assets; no npm, no build tools ----
+FROM ${RUNTIME_IMAGE} AS runtime
+ARG VERSION=0.1.0
+ARG REVISION=unknown
+LABEL org.opencontainers.image.title="flywheel-doctor" \
+      org.opencontainers.image.description="Diagnoses and fixes NVIDIA Data Flywheel deployments on OpenShift and Kubernetes" \
+      org.opencontainers.image.source="https://github.com/flywheel-doctor/flywheel-doctor" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}"
+USER 0
 ENV NODE_ENV=production \
     NEXT_TELEMETRY_DISABLED=1 \
     PORT=8080 \
     HOSTNAME=0.0.0.0 \
     HOME=/tmp
+# npm, npx and corepack are build tools: removed wherever the base keeps them.
+RUN for d in /usr/local/lib/node_modules /usr/lib/node_modules /usr/share/nodejs; do rm -rf "$d/npm" "$d/corepack"; done; \
+    rm -f /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack /usr/bin/npm /usr/bin/npx /usr/bin/corepack; \
+    mkdir -p /tmp && chmod 1777 /tmp
 WORKDIR /app
-# npm/npx/corepack are build tools: drop them from the final image.
-RUN rm -rf /usr/local/lib/node_modules/npm /usr/local/lib/node_modules/corepack /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack
-COPY --from=build --chown=1001:0 /src/.next/standalone ./
-COPY --from=build --chown=1001:0 /src/.next/static ./.next/static
-COPY --from=build --chown=1001:0 /src/public ./public
-# Group 0 gets the owner's rights so an arbitrary UID in group 0 behaves like the owner.
-RUN chmod -R g=u /app
+COPY --from=build --chown=0:0 /src/.next/standalone ./
+COPY --from=build --chown=0:0 /src/.next/static ./.next/static
+COPY --from=build --chown=0:0 /src/public ./public
+# Owned by root and read-only for everyone: an arbitrary UID (GID 0) can read and run it, not change it.
+RUN chmod -R a-w,a+rX /app
 USER 1001:0
 EXPOSE 8080
 CMD ["node", "server.js"]

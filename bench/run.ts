@@ -47,27 +47,37 @@ interface Sample {
   rssMiB: number;
 }
 
-/** One process, timed whole (fork to exit) with its CPU and peak RSS from GNU time. */
-function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Sample & { stdout: string } {
+/**
+ * One process, timed whole (fork to exit) with its CPU and peak RSS from GNU time. Async: the
+ * latency proxy lives in this process and must keep serving while the child runs.
+ */
+async function timed(
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Sample & { stdout: string }> {
   const tf = path.join(os.tmpdir(), `fd-bench-time-${process.pid}`);
   const t0 = performance.now();
-  const r = spawnSync('/usr/bin/time', ['-f', '%U %S %M', '-o', tf, cmd, ...args], {
+  const child = spawn('/usr/bin/time', ['-f', '%U %S %M', '-o', tf, cmd, ...args], {
     env,
-    encoding: 'utf8',
-    maxBuffer: 64 << 20,
+    stdio: ['ignore', 'pipe', 'ignore'],
   });
+  let stdout = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  await new Promise((r) => child.on('close', r));
   const wallMs = performance.now() - t0;
   const [u, s, m] = fs.readFileSync(tf, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
-  return { wallMs, cpuMs: (u! + s!) * 1000, rssMiB: m! / 1024, stdout: r.stdout };
+  return { wallMs, cpuMs: (u! + s!) * 1000, rssMiB: m! / 1024, stdout };
 }
 
 /** Several processes one after another (a person pasting the guide's commands), summed. */
-function sequence(cmds: Array<[string, string[]]>, env?: NodeJS.ProcessEnv): Sample {
-  const samples = cmds.map(([c, a]) => timed(c, a, env));
+async function sequence(cmds: Array<[string, string[]]>, env?: NodeJS.ProcessEnv): Promise<Sample> {
+  const samples: Sample[] = [];
+  for (const [c, a] of cmds) samples.push(await timed(c, a, env));
   return {
-    wallMs: samples.reduce((t, s) => t + s.wallMs, 0),
-    cpuMs: samples.reduce((t, s) => t + s.cpuMs, 0),
-    rssMiB: Math.max(...samples.map((s) => s.rssMiB)),
+    wallMs: samples.reduce((t, x) => t + x.wallMs, 0),
+    cpuMs: samples.reduce((t, x) => t + x.cpuMs, 0),
+    rssMiB: Math.max(...samples.map((x) => x.rssMiB)),
   };
 }
 
@@ -166,15 +176,15 @@ async function main() {
       const doc: Sample[] = [];
       for (let i = 0; i < RUNS; i++) {
         // Alternate the order so neither side always runs on a warmer cache.
-        const runDoctor = () => {
+        const runDoctor = async () => {
           proxy.requests = [];
-          const s = timed(...doctorRun(withProbe), env);
+          const s = await timed(...doctorRun(withProbe), env);
           requestCounts[`${withProbe ? 'with' : 'without'} probe`] = proxy.requests.length;
           doc.push(s);
         };
-        if (i % 2) runDoctor();
-        base.push(sequence(baseline(withProbe, i), env));
-        if (!(i % 2)) runDoctor();
+        if (i % 2) await runDoctor();
+        base.push(await sequence(baseline(withProbe, i), env));
+        if (!(i % 2)) await runDoctor();
       }
       const label = withProbe ? 'with the PVC probe' : 'without the PVC probe';
       say(row(`kubectl baseline, ${label} (${baseline(withProbe, 99).length} processes)`, base));
@@ -188,8 +198,8 @@ async function main() {
   const list: Sample[] = [];
   const kv: Sample[] = [];
   for (let i = 0; i < RUNS; i++) {
-    list.push(timed(...doctorCli(['list'])));
-    kv.push(timed(kubectl, ['version', '--client']));
+    list.push(await timed(...doctorCli(['list'])));
+    kv.push(await timed(kubectl, ['version', '--client']));
   }
   say('| no cluster access | wall | CPU | peak RSS |');
   say('|---|---|---|---|');
@@ -206,7 +216,7 @@ async function main() {
     `- what the checks need: ${lists.size} lists or gets (${[...lists].join(', ')}), one SubjectAccessReview, pod logs of crashing containers (at most 5), and for the probe: create, watch, log, delete.`,
   );
   proxy.requests = [];
-  timed(...doctorRun(true), env);
+  await timed(...doctorRun(true), env);
   const byPath = new Map<string, number>();
   for (const r of proxy.requests) {
     const key = r.replace(/\/namespaces\/[^/]+/, '/namespaces/{ns}').replace(/\/pods\/[^/]+/, '/pods/{name}');

@@ -1,8 +1,11 @@
 #!/usr/bin/env node
-// Runs the bundled CLI (dist/flywheel-doctor.mjs, built by `npm ci` through the prepare script);
+// Runs the bundled CLI (dist/flywheel-doctor.cjs, built by `npm ci` through the prepare script);
 // rebuilds it first when it is missing or older than its sources, so a fresh clone or an edit works.
+// The bundle is compiled with a V8 code cache kept beside it (rewritten when missing or rejected).
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import vm from 'node:vm';
 import { OUTFILE, buildCli, isStale } from '../scripts/build-cli.mjs';
 
 if (isStale()) {
@@ -15,4 +18,26 @@ if (isStale()) {
     process.exit(2);
   }
 }
-await import(pathToFileURL(OUTFILE).href);
+const cacheFile = `${OUTFILE}.v8-${process.versions.v8}.cache`;
+let cachedData;
+try {
+  if (fs.statSync(cacheFile).mtimeMs >= fs.statSync(OUTFILE).mtimeMs) cachedData = fs.readFileSync(cacheFile);
+} catch {
+  /* no cache yet */
+}
+const script = new vm.Script(
+  `(function (exports, require, module, __filename, __dirname) {${fs.readFileSync(OUTFILE, 'utf8')}\n})`,
+  { filename: OUTFILE, cachedData, importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER },
+);
+if (!cachedData || script.cachedDataRejected) {
+  // After the run, so the cache holds the functions this call compiled too.
+  process.once('exit', () => {
+    try {
+      fs.writeFileSync(cacheFile, script.createCachedData());
+    } catch {
+      /* read-only install: run without a cache */
+    }
+  });
+}
+const module = { exports: {} };
+script.runInThisContext()(module.exports, createRequire(OUTFILE), module, OUTFILE, path.dirname(OUTFILE));

@@ -6,6 +6,7 @@ import type { Snapshot } from '../lib/engine/snapshot';
 import { defineCheck, type Evidence, type Finding, type PlannedChange } from '../lib/engine/types';
 import { jsonPointerEscape, type JsonPatchOp } from '../lib/k8s/client';
 import type { KObject } from '../lib/k8s/object';
+import { httpGet } from '../lib/http';
 import { RESOURCES } from '../lib/k8s/resources';
 import { sleep, waitForRollout } from '../lib/k8s/wait';
 import { gatewayBase, GatewaySection } from './shared/gateway';
@@ -396,23 +397,12 @@ interface MocksPlanData {
 async function fetchModel(base: string, model: string, signal?: AbortSignal): Promise<ModelAnswer> {
   const url = `${base}/v1/models/${model}`;
   try {
-    const timeout = AbortSignal.timeout(5000);
-    const res = await fetch(url, { signal: signal ? AbortSignal.any([signal, timeout]) : timeout, redirect: 'manual' });
-    const text = await res.text();
-    return {
-      model,
-      url,
-      status: res.status,
-      contentType: res.headers.get('content-type') ?? undefined,
-      body: text.slice(0, 4096),
-    };
+    const res = await httpGet(url, { timeoutMs: 5000, signal });
+    return { model, url, status: res.status, contentType: res.contentType, body: res.body };
   } catch (e) {
-    const err = e as Error & { cause?: { code?: string } };
-    return {
-      model,
-      url,
-      networkError: err.name === 'TimeoutError' ? 'timed out after 5 s' : (err.cause?.code ?? err.message),
-    };
+    if (signal?.aborted) throw e;
+    const err = e as Error & { code?: string };
+    return { model, url, networkError: err.code === 'ETIMEDOUT' ? 'timed out after 5 s' : (err.code ?? err.message) };
   }
 }
 

@@ -1,4 +1,4 @@
-// Bundles the CLI ahead of time into one ESM file (dist/flywheel-doctor.mjs), so a call does not
+// Bundles the CLI ahead of time into one file (dist/flywheel-doctor.cjs), so a call does not
 // compile TypeScript. @kubernetes/client-node stays outside the bundle: it is imported only for
 // exec-plugin and auth-provider kubeconfigs (lib/k8s/kubeconfig.ts), as it takes most of a second to load.
 // Also exports the staleness check bin/flywheel-doctor.mjs uses to rebuild after source edits.
@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-export const OUTFILE = path.join(root, 'dist', 'flywheel-doctor.mjs');
+export const OUTFILE = path.join(root, 'dist', 'flywheel-doctor.cjs');
 const SOURCES = ['cli', 'checks', 'lib', 'package.json', 'scripts/build-cli.mjs'];
 
 function newestSource(p = root, rel = '') {
@@ -39,13 +39,11 @@ export async function buildCli() {
     outfile: OUTFILE,
     bundle: true,
     platform: 'node',
-    format: 'esm',
+    // CommonJS so bin/ can compile it through vm.Script with a V8 code cache (Node 20 has no
+    // module compile cache): a warm call skips parsing and compiling the bundle.
+    format: 'cjs',
     target: 'node20',
     external: ['@kubernetes/client-node'],
-    // Bundled CommonJS dependencies may call require(): give the ESM bundle one.
-    banner: {
-      js: "import { createRequire as __fdRequire } from 'node:module'; const require = __fdRequire(import.meta.url);",
-    },
     minify: true,
     keepNames: false,
     legalComments: 'none',

@@ -22,6 +22,7 @@ step "bundle budget";        node scripts/bundle-budget.mjs
 step "control plane";        node node_modules/tsx/dist/cli.mjs test/cluster/cluster.ts up
 step "integration tests";    npx vitest run --project integration
 step "e2e tests (Chromium)"; npx playwright test
-step "in-cluster image run"; node node_modules/tsx/dist/cli.mjs test/standalone/run-as-random-uid.ts
+step "image (buildah)";     bash scripts/image.sh
+step "in-cluster image run"; node node_modules/tsx/dist/cli.mjs test/image/run-image.ts
 step "cluster lifecycle";    bash test/cluster/lifecycle-check.sh
 echo; echo "all tests passed"

@@ -1,11 +1,12 @@
 /**
- * Runs the production (standalone) build the way the container image does on OpenShift:
- * an arbitrary UID with GID 0, a read-only app directory, only /tmp writable, in-cluster mode
- * (service account token, CA and namespace files under a prefix; KUBERNETES_SERVICE_HOST/PORT at
- * the local control plane), with the RBAC from deploy/ applied to that service account.
- * Checks readiness and one full run of every check: no 403 anywhere.
+ * Runs the built image (npm run image) the way OpenShift runs it: `buildah run` on the image's
+ * filesystem as a random UID from the namespace range with GID 0, the deployed service account's
+ * token, CA and namespace mounted where the kubelet mounts them, against the local control plane,
+ * with the RBAC from deploy/ applied. Checks: readiness, a full run with no 403, a viewer's
+ * forwarded fix refused with an explained 403, an editor's fix applied, verified and attributed in
+ * the audit log, and nothing writable but /tmp.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -133,9 +134,16 @@ async function forwardedIdentityFixes(base: string, admin: KubeClient) {
 }
 
 async function main() {
-  const standalone = path.join(REPO_ROOT, '.next/standalone');
-  if (!fs.existsSync(path.join(standalone, 'server.js')))
-    throw new Error('no standalone build: run npm run build first');
+  const image =
+    process.env.FD_IMAGE ??
+    `localhost/flywheel-doctor:${JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')).version}`;
+  const buildah = (...args: string[]) =>
+    execFileSync('buildah', ['--storage-driver', 'vfs', ...args], { encoding: 'utf8' }).trim();
+  try {
+    buildah('inspect', '--type', 'image', image);
+  } catch {
+    throw new Error(`no image ${image}: build it first with npm run image`);
+  }
   await seedScenario({ scenario: 'broken', namespace: NS, gatewayPort: GATEWAY_PORT, log: () => undefined });
 
   // The deploy/ manifests (plain Kubernetes overlay), re-namespaced, applied with server-side validation.
@@ -151,36 +159,56 @@ async function main() {
   // The pod's service account files, as the kubelet would mount them.
   const admin = new KubeAccess({ kubeconfig: FILES.adminKubeconfig }).app();
   const token = await serviceAccountToken(admin, NS, 'flywheel-doctor');
-  const prefix = fs.mkdtempSync(path.join(os.tmpdir(), 'fd-pod-'));
-  const saDir = path.join(prefix, 'var/run/secrets/kubernetes.io/serviceaccount');
-  fs.mkdirSync(saDir, { recursive: true });
+  const saDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fd-sa-'));
   fs.writeFileSync(path.join(saDir, 'token'), token);
   fs.copyFileSync(path.join(FILES.pki, 'ca.crt'), path.join(saDir, 'ca.crt'));
   fs.writeFileSync(path.join(saDir, 'namespace'), NS);
-  execFileSync('chmod', ['-R', 'a+rX', prefix]);
+  execFileSync('chmod', ['-R', 'a+rX', saDir]);
 
-  // A read-only copy of the app, owned by root: the random UID can read but not write it.
-  const app = fs.mkdtempSync(path.join(os.tmpdir(), 'fd-app-'));
-  fs.cpSync(standalone, app, { recursive: true });
-  execFileSync('chown', ['-R', '0:0', app]);
-  execFileSync('chmod', ['-R', 'a-w,a+rX', app]);
+  const ctr = buildah('from', '--pull-never', '--name', `fd-image-test-${process.pid}`, image);
+  const run = (args: string[], extra: string[] = []) =>
+    spawnSync(
+      'buildah',
+      ['--storage-driver', 'vfs', 'run', '--isolation', 'chroot', '--user', `${UID}:0`, ...extra, ctr, '--', ...args],
+      { encoding: 'utf8' },
+    );
+
+  // Nothing writable but /tmp, as that UID.
+  const appWrite = run(['sh', '-c', 'touch /app/fd-write-test']);
+  if (appWrite.status === 0) throw new Error(`UID ${UID} could write into /app in the image`);
+  const tmpWrite = run(['sh', '-c', 'touch /tmp/fd-write-test && id -u && id -g']);
+  if (tmpWrite.status !== 0) throw new Error(`UID ${UID} cannot write /tmp in the image: ${tmpWrite.stderr}`);
+  console.log(
+    `as uid ${tmpWrite.stdout.trim().split('\n').join(' gid ')}: /app is read-only (${appWrite.stderr.trim().split('\n').pop()}), /tmp is writable`,
+  );
 
   const env: Record<string, string> = {
-    PATH: '/usr/local/bin:/usr/bin:/bin',
-    HOME: '/tmp',
-    NODE_ENV: 'production',
-    NEXT_TELEMETRY_DISABLED: '1',
-    HOSTNAME: '127.0.0.1',
     PORT: String(APP_PORT),
+    HOSTNAME: '127.0.0.1',
     KUBERNETES_SERVICE_HOST: '127.0.0.1',
     KUBERNETES_SERVICE_PORT: String(PORTS.apiserver),
-    FD_IN_CLUSTER_PREFIX: prefix,
     FD_SERVICE_URL_OVERRIDES: `nemo-gateway=http://127.0.0.1:${GATEWAY_PORT}`,
   };
+  // The image's own entrypoint (WORKDIR /app, CMD node server.js), on the host's network.
   const server = spawn(
-    'setpriv',
-    [`--reuid=${UID}`, '--regid=0', '--clear-groups', '--inh-caps=-all', process.execPath, 'server.js'],
-    { cwd: app, env: env as unknown as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] },
+    'buildah',
+    [
+      '--storage-driver',
+      'vfs',
+      'run',
+      '--isolation',
+      'chroot',
+      '--user',
+      `${UID}:0`,
+      '--volume',
+      `${saDir}:/var/run/secrets/kubernetes.io/serviceaccount:ro`,
+      ...Object.entries(env).flatMap(([k, v]) => ['--env', `${k}=${v}`]),
+      ctr,
+      '--',
+      'node',
+      'server.js',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'], detached: true },
   );
   let output = '';
   server.stdout.on('data', (d: Buffer) => (output += d));
@@ -188,7 +216,7 @@ async function main() {
   const base = `http://127.0.0.1:${APP_PORT}`;
   try {
     const ready = await (await waitFor(`${base}/api/readyz`, 30_000)).json();
-    console.log(`ready as uid ${UID} gid 0: ${JSON.stringify(ready)}`);
+    console.log(`image ${image} ready as uid ${UID} gid 0: ${JSON.stringify(ready)}`);
     const ctx = (await (await fetch(`${base}/api/context`)).json()) as { acting: { user: string; source: string } };
     if (ctx.acting.source !== 'service account' || ctx.acting.user !== `system:serviceaccount:${NS}:flywheel-doctor`)
       throw new Error(`unexpected identity: ${JSON.stringify(ctx.acting)}`);
@@ -197,24 +225,37 @@ async function main() {
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify({ wait: true }),
     });
-    const { run } = (await res.json()) as { run: { checks: Array<{ id: string; status: string; summary: string }> } };
-    for (const c of run.checks) console.log(`  ${c.status.padEnd(7)} ${c.id}: ${c.summary}`);
-    const denied = run.checks.filter((c) => c.status === 'error' || /forbidden|missing permission/i.test(c.summary));
-    if (run.checks.length !== 5 || denied.length)
+    const { run: result } = (await res.json()) as {
+      run: { checks: Array<{ id: string; status: string; summary: string }> };
+    };
+    for (const c of result.checks) console.log(`  ${c.status.padEnd(7)} ${c.id}: ${c.summary}`);
+    const denied = result.checks.filter((c) => c.status === 'error' || /forbidden|missing permission/i.test(c.summary));
+    if (result.checks.length !== CHECKS.length || denied.length)
       throw new Error(
         `the service account could not run every check: ${denied.map((c) => `${c.id}: ${c.summary}`).join('; ')}`,
       );
-    if (!run.checks.every((c) => c.status === 'fail'))
+    if (!result.checks.every((c) => c.status === 'fail'))
       throw new Error('expected the seeded broken namespace to fail every check');
-    console.log('standalone build as a random UID: ready, full run without 403');
+    console.log('the image as a random UID: ready, full run without 403');
     await forwardedIdentityFixes(base, admin);
   } catch (e) {
     console.error(`server output:\n${output}`);
     throw e;
   } finally {
-    server.kill('SIGTERM');
-    fs.rmSync(app, { recursive: true, force: true });
-    fs.rmSync(prefix, { recursive: true, force: true });
+    // Only what this test started: the buildah process group (by its PID), then the container.
+    try {
+      process.kill(-server.pid!, 'SIGTERM');
+    } catch {
+      /* already gone */
+    }
+    await new Promise((r) => setTimeout(r, 500));
+    try {
+      process.kill(-server.pid!, 'SIGKILL');
+    } catch {
+      /* exited */
+    }
+    spawnSync('buildah', ['--storage-driver', 'vfs', 'rm', ctr], { stdio: 'ignore' });
+    fs.rmSync(saDir, { recursive: true, force: true });
   }
 }
 

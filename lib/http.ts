@@ -1,0 +1,46 @@
+import http from 'node:http';
+import https from 'node:https';
+
+export interface HttpAnswer {
+  status: number;
+  contentType?: string;
+  /** The body's first `maxBytes` bytes, as text. */
+  body: string;
+}
+
+/**
+ * A GET with a timeout and a bounded body, on node:http (already loaded for the API client;
+ * global fetch would load undici, a cost every CLI call would pay). Redirects are not followed.
+ * Rejects with an Error whose `code` is the network error (ECONNREFUSED, ENOTFOUND, ETIMEDOUT).
+ */
+export function httpGet(
+  url: string,
+  opts: { timeoutMs: number; signal?: AbortSignal; maxBytes?: number },
+): Promise<HttpAnswer> {
+  const max = opts.maxBytes ?? 4096;
+  return new Promise((resolve, reject) => {
+    const lib = url.startsWith('https:') ? https : http;
+    const req = lib.get(url, { signal: opts.signal, headers: { Accept: 'application/json' } }, (res) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (c: Buffer) => {
+        if (size < max) chunks.push(c);
+        size += c.length;
+      });
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          contentType: res.headers['content-type'],
+          body: Buffer.concat(chunks).toString('utf8').slice(0, max),
+        }),
+      );
+      res.on('error', reject);
+    });
+    req.setTimeout(opts.timeoutMs, () =>
+      req.destroy(
+        Object.assign(new Error(`timed out after ${Math.round(opts.timeoutMs / 1000)} s`), { code: 'ETIMEDOUT' }),
+      ),
+    );
+    req.on('error', reject);
+  });
+}
