@@ -39,5 +39,5 @@ if (!cachedData || script.cachedDataRejected) {
     }
   });
 }
-const module = { exports: {} };
-script.runInThisContext()(module.exports, createRequire(OUTFILE), module, OUTFILE, path.dirname(OUTFILE));
+const cjsModule = { exports: {} };
+script.runInThisContext()(cjsModule.exports, createRequire(OUTFILE), cjsModule, OUTFILE, path.dirname(OUTFILE));
