@@ -26,22 +26,28 @@ export async function startLatencyProxy(opts: {
   const agent = new https.Agent({ keepAlive: true, ca: pki('ca.crt'), cert: pki('admin.crt'), key: pki('admin.key') });
   const server = https.createServer({ cert: pki('apiserver.crt'), key: pki('apiserver.key') }, (req, res) => {
     state.requests.push(`${req.method} ${(req.url ?? '').split('?')[0]}`);
-    setTimeout(() => {
-      const headers = { ...req.headers };
-      delete headers.authorization; // the proxy acts as the admin certificate
-      const up = https.request(
-        { host: '127.0.0.1', port: opts.upstreamPort, method: req.method, path: req.url, headers, agent },
-        (upRes) => {
-          res.writeHead(upRes.statusCode ?? 502, upRes.headers);
-          upRes.pipe(res);
-        },
-      );
-      up.on('error', (e) => {
-        res.writeHead(502);
-        res.end(e.message);
-      });
-      req.pipe(up);
-    }, state.delayMs);
+    // Read the body now: piping after the delay could miss a request that has already ended.
+    const body: Buffer[] = [];
+    req.on('data', (c: Buffer) => body.push(c));
+    req.on('end', () =>
+      setTimeout(() => {
+        const headers = { ...req.headers };
+        delete headers.authorization; // the proxy acts as the admin certificate
+        const up = https.request(
+          { host: '127.0.0.1', port: opts.upstreamPort, method: req.method, path: req.url, headers, agent },
+          (upRes) => {
+            res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+            upRes.pipe(res);
+          },
+        );
+        up.on('error', (e) => {
+          res.writeHead(502);
+          res.end(e.message);
+        });
+        res.on('close', () => up.destroy()); // a client ending a watch ends it upstream too
+        up.end(Buffer.concat(body));
+      }, state.delayMs),
+    );
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as { port: number }).port;

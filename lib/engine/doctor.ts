@@ -24,6 +24,17 @@ export interface FixPermission {
 
 const MAX_RUNS = 50;
 
+/** What the checks are, without a cluster (the CLI's list, GET /api/checks). */
+export function catalogOf(registry: readonly AnyCheck[]): CatalogEntry[] {
+  return registry.map((c) => ({
+    id: c.id,
+    title: c.title,
+    area: c.area,
+    symptom: c.explain.symptom,
+    fix: { available: !!c.fix, description: c.fix?.description ?? '' },
+  }));
+}
+
 /**
  * The engine both front doors use (web routes and CLI): runs checks with the app identity,
  * applies fixes with the caller's identity, keeps recent runs and the fixes applied.
@@ -52,13 +63,7 @@ export class Doctor {
   }
 
   catalog(): CatalogEntry[] {
-    return this.registry.map((c) => ({
-      id: c.id,
-      title: c.title,
-      area: c.area,
-      symptom: c.explain.symptom,
-      fix: { available: !!c.fix, description: c.fix?.description ?? '' },
-    }));
+    return catalogOf(this.registry);
   }
 
   /** Runs (or joins the identical run in flight) and resolves with the finished run; it can be fetched by id too. */

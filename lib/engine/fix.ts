@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { EngineConfig } from '../config';
 import type { KubeClient } from '../k8s/client';
 import { errorMessage, KubeApiError } from '../k8s/errors';
-import { evaluate, fixAvailability, runOneCheck } from './runner';
+import { evaluate, fixAvailability, namespaceMissing, runOneCheck } from './runner';
 import { Snapshot } from './snapshot';
 import type { AnyCheck, CheckResult, FixPlan, PlanGuard } from './types';
 
@@ -87,7 +87,9 @@ export async function executeFix(req: FixRequest): Promise<FixOutcome> {
   };
   const signal = req.signal ?? new AbortController().signal;
 
-  const snapshot = await Snapshot.load(req.reader, config.namespace, check.needs, signal);
+  const snapshot = await Snapshot.load(req.reader, config.namespace, [...check.needs, 'namespaces'], signal);
+  const missing = namespaceMissing(snapshot);
+  if (missing) throw new FixFailedError(missing, [], 404);
   // The plan starts from what the check sees now: its subject, probe and finding.
   const seen = await evaluate(check, snapshot, { client: req.reader, config, signal });
   // The same rule that decides whether results offer this fix: a fix that would be refused is never planned.

@@ -19,12 +19,35 @@ export interface RunOptions {
 
 export { verdictOf } from './verdict';
 
+/** A request named checks that do not exist (400, not a server error). */
+export class UnknownCheckError extends Error {
+  readonly status = 400;
+}
+
 export function selectChecks(registry: readonly AnyCheck[], only?: readonly string[]): AnyCheck[] {
   if (!only || only.length === 0) return [...registry];
   const unknown = only.filter((id) => !registry.some((c) => c.id === id));
   if (unknown.length)
-    throw new Error(`unknown check id(s): ${unknown.join(', ')}; known: ${registry.map((c) => c.id).join(', ')}`);
+    throw new UnknownCheckError(
+      // Bounded: ids come from requests; never echo unbounded input.
+      `unknown check id(s): ${unknown
+        .slice(0, 5)
+        .map((id) => JSON.stringify(id.slice(0, 64)))
+        .join(
+          ', ',
+        )}${unknown.length > 5 ? ` and ${unknown.length - 5} more` : ''}; known: ${registry.map((c) => c.id).join(', ')}`,
+    );
   return registry.filter((c) => only.includes(c.id));
+}
+
+/** "namespace X does not exist ..." when the snapshot says so (a read error is left to the checks). */
+export function namespaceMissing(snapshot: Snapshot): string | undefined {
+  try {
+    if (snapshot.namespaceObject()) return undefined;
+  } catch {
+    return undefined;
+  }
+  return `namespace ${snapshot.namespace} does not exist: check --namespace (or FD_NAMESPACE) and the kubeconfig context`;
 }
 
 /** Explains a read failure in the terms of the check that needed it. */
@@ -155,9 +178,29 @@ export async function runChecks(opts: RunOptions, runId: string = randomUUID()):
     pending: checks.map((c) => c.id),
     timings: { snapshotMs: 0, totalMs: 0 },
   };
-  const needs = new Set(checks.flatMap((c) => c.needs));
+  // The namespace itself is always read: a namespace that does not exist is one clear answer,
+  // not a check-by-check guess (and it is read in the same parallel round as everything else).
+  const needs = new Set([...checks.flatMap((c) => c.needs), 'namespaces' as const]);
   const snapshot = await Snapshot.load(opts.client, opts.config.namespace, needs, opts.signal);
   run.timings.snapshotMs = Math.round(performance.now() - t0);
+  const missing = namespaceMissing(snapshot);
+  if (missing) {
+    for (const check of checks) {
+      const result = toResult(check, { status: 'error', summary: missing, evidence: [] }, opts.config, 0);
+      run.checks.push(result);
+      run.summary.error += 1;
+      opts.onResult?.(result, run);
+    }
+    return {
+      ...run,
+      pending: [],
+      state: 'done',
+      finishedAt: new Date().toISOString(),
+      verdict: 'incomplete',
+      error: missing,
+      timings: { ...run.timings, totalMs: Math.round(performance.now() - t0) },
+    };
+  }
   await Promise.all(
     checks.map(async (check) => {
       const result = await runOneCheck(check, snapshot, opts);

@@ -85,21 +85,53 @@ export function assertSafeStateChange(req: Request): void {
   }
 }
 
+/** Request bodies are small JSON documents; anything larger is refused before it is read whole. */
+export const MAX_BODY_BYTES = 64 * 1024;
+
 export async function parseJson<T extends z.ZodType>(req: Request, schema: T): Promise<z.infer<T>> {
   let body: unknown;
+  const declared = Number(req.headers.get('content-length') ?? 0);
+  if (declared > MAX_BODY_BYTES)
+    throw new HttpError(413, `request body too large (${declared} bytes; at most ${MAX_BODY_BYTES})`);
+  let text: string;
   try {
-    const text = await req.text();
+    text = await readBounded(req);
+  } catch (e) {
+    if (e instanceof HttpError) throw e;
+    throw new HttpError(400, 'the request body could not be read');
+  }
+  try {
     body = text ? JSON.parse(text) : {};
   } catch {
     throw new HttpError(400, 'the request body is not valid JSON');
   }
   const parsed = schema.safeParse(body);
-  if (!parsed.success)
-    throw new HttpError(
-      400,
-      `invalid request: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')}`,
-    );
+  if (!parsed.success) {
+    const issues = parsed.error.issues
+      .slice(0, 5)
+      .map((i) => `${i.path.join('.').slice(0, 80) || 'body'}: ${i.message.slice(0, 200)}`);
+    throw new HttpError(400, `invalid request: ${issues.join('; ')}`);
+  }
   return parsed.data;
+}
+
+/** Reads a body up to MAX_BODY_BYTES (413 beyond, also when no Content-Length was sent). */
+async function readBounded(req: Request): Promise<string> {
+  if (!req.body) return '';
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_BODY_BYTES) {
+      await reader.cancel();
+      throw new HttpError(413, `request body too large (over ${MAX_BODY_BYTES} bytes)`);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** Any error as `{ error, status }` JSON; never a stack trace. */
@@ -112,7 +144,8 @@ export function errorResponse(err: unknown): NextResponse {
   else if (err instanceof KubeApiError) status = err.status >= 400 ? err.status : 502;
   else if ((err as { status?: number }).status) status = (err as { status: number }).status;
   const message = err instanceof z.ZodError ? err.issues.map((i) => i.message).join('; ') : errorMessage(err);
-  if (status >= 500) console.error(`[flywheel-doctor] ${message}`);
+  // Logs never carry unbounded input.
+  if (status >= 500) console.error(`[flywheel-doctor] ${message.slice(0, 2000)}`);
   return NextResponse.json(
     { error: message, status, ...(err instanceof FixFailedError ? { steps: err.steps } : {}) },
     { status },
