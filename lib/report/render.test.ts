@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RunResult } from '../engine/types';
-import { renderHtml, renderJunit, renderMarkdown, toJsonReport, type Report } from './render';
+import { md, renderHtml, renderJunit, renderMarkdown, toJsonReport, type Report } from './render';
 
 const hostile = '<img src=x onerror=alert(1)> | `tick` & "quote"';
 const run: RunResult = {
@@ -51,7 +51,7 @@ describe('renderers treat cluster strings as text', () => {
   });
   it('Markdown escapes table pipes and HTML, and keeps code fences intact', () => {
     const md = renderMarkdown(run, report);
-    expect(md).toContain('crash: &lt;img src=x onerror=alert(1)> \\| `tick`');
+    expect(md).toContain('crash: &lt;img src=x onerror=alert\\(1\\)\\> \\| \\`tick\\`');
     expect(md).toContain('~~~~'); // a value containing ``` is fenced with ~~~~
   });
   it('JUnit escapes XML and maps statuses', () => {
@@ -70,5 +70,17 @@ describe('renderers treat cluster strings as text', () => {
       status: 'fail',
       fix: { available: true, description: 'restart' },
     });
+  });
+});
+
+describe('Markdown from cluster strings', () => {
+  it.each([
+    ['[click](javascript:alert(1))', /^\\\[click\\\]\\\(javascript:alert\\\(1\\\)\\\)$/],
+    ['![img](http://x/y.png)', /^\\!\\\[img\\\]/],
+    ['<script>alert(1)</script>', /^&lt;script/],
+    ['**bold** _it_ `code`', /^\\\*\\\*bold\\\*\\\* \\_it\\_ \\`code\\`$/],
+    ['a | b\nc', /^a \\\| b<br>c$/],
+  ])('%s stays inert', (input, expected) => {
+    expect(md(input)).toMatch(expected);
   });
 });

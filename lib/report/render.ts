@@ -41,8 +41,15 @@ export function renderText(run: RunResult): string {
 }
 
 /** Escapes text for Markdown table cells and inline use. */
-function md(s: string): string {
-  return s.replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>').replace(/</g, '&lt;');
+/**
+ * Cluster text as inert Markdown: every character Markdown would act on is escaped (so
+ * `[x](javascript:...)` stays text, never a link), `<` is an entity, newlines are <br>.
+ */
+export function md(s: string): string {
+  return s
+    .replace(/[\\`*_{}[\]()#+\-.!|~>]/g, (c) => `\\${c}`)
+    .replace(/</g, '&lt;')
+    .replace(/\r?\n/g, '<br>');
 }
 
 function fence(s: string): string {
