@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { redactText, type Masked } from './redact';
+import { redactDeep, redactText, type Masked } from './redact';
 
 describe('redactText', () => {
   const r = (s: string, opts = {}) => {
@@ -13,11 +13,21 @@ describe('redactText', () => {
     ['token: eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzeXN0ZW0ifQ.c2lnbmF0dXJlc2lnbmF0dXJl', 'eyJzdWIi'],
     ['HF_TOKEN="hf_abcdefghijklmno"', 'hf_abcdefghijklmno'],
     ['password=hunter22', 'hunter22'],
+    ['https://api.example/v1?apiKey=ZZSECRET42&x=1', 'ZZSECRET42'],
+    ['apiKey=ZZSECRET43', 'ZZSECRET43'],
+    ['Password: ZZSECRET44', 'ZZSECRET44'],
+    ['proxy_set_header Authorization "Basic dXNlcjpaWlNFQ1JFVDQ1";', 'dXNlcjpaWlNFQ1JFVDQ1'],
+    ['DB_PASS=ZZSECRET46', 'ZZSECRET46'],
+    ['{"user": "a", "password": "ZZSECRET47"}', 'ZZSECRET47'],
+    ["client_secret: 'ZZSECRET48'", 'ZZSECRET48'],
   ])('masks %s', (input, secret) => {
     const { out, masked } = r(input);
     expect(out).not.toContain(secret);
     expect(masked.length).toBeGreaterThan(0);
     expect(JSON.stringify(masked)).not.toContain(secret);
+  });
+  it.each(['5 pass: all good', 'bypass: none', 'ENTITY_STORE_URL=http://nemo-gateway'])('leaves %j alone', (text) => {
+    expect(r(text).out).toBe(text);
   });
   it('leaves ordinary text alone', () => {
     const { out, masked } = r('ENTITY_STORE_URL=http://nemo-gateway (env value)');
@@ -30,5 +40,15 @@ describe('redactText', () => {
         anonymize: { namespace: 'hacohen-flywheel', hosts: ['api.example.com'] },
       }).out,
     ).toBe('pod in <namespace> on <host>');
+  });
+});
+
+describe('redactDeep', () => {
+  it('masks every string at any depth and says where', () => {
+    const masked: Masked[] = [];
+    const out = redactDeep({ plan: { changes: [{ before: 'DB_PASS=ZZSECRET49', after: 'ok' }] }, n: 3 }, masked);
+    expect(JSON.stringify(out)).not.toContain('ZZSECRET49');
+    expect(out.n).toBe(3);
+    expect(masked[0]!.where).toBe('response.plan.changes[0].before');
   });
 });

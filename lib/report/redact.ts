@@ -19,9 +19,11 @@ const RULES: Array<{ kind: string; re: RegExp; replace: (m: string, ...g: string
     re: /\b(nvapi-|hf_|ghp_|gho_|sk-|xox[abp]-|AKIA)[A-Za-z0-9\-_]{8,}/g,
     replace: (_m, p) => `${p}***`,
   },
+  { kind: 'basic credentials', re: /\b(Basic\s+)[A-Za-z0-9+/]{6,}=*/g, replace: (_m, p) => `${p}***` },
   {
+    // KEY=value, key: value, "key": "value", ?apiKey=value — any case; keys that name a credential.
     kind: 'credential assignment',
-    re: /\b([A-Za-z0-9_]*(?:TOKEN|PASSWORD|PASSWD|SECRET|API_KEY|APIKEY|ACCESS_KEY|PRIVATE_KEY|token|password|passwd|secret|api_key|apikey)[A-Za-z0-9_]*)(\s*[=:]\s*)("?)([^\s"',;]{4,})\3/g,
+    re: /\b([A-Za-z0-9_.-]*(?:token|password|passwd|(?<=_)pass|pwd|secret|api[_-]?key|access[_-]?key|private[_-]?key|credential)[A-Za-z0-9_]*)(["']?\s*[=:]\s*)(["']?)([^\s"',;&}]{4,})\3/gi,
     replace: (_m, k, sep, q) => `${k}${sep}${q}***${q}`,
   },
 ];
@@ -65,4 +67,20 @@ export function redactRun(run: RunResult, opts: RedactOptions = {}): { run: RunR
   const checks = run.checks.map((c) => redactCheck(c, masked, opts));
   const namespace = opts.anonymize?.namespace ? '<namespace>' : run.namespace;
   return { run: { ...run, namespace, checks }, masked };
+}
+
+/**
+ * Every string in a JSON-like value, masked: the one pass every API response, streamed line, error
+ * and CLI output goes through (plans and errors carry cluster text too, not only runs).
+ */
+export function redactDeep<T>(value: T, masked: Masked[] = [], where = 'response'): T {
+  const walk = (v: unknown, path: string): unknown => {
+    if (typeof v === 'string') return redactText(v, path, masked);
+    if (Array.isArray(v)) return v.map((x, i) => walk(x, `${path}[${i}]`));
+    if (v && typeof v === 'object') {
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x, `${path}.${k}`)]));
+    }
+    return v;
+  };
+  return walk(value, where) as T;
 }

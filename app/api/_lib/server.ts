@@ -6,9 +6,8 @@ import { createDoctor } from '@/lib/engine/factory';
 import type { Identity } from '@/lib/k8s/client';
 import { errorMessage, KubeApiError } from '@/lib/k8s/errors';
 import { NamespaceSchema } from '@/lib/k8s/names';
-import { FixConflictError, FixFailedError, type FixOutcome } from '@/lib/engine/fix';
-import type { RunResult } from '@/lib/engine/types';
-import { redactCheck, redactRun } from '@/lib/report/redact';
+import { FixConflictError, FixFailedError } from '@/lib/engine/fix';
+import { redactDeep, redactText } from '@/lib/report/redact';
 
 /**
  * The thin route layer's shared parts: one Doctor per process, identity from the login proxy,
@@ -145,21 +144,24 @@ export function errorResponse(err: unknown): NextResponse {
   else if ((err as { status?: number }).status) status = (err as { status: number }).status;
   const message = err instanceof z.ZodError ? err.issues.map((i) => i.message).join('; ') : errorMessage(err);
   // Logs never carry unbounded input.
-  if (status >= 500) console.error(`[flywheel-doctor] ${message.slice(0, 2000)}`);
-  return NextResponse.json(
+  if (status >= 500) console.error(`[flywheel-doctor] ${redactText(message.slice(0, 2000), 'log', [])}`);
+  return respond(
     { error: message, status, ...(err instanceof FixFailedError ? { steps: err.steps } : {}) },
     { status },
   );
 }
 
-/** Runs leave the server masked: pod logs and env values may carry credentials. */
-export function publicRun(run: RunResult): RunResult {
-  return redactRun(run).run;
+/**
+ * The one way JSON leaves the server: every string masked (runs, plans, outcomes, reports, errors,
+ * streamed lines), since pod logs, env values and configs may carry credentials.
+ */
+export function respond(data: unknown, init?: ResponseInit): NextResponse {
+  return NextResponse.json(redactDeep(data), init);
 }
 
-/** A fix outcome with its verified result masked the same way. */
-export function publicOutcome(o: FixOutcome): FixOutcome {
-  return 'verified' in o ? { ...o, verified: redactCheck(o.verified) } : o;
+/** One line of an NDJSON stream, masked like every other response. */
+export function ndjsonLine(data: unknown): string {
+  return JSON.stringify(redactDeep(data)) + '\n';
 }
 
 export async function handle(fn: () => Promise<Response>): Promise<Response> {

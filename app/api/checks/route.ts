@@ -1,11 +1,10 @@
-import { NextResponse } from 'next/server';
 import { CHECKS } from '@/checks';
 import { catalogOf } from '@/lib/engine/doctor';
-import { handle } from '../_lib/server';
+import { handle, respond } from '../_lib/server';
 
 export const runtime = 'nodejs';
 
 export async function GET() {
   // Listing checks needs no cluster: it answers even without a kubeconfig.
-  return handle(async () => NextResponse.json({ checks: catalogOf(CHECKS) }));
+  return handle(async () => respond({ checks: catalogOf(CHECKS) }));
 }

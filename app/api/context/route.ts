@@ -1,6 +1,5 @@
-import { NextResponse } from 'next/server';
 import { RESOURCES } from '@/lib/k8s/resources';
-import { doctor, handle, identityFrom } from '../_lib/server';
+import { doctor, handle, identityFrom, respond } from '../_lib/server';
 
 export const runtime = 'nodejs';
 
@@ -25,7 +24,7 @@ export async function GET(req: Request) {
         namespacesNote = 'You may not list namespaces; type a namespace name to switch.';
       }
     }
-    return NextResponse.json({
+    return respond({
       cluster,
       defaultNamespace: d.config.namespace,
       namespaces,

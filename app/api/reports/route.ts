@@ -1,7 +1,15 @@
-import { NextResponse } from 'next/server';
 import { z } from 'zod';
 import { buildReport } from '@/lib/report/build';
-import { assertSafeStateChange, doctor, doctorFor, handle, HttpError, identityFrom, parseJson } from '../_lib/server';
+import {
+  assertSafeStateChange,
+  doctor,
+  doctorFor,
+  handle,
+  HttpError,
+  identityFrom,
+  parseJson,
+  respond,
+} from '../_lib/server';
 
 export const runtime = 'nodejs';
 
@@ -12,7 +20,7 @@ const ShareRequest = z.object({
 });
 
 export async function GET() {
-  return handle(async () => NextResponse.json({ reports: await doctor().reports.list() }));
+  return handle(async () => respond({ reports: await doctor().reports.list() }));
 }
 
 export async function POST(req: Request) {
@@ -31,9 +39,6 @@ export async function POST(req: Request) {
     const createdBy = await d.actingUser(identityFrom(req));
     const report = await buildReport(d, run, { createdBy, anonymize: body.anonymize });
     await d.reports.save(report);
-    return NextResponse.json(
-      { id: report.id, url: `/reports/${report.id}`, masked: report.masked.length },
-      { status: 201 },
-    );
+    return respond({ id: report.id, url: `/reports/${report.id}`, masked: report.masked.length }, { status: 201 });
   });
 }

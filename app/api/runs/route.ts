@@ -1,6 +1,5 @@
-import { NextResponse } from 'next/server';
 import { z } from 'zod';
-import { assertSafeStateChange, doctorFor, handle, parseJson, publicRun } from '../_lib/server';
+import { assertSafeStateChange, doctorFor, handle, parseJson, respond } from '../_lib/server';
 
 export const runtime = 'nodejs';
 
@@ -16,7 +15,7 @@ export async function POST(req: Request) {
     assertSafeStateChange(req);
     const body = await parseJson(req, RunRequest);
     const d = doctorFor(body.namespace);
-    if (body.wait) return NextResponse.json({ run: publicRun(await d.run(body.checks)) });
-    return NextResponse.json({ run: publicRun(d.startRun(body.checks)) }, { status: 202 });
+    if (body.wait) return respond({ run: await d.run(body.checks) });
+    return respond({ run: d.startRun(body.checks) }, { status: 202 });
   });
 }

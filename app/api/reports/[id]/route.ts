@@ -1,5 +1,4 @@
-import { NextResponse } from 'next/server';
-import { assertSafeStateChange, doctor, handle, HttpError } from '../../_lib/server';
+import { assertSafeStateChange, doctor, handle, HttpError, respond } from '../../_lib/server';
 
 export const runtime = 'nodejs';
 
@@ -9,7 +8,7 @@ export async function GET(_req: Request, ctx: { params: Promise<{ id: string }> 
     const report = await doctor().reports.get(id);
     if (!report)
       throw new HttpError(404, `report ${id} not found: it may have been deleted or pruned by the retention limit`);
-    return NextResponse.json({ report });
+    return respond({ report });
   });
 }
 
@@ -22,6 +21,6 @@ export async function DELETE(req: Request, ctx: { params: Promise<{ id: string }
     if (req.headers.get('content-type')) assertSafeStateChange(req);
     const { id } = await ctx.params;
     if (!(await doctor().reports.delete(id))) throw new HttpError(404, `report ${id} not found`);
-    return NextResponse.json({ deleted: id });
+    return respond({ deleted: id });
   });
 }

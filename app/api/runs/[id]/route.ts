@@ -1,5 +1,4 @@
-import { NextResponse } from 'next/server';
-import { doctorFor, handle, HttpError, publicRun } from '../../_lib/server';
+import { doctorFor, handle, HttpError, respond } from '../../_lib/server';
 
 export const runtime = 'nodejs';
 
@@ -9,6 +8,6 @@ export async function GET(req: Request, ctx: { params: Promise<{ id: string }> }
     const ns = new URL(req.url).searchParams.get('namespace');
     const run = doctorFor(ns).getRun(id);
     if (!run) throw new HttpError(404, `run ${id} not found: runs are kept in memory for a while; start a new one`);
-    return NextResponse.json({ run: publicRun(run) });
+    return respond({ run: run });
   });
 }

@@ -1,4 +1,3 @@
-import { NextResponse } from 'next/server';
 import { z } from 'zod';
 import { PlanGuardSchema } from '@/lib/engine/fix';
 import {
@@ -8,7 +7,8 @@ import {
   handle,
   identityFrom,
   parseJson,
-  publicOutcome,
+  respond,
+  ndjsonLine,
 } from '../../../_lib/server';
 
 export const runtime = 'nodejs';
@@ -33,15 +33,13 @@ export async function POST(req: Request, ctx: { params: Promise<{ id: string }> 
     const d = doctorFor(body.namespace);
     const identity = identityFrom(req);
     if (!body.stream)
-      return NextResponse.json(
-        publicOutcome(
-          await d.fix(id, { dryRun: body.dryRun, target: body.target, identity, expectedGuards: body.expectedGuards }),
-        ),
+      return respond(
+        await d.fix(id, { dryRun: body.dryRun, target: body.target, identity, expectedGuards: body.expectedGuards }),
       );
     const enc = new TextEncoder();
     const stream = new ReadableStream({
       async start(controller) {
-        const send = (o: unknown) => controller.enqueue(enc.encode(JSON.stringify(o) + '\n'));
+        const send = (o: unknown) => controller.enqueue(enc.encode(ndjsonLine(o)));
         try {
           const result = await d.fix(id, {
             dryRun: body.dryRun,
@@ -50,7 +48,7 @@ export async function POST(req: Request, ctx: { params: Promise<{ id: string }> 
             expectedGuards: body.expectedGuards,
             onProgress: (progress) => send({ progress }),
           });
-          send({ result: publicOutcome(result) });
+          send({ result });
         } catch (err) {
           const res = errorResponse(err);
           send(await res.json());

@@ -1,5 +1,4 @@
-import { NextResponse } from 'next/server';
-import { doctorFor, handle, identityFrom } from '../../../_lib/server';
+import { doctorFor, handle, identityFrom, respond } from '../../../_lib/server';
 
 export const runtime = 'nodejs';
 
@@ -8,6 +7,6 @@ export async function GET(req: Request, ctx: { params: Promise<{ id: string }> }
   return handle(async () => {
     const { id } = await ctx.params;
     const ns = new URL(req.url).searchParams.get('namespace');
-    return NextResponse.json(await doctorFor(ns).fixPermission(id, identityFrom(req)));
+    return respond(await doctorFor(ns).fixPermission(id, identityFrom(req)));
   });
 }
