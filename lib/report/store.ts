@@ -32,6 +32,11 @@ export class ReportStore {
     private readonly retain = 20,
   ) {}
 
+  /** The same store, written as another identity (the caller): RBAC decides who may share or delete. */
+  as(client: KubeClient): ReportStore {
+    return new ReportStore(client, this.namespace, this.retain);
+  }
+
   async save(report: Report): Promise<void> {
     const body = JSON.stringify(report);
     if (Buffer.byteLength(body) > MAX_BYTES)

@@ -1,7 +1,17 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { selectChecks } from '@/lib/engine/runner';
-import { assertSafeStateChange, errorResponse, HttpError, MAX_BODY_BYTES, parseJson } from './server';
+import type { Doctor } from '@/lib/engine/doctor';
+import { KubeApiError } from '@/lib/k8s/errors';
+import {
+  assertAllowedHost,
+  assertSafeStateChange,
+  callerIdentity,
+  errorResponse,
+  HttpError,
+  MAX_BODY_BYTES,
+  parseJson,
+} from './server';
 
 const req = (headers: Record<string, string>) =>
   new Request('http://doctor.example/api/runs', { method: 'POST', headers: { host: 'doctor.example', ...headers } });
@@ -72,5 +82,58 @@ describe('parseJson: bad input is a bounded 4xx', () => {
     const res = errorResponse(err);
     expect(res.status).toBe(400);
     expect(err.message.length).toBeLessThan(1000);
+  });
+});
+
+describe('hosts and identities', () => {
+  const withHost = (host: string, headers: Record<string, string> = {}) =>
+    new Request(`http://${host}/api/runs`, {
+      method: 'POST',
+      headers: { host, 'content-type': 'application/json', ...headers },
+    });
+  afterEach(() => {
+    delete process.env.HOSTNAME;
+    delete process.env.FD_ALLOWED_HOSTS;
+    delete process.env.FD_REQUIRE_FORWARDED_IDENTITY;
+  });
+  it.each([
+    ['127.0.0.1', '127.0.0.1:3000', undefined, true],
+    ['127.0.0.1', 'localhost:3000', undefined, true],
+    ['127.0.0.1', 'evil.example:3000', undefined, false], // DNS rebinding onto the loopback server
+    ['127.0.0.1', 'doctor.internal', 'doctor.internal', true],
+    ['0.0.0.0', 'doctor.internal', undefined, true],
+    ['0.0.0.0', 'evil.example', 'doctor.internal', false],
+  ])('listening on %s, Host %s (allowed: %s) -> %s', (hostname, host, allowed, ok) => {
+    process.env.HOSTNAME = hostname;
+    if (allowed) process.env.FD_ALLOWED_HOSTS = allowed;
+    const check = () => assertAllowedHost(withHost(host));
+    if (ok) expect(check).not.toThrow();
+    else expect(check).toThrow(/DNS rebinding/);
+  });
+
+  const doctorAnswering = (status: number) =>
+    ({
+      client: () => ({
+        request: async () => {
+          if (status !== 201) throw new KubeApiError(status, 'Unauthorized', 'Unauthorized');
+          return { status: { userInfo: { username: 'alice' } } };
+        },
+      }),
+    }) as unknown as Doctor;
+  it('a forwarded token counts only once the API server accepts it', async () => {
+    const garbage = withHost('127.0.0.1', { 'x-forwarded-access-token': 'garbage-token' });
+    await expect(callerIdentity(garbage, doctorAnswering(401))).rejects.toMatchObject({ status: 401 });
+    const valid = withHost('127.0.0.1', { 'x-forwarded-access-token': 'good-token' });
+    await expect(callerIdentity(valid, doctorAnswering(201))).resolves.toEqual({ kind: 'token', token: 'good-token' });
+  });
+  it('without a login, the app identity changes the cluster only when listening on loopback', async () => {
+    process.env.HOSTNAME = '0.0.0.0';
+    await expect(
+      callerIdentity(withHost('doctor.internal'), doctorAnswering(201), { changesCluster: true }),
+    ).rejects.toMatchObject({ status: 401 });
+    process.env.HOSTNAME = '127.0.0.1';
+    await expect(
+      callerIdentity(withHost('127.0.0.1'), doctorAnswering(201), { changesCluster: true }),
+    ).resolves.toEqual({ kind: 'app' });
   });
 });

@@ -1,9 +1,10 @@
+import { createHash } from 'node:crypto';
 import { NextResponse } from 'next/server';
 import { z } from 'zod';
 import { CHECKS } from '@/checks';
 import type { Doctor } from '@/lib/engine/doctor';
 import { createDoctor } from '@/lib/engine/factory';
-import type { Identity } from '@/lib/k8s/client';
+import { whoAmI, type Identity } from '@/lib/k8s/client';
 import { errorMessage, KubeApiError } from '@/lib/k8s/errors';
 import { NamespaceSchema } from '@/lib/k8s/names';
 import { FixConflictError, FixFailedError } from '@/lib/engine/fix';
@@ -58,7 +59,34 @@ export class HttpError extends Error {
 }
 
 /** Rejects cross-site and non-JSON state-changing requests; optionally requires a forwarded identity. */
-export function assertSafeStateChange(req: Request): void {
+const LOOPBACK_HOST = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?$/i;
+const listensOnLoopback = () => /^(localhost|127\.|::1$)/.test(process.env.HOSTNAME ?? '0.0.0.0');
+const requireLogin = () => process.env.FD_REQUIRE_FORWARDED_IDENTITY === 'true';
+
+/**
+ * DNS rebinding: a page on another site whose name resolves to 127.0.0.1 is "same origin" to the
+ * browser. Unless every request needs a validated login, only loopback names (and FD_ALLOWED_HOSTS)
+ * are served.
+ */
+export function assertAllowedHost(req: Request): void {
+  if (requireLogin()) return;
+  const host = req.headers.get('host') ?? '';
+  const allowed = (process.env.FD_ALLOWED_HOSTS ?? '')
+    .split(',')
+    .map((h) => h.trim())
+    .filter(Boolean);
+  const ok = LOOPBACK_HOST.test(host) || allowed.includes(host) || (!allowed.length && !listensOnLoopback());
+  if (!ok) {
+    throw new HttpError(
+      403,
+      `requests for host "${host.slice(0, 100)}" are refused (DNS rebinding protection): open Flywheel Doctor at its loopback address, or add the host to FD_ALLOWED_HOSTS`,
+    );
+  }
+}
+
+/** Rejects cross-site, foreign-host and non-JSON state-changing requests; optionally requires a forwarded identity. */
+export function assertSafeStateChange(req: Request, opts: { body?: boolean } = {}): void {
+  assertAllowedHost(req);
   const site = req.headers.get('sec-fetch-site');
   if (site && site !== 'same-origin' && site !== 'none')
     throw new HttpError(403, `cross-site request refused (Sec-Fetch-Site: ${site}); use the dashboard or the CLI`);
@@ -72,16 +100,59 @@ export function assertSafeStateChange(req: Request): void {
       /* malformed */
     }
     if (!host || originHost !== host)
-      throw new HttpError(403, `cross-origin request refused (Origin ${origin} does not match ${host ?? 'the host'})`);
+      throw new HttpError(
+        403,
+        `cross-origin request refused (Origin ${origin.slice(0, 200)} does not match ${host?.slice(0, 200) ?? 'the host'})`,
+      );
   }
   const ct = req.headers.get('content-type') ?? '';
-  if (!/^application\/json\b/i.test(ct)) throw new HttpError(415, 'send the request body as application/json');
-  if (process.env.FD_REQUIRE_FORWARDED_IDENTITY === 'true' && !req.headers.get('x-forwarded-access-token')) {
+  if (opts.body !== false && !/^application\/json\b/i.test(ct))
+    throw new HttpError(415, 'send the request body as application/json');
+  if (requireLogin() && !req.headers.get('x-forwarded-access-token')) {
     throw new HttpError(
       401,
       'this deployment requires a logged-in user: open Flywheel Doctor through its Route (oauth-proxy), not the Service directly',
     );
   }
+}
+
+const validTokens = new Map<string, number>(); // sha256(token) -> valid until (ms)
+
+/**
+ * The caller's identity, validated: a forwarded token counts only once the API server accepts it
+ * (SelfSubjectReview with that token; cached for a minute). Without a token: the app's identity,
+ * which may change the cluster only when the server listens on loopback (or is told it may).
+ */
+export async function callerIdentity(
+  req: Request,
+  d: Doctor,
+  opts: { changesCluster?: boolean } = {},
+): Promise<Identity> {
+  const identity = identityFrom(req);
+  if (identity.kind === 'token') {
+    const key = createHash('sha256').update(identity.token).digest('hex');
+    if ((validTokens.get(key) ?? 0) < Date.now()) {
+      try {
+        await whoAmI(d.client(identity));
+      } catch (err) {
+        if (err instanceof KubeApiError && err.status === 0) throw err; // the cluster is down, not the token
+        throw new HttpError(
+          401,
+          'the forwarded login is not valid for this cluster (expired or not a token): log in again',
+        );
+      }
+      validTokens.set(key, Date.now() + 60_000);
+      if (validTokens.size > 1000) validTokens.delete(validTokens.keys().next().value!);
+    }
+    return identity;
+  }
+  if (opts.changesCluster && !listensOnLoopback() && process.env.FD_ALLOW_APP_IDENTITY_FIXES !== 'true') {
+    throw new HttpError(
+      401,
+      'changing the cluster needs a logged-in user when Flywheel Doctor listens beyond loopback (put it behind oauth-proxy, or set FD_ALLOW_APP_IDENTITY_FIXES=true to let its own identity do it)',
+    );
+  }
+  return identity;
 }
 
 /** Request bodies are small JSON documents; anything larger is refused before it is read whole. */

@@ -1,11 +1,12 @@
 import { RESOURCES } from '@/lib/k8s/resources';
-import { doctor, handle, identityFrom, respond } from '../_lib/server';
+import { doctor, handle, identityFrom, respond, assertAllowedHost } from '../_lib/server';
 
 export const runtime = 'nodejs';
 
 /** What the header shows: cluster, acting identity, namespaces the user can pick from. */
 export async function GET(req: Request) {
   return handle(async () => {
+    assertAllowedHost(req); // DNS rebinding: cluster data only for allowed hosts
     const d = doctor();
     const identity = identityFrom(req);
     const [cluster, actingUser] = await Promise.all([d.clusterInfo(), d.actingUser(identity)]);

@@ -6,9 +6,10 @@ import {
   doctorFor,
   handle,
   HttpError,
-  identityFrom,
+  callerIdentity,
   parseJson,
   respond,
+  assertAllowedHost,
 } from '../_lib/server';
 
 export const runtime = 'nodejs';
@@ -19,8 +20,11 @@ const ShareRequest = z.object({
   anonymize: z.boolean().default(false),
 });
 
-export async function GET() {
-  return handle(async () => respond({ reports: await doctor().reports.list() }));
+export async function GET(req: Request) {
+  return handle(async () => {
+    assertAllowedHost(req);
+    return respond({ reports: await doctor().reports.list() });
+  });
 }
 
 export async function POST(req: Request) {
@@ -35,10 +39,12 @@ export async function POST(req: Request) {
         'that run is no longer in memory (the server restarted or many runs happened since): run the checks again, then share',
       );
     if (run.state !== 'done') throw new HttpError(409, 'the run is still in progress: share it when it has finished');
-    // Who shared it is who the API server says the caller is, never a header anyone can send.
-    const createdBy = await d.actingUser(identityFrom(req));
+    // Who shared it is who the API server says the caller is, never a header anyone can send;
+    // the report is written as the caller too.
+    const caller = await callerIdentity(req, d, { changesCluster: true });
+    const createdBy = await d.actingUser(caller);
     const report = await buildReport(d, run, { createdBy, anonymize: body.anonymize });
-    await d.reports.save(report);
+    await d.reports.as(d.client(caller)).save(report);
     return respond({ id: report.id, url: `/reports/${report.id}`, masked: report.masked.length }, { status: 201 });
   });
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { assertSafeStateChange, doctorFor, handle, parseJson, respond } from '../_lib/server';
+import { assertSafeStateChange, callerIdentity, doctorFor, handle, parseJson, respond } from '../_lib/server';
 
 export const runtime = 'nodejs';
 
@@ -15,6 +15,7 @@ export async function POST(req: Request) {
     assertSafeStateChange(req);
     const body = await parseJson(req, RunRequest);
     const d = doctorFor(body.namespace);
+    await callerIdentity(req, d); // a forwarded login must be valid before it may start anything
     if (body.wait) return respond({ run: await d.run(body.checks) });
     return respond({ run: d.startRun(body.checks) }, { status: 202 });
   });

@@ -1,9 +1,18 @@
-import { assertSafeStateChange, doctor, handle, HttpError, respond } from '../../_lib/server';
+import {
+  assertSafeStateChange,
+  callerIdentity,
+  doctor,
+  handle,
+  HttpError,
+  respond,
+  assertAllowedHost,
+} from '../../_lib/server';
 
 export const runtime = 'nodejs';
 
-export async function GET(_req: Request, ctx: { params: Promise<{ id: string }> }) {
+export async function GET(req: Request, ctx: { params: Promise<{ id: string }> }) {
   return handle(async () => {
+    assertAllowedHost(req); // DNS rebinding: cluster data only for allowed hosts
     const { id } = await ctx.params;
     const report = await doctor().reports.get(id);
     if (!report)
@@ -14,13 +23,13 @@ export async function GET(_req: Request, ctx: { params: Promise<{ id: string }> 
 
 export async function DELETE(req: Request, ctx: { params: Promise<{ id: string }> }) {
   return handle(async () => {
-    // DELETE carries no body; still refuse cross-site callers.
-    const site = req.headers.get('sec-fetch-site');
-    if (site && site !== 'same-origin' && site !== 'none')
-      throw new HttpError(403, `cross-site request refused (Sec-Fetch-Site: ${site})`);
-    if (req.headers.get('content-type')) assertSafeStateChange(req);
+    // No body, but the same rules: same site, same origin, allowed host, a valid login where required.
+    assertSafeStateChange(req, { body: false });
     const { id } = await ctx.params;
-    if (!(await doctor().reports.delete(id))) throw new HttpError(404, `report ${id} not found`);
+    const d = doctor();
+    // Deleted as the caller: a viewer's token cannot delete what the app's identity could.
+    const caller = await callerIdentity(req, d, { changesCluster: true });
+    if (!(await d.reports.as(d.client(caller)).delete(id))) throw new HttpError(404, `report ${id} not found`);
     return respond({ deleted: id });
   });
 }

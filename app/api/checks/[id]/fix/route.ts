@@ -5,7 +5,7 @@ import {
   doctorFor,
   errorResponse,
   handle,
-  identityFrom,
+  callerIdentity,
   parseJson,
   respond,
   ndjsonLine,
@@ -31,7 +31,8 @@ export async function POST(req: Request, ctx: { params: Promise<{ id: string }> 
     const { id } = await ctx.params;
     const body = await parseJson(req, FixRequest);
     const d = doctorFor(body.namespace);
-    const identity = identityFrom(req);
+    // Dry runs and fixes act as the caller; the login is validated first.
+    const identity = await callerIdentity(req, d, { changesCluster: !body.dryRun });
     if (!body.stream)
       return respond(
         await d.fix(id, { dryRun: body.dryRun, target: body.target, identity, expectedGuards: body.expectedGuards }),
