@@ -10,6 +10,7 @@ import check, {
   parseTreeScan,
   parseUidRange,
   probeCommand,
+  stalePods,
   type OwnershipProbe,
 } from './models-pvc-ownership';
 import { config, namespace, NS, pod, pvc } from './test-fixtures';
@@ -189,5 +190,26 @@ describe('models-pvc-ownership fix', () => {
       /find '\/mount\/models' -mindepth 1 -maxdepth 1 -exec chown -R -h 1000920000:1000 \{\} \+/,
     );
     expect((await planWith(check, snap(), probe(scanLog({ scanned: 9 })), config())).noop).toBe(true);
+  });
+});
+
+describe('pods left behind', () => {
+  it('finds our probe and chown pods past their deadline, never other pods or fresh ones', () => {
+    const now = Date.parse('2026-11-30T12:00:00Z');
+    const ours = (name: string, ageS: number) => ({
+      ...pod(name, { labels: { 'flywheel-doctor.dev/role': 'pvc-probe' } }),
+      metadata: {
+        name,
+        namespace: NS,
+        labels: { 'flywheel-doctor.dev/role': 'pvc-probe' },
+        creationTimestamp: new Date(now - ageS * 1000).toISOString(),
+      },
+    });
+    const theirs = {
+      ...pod('training'),
+      metadata: { name: 'training', namespace: NS, creationTimestamp: new Date(now - 10_000_000).toISOString() },
+    };
+    const s = snap(namespace(RANGE), [ours('fd-pvc-probe-old', 3600), ours('fd-pvc-probe-new', 10), theirs]);
+    expect(stalePods(s, config(), now)).toEqual(['fd-pvc-probe-old']);
   });
 });

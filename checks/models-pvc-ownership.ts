@@ -210,6 +210,27 @@ export function pvcPodSpec(opts: {
   };
 }
 
+/**
+ * Our probe and chown pods that outlived their deadline (a run or fix that died midway, e.g. the API
+ * server went away): found by label in the snapshot, removed before we create new ones.
+ * `activeDeadlineSeconds` stops them even when nobody comes back; this removes what is left.
+ */
+export function stalePods(snapshot: Snapshot, config: Config, now = Date.now()): string[] {
+  const maxAgeMs = (config.models.probeTimeoutSeconds * 2 + 60) * 1000;
+  return snapshot
+    .list('pods')
+    .filter(
+      (p) => p.metadata?.labels?.[PROBE_LABEL] && now - Date.parse(p.metadata?.creationTimestamp ?? '') > maxAgeMs,
+    )
+    .map((p) => p.metadata!.name!);
+}
+
+async function sweepStalePods(client: KubeClient, snapshot: Snapshot, config: Config) {
+  for (const name of stalePods(snapshot, config)) {
+    await client.delete(RESOURCES.pods, config.namespace, name, { gracePeriodSeconds: 0 }).catch(() => undefined);
+  }
+}
+
 /** Creates a pod, waits for it to finish, returns its log; the pod is always deleted. */
 export async function runPodToCompletion(
   client: KubeClient,
@@ -359,8 +380,9 @@ export default defineCheck<typeof sections, OwnershipSubject, OwnershipProbe, Ch
     ],
   },
   locate: locateOwnershipSubject,
-  async probe({ config, subject, client, signal }) {
+  async probe({ config, subject, client, signal, snapshot }) {
     if (!subject.pvc) return { notRun: 'no PVC' };
+    await sweepStalePods(client, snapshot, config);
     if (!('uid' in subject.expected)) return { notRun: 'no expected UID' };
     const name = podName('fd-pvc-probe');
     const command = probeCommand(config.models.mountPath, subject.expected.uid);
@@ -441,7 +463,8 @@ export default defineCheck<typeof sections, OwnershipSubject, OwnershipProbe, Ch
         data: { pod },
       };
     },
-    async apply({ actor, config, dryRun, progress, signal }, plan) {
+    async apply({ actor, reader, snapshot, config, dryRun, progress, signal }, plan) {
+      if (!dryRun) await sweepStalePods(reader, snapshot, config);
       const pod = { ...plan.data.pod, metadata: { ...plan.data.pod.metadata, name: podName('fd-pvc-chown') } };
       if (!dryRun) progress(`running pod ${pod.metadata.name} (chown as root)`);
       const res = await runPodToCompletion(actor, pod, config.models.probeTimeoutSeconds * 1000, signal, dryRun);
