@@ -8,6 +8,10 @@ ARG RUNTIME_IMAGE=registry.access.redhat.com/ubi9/nodejs-22-minimal:latest
 
 # ---- build: dependencies (dev ones too: TypeScript, Tailwind) and the production build ----
 FROM ${BUILD_IMAGE} AS build
+# Behind a TLS-intercepting egress proxy, the build machine's CA bundle (mounted by the builder,
+# see scripts/image.sh) lets npm reach the registry; empty by default. Build stage only.
+ARG NODE_EXTRA_CA_CERTS=
+ENV NODE_EXTRA_CA_CERTS=${NODE_EXTRA_CA_CERTS}
 USER 0
 WORKDIR /src
 ENV NEXT_TELEMETRY_DISABLED=1
@@ -37,11 +41,11 @@ RUN for d in /usr/local/lib/node_modules /usr/lib/node_modules /usr/share/nodejs
     rm -f /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack /usr/bin/npm /usr/bin/npx /usr/bin/corepack; \
     mkdir -p /tmp && chmod 1777 /tmp
 WORKDIR /app
-COPY --from=build --chown=0:0 /src/.next/standalone ./
-COPY --from=build --chown=0:0 /src/.next/static ./.next/static
-COPY --from=build --chown=0:0 /src/public ./public
-# Owned by root and read-only for everyone: an arbitrary UID (GID 0) can read and run it, not change it.
-RUN chmod -R a-w,a+rX /app
+# Owned by root and read-only for everyone (0555, set while copying: no second copy of the app in
+# another layer): an arbitrary UID (GID 0) can read and run it, not change it.
+COPY --from=build --chown=0:0 --chmod=0555 /src/.next/standalone ./
+COPY --from=build --chown=0:0 --chmod=0555 /src/.next/static ./.next/static
+COPY --from=build --chown=0:0 --chmod=0555 /src/public ./public
 USER 1001:0
 EXPOSE 8080
 CMD ["node", "server.js"]

@@ -39,24 +39,42 @@ else
   mirror=${mirror:-$(sed -n 's/^deb \([^ ]*\) .*/\1/p' /etc/apt/sources.list 2>/dev/null | head -1)}
   mirror=${mirror:-http://deb.debian.org/debian}
   cache="${FD_CACHE_DIR:-$HOME/.cache/flywheel-doctor}/image"
-  tag="localhost/fd-debian-node:${suite}-$(date +%G-w%V)"
   mkdir -p "$cache"
-  tarball="$cache/base-${suite}-$(date +%G-w%V).tar"
-  if ! buildah inspect --type image "$tag" >/dev/null 2>&1; then
-    if [ ! -s "$tarball" ]; then
-      echo "[image] production bases cannot be pulled; building a base from Debian $suite ($mirror) ..." >&2
-      mmdebstrap --quiet --variant=minbase --include=nodejs,npm,ca-certificates "$suite" "$tarball.partial" "$mirror"
-      mv "$tarball.partial" "$tarball"
-      find "$cache" -name 'base-*.tar' ! -name "$(basename "$tarball")" -delete
+  week=$(date +%G-w%V)
+  # local_base NAME PACKAGES: a tarball made by mmdebstrap (cached weekly), committed as an image.
+  local_base() {
+    local name=$1 packages=$2 tag="localhost/fd-debian-$1:${suite}-${week}" tarball="$cache/base-$1-${suite}-${week}.tar"
+    if ! buildah inspect --type image "$tag" >/dev/null 2>&1; then
+      if [ ! -f "$tarball" ]; then
+        echo "[image] building the $name base from Debian $suite ($mirror): $packages ..." >&2
+        # The .tar suffix makes mmdebstrap write a tarball (a name without it means a directory).
+        mmdebstrap --quiet --variant=minbase --include="$packages" "$suite" "$cache/partial-$name.tar" "$mirror"
+        mv "$cache/partial-$name.tar" "$tarball"
+        find "$cache" -name "base-$name-*.tar" ! -name "$(basename "$tarball")" -delete
+      fi
+      local ctr
+      ctr=$(buildah from scratch)
+      buildah add --quiet "$ctr" "$tarball" / >/dev/null
+      buildah config --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "$ctr"
+      buildah commit --quiet "$ctr" "$tag" >/dev/null
+      buildah rm "$ctr" >/dev/null
     fi
-    ctr=$(buildah from scratch)
-    buildah add --quiet "$ctr" "$tarball" / >/dev/null
-    buildah config --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "$ctr"
-    buildah commit --quiet "$ctr" "$tag" >/dev/null
-    buildah rm "$ctr" >/dev/null
-  fi
-  echo "[image] local base $tag (Debian $suite: node $(tar -xOf "$tarball" ./usr/share/doc/nodejs/changelog.Debian.gz 2>/dev/null | gzip -dc 2>/dev/null | head -1 | sed 's/.*(\([^)]*\)).*/\1/' || echo '?'))" >&2
-  args+=(--build-arg "BUILD_IMAGE=$tag" --build-arg "RUNTIME_IMAGE=$tag")
+    echo "$tag"
+  }
+  echo "[image] production bases cannot be pulled: bases from Debian $suite packages" >&2
+  build_tag=$(local_base build nodejs,npm,ca-certificates)
+  # The runtime needs Node.js only: Debian's npm pulls in hundreds of packages the server never uses.
+  runtime_tag=$(local_base runtime nodejs,ca-certificates)
+  ctr=$(buildah from --pull-never "$runtime_tag")
+  echo "[image] local bases $build_tag, $runtime_tag (Node.js $(buildah run "$ctr" -- node --version 2>/dev/null || echo '?'))" >&2
+  buildah rm "$ctr" >/dev/null
+  args+=(--build-arg "BUILD_IMAGE=$build_tag" --build-arg "RUNTIME_IMAGE=$runtime_tag")
+fi
+
+# An intercepting egress proxy's CA (the build machine trusts it through NODE_EXTRA_CA_CERTS): the
+# build stage's npm needs it too; mounted read-only for the build, never part of the image.
+if [ -n "${NODE_EXTRA_CA_CERTS:-}" ] && [ -f "$NODE_EXTRA_CA_CERTS" ]; then
+  args+=(--volume "$(dirname "$NODE_EXTRA_CA_CERTS"):/run/build-ca:ro" --build-arg "NODE_EXTRA_CA_CERTS=/run/build-ca/$(basename "$NODE_EXTRA_CA_CERTS")")
 fi
 
 buildah bud --quiet --layers --isolation chroot \

@@ -17,7 +17,9 @@ import { RESOURCES } from '../../lib/k8s/resources';
 import { binDir, FILES, PORTS, REPO_ROOT, testPort, TOKENS } from '../cluster/paths';
 import { seedScenario } from '../cluster/seed';
 
-const NS = 'fd-standalone';
+const NS = 'fd-image';
+/** The storage scripts/image.sh builds into (vfs: no overlay needed). */
+const BUILDAH_ENV = { ...process.env, STORAGE_DRIVER: 'vfs', BUILDAH_ISOLATION: 'chroot' };
 const UID = 1000920000;
 const APP_PORT = testPort(300);
 const GATEWAY_PORT = testPort(60);
@@ -137,8 +139,7 @@ async function main() {
   const image =
     process.env.FD_IMAGE ??
     `localhost/flywheel-doctor:${JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')).version}`;
-  const buildah = (...args: string[]) =>
-    execFileSync('buildah', ['--storage-driver', 'vfs', ...args], { encoding: 'utf8' }).trim();
+  const buildah = (...args: string[]) => execFileSync('buildah', args, { encoding: 'utf8', env: BUILDAH_ENV }).trim();
   try {
     buildah('inspect', '--type', 'image', image);
   } catch {
@@ -167,11 +168,10 @@ async function main() {
 
   const ctr = buildah('from', '--pull-never', '--name', `fd-image-test-${process.pid}`, image);
   const run = (args: string[], extra: string[] = []) =>
-    spawnSync(
-      'buildah',
-      ['--storage-driver', 'vfs', 'run', '--isolation', 'chroot', '--user', `${UID}:0`, ...extra, ctr, '--', ...args],
-      { encoding: 'utf8' },
-    );
+    spawnSync('buildah', ['run', '--isolation', 'chroot', '--user', `${UID}:0`, ...extra, ctr, '--', ...args], {
+      encoding: 'utf8',
+      env: BUILDAH_ENV,
+    });
 
   // Nothing writable but /tmp, as that UID.
   const appWrite = run(['sh', '-c', 'touch /app/fd-write-test']);
@@ -189,26 +189,26 @@ async function main() {
     KUBERNETES_SERVICE_PORT: String(PORTS.apiserver),
     FD_SERVICE_URL_OVERRIDES: `nemo-gateway=http://127.0.0.1:${GATEWAY_PORT}`,
   };
-  // The image's own entrypoint (WORKDIR /app, CMD node server.js), on the host's network.
+  // The image's own entrypoint (WORKDIR /app, CMD node server.js), on the host's network. The
+  // service account files go where the kubelet puts them; /var/run is a link to /run in the image,
+  // and buildah mounts through the real path.
   const server = spawn(
     'buildah',
     [
-      '--storage-driver',
-      'vfs',
       'run',
       '--isolation',
       'chroot',
       '--user',
       `${UID}:0`,
       '--volume',
-      `${saDir}:/var/run/secrets/kubernetes.io/serviceaccount:ro`,
+      `${saDir}:/run/secrets/kubernetes.io/serviceaccount:ro`,
       ...Object.entries(env).flatMap(([k, v]) => ['--env', `${k}=${v}`]),
       ctr,
       '--',
       'node',
       'server.js',
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'], detached: true },
+    { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: BUILDAH_ENV },
   );
   let output = '';
   server.stdout.on('data', (d: Buffer) => (output += d));
@@ -254,7 +254,7 @@ async function main() {
     } catch {
       /* exited */
     }
-    spawnSync('buildah', ['--storage-driver', 'vfs', 'rm', ctr], { stdio: 'ignore' });
+    spawnSync('buildah', ['rm', ctr], { stdio: 'ignore', env: BUILDAH_ENV });
     fs.rmSync(saDir, { recursive: true, force: true });
   }
 }
