@@ -10,15 +10,9 @@ command -v openssl >/dev/null 2>&1 || want+=(openssl)
 command -v curl >/dev/null 2>&1 || want+=(curl)
 command -v setpriv >/dev/null 2>&1 && command -v unshare >/dev/null 2>&1 || want+=(util-linux)
 if [ "${1:-}" = "--with-browser" ] && [ ! -x "${FD_CHROMIUM:-/usr/bin/chromium}" ]; then want+=(chromium); fi
-if [ ${#want[@]} -gt 0 ]; then
-  if [ "$(id -u)" = 0 ]; then
-    echo "[deps] installing ${want[*]} from Debian ..." >&2
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${want[@]}" >/dev/null
-  else
-    echo "[deps] missing: ${want[*]}. Install them: sudo apt-get install -y ${want[*]}" >&2
-    exit 1
-  fi
-fi
+# shellcheck source=scripts/debian-packages.sh
+source scripts/debian-packages.sh
+install_debian_packages "${want[@]}"
 # The node agent runs pods in private mount namespaces: it needs root.
 if [ "$(id -u)" != 0 ]; then echo "[deps] the local cluster's node agent needs root (mount namespaces, chown); run as root" >&2; exit 1; fi
 command -v go >/dev/null 2>&1 || { echo "[deps] Go >= 1.24 is needed to build the local Kubernetes control plane (https://go.dev/dl)" >&2; exit 1; }

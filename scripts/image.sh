@@ -2,7 +2,7 @@
 # npm run image: builds the image from the Dockerfile with buildah (no daemon), as
 # localhost/flywheel-doctor:<version>. When the production bases (UBI, see Dockerfile) cannot be
 # pulled, it first builds a local base from Debian packages (Node.js and npm from Debian, made with
-# mmdebstrap; cached outside the repo, keyed by suite and date) and passes it as the build argument.
+# mmdebstrap; cached outside the repo, keyed by suite and week) and passes it as the build arguments.
 # Prints the image size and the build time. Storage: buildah's vfs storage (works without overlay).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,15 +12,9 @@ export STORAGE_DRIVER=vfs BUILDAH_ISOLATION=chroot
 need=()
 command -v buildah >/dev/null 2>&1 || need+=(buildah)
 command -v mmdebstrap >/dev/null 2>&1 || need+=(mmdebstrap)
-if [ ${#need[@]} -gt 0 ]; then
-  if [ "$(id -u)" = 0 ]; then
-    echo "[image] installing ${need[*]} from Debian ..." >&2
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
-  else
-    echo "[image] missing: ${need[*]}. Install them: sudo apt-get install -y ${need[*]}" >&2
-    exit 1
-  fi
-fi
+# shellcheck source=scripts/debian-packages.sh
+source scripts/debian-packages.sh
+install_debian_packages "${need[@]}"
 
 version=$(node -p "require('./package.json').version")
 revision=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)

@@ -4,9 +4,8 @@ import { canI, KubeAccess, whoAmI, type AccessQuestion, type Identity, type Kube
 import { errorMessage, grantCommand, permissionText } from '../k8s/errors';
 import type { ReportStore } from '../report/store';
 import { executeFix, type FixOutcome } from './fix';
-import { runChecks, selectChecks } from './runner';
+import { newRun, runChecks, selectChecks } from './runner';
 import { Snapshot } from './snapshot';
-import { emptySummary } from './verdict';
 import type { AnyCheck, AppliedFix, PlanGuard, RunResult } from './types';
 
 export interface CatalogEntry {
@@ -91,17 +90,7 @@ export class Doctor {
     const joined = this.inFlight.get(key);
     if (joined) return joined;
     const id = randomUUID();
-    const placeholder: RunResult = {
-      id,
-      namespace: this.config.namespace,
-      startedAt: new Date().toISOString(),
-      state: 'running',
-      summary: emptySummary(),
-      verdict: 'incomplete',
-      checks: [],
-      pending: checks.map((c) => c.id),
-      timings: { snapshotMs: 0, totalMs: 0 },
-    };
+    const placeholder = newRun(id, this.config.namespace, checks);
     this.remember(placeholder);
     const done = runChecks(
       {

@@ -40,6 +40,21 @@ export function selectChecks(registry: readonly AnyCheck[], only?: readonly stri
   return registry.filter((c) => only.includes(c.id));
 }
 
+/** A run that has just started: every selected check pending. */
+export function newRun(id: string, namespace: string, checks: readonly AnyCheck[]): RunResult {
+  return {
+    id,
+    namespace,
+    startedAt: new Date().toISOString(),
+    state: 'running',
+    summary: emptySummary(),
+    verdict: 'incomplete',
+    checks: [],
+    pending: checks.map((c) => c.id),
+    timings: { snapshotMs: 0, totalMs: 0 },
+  };
+}
+
 /** "namespace X does not exist ..." when the snapshot says so (a read error is left to the checks). */
 export function namespaceMissing(snapshot: Snapshot): string | undefined {
   try {
@@ -167,17 +182,7 @@ export function toResult(
 export async function runChecks(opts: RunOptions, runId: string = randomUUID()): Promise<RunResult> {
   const checks = selectChecks(opts.registry, opts.only);
   const t0 = performance.now();
-  const run: RunResult = {
-    id: runId,
-    namespace: opts.config.namespace,
-    startedAt: new Date().toISOString(),
-    state: 'running',
-    summary: emptySummary(),
-    verdict: 'incomplete',
-    checks: [],
-    pending: checks.map((c) => c.id),
-    timings: { snapshotMs: 0, totalMs: 0 },
-  };
+  const run = newRun(runId, opts.config.namespace, checks);
   // The namespace itself is always read: a namespace that does not exist is one clear answer,
   // not a check-by-check guess (and it is read in the same parallel round as everything else).
   const needs = new Set([...checks.flatMap((c) => c.needs), 'namespaces' as const]);

@@ -297,6 +297,17 @@ async function runPod(t: Tracked) {
           },
         ],
       });
+    /** The container's status while it is not running (exited, or waiting to restart). */
+    const stoppedStatus = (state: Record<string, unknown>) => ({
+      name: c.name,
+      image,
+      imageID: image,
+      ready: false,
+      started: false,
+      restartCount: t.restarts,
+      state,
+      lastState,
+    });
     await running(false);
     // Like the kubelet's status sync, a container counts as ready only once it has kept running a moment,
     // so a container that exits at once never flashes Ready.
@@ -314,18 +325,7 @@ async function runPod(t: Tracked) {
       await patchPodStatus(p, {
         phase: exitCode === 0 ? 'Succeeded' : 'Failed',
         conditions: conditions(false),
-        containerStatuses: [
-          {
-            name: c.name,
-            image,
-            imageID: image,
-            ready: false,
-            started: false,
-            restartCount: t.restarts,
-            state: { terminated },
-            lastState,
-          },
-        ],
+        containerStatuses: [stoppedStatus({ terminated })],
       });
       return;
     }
@@ -337,21 +337,12 @@ async function runPod(t: Tracked) {
       phase: 'Running',
       conditions: conditions(false),
       containerStatuses: [
-        {
-          name: c.name,
-          image,
-          imageID: image,
-          ready: false,
-          started: false,
-          restartCount: t.restarts,
-          state: {
-            waiting: {
-              reason: 'CrashLoopBackOff',
-              message: `back-off ${Math.round(backoff / 1000)}s restarting failed container=${c.name} pod=${p.metadata!.name}`,
-            },
+        stoppedStatus({
+          waiting: {
+            reason: 'CrashLoopBackOff',
+            message: `back-off ${Math.round(backoff / 1000)}s restarting failed container=${c.name} pod=${p.metadata!.name}`,
           },
-          lastState,
-        },
+        }),
       ],
     });
     await sleep(backoff);
