@@ -112,6 +112,17 @@ describe('evaluator-entity-store-url judge', () => {
     expect(missing.status).toBe('warn');
     expect(missing.summary).toMatch(/ConfigMap eval-env does not exist/);
   });
+  it('cannot verify a value from a Secret (never read), and says so', () => {
+    const dep = evaluatorDeployment([{ name: 'ENTITY_STORE_URL', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } }], { owned: false });
+    const r = judge(snap([dep]));
+    expect(r.status).toBe('warn');
+    expect(r.summary).toMatch(/^Cannot verify ENTITY_STORE_URL: the value comes from a Secret/);
+  });
+  it('is an error when the evaluator Deployment has no containers', () => {
+    const dep = evaluatorDeployment([], { owned: false });
+    dep.spec.template.spec.containers = [];
+    expect(judge(snap([dep])).summary).toMatch(/has no containers/);
+  });
   it('the last env entry wins, as in the kubelet', () => {
     const dep = evaluatorDeployment(
       [GATEWAY, { name: 'ENTITY_STORE_URL', value: 'http://nemoentitystore-sample:8000' }],

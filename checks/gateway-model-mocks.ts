@@ -1,3 +1,4 @@
+import './shared/nim-resources';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import type { ConfigOf } from '../lib/config';

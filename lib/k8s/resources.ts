@@ -7,7 +7,7 @@ export interface ResourceType {
   namespaced: boolean;
 }
 
-export const RESOURCES = {
+const CORE = {
   namespaces: { group: '', version: 'v1', plural: 'namespaces', kind: 'Namespace', namespaced: false },
   pods: { group: '', version: 'v1', plural: 'pods', kind: 'Pod', namespaced: true },
   configmaps: { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap', namespaced: true },
@@ -30,23 +30,23 @@ export const RESOURCES = {
     kind: 'RoleBinding',
     namespaced: true,
   },
-  nemoevaluators: {
-    group: 'apps.nvidia.com',
-    version: 'v1alpha1',
-    plural: 'nemoevaluators',
-    kind: 'NemoEvaluator',
-    namespaced: true,
-  },
-  nimservices: {
-    group: 'apps.nvidia.com',
-    version: 'v1alpha1',
-    plural: 'nimservices',
-    kind: 'NIMService',
-    namespaced: true,
-  },
 } as const satisfies Record<string, ResourceType>;
 
-export type ResourceName = keyof typeof RESOURCES;
+/**
+ * Resource types by short name. lib/ knows the built-in kinds; checks add the custom resources of
+ * the stack they inspect (declaration merging on this interface, plus defineResources at import).
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface ResourceTypes extends Record<keyof typeof CORE, ResourceType> {}
+
+export const RESOURCES = { ...CORE } as ResourceTypes;
+
+/** Registers custom resource types (see ResourceTypes). */
+export function defineResources(types: Partial<Record<ResourceName, ResourceType>>): void {
+  Object.assign(RESOURCES, types);
+}
+
+export type ResourceName = keyof ResourceTypes;
 
 export function resourcePath(type: ResourceType, namespace?: string, name?: string, subresource?: string): string {
   const base = type.group === '' ? `/api/${type.version}` : `/apis/${type.group}/${type.version}`;
