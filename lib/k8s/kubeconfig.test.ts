@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import type https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -53,10 +52,11 @@ contexts: [{ name: other, context: { cluster: c2, user: bob } }]
 `,
 );
 
+/** What a request would carry: the TLS material and the Authorization header. */
 async function applied(kc: KubeConfig) {
-  const o: https.RequestOptions = { headers: {} };
-  await kc.applyToHTTPSOptions(o);
-  return o;
+  const m = kc.tlsMaterial();
+  const auth = kc.authorization();
+  return { ...m, headers: auth ? { Authorization: auth } : {} };
 }
 
 describe('KubeConfig', () => {
@@ -67,6 +67,7 @@ describe('KubeConfig', () => {
     const o = await applied(kc);
     expect(o.ca).toBe('CA-PEM');
     expect(o.servername).toBe('api.internal');
+    expect(o.rejectUnauthorized).toBe(true);
     expect((o.headers as Record<string, string>).Authorization).toBe('Bearer tok-a');
   });
   it.each([
