@@ -113,7 +113,10 @@ describe('evaluator-entity-store-url judge', () => {
     expect(missing.summary).toMatch(/ConfigMap eval-env does not exist/);
   });
   it('cannot verify a value from a Secret (never read), and says so', () => {
-    const dep = evaluatorDeployment([{ name: 'ENTITY_STORE_URL', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } }], { owned: false });
+    const dep = evaluatorDeployment(
+      [{ name: 'ENTITY_STORE_URL', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } }],
+      { owned: false },
+    );
     const r = judge(snap([dep]));
     expect(r.status).toBe('warn');
     expect(r.summary).toMatch(/^Cannot verify ENTITY_STORE_URL: the value comes from a Secret/);

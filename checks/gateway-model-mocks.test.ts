@@ -157,7 +157,13 @@ describe('configured vs served', () => {
     ],
     ['served but would be lost at the next restart', conf(), good(), 'warn', /Works until the next gateway restart/],
     ['configured and served', VALID, good(), 'pass', /answers valid model metadata/],
-    ['not served, and the config cannot be read', 'server { location / { return 404; ', NOT_FOUND, 'fail', /its config cannot be read \(nginx\.conf cannot be parsed/],
+    [
+      'not served, and the config cannot be read',
+      'server { location / { return 404; ',
+      NOT_FOUND,
+      'fail',
+      /its config cannot be read \(nginx\.conf cannot be parsed/,
+    ],
     [
       'wrong content type configured',
       conf(MOCK('= /v1/models/meta/llama-3.2-1b-instruct', mockModelJson(MODEL), 'text/plain')),

@@ -29,9 +29,13 @@ const crash = {
 };
 
 describe('pod-health', () => {
-  it('passes when every pod is running and ready', () => expect(judge(healthyPods()).summary).toMatch(/^All 4 pods are running and ready$/));
+  it('passes when every pod is running and ready', () =>
+    expect(judge(healthyPods()).summary).toMatch(/^All 4 pods are running and ready$/));
   it('warns when the namespace has no Data Flywheel or NeMo pods at all', () => {
-    const none = judge([], deps().map((d) => ({ ...d, spec: { ...d.spec, replicas: 0 } })));
+    const none = judge(
+      [],
+      deps().map((d) => ({ ...d, spec: { ...d.spec, replicas: 0 } })),
+    );
     expect(none.status).toBe('warn');
     expect(none.summary).toMatch(/^No Data Flywheel or NeMo pods found in flywheel$/);
   });

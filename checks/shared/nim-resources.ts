@@ -9,6 +9,18 @@ declare module '../../lib/k8s/resources' {
 }
 
 defineResources({
-  nemoevaluators: { group: 'apps.nvidia.com', version: 'v1alpha1', plural: 'nemoevaluators', kind: 'NemoEvaluator', namespaced: true },
-  nimservices: { group: 'apps.nvidia.com', version: 'v1alpha1', plural: 'nimservices', kind: 'NIMService', namespaced: true },
+  nemoevaluators: {
+    group: 'apps.nvidia.com',
+    version: 'v1alpha1',
+    plural: 'nemoevaluators',
+    kind: 'NemoEvaluator',
+    namespaced: true,
+  },
+  nimservices: {
+    group: 'apps.nvidia.com',
+    version: 'v1alpha1',
+    plural: 'nimservices',
+    kind: 'NIMService',
+    namespaced: true,
+  },
 });
