@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { configSchema, loadConfig } from '../config';
 import type { KubeAccess } from '../k8s/client';
+import { KubeApiError } from '../k8s/errors';
 import type { ReportStore } from '../report/store';
 import { Doctor } from './doctor';
 import { defineCheck } from './types';
@@ -50,5 +51,27 @@ describe('Doctor runs', () => {
     const { doctor, lists } = fakeDoctor(1);
     expect(() => doctor.startRun(['nope'])).toThrow(/unknown check id/);
     expect(lists()).toBe(0);
+  });
+});
+
+describe('when the API server does not answer', () => {
+  it('the run says so once, instead of one error per check', async () => {
+    const down = () =>
+      Promise.reject(new KubeApiError(0, 'timed out', 'timed out after 15000 ms waiting for the API server'));
+    const access = { app: () => ({ list: down, get: down }) } as unknown as KubeAccess;
+    const checks = ['a', 'b'].map((id) =>
+      defineCheck({
+        id,
+        title: id,
+        area: 'x',
+        needs: ['pods'],
+        explain,
+        judge: () => ({ status: 'pass', summary: 'ok', evidence: [] }),
+      }),
+    );
+    const run = await new Doctor(access, config, checks, {} as ReportStore).run();
+    expect(run.error).toMatch(/^could not reach the Kubernetes API: .*timed out/);
+    expect(run.verdict).toBe('incomplete');
+    expect(run.checks.every((c) => c.status === 'error')).toBe(true);
   });
 });

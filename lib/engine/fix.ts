@@ -158,7 +158,7 @@ export async function executeFix(req: FixRequest): Promise<FixOutcome> {
   } catch (err) {
     if (
       err instanceof KubeApiError &&
-      (err.isConflict || (err.status === 422 && /test operation/i.test(err.apiMessage)))
+      (err.isConflict || (err.status === 422 && /\btest(ing)?\b|test operation/i.test(err.apiMessage)))
     ) {
       throw new FixConflictError(
         `not applied: ${err.apiMessage}. Another change landed first; nothing was overwritten. Re-run the check and review the new plan.`,

@@ -188,7 +188,9 @@ export async function runChecks(opts: RunOptions, runId: string = randomUUID()):
   const needs = new Set([...checks.flatMap((c) => c.needs), 'namespaces' as const]);
   const snapshot = await Snapshot.load(opts.client, opts.config.namespace, needs, opts.signal);
   run.timings.snapshotMs = Math.round(performance.now() - t0);
-  const missing = namespaceMissing(snapshot);
+  // One answer when the API server did not answer at all (or the namespace is not there), not one per check.
+  const down = snapshot.unreachable();
+  const missing = down ? `could not reach the Kubernetes API: ${down.message}` : namespaceMissing(snapshot);
   if (missing) {
     for (const check of checks) {
       const result = toResult(check, { status: 'error', summary: missing, evidence: [] }, opts.config, 0);

@@ -68,6 +68,15 @@ export class Snapshot {
     return snap;
   }
 
+  /** The network error every read failed with (the API server did not answer at all), if so. */
+  unreachable(): KubeApiError | undefined {
+    const errors = [...this.slots.values(), ...(this.namespaceSlot ? [this.namespaceSlot] : [])].map((s) =>
+      'error' in s ? s.error : undefined,
+    );
+    if (!errors.length || errors.some((e) => !(e instanceof KubeApiError) || e.status !== 0)) return undefined;
+    return errors[0] as KubeApiError;
+  }
+
   /** All objects of a kind; throws the read error if the kind could not be listed. */
   list(kind: ResourceName): KObject[] {
     const slot = this.slots.get(kind);
