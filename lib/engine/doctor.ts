@@ -151,7 +151,9 @@ export class Doctor {
   ): Promise<FixOutcome> {
     const check = this.check(checkId);
     const actor = this.client(opts.identity);
+    const who = opts.dryRun ? undefined : await this.actingUser(opts.identity);
     const outcome = await executeFix({
+      who,
       check,
       config: this.config,
       reader: this.access.app(),
@@ -165,7 +167,7 @@ export class Doctor {
       this.fixLog.push({
         checkId,
         at: new Date().toISOString(),
-        by: await this.actingUser(opts.identity),
+        by: who!,
         outcome: outcome.outcome,
         summary: outcome.plan.summary,
         verifiedStatus: 'verified' in outcome ? outcome.verified.status : undefined,

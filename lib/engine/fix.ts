@@ -2,6 +2,8 @@ import { z } from 'zod';
 import type { EngineConfig } from '../config';
 import type { KubeClient } from '../k8s/client';
 import { errorMessage, KubeApiError } from '../k8s/errors';
+import { FixConflictError, FixFailedError } from './fix-errors';
+import { withFixLock } from './lock';
 import { evaluate, fixAvailability, namespaceMissing, runOneCheck } from './runner';
 import { Snapshot } from './snapshot';
 import type { AnyCheck, CheckResult, FixPlan, PlanGuard } from './types';
@@ -18,6 +20,8 @@ export interface FixRequest {
   expectedGuards?: PlanGuard[];
   signal?: AbortSignal;
   onProgress?(step: string): void;
+  /** Who applies it (named in the lock that keeps a second fix of this check from running at once). */
+  who?: string;
 }
 
 /** A plan guard as clients send it back with their confirmation (the shape of PlanGuard). */
@@ -35,26 +39,7 @@ export type FixOutcome =
   | { outcome: 'noop'; plan: PublicPlan; verified: CheckResult; steps: string[] }
   | { outcome: 'applied'; plan: PublicPlan; verified: CheckResult; steps: string[] };
 
-/** Raised when the objects changed between the preview and the apply. */
-export class FixConflictError extends Error {
-  readonly status = 409;
-  constructor(message: string) {
-    super(message);
-    this.name = 'FixConflictError';
-  }
-}
-
-/** Raised when a fix failed; says what state the cluster is left in. */
-export class FixFailedError extends Error {
-  constructor(
-    message: string,
-    readonly steps: string[],
-    readonly status = 500,
-  ) {
-    super(message);
-    this.name = 'FixFailedError';
-  }
-}
+export { FixConflictError, FixFailedError } from './fix-errors';
 
 export function publicPlan(plan: FixPlan): PublicPlan {
   const { data: _data, ...rest } = plan;
@@ -77,6 +62,14 @@ function guardsMoved(expected: PlanGuard[], current: PlanGuard[]): string[] {
  * since the preview; the writes themselves carry `test` ops so a race after that is refused too.
  */
 export async function executeFix(req: FixRequest): Promise<FixOutcome> {
+  // Applying holds the check's lock from planning to verification; previews never wait for it.
+  if (req.dryRun) return planApplyVerify(req);
+  return withFixLock(req.reader, req.config.namespace, req.check.id, req.who ?? 'flywheel-doctor', () =>
+    planApplyVerify(req),
+  );
+}
+
+async function planApplyVerify(req: FixRequest): Promise<FixOutcome> {
   const { check, config } = req;
   const fix = check.fix;
   if (!fix) throw new FixFailedError(`check ${check.id} has no automatic fix; follow the manual steps`, [], 400);

@@ -75,6 +75,15 @@ export function requiredAppPermissions(registry: readonly AnyCheck[], config: En
     });
     add(rules, { apiGroup: '', resource: 'pods', verb, clusterScoped: false, why: 'wait for probe pods' });
   }
+  // One fix per check and namespace at a time: a Lease held while it is applied (lib/engine/lock.ts).
+  for (const verb of ['get', 'create', 'update', 'delete'])
+    add(rules, {
+      apiGroup: 'coordination.k8s.io',
+      resource: 'leases',
+      verb,
+      clusterScoped: false,
+      why: 'one fix at a time',
+    });
   // Shared reports are ConfigMaps in the app's namespace.
   for (const verb of ['get', 'list', 'create', 'delete'])
     add(rules, { apiGroup: '', resource: 'configmaps', verb, clusterScoped: false, why: 'report storage' });

@@ -21,6 +21,7 @@ const CORE = {
     namespaced: true,
   },
   events: { group: '', version: 'v1', plural: 'events', kind: 'Event', namespaced: true },
+  leases: { group: 'coordination.k8s.io', version: 'v1', plural: 'leases', kind: 'Lease', namespaced: true },
   deployments: { group: 'apps', version: 'v1', plural: 'deployments', kind: 'Deployment', namespaced: true },
   roles: { group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'roles', kind: 'Role', namespaced: true },
   rolebindings: {

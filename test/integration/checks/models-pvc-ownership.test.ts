@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { FixConflictError } from '../../../lib/engine/fix';
 import { FILES, testPort } from '../../cluster/paths';
 import { access, doctorFor, ensureEmptyNamespace, podNames, seed } from '../helpers';
 
@@ -75,6 +76,21 @@ describe(`${ID} on a seeded broken namespace`, () => {
     console.log(`[pvc probe] ${scanned} entries scanned in ${seconds.toFixed(1)} s (probe timeout 90 s)`);
     fs.rmSync(bulk, { recursive: true, force: true });
     own('1000:1000');
+  });
+
+  it('two fixes at once: one applies, the other is refused as a conflict (one root pod, not two)', async () => {
+    const outcomes = await Promise.allSettled([
+      doctorFor(ns, port).fix(ID, { dryRun: false }),
+      doctorFor(ns, port).fix(ID, { dryRun: false }),
+    ]);
+    const applied = outcomes.filter((o) => o.status === 'fulfilled' && o.value.outcome === 'applied');
+    const refused = outcomes.filter((o) => o.status === 'rejected' && o.reason instanceof FixConflictError);
+    expect(applied).toHaveLength(1);
+    expect(refused).toHaveLength(1);
+    expect(String((refused[0] as PromiseRejectedResult).reason.message)).toMatch(
+      /another fix of models-pvc-ownership is running/,
+    );
+    own('1000:1000'); // back to the seeded state
   });
 
   it('a read-only run says it may not create the probe pod, and how to get that', async () => {
