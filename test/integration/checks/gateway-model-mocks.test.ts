@@ -118,4 +118,12 @@ describe('configured vs served, on the real nginx', () => {
     expect(r.summary).toMatch(/answers invalid model metadata/);
     await fixAndVerify();
   });
+
+  it('cluster text passes byte for byte: a config with &, < and > (and a quote) is fixed', async () => {
+    const odd = seeded.replace('# Catch-all', `# headers: a & b < c > d, it's "quoted"\n        # Catch-all`);
+    await writeConf(odd);
+    await restartGateway(false);
+    await fixAndVerify();
+    expect(await readConf()).toContain(`# headers: a & b < c > d, it's "quoted"`);
+  });
 });
