@@ -15,7 +15,12 @@ import type { Doctor } from '../lib/engine/doctor';
 import { createDoctor } from '../lib/engine/factory';
 import { errorMessage } from '../lib/k8s/errors';
 import { FixConflictError, type FixOutcome } from '../lib/engine/fix';
-import { redactRun } from '../lib/report/redact';
+import { redactRun, redactText } from '../lib/report/redact';
+
+// Everything the CLI prints leaves the machine (tickets, CI logs): masked on the way out, every
+// format and stream (plans, verified results and errors carry cluster text too).
+const out = (text: string) => process.stdout.write(redactText(text, 'output', []));
+const errOut = (text: string) => process.stderr.write(redactText(text, 'output', []));
 import { renderJunit, renderMarkdown, renderText, toJsonReport } from '../lib/report/render';
 
 const USAGE = `usage:
@@ -83,25 +88,25 @@ export function parseArgs(argv: string[]): Flags {
 
 function printOutcome(o: FixOutcome) {
   const p = o.plan;
-  process.stdout.write(`${p.summary}\n`);
+  out(`${p.summary}\n`);
   for (const c of p.changes) {
-    process.stdout.write(`  ${c.action} ${c.target}: ${c.description}\n`);
+    out(`  ${c.action} ${c.target}: ${c.description}\n`);
     if (c.before !== undefined && c.after !== undefined) {
       if (c.before.includes('\n') || c.after.includes('\n')) {
         // Multi-line values (configs, rules): a compact diff reads better than the JSON Patch.
         for (const l of compact(lineDiff(c.before, c.after), 2))
-          process.stdout.write(
+          out(
             l.kind === 'skip'
               ? `    ⋯ ${l.count} unchanged line(s)\n`
               : `    ${l.kind === 'add' ? '+' : l.kind === 'del' ? '-' : ' '} ${l.text}\n`,
           );
         continue;
       }
-      process.stdout.write(`    before: ${c.before}\n    after:  ${c.after}\n`);
+      out(`    before: ${c.before}\n    after:  ${c.after}\n`);
     }
-    if (c.patch) process.stdout.write(`    JSON Patch: ${JSON.stringify(c.patch)}\n`);
+    if (c.patch) out(`    JSON Patch: ${JSON.stringify(c.patch)}\n`);
   }
-  for (const r of p.risks) process.stdout.write(`  risk: ${r}\n`);
+  for (const r of p.risks) out(`  risk: ${r}\n`);
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -109,15 +114,15 @@ export async function main(argv: string[]): Promise<number> {
   try {
     flags = parseArgs(argv);
   } catch (err) {
-    process.stderr.write(`${errorMessage(err)}\n${USAGE}\n`);
+    errOut(`${errorMessage(err)}\n${USAGE}\n`);
     return 2;
   }
   if (flags.command === 'help') {
-    process.stdout.write(`${USAGE}\n`);
+    out(`${USAGE}\n`);
     return 0;
   }
   if (flags.command === 'list') {
-    for (const c of CHECKS) process.stdout.write(`${c.id.padEnd(28)} ${c.title}${c.fix ? ' (fix available)' : ''}\n`);
+    for (const c of CHECKS) out(`${c.id.padEnd(28)} ${c.title}${c.fix ? ' (fix available)' : ''}\n`);
     return 0;
   }
   let doctor: Doctor;
@@ -129,7 +134,7 @@ export async function main(argv: string[]): Promise<number> {
       namespace: flags.namespace,
     });
   } catch (err) {
-    process.stderr.write(`flywheel-doctor: ${errorMessage(err)}\n`);
+    errOut(`flywheel-doctor: ${errorMessage(err)}\n`);
     return 2;
   }
 
@@ -143,7 +148,7 @@ export async function main(argv: string[]): Promise<number> {
       if (raw.error) throw new Error(raw.error);
       // Output leaves the machine (tickets, CI logs): mask credential-looking values.
       const { run } = redactRun(raw);
-      const out =
+      const rendered =
         flags.format === 'json'
           ? JSON.stringify(toJsonReport(run), null, 2) + '\n'
           : flags.format === 'markdown'
@@ -151,10 +156,10 @@ export async function main(argv: string[]): Promise<number> {
             : flags.format === 'junit'
               ? renderJunit(run)
               : renderText(run);
-      process.stdout.write(out);
+      out(rendered);
       return run.summary.error > 0 ? 2 : run.summary.fail > 0 ? 1 : 0;
     } catch (err) {
-      process.stderr.write(`flywheel-doctor: could not run: ${errorMessage(err)}\n`);
+      errOut(`flywheel-doctor: could not run: ${errorMessage(err)}\n`);
       return 2;
     }
   }
@@ -162,34 +167,32 @@ export async function main(argv: string[]): Promise<number> {
   // fix
   const id = flags.positional[0];
   if (!id) {
-    process.stderr.write(`fix needs a check id\n${USAGE}\n`);
+    errOut(`fix needs a check id\n${USAGE}\n`);
     return 2;
   }
   try {
     const preview = await doctor.fix(id, { dryRun: true, target: flags.target });
     if (flags.format === 'text') printOutcome(preview);
     if (preview.plan.noop) {
-      if (flags.format === 'json') process.stdout.write(JSON.stringify(preview, null, 2) + '\n');
-      else process.stdout.write('nothing to do\n');
+      if (flags.format === 'json') out(JSON.stringify(preview, null, 2) + '\n');
+      else out('nothing to do\n');
       return 0;
     }
     if (flags.dryRun) {
-      if (flags.format === 'json') process.stdout.write(JSON.stringify(preview, null, 2) + '\n');
-      else process.stdout.write('dry run: nothing was changed (the server accepted the changes with dryRun=All)\n');
+      if (flags.format === 'json') out(JSON.stringify(preview, null, 2) + '\n');
+      else out('dry run: nothing was changed (the server accepted the changes with dryRun=All)\n');
       return 0;
     }
     if (!flags.yes) {
       if (!process.stdin.isTTY) {
-        process.stderr.write(
-          'refusing to change the cluster without confirmation: pass --yes (or run in a terminal)\n',
-        );
+        errOut('refusing to change the cluster without confirmation: pass --yes (or run in a terminal)\n');
         return 2;
       }
       const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
       const answer = await rl.question('Apply these changes? [y/N] ');
       rl.close();
       if (!/^y(es)?$/i.test(answer.trim())) {
-        process.stdout.write('cancelled\n');
+        out('cancelled\n');
         return 0;
       }
     }
@@ -197,17 +200,15 @@ export async function main(argv: string[]): Promise<number> {
       dryRun: false,
       target: flags.target,
       expectedGuards: preview.plan.guards,
-      onProgress: (s) => flags.format === 'text' && process.stdout.write(`  … ${s}\n`),
+      onProgress: (s) => flags.format === 'text' && out(`  … ${s}\n`),
     });
-    if (flags.format === 'json') process.stdout.write(JSON.stringify(outcome, null, 2) + '\n');
+    if (flags.format === 'json') out(JSON.stringify(outcome, null, 2) + '\n');
     else if ('verified' in outcome)
-      process.stdout.write(`verified: ${outcome.verified.status.toUpperCase()} — ${outcome.verified.summary}\n`);
+      out(`verified: ${outcome.verified.status.toUpperCase()} — ${outcome.verified.summary}\n`);
     const status = 'verified' in outcome ? outcome.verified.status : 'pass';
     return status === 'error' ? 2 : status === 'fail' ? 1 : 0;
   } catch (err) {
-    process.stderr.write(
-      `flywheel-doctor: ${err instanceof FixConflictError ? '' : 'fix failed: '}${errorMessage(err)}\n`,
-    );
+    errOut(`flywheel-doctor: ${err instanceof FixConflictError ? '' : 'fix failed: '}${errorMessage(err)}\n`);
     return 2;
   }
 }

@@ -75,3 +75,14 @@ describe('when the API server does not answer', () => {
     expect(run.checks.every((c) => c.status === 'error')).toBe(true);
   });
 });
+
+describe('the fix lock', () => {
+  it('does not wait for a holder on this host whose process is gone, and waits for a live or remote one', async () => {
+    const { holderIsDead } = await import('./lock');
+    const host = 'node-a';
+    expect(holderIsDead(`alice (node-a pid ${process.pid})`, host)).toBe(false);
+    expect(holderIsDead('alice (node-a pid 999999999)', host)).toBe(true);
+    expect(holderIsDead('alice (node-b pid 999999999)', host)).toBe(false);
+    expect(holderIsDead(undefined, host)).toBe(false);
+  });
+});

@@ -7,6 +7,18 @@ import { FixConflictError } from './fix-errors';
 
 const LEASE_SECONDS = 300;
 
+/** A holder on this host whose process is gone (a CLI killed midway) need not be waited for. */
+export function holderIsDead(holder: string | undefined, host = os.hostname()): boolean {
+  const m = holder?.match(/\((.+) pid (\d+)\)$/);
+  if (!m || m[1] !== host) return false;
+  try {
+    process.kill(Number(m[2]), 0);
+    return false;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
 /**
  * One fix per check and namespace at a time, across processes and replicas: a coordination.k8s.io
  * Lease created for the fix (create is atomic: the second creator gets 409). A lease left by a

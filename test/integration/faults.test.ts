@@ -1,0 +1,102 @@
+/**
+ * Faults on the real control plane: a fix killed midway leaves a state the next plan recognises and
+ * finishes; the API server stopped (SIGSTOP, by the PID the cluster recorded) mid-probe leaves no
+ * pod of ours behind once it is back. Only processes this test started are killed (by PID), and
+ * the API server is always continued.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { KObject } from '../../lib/k8s/object';
+import { RESOURCES } from '../../lib/k8s/resources';
+import { FILES, REPO_ROOT, testPort } from '../cluster/paths';
+import { access, doctorFor, KUBECONFIGS, seed } from './helpers';
+
+const NS = 'it-faults';
+const PORT = testPort(55);
+const admin = access('admin').app();
+const ourPods = async () =>
+  (await admin.list<KObject>(RESOURCES.pods, NS, { query: { labelSelector: 'flywheel-doctor.dev/role' } })).items.map(
+    (p) => p.metadata!.name!,
+  );
+
+describe('faults', () => {
+  beforeAll(async () => {
+    await seed(NS, 'broken', PORT);
+  });
+
+  it('a gateway fix killed right after its ConfigMap patch: the next plan only restarts, and then it passes', async () => {
+    // The CLI as a user runs it; killed (by its PID) the moment it reports the ConfigMap change.
+    const child = spawn(
+      process.execPath,
+      [
+        path.join(REPO_ROOT, 'bin/flywheel-doctor.mjs'),
+        'fix',
+        'gateway-model-mocks',
+        '--yes',
+        '--namespace',
+        NS,
+        '--kubeconfig',
+        KUBECONFIGS.admin,
+      ],
+      {
+        env: { ...process.env, FD_SERVICE_URL_OVERRIDES: `nemo-gateway=http://127.0.0.1:${PORT}` },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let output = '';
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`the fix never reported its ConfigMap change: ${output}`)),
+        60_000,
+      );
+      child.stdout.on('data', (d: Buffer) => {
+        output += d;
+        if (/updated ConfigMap/.test(output)) {
+          child.kill('SIGKILL');
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+    await new Promise((r) => child.on('close', r));
+    // Half-applied: the ConfigMap carries the mock, the gateway was not restarted.
+    const d = doctorFor(NS, PORT);
+    const preview = await d.fix('gateway-model-mocks', { dryRun: true });
+    expect(preview.plan.summary).toMatch(/^Only restart nemo-gateway/);
+    expect(preview.plan.changes.map((c) => c.action)).toEqual(['restart']);
+    // The killed process's lock does not block: its holder is gone.
+    const out = await d.fix('gateway-model-mocks', { dryRun: false });
+    expect(out.outcome).toBe('applied');
+    if (out.outcome === 'applied') expect(out.verified.status).toBe('pass');
+  });
+
+  describe('the API server stopped mid-probe', () => {
+    const pid = Number(fs.readFileSync(path.join(FILES.pids, 'kube-apiserver.pid'), 'utf8'));
+    const resume = () => {
+      try {
+        process.kill(pid, 'SIGCONT');
+      } catch {
+        /* not stopped */
+      }
+    };
+    afterAll(resume);
+
+    it('the run reports it could not judge, and no pod of ours is left once the API is back', async () => {
+      const d = doctorFor(NS, PORT);
+      const running = d.run(['models-pvc-ownership']);
+      // Stop the API server as soon as the probe pod exists.
+      for (let i = 0; i < 100 && (await ourPods()).length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+      process.kill(pid, 'SIGSTOP');
+      await new Promise((r) => setTimeout(r, 3000));
+      resume();
+      const run = await running;
+      expect(['error', 'fail', 'pass']).toContain(run.checks[0]!.status);
+      // The probe's own cleanup, or the next run's sweep, removes what it created.
+      await d.run(['models-pvc-ownership']);
+      for (let i = 0; i < 100 && (await ourPods()).length > 0; i++) await new Promise((r) => setTimeout(r, 100));
+      expect(await ourPods()).toEqual([]);
+    });
+  });
+});
