@@ -155,7 +155,9 @@ function pidOf(c: Component): number | undefined {
   try {
     const pid = Number(fs.readFileSync(pidFile(c), 'utf8'));
     process.kill(pid, 0);
-    return pid;
+    // A killed process nobody has reaped yet (its parent exited; not every init reaps) is a zombie: gone.
+    const state = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '')[0];
+    return state === 'Z' ? undefined : pid;
   } catch {
     return undefined;
   }
