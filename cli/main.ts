@@ -15,12 +15,14 @@ import type { Doctor } from '../lib/engine/doctor';
 import { createDoctor } from '../lib/engine/factory';
 import { errorMessage } from '../lib/k8s/errors';
 import { FixConflictError, type FixOutcome } from '../lib/engine/fix';
-import { redactRun, redactText } from '../lib/report/redact';
+import { redactDeep, redactRun, redactText } from '../lib/report/redact';
 
 // Everything the CLI prints leaves the machine (tickets, CI logs): masked on the way out, every
 // format and stream (plans, verified results and errors carry cluster text too).
 const out = (text: string) => process.stdout.write(redactText(text, 'output', []));
 const errOut = (text: string) => process.stderr.write(redactText(text, 'output', []));
+// JSON is masked before it is serialised: inside a JSON string, quotes around a key are escaped.
+const json = (value: unknown, indent?: number) => JSON.stringify(redactDeep(value), null, indent);
 import { renderJunit, renderMarkdown, renderText, toJsonReport } from '../lib/report/render';
 
 const USAGE = `usage:
@@ -104,7 +106,7 @@ function printOutcome(o: FixOutcome) {
       }
       out(`    before: ${c.before}\n    after:  ${c.after}\n`);
     }
-    if (c.patch) out(`    JSON Patch: ${JSON.stringify(c.patch)}\n`);
+    if (c.patch) out(`    JSON Patch: ${json(c.patch)}\n`);
   }
   for (const r of p.risks) out(`  risk: ${r}\n`);
 }
@@ -150,7 +152,7 @@ export async function main(argv: string[]): Promise<number> {
       const { run } = redactRun(raw);
       const rendered =
         flags.format === 'json'
-          ? JSON.stringify(toJsonReport(run), null, 2) + '\n'
+          ? json(toJsonReport(run), 2) + '\n'
           : flags.format === 'markdown'
             ? renderMarkdown(run)
             : flags.format === 'junit'
@@ -174,12 +176,12 @@ export async function main(argv: string[]): Promise<number> {
     const preview = await doctor.fix(id, { dryRun: true, target: flags.target });
     if (flags.format === 'text') printOutcome(preview);
     if (preview.plan.noop) {
-      if (flags.format === 'json') out(JSON.stringify(preview, null, 2) + '\n');
+      if (flags.format === 'json') out(json(preview, 2) + '\n');
       else out('nothing to do\n');
       return 0;
     }
     if (flags.dryRun) {
-      if (flags.format === 'json') out(JSON.stringify(preview, null, 2) + '\n');
+      if (flags.format === 'json') out(json(preview, 2) + '\n');
       else out('dry run: nothing was changed (the server accepted the changes with dryRun=All)\n');
       return 0;
     }
@@ -202,7 +204,7 @@ export async function main(argv: string[]): Promise<number> {
       expectedGuards: preview.plan.guards,
       onProgress: (s) => flags.format === 'text' && out(`  … ${s}\n`),
     });
-    if (flags.format === 'json') out(JSON.stringify(outcome, null, 2) + '\n');
+    if (flags.format === 'json') out(json(outcome, 2) + '\n');
     else if ('verified' in outcome)
       out(`verified: ${outcome.verified.status.toUpperCase()} — ${outcome.verified.summary}\n`);
     const status = 'verified' in outcome ? outcome.verified.status : 'pass';

@@ -41,6 +41,12 @@ export type FixOutcome =
 
 export { FixConflictError, FixFailedError } from './fix-errors';
 
+/**
+ * How the API server answers a JSON Patch it could not apply: for our guarded patches (whose dry
+ * run passed at preview) that means a `test` op failed, i.e. someone changed the object meanwhile.
+ */
+const JSON_PATCH_REJECTED = /rejected our request due to an error in our request|\btest(ing)?\b|test operation/i;
+
 export function publicPlan(plan: FixPlan): PublicPlan {
   const { data: _data, ...rest } = plan;
   return rest;
@@ -151,7 +157,7 @@ async function planApplyVerify(req: FixRequest): Promise<FixOutcome> {
   } catch (err) {
     if (
       err instanceof KubeApiError &&
-      (err.isConflict || (err.status === 422 && /\btest(ing)?\b|test operation/i.test(err.apiMessage)))
+      (err.isConflict || (err.status === 422 && JSON_PATCH_REJECTED.test(err.apiMessage)))
     ) {
       throw new FixConflictError(
         `not applied: ${err.apiMessage}. Another change landed first; nothing was overwritten. Re-run the check and review the new plan.`,

@@ -52,7 +52,9 @@ export async function withFixLock<T>(
     const current = await client.get<KObject>(RESOURCES.leases, namespace, name);
     const renewed = Date.parse(current.spec?.renewTime ?? current.spec?.acquireTime ?? '');
     const expired =
-      !Number.isFinite(renewed) || renewed + (current.spec?.leaseDurationSeconds ?? LEASE_SECONDS) * 1000 < Date.now();
+      !Number.isFinite(renewed) ||
+      renewed + (current.spec?.leaseDurationSeconds ?? LEASE_SECONDS) * 1000 < Date.now() ||
+      holderIsDead(current.spec?.holderIdentity);
     if (!expired) {
       throw new FixConflictError(
         `not applied: another fix of ${checkId} is running in ${namespace} (by ${current.spec?.holderIdentity ?? 'someone'} since ${current.spec?.acquireTime ?? '?'}); wait for it to finish, then re-run the check`,

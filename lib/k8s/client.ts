@@ -91,7 +91,13 @@ export class KubeClient {
     const headers = (reqOpts.headers ?? {}) as Record<string, string>;
     let payload: string | undefined;
     if (opts.body !== undefined) {
-      payload = JSON.stringify(opts.body);
+      // Escaped the way Go's encoder writes them: the API server compares a JSON Patch `test` value
+      // with the stored JSON byte for byte, so a raw "&", "<" or ">" (e.g. in an nginx.conf) would
+      // never equal its stored "\u0026", "\u003c", "\u003e". Only strings can hold these characters.
+      payload = JSON.stringify(opts.body).replace(
+        /[<>&\u2028\u2029]/g,
+        (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+      );
       headers['Content-Type'] = opts.contentType ?? 'application/json';
       headers['Content-Length'] = String(Buffer.byteLength(payload));
     }

@@ -42,7 +42,7 @@ describe(`${ID} on a seeded broken namespace`, () => {
   };
 
   it.each([
-    ['at depth 5', 'llama32_1b-instruct_2_0/checkpoints/step-100/shard-0/weights.bin'],
+    ['at depth 5', 'llama-3.1-8b-lora/checkpoints/step-100/shard-0/weights.bin'],
     ['under a hidden directory', '.cache/huggingface/hub/tokenizer.json'],
   ])('finds a wrong owner %s, and the fix makes it right', async (_where, rel) => {
     put(rel, '1000:1000');
@@ -79,13 +79,17 @@ describe(`${ID} on a seeded broken namespace`, () => {
   });
 
   it('two fixes at once: one applies, the other is refused as a conflict (one root pod, not two)', async () => {
+    own('1000:1000'); // the seeded, broken state
     const outcomes = await Promise.allSettled([
       doctorFor(ns, port).fix(ID, { dryRun: false }),
       doctorFor(ns, port).fix(ID, { dryRun: false }),
     ]);
     const applied = outcomes.filter((o) => o.status === 'fulfilled' && o.value.outcome === 'applied');
     const refused = outcomes.filter((o) => o.status === 'rejected' && o.reason instanceof FixConflictError);
-    expect(applied).toHaveLength(1);
+    expect(
+      applied,
+      JSON.stringify(outcomes.map((o) => (o.status === 'fulfilled' ? o.value.outcome : String(o.reason)))),
+    ).toHaveLength(1);
     expect(refused).toHaveLength(1);
     expect(String((refused[0] as PromiseRejectedResult).reason.message)).toMatch(
       /another fix of models-pvc-ownership is running/,
