@@ -385,6 +385,20 @@ export default defineCheck<typeof sections, SecretsSubject, SecretsProbe, Secret
       }
       return createPlan(creates, subject);
     },
+    async readBack({ reader, config, signal }, plan) {
+      return Promise.all(
+        plan.data.creates.map(async (obj) => {
+          const type = obj.kind === 'RoleBinding' ? RESOURCES.rolebindings : RESOURCES.roles;
+          const found = await reader
+            .get<KObject>(type, config.namespace, nameOf(obj), { signal })
+            .catch((e: unknown) => {
+              if (e instanceof KubeApiError && e.isNotFound) return undefined;
+              throw e;
+            });
+          return { step: `${obj.kind} ${nameOf(obj)} exists`, done: !!found };
+        }),
+      );
+    },
     async apply({ actor, config, dryRun, progress }, plan) {
       // Roles before the binding that names them; each create fails with 409 if the object appeared meanwhile.
       for (const obj of plan.data.creates) {

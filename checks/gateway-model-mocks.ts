@@ -9,7 +9,7 @@ import { jsonPointerEscape, type JsonPatchOp } from '../lib/k8s/client';
 import type { KObject } from '../lib/k8s/object';
 import { httpGet } from '../lib/http';
 import { RESOURCES } from '../lib/k8s/resources';
-import { sleep, waitForRollout } from '../lib/k8s/wait';
+import { rolloutState, sleep, waitForRollout } from '../lib/k8s/wait';
 import { gatewayBase, GatewaySection } from './shared/gateway';
 import {
   applyBlockEdits,
@@ -527,6 +527,35 @@ export default defineCheck<typeof sections, MocksSubject, MockProbe, MocksPlanDa
         guards: [guard, guardFor('Deployment', dep).guard],
         data: { ops, models: failing.map((c) => c.model), restart },
       };
+    },
+    async readBack({ reader, config, signal }, plan) {
+      const state: Array<{ step: string; done: boolean }> = [];
+      const replace = plan.data.ops.find((o) => o.op === 'replace');
+      const next = replace && 'value' in replace ? replace.value : undefined;
+      let changedAt: string | undefined;
+      if (next !== undefined) {
+        const cm = await reader.get<KObject>(RESOURCES.configmaps, config.namespace, config.gateway.configMap, {
+          signal,
+        });
+        state.push({
+          step: `ConfigMap ${config.gateway.configMap} holds the new blocks`,
+          done: cm.data?.[config.gateway.configKey] === next,
+        });
+        changedAt = lastChanged(cm);
+      }
+      if (plan.data.restart) {
+        const d = await reader.get<KObject>(RESOURCES.deployments, config.namespace, config.gateway.deployment, {
+          signal,
+        });
+        const restartedAt: string | undefined =
+          d.spec?.template?.metadata?.annotations?.['kubectl.kubernetes.io/restartedAt'];
+        const after = !!restartedAt && (!changedAt || restartedAt >= changedAt);
+        state.push({
+          step: `${config.gateway.deployment} restarted after the change and rolled out`,
+          done: after && rolloutState(d).done,
+        });
+      }
+      return state;
     },
     async apply({ subject, actor, reader, config, dryRun, progress, signal }, plan) {
       const { namespace } = config;

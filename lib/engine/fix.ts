@@ -6,7 +6,7 @@ import { FixConflictError, FixFailedError } from './fix-errors';
 import { withFixLock } from './lock';
 import { evaluate, fixAvailability, namespaceMissing, runOneCheck } from './runner';
 import { Snapshot } from './snapshot';
-import type { AnyCheck, CheckResult, FixPlan, PlanGuard } from './types';
+import type { AnyCheck, CheckResult, FixContext, FixDefinition, FixPlan, PlanGuard } from './types';
 
 export interface FixRequest {
   check: AnyCheck;
@@ -164,11 +164,25 @@ async function planApplyVerify(req: FixRequest): Promise<FixOutcome> {
       );
     }
     throw new FixFailedError(
-      `fix failed: ${errorMessage(err)}. Steps completed before the failure: ${steps.length ? steps.join('; ') : 'none'}.`,
+      `fix failed: ${errorMessage(err)}. ${await whatTookEffect(fix, ctx, plan, steps)}`,
       steps,
       err instanceof KubeApiError && err.status ? err.status : 500,
     );
   }
   progress('re-running the check to verify');
   return { outcome: 'applied', plan: shown, verified: await verify(), steps };
+}
+
+/** After a failure: what is in effect, read back from the cluster when the fix can, else as reported. */
+async function whatTookEffect(fix: FixDefinition, ctx: FixContext, plan: FixPlan, steps: string[]): Promise<string> {
+  const reported = `Steps reported before the failure: ${steps.length ? steps.join('; ') : 'none'}`;
+  if (!fix.readBack) return `${reported}.`;
+  try {
+    const state = await fix.readBack({ ...ctx, signal: AbortSignal.timeout(10_000) }, plan);
+    const done = state.filter((s) => s.done).map((s) => s.step);
+    const left = state.filter((s) => !s.done).map((s) => s.step);
+    return `Read back from the cluster: in effect: ${done.join('; ') || 'nothing'}; not in effect: ${left.join('; ') || 'nothing'}. Run the fix again: its plan does what is left.`;
+  } catch (e) {
+    return `${reported} (could not read the cluster back: ${errorMessage(e)}). Run the fix again when the cluster answers: its plan does what is left.`;
+  }
 }

@@ -6,6 +6,8 @@ import { RESOURCES } from '../k8s/resources';
 import { FixConflictError } from './fix-errors';
 
 const LEASE_SECONDS = 300;
+/** The locks this process holds right now (by lease name). */
+const held = new Set<string>();
 
 /** A holder on this host whose process is gone (a CLI killed midway) need not be waited for. */
 export function holderIsDead(holder: string | undefined, host = os.hostname()): boolean {
@@ -54,7 +56,9 @@ export async function withFixLock<T>(
     const expired =
       !Number.isFinite(renewed) ||
       renewed + (current.spec?.leaseDurationSeconds ?? LEASE_SECONDS) * 1000 < Date.now() ||
-      holderIsDead(current.spec?.holderIdentity);
+      holderIsDead(current.spec?.holderIdentity) ||
+      // Ours, but not held: this process lost the API server before it could release it.
+      (current.spec?.holderIdentity?.endsWith(`(${os.hostname()} pid ${process.pid})`) && !held.has(name));
     if (!expired) {
       throw new FixConflictError(
         `not applied: another fix of ${checkId} is running in ${namespace} (by ${current.spec?.holderIdentity ?? 'someone'} since ${current.spec?.acquireTime ?? '?'}); wait for it to finish, then re-run the check`,
@@ -77,9 +81,11 @@ export async function withFixLock<T>(
         throw e;
       });
   }
+  held.add(name);
   try {
     return await fn();
   } finally {
+    held.delete(name);
     await client.delete(RESOURCES.leases, namespace, name).catch(() => undefined);
   }
 }

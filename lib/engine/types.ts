@@ -127,6 +127,11 @@ export interface FixDefinition<C extends BaseConfig = EngineConfig, S = unknown,
   plan(ctx: FixContext<C, S, P>): Promise<PlanBody<D>> | PlanBody<D>;
   /** Applies the plan (honouring ctx.dryRun) and waits until the change took effect. */
   apply(ctx: FixContext<C, S, P>, plan: PlanBody<D>): Promise<void>;
+  /**
+   * Reads back which of the plan's steps are in effect in the cluster now (when a fix fails midway,
+   * the answer says what took effect, not what was attempted). Absent: the progress log is reported.
+   */
+  readBack?(ctx: FixContext<C, S, P>, plan: PlanBody<D>): Promise<Array<{ step: string; done: boolean }>>;
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
  * Faults on the real control plane: a fix killed midway leaves a state the next plan recognises and
- * finishes; the API server stopped (SIGSTOP, by the PID the cluster recorded) mid-probe leaves no
- * pod of ours behind once it is back. Only processes this test started are killed (by PID), and
+ * finishes, also when the API server is killed (SIGKILL) midway; the API server stopped (SIGSTOP, by
+ * the PID the cluster recorded) mid-probe leaves no pod of ours behind once it is back. Only processes this test started are killed (by PID), and
  * the API server is always continued.
  */
 import { spawn } from 'node:child_process';
@@ -9,8 +9,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KObject } from '../../lib/k8s/object';
+import { restartPatch } from '../../lib/engine/plan-helpers';
 import { RESOURCES } from '../../lib/k8s/resources';
+import { waitForRollout } from '../../lib/k8s/wait';
 import { FILES, REPO_ROOT, testPort } from '../cluster/paths';
+import { up } from '../cluster/cluster';
 import { access, doctorFor, KUBECONFIGS, seed } from './helpers';
 
 const NS = 'it-faults';
@@ -72,11 +75,54 @@ describe('faults', () => {
     if (out.outcome === 'applied') expect(out.verified.status).toBe('pass');
   });
 
+  it('the API server killed (SIGKILL) right after the ConfigMap patch: the fix says what it knows, and once the API is back the next plan finishes', async () => {
+    const d = doctorFor(NS, PORT);
+    // Break it again: the ConfigMap without the mock, the gateway restarted onto it.
+    const cm = await admin.get<KObject>(RESOURCES.configmaps, NS, 'nemo-gateway-config');
+    const conf = (cm.data['nginx.conf'] as string).replace(
+      /\n[^\n]*# Mock Entity Store answer[^\n]*\n[^\n]*location = [^\n]*\n[^\n]*\n[^\n]*\n[^\n]*}\n/,
+      '\n',
+    );
+    await admin.jsonPatch(RESOURCES.configmaps, NS, 'nemo-gateway-config', [
+      { op: 'replace', path: '/data/nginx.conf', value: conf },
+    ]);
+    const dep = await admin.get<KObject>(RESOURCES.deployments, NS, 'nemo-gateway');
+    await admin.jsonPatch(RESOURCES.deployments, NS, 'nemo-gateway', restartPatch(dep));
+    await waitForRollout(admin, NS, 'nemo-gateway', 90_000);
+    for (let i = 0; i < 100; i++) {
+      const res = await fetch(`http://127.0.0.1:${PORT}/v1/models/meta/llama-3.2-1b-instruct`).catch(() => undefined);
+      if (res?.status === 404) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect((await d.run(['gateway-model-mocks'])).checks[0]!.summary).toMatch(/no block answers/);
+    const pidFile = path.join(FILES.pids, 'kube-apiserver.pid');
+    const err = await d
+      .fix('gateway-model-mocks', {
+        dryRun: false,
+        onProgress: (step) => {
+          if (/updated ConfigMap/.test(step)) process.kill(Number(fs.readFileSync(pidFile, 'utf8')), 'SIGKILL');
+        },
+      })
+      .then(
+        () => undefined,
+        (e: Error) => e,
+      );
+    expect(err?.message).toMatch(/fix failed: .*Run the fix again/);
+    // Bring the API server back (the cluster starts what is not running), then finish the job.
+    await up();
+    const preview = await d.fix('gateway-model-mocks', { dryRun: true });
+    expect(preview.plan.changes.map((c) => c.action)).toEqual(['restart']);
+    const out = await d.fix('gateway-model-mocks', { dryRun: false });
+    expect(out.outcome).toBe('applied');
+    if (out.outcome === 'applied') expect(out.verified.status).toBe('pass');
+  });
+
   describe('the API server stopped mid-probe', () => {
-    const pid = Number(fs.readFileSync(path.join(FILES.pids, 'kube-apiserver.pid'), 'utf8'));
+    // Read when used: an earlier test restarts the API server.
+    const pid = () => Number(fs.readFileSync(path.join(FILES.pids, 'kube-apiserver.pid'), 'utf8'));
     const resume = () => {
       try {
-        process.kill(pid, 'SIGCONT');
+        process.kill(pid(), 'SIGCONT');
       } catch {
         /* not stopped */
       }
@@ -88,7 +134,7 @@ describe('faults', () => {
       const running = d.run(['models-pvc-ownership']);
       // Stop the API server as soon as the probe pod exists.
       for (let i = 0; i < 100 && (await ourPods()).length === 0; i++) await new Promise((r) => setTimeout(r, 50));
-      process.kill(pid, 'SIGSTOP');
+      process.kill(pid(), 'SIGSTOP');
       await new Promise((r) => setTimeout(r, 3000));
       resume();
       const run = await running;
