@@ -17,11 +17,17 @@ import { redactDeep, redactText } from '@/lib/report/redact';
 const g = globalThis as unknown as { __doctor?: Doctor };
 
 export function doctor(): Doctor {
-  g.__doctor ??= createDoctor({
-    registry: CHECKS,
-    kubeconfig: process.env.FD_KUBECONFIG,
-    context: process.env.FD_CONTEXT,
-  });
+  try {
+    g.__doctor ??= createDoctor({
+      registry: CHECKS,
+      kubeconfig: process.env.FD_KUBECONFIG,
+      context: process.env.FD_CONTEXT,
+    });
+  } catch (err) {
+    // No usable kubeconfig or in-cluster credentials: every cluster route says so (503), and it is
+    // tried again on the next request (a mounted secret may appear later).
+    throw new HttpError(503, `Flywheel Doctor has no cluster access: ${errorMessage(err)}`);
+  }
   return g.__doctor;
 }
 
