@@ -5,7 +5,7 @@
  * the production server. Only processes this script started are killed (by PID); the API server is
  * continued or restarted by the cluster script. Figures, not pass/fail.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,7 +17,9 @@ import { RESOURCES } from '../lib/k8s/resources';
 import { waitForRollout } from '../lib/k8s/wait';
 import { up } from '../test/cluster/cluster';
 import { FILES, REPO_ROOT, testPort, TOKENS } from '../test/cluster/paths';
+import { killCliWhen } from '../test/cluster/cli-process';
 import { seedScenario } from '../test/cluster/seed';
+import { startServer } from './server';
 
 const ROUNDS = Number(process.env.RELIABILITY_ROUNDS ?? 3);
 const NS = 'reliability';
@@ -97,34 +99,11 @@ async function faults() {
   let finished = 0;
   for (let i = 0; i < ROUNDS; i++) {
     await breakGateway();
-    const child = spawn(
-      process.execPath,
-      [
-        path.join(REPO_ROOT, 'bin/flywheel-doctor.mjs'),
-        'fix',
-        'gateway-model-mocks',
-        '--yes',
-        '-n',
-        NS,
-        '--kubeconfig',
-        FILES.adminKubeconfig,
-      ],
-      {
-        env: { ...process.env, FD_SERVICE_URL_OVERRIDES: `nemo-gateway=http://127.0.0.1:${PORT}` },
-        stdio: ['ignore', 'pipe', 'ignore'],
-      },
+    await killCliWhen(
+      ['fix', 'gateway-model-mocks', '--yes', '-n', NS, '--kubeconfig', FILES.adminKubeconfig],
+      { ...process.env, FD_SERVICE_URL_OVERRIDES: `nemo-gateway=http://127.0.0.1:${PORT}` },
+      /updated ConfigMap/,
     );
-    let text = '';
-    await new Promise<void>((resolve) => {
-      child.stdout.on('data', (d: Buffer) => {
-        text += d;
-        if (/updated ConfigMap/.test(text)) {
-          child.kill('SIGKILL');
-          resolve();
-        }
-      });
-      child.on('close', () => resolve());
-    });
     if (await finishes('gateway-model-mocks')) finished++;
     else half++;
   }
@@ -190,44 +169,15 @@ async function leaks(base: string) {
   ]);
   const outputs: string[] = [];
   const env = { ...process.env, FD_SERVICE_URL_OVERRIDES: `nemo-gateway=http://127.0.0.1:${PORT}` };
-  for (const format of ['text', 'json', 'markdown', 'junit']) {
-    outputs.push(
-      spawnSync(
-        process.execPath,
-        [
-          path.join(REPO_ROOT, 'bin/flywheel-doctor.mjs'),
-          'run',
-          '-n',
-          NS,
-          '--kubeconfig',
-          FILES.adminKubeconfig,
-          '--format',
-          format,
-        ],
-        { encoding: 'utf8', env },
-      ).stdout,
-    );
-  }
+  const cli = (...args: string[]) =>
+    spawnSync(
+      process.execPath,
+      [path.join(REPO_ROOT, 'bin/flywheel-doctor.mjs'), ...args, '-n', NS, '--kubeconfig', FILES.adminKubeconfig],
+      { encoding: 'utf8', env },
+    ).stdout;
+  for (const format of ['text', 'json', 'markdown', 'junit']) outputs.push(cli('run', '--format', format));
   for (const c of CHECKS.filter((x) => x.fix))
-    for (const format of ['text', 'json'])
-      outputs.push(
-        spawnSync(
-          process.execPath,
-          [
-            path.join(REPO_ROOT, 'bin/flywheel-doctor.mjs'),
-            'fix',
-            c.id,
-            '--dry-run',
-            '-n',
-            NS,
-            '--kubeconfig',
-            FILES.adminKubeconfig,
-            '--format',
-            format,
-          ],
-          { encoding: 'utf8', env },
-        ).stdout,
-      );
+    for (const format of ['text', 'json']) outputs.push(cli('fix', c.id, '--dry-run', '--format', format));
   const post = async (p: string, body: unknown) =>
     (
       await fetch(`${base}${p}`, {
@@ -376,33 +326,14 @@ async function main() {
   await up();
   await seedScenario({ scenario: 'broken', namespace: NS, gatewayPort: PORT, log: () => undefined });
   await faults();
-  const standalone = path.join(REPO_ROOT, '.next/standalone/server.js');
-  if (!fs.existsSync(standalone)) throw new Error('no production build: run npm run build first');
-  const port = testPort(84);
-  const server = spawn(process.execPath, [standalone], {
-    cwd: path.dirname(standalone),
-    env: {
-      ...process.env,
-      HOSTNAME: '127.0.0.1',
-      PORT: String(port),
-      FD_KUBECONFIG: FILES.adminKubeconfig,
-      FD_NAMESPACE: NS,
-      FD_SERVICE_URL_OVERRIDES: `nemo-gateway=http://127.0.0.1:${PORT}`,
-      NODE_ENV: 'production',
-    },
-    stdio: 'ignore',
-  });
-  const base = `http://127.0.0.1:${port}`;
+  const server = await startServer({ port: testPort(84), namespace: NS, gatewayPort: PORT });
+  if (!server) throw new Error('no production build: run npm run build first');
+  const { base } = server;
   try {
-    for (let i = 0; ; i++) {
-      if ((await fetch(`${base}/api/healthz`).catch(() => undefined))?.ok) break;
-      if (i > 100) throw new Error('server did not start');
-      await sleep(200);
-    }
     await hostile(base);
     await leaks(base);
   } finally {
-    server.kill('SIGTERM');
+    server.stop();
   }
   fs.writeFileSync(path.join(REPO_ROOT, 'bench', 'RELIABILITY.md'), out.join('\n') + '\n');
   console.log('written to bench/RELIABILITY.md');

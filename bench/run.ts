@@ -25,6 +25,7 @@ import { up } from '../test/cluster/cluster';
 import { binDir, CLUSTER_DIR, FILES, PORTS, REPO_ROOT, testPort } from '../test/cluster/paths';
 import { seedScenario } from '../test/cluster/seed';
 import { startLatencyProxy } from './latency-proxy';
+import { startServer } from './server';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 const NS = 'bench';
@@ -422,37 +423,13 @@ async function fixLatency() {
 async function server() {
   say('## 7. The server: 50 concurrent "Run all" for one namespace and identity');
   say();
-  const standalone = path.join(REPO_ROOT, '.next/standalone/server.js');
-  if (!fs.existsSync(standalone)) {
+  const server = await startServer({ port: testPort(82), namespace: NS, gatewayPort: GATEWAY_PORT });
+  if (!server) {
     say('- skipped: no production build (run `npm run build` first).');
     return;
   }
-  const port = testPort(82);
-  const proc = spawn(process.execPath, [standalone], {
-    cwd: path.dirname(standalone),
-    env: {
-      ...process.env,
-      HOSTNAME: '127.0.0.1',
-      PORT: String(port),
-      FD_KUBECONFIG: FILES.adminKubeconfig,
-      FD_NAMESPACE: NS,
-      FD_SERVICE_URL_OVERRIDES: `nemo-gateway=http://127.0.0.1:${GATEWAY_PORT}`,
-      NODE_ENV: 'production',
-    },
-    stdio: 'ignore',
-  });
-  const base = `http://127.0.0.1:${port}`;
-  const rss = () => Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${proc.pid}/status`, 'utf8'))![1]) / 1024;
+  const { base, rss } = server;
   try {
-    for (let i = 0; ; i++) {
-      try {
-        if ((await fetch(`${base}/api/healthz`)).ok) break;
-      } catch {
-        /* starting */
-      }
-      if (i > 100) throw new Error('server did not start');
-      await new Promise((r) => setTimeout(r, 200));
-    }
     const post = async (body: object) => {
       const t = performance.now();
       const res = await fetch(`${base}/api/runs`, {
@@ -490,7 +467,7 @@ async function server() {
       `- RSS after warm-up ${f0(idle)} MiB; with its 50 retained runs ${f0(full)} MiB (${growth(idle, full)}); after 200 more runs ${f0(after)} MiB (**${growth(full, after)}** against the retained-runs baseline); 200 runs took ${f0((performance.now() - t) / 1000)} s.`,
     );
   } finally {
-    proc.kill('SIGTERM');
+    server.stop();
   }
   say();
 }

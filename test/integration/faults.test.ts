@@ -4,7 +4,7 @@
  * the PID the cluster recorded) mid-probe leaves no pod of ours behind once it is back. Only processes this test started are killed (by PID), and
  * the API server is always continued.
  */
-import { spawn } from 'node:child_process';
+
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +12,8 @@ import type { KObject } from '../../lib/k8s/object';
 import { restartPatch } from '../../lib/engine/plan-helpers';
 import { RESOURCES } from '../../lib/k8s/resources';
 import { waitForRollout } from '../../lib/k8s/wait';
-import { FILES, REPO_ROOT, testPort } from '../cluster/paths';
+import { FILES, testPort } from '../cluster/paths';
+import { killCliWhen } from '../cluster/cli-process';
 import { up } from '../cluster/cluster';
 import { access, doctorFor, KUBECONFIGS, seed } from './helpers';
 
@@ -31,39 +32,11 @@ describe('faults', () => {
 
   it('a gateway fix killed right after its ConfigMap patch: the next plan only restarts, and then it passes', async () => {
     // The CLI as a user runs it; killed (by its PID) the moment it reports the ConfigMap change.
-    const child = spawn(
-      process.execPath,
-      [
-        path.join(REPO_ROOT, 'bin/flywheel-doctor.mjs'),
-        'fix',
-        'gateway-model-mocks',
-        '--yes',
-        '--namespace',
-        NS,
-        '--kubeconfig',
-        KUBECONFIGS.admin,
-      ],
-      {
-        env: { ...process.env, FD_SERVICE_URL_OVERRIDES: `nemo-gateway=http://127.0.0.1:${PORT}` },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
+    await killCliWhen(
+      ['fix', 'gateway-model-mocks', '--yes', '--namespace', NS, '--kubeconfig', KUBECONFIGS.admin],
+      { ...process.env, FD_SERVICE_URL_OVERRIDES: `nemo-gateway=http://127.0.0.1:${PORT}` },
+      /updated ConfigMap/,
     );
-    let output = '';
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`the fix never reported its ConfigMap change: ${output}`)),
-        60_000,
-      );
-      child.stdout.on('data', (d: Buffer) => {
-        output += d;
-        if (/updated ConfigMap/.test(output)) {
-          child.kill('SIGKILL');
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-    });
-    await new Promise((r) => child.on('close', r));
     // Half-applied: the ConfigMap carries the mock, the gateway was not restarted.
     const d = doctorFor(NS, PORT);
     const preview = await d.fix('gateway-model-mocks', { dryRun: true });
