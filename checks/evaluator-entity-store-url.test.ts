@@ -126,6 +126,24 @@ describe('evaluator-entity-store-url judge', () => {
     dep.spec.template.spec.containers = [];
     expect(judge(snap([dep])).summary).toMatch(/has no containers/);
   });
+  it('offers no fix for a warning with nothing to patch, and says why', () => {
+    const avail = (s: Snapshot) => {
+      const subject = check.locate!(s, config());
+      const finding = check.judge({ snapshot: s, subject, probe: undefined, config: config() });
+      return check.fix!.available!({ snapshot: s, subject, probe: undefined, finding, config: config() });
+    };
+    const secret = evaluatorDeployment(
+      [{ name: 'ENTITY_STORE_URL', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } }],
+      { owned: false },
+    );
+    expect(avail(snap([secret]))).toMatchObject({ reason: /cannot be read .*set it by hand/ });
+    const rolling = snap([evaluatorDeployment([GATEWAY], { ready: false })], {
+      nemoevaluators: [evaluatorCr([GATEWAY])],
+    });
+    expect(avail(rolling)).toMatchObject({ reason: /rollout .* still in progress/ });
+    // The CR still points elsewhere: patching it is the fix.
+    expect(avail(snap([evaluatorDeployment([GATEWAY])], { nemoevaluators: [evaluatorCr()] }))).toBe(true);
+  });
   it('the last env entry wins, as in the kubelet', () => {
     const dep = evaluatorDeployment(
       [GATEWAY, { name: 'ENTITY_STORE_URL', value: 'http://nemoentitystore-sample:8000' }],

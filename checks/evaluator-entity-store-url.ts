@@ -346,11 +346,22 @@ export default defineCheck<typeof sections, EntityStoreSubject, undefined, Entit
       { verb: 'patch', group: 'apps.nvidia.com', resource: 'nemoevaluators', namespace: c.namespace },
       { verb: 'patch', group: 'apps', resource: 'deployments', namespace: c.namespace },
     ],
+    available({ subject: ev, snapshot, config, finding }) {
+      // A warning with the CR already right leaves nothing to patch: say what instead.
+      const crOk = !ev.cr || isGateway(crEnvValue(ev.cr), config, ev.gatewayPorts);
+      if (finding.status !== 'warn' || !crOk || !ev.container) return true;
+      const unknown = effectiveEnv(ENTITY_STORE_ENV, ev.container, snapshot)?.unknownReason;
+      if (unknown)
+        return { reason: `the value cannot be read (${unknown}), so overriding it is your decision: set it by hand` };
+      return {
+        reason:
+          'ENTITY_STORE_URL already points at the gateway; the rollout that carries it is still in progress: wait for it',
+      };
+    },
     plan({ subject: ev, snapshot, config, finding }) {
       const { deployment, container } = ev;
       if (!deployment || !container) throw new Error(finding.summary);
-      const crOk = !ev.cr || isGateway(crEnvValue(ev.cr), config, ev.gatewayPorts);
-      if (finding.status === 'pass' || (finding.status === 'warn' && crOk)) {
+      if (finding.status === 'pass') {
         const data = { kind: 'deployment' as const, name: ev.deploymentName, ops: [] };
         return {
           noop: true,

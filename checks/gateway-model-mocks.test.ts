@@ -218,6 +218,14 @@ describe('configured vs served', () => {
     expect(data.restart).toBe(false);
     expect(blocksFor(next!)).toHaveLength(1);
   });
+  it('judges the server the gateway container listens on, not a metrics server listed first', () => {
+    const twoServers = conf(MOCK('= /v1/models/meta/llama-3.2-1b-instruct')).replace(
+      'http {\n',
+      "http {\n  server { listen 9090; location / { return 404 'metrics'; } }\n",
+    );
+    const view = readGatewayConfig(twoServers) as GatewayConfigView;
+    expect(configuredFor(view, `/v1/models/${MODEL}`)).toMatchObject({ state: 'answers', answer: { status: 200 } });
+  });
   it('the manual steps match the case', () => {
     const shadowed = judgeWith(check, withConf(SHADOWED), { answers: [NOT_FOUND] }, cfg());
     expect(shadowed.manualFix!.join('\n')).toMatch(/turn the block for .* into an exact match/);

@@ -182,6 +182,16 @@ describe('the probe command on a real tree (find + awk, as in the pod)', () => {
 });
 
 describe('models-pvc-ownership fix', () => {
+  it('offers no fix for an empty volume (nothing to chown), and does for wrong owners', () => {
+    const avail = (p: OwnershipProbe) => {
+      const s = snap();
+      const subject = check.locate!(s, config());
+      const finding = judge(s, p);
+      return check.fix!.available!({ snapshot: s, subject, probe: p, finding, config: config() });
+    };
+    expect(avail(probe(scanLog({ scanned: 0 })))).toMatchObject({ reason: /volume holds no files/ });
+    expect(avail(probe(scanLog({ scanned: 3, wrong: [['1000:1000', './a']] })))).toBe(true);
+  });
   it('chowns with -h (links, not what they point at) and is a no-op when every entry is right', async () => {
     const p = await planWith(check, snap(), probe(scanLog({ scanned: 9, wrong: [['1000:1000', './a']] })), config());
     expect(p.summary).toMatch(/1 of 9 entries owned by another UID/);

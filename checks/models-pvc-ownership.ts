@@ -408,6 +408,9 @@ export default defineCheck<typeof sections, OwnershipSubject, OwnershipProbe, Ch
     description:
       'Run a short-lived root pod that chowns the model files to the training UID (gid configurable), check its exit code, delete it, re-check.',
     permissions: podRunPermissions,
+    // The only warning is an empty volume: nothing to chown.
+    available: ({ finding }) =>
+      finding.status !== 'warn' || { reason: 'nothing to change: the volume holds no files yet' },
     plan({ subject, probe, config }) {
       const exp = subject.expected;
       if (!('uid' in exp)) throw new Error('error' in exp ? exp.error : exp.skip);

@@ -34,10 +34,9 @@ describe('the check registry', () => {
       for (const key of Object.keys(check.config ?? {})) expect(config[key], `config.${key}`).toBeDefined();
     });
 
-    it('a fix says what it does and which permissions it needs', () => {
-      if (!check.fix) return;
-      expect(check.fix.description.length).toBeGreaterThan(10);
-      expect(check.fix.permissions(config).length).toBeGreaterThan(0);
+    it.runIf(!!check.fix)('a fix says what it does and which permissions it needs', () => {
+      expect(check.fix!.description.length).toBeGreaterThan(10);
+      expect(check.fix!.permissions(config).length).toBeGreaterThan(0);
     });
   });
 });

@@ -123,6 +123,16 @@ describe('parseNginx', () => {
   ])('explains malformed config %j', (src, message) => {
     expect(() => parseNginx(src)).toThrow(message);
   });
+  it('picks the server that listens on the given port, else the default_server, else the first', () => {
+    const conf = parseNginx(
+      'http { server { listen 9090; location /metrics { } } server { listen 0.0.0.0:8080; location /v1/ { } } server { listen 7070 default_server; location /d { } } }',
+    );
+    expect(serverLocations(conf, 8080).locations.map((l) => l.pattern)).toEqual(['/v1/']);
+    expect(serverLocations(conf, 1234).locations.map((l) => l.pattern)).toEqual(['/d']);
+    expect(serverLocations(parseNginx('server { listen 1; location /a { } }')).locations.map((l) => l.pattern)).toEqual(
+      ['/a'],
+    );
+  });
   it('quotes text so nginx reads it back unchanged', () => {
     const text = `{"a": "it's", "b": "c\\\\d"}`;
     const [d] = parseNginx(`return 200 ${nginxQuote(text)};`);

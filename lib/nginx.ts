@@ -114,17 +114,25 @@ export function toLocation(d: Directive): Location {
   return { kind: 'prefix', pattern: first, directive: d };
 }
 
-/** The server-level locations of the (first) server block, or of a bare snippet of locations. */
-export function serverLocations(conf: Directive[]): { server?: Directive; locations: Location[] } {
-  const find = (ds: Directive[]): Directive | undefined => {
-    for (const d of ds) {
-      if (d.name === 'server' && d.block) return d;
-      const inner = d.block ? find(d.block) : undefined;
-      if (inner) return inner;
-    }
-    return undefined;
-  };
-  const server = find(conf);
+/** Every `server` block, at any depth (under `http`, or at the top of a snippet). */
+export function serverBlocks(conf: Directive[]): Directive[] {
+  return conf.flatMap((d) => (d.name === 'server' && d.block ? [d] : d.block ? serverBlocks(d.block) : []));
+}
+
+/**
+ * The server-level locations of the server that answers on `port` (by its `listen`; else the
+ * `default_server`, else the first), or of a bare snippet of locations.
+ */
+export function serverLocations(conf: Directive[], port?: number): { server?: Directive; locations: Location[] } {
+  const servers = serverBlocks(conf);
+  const listens = (srv: Directive, test: (args: string[]) => boolean) =>
+    (srv.block ?? []).some((d) => d.name === 'listen' && test(d.args));
+  const server =
+    (port !== undefined
+      ? servers.find((srv) => listens(srv, (a) => new RegExp(`(^|:)${port}$`).test(a[0] ?? '')))
+      : undefined) ??
+    servers.find((srv) => listens(srv, (a) => a.includes('default_server'))) ??
+    servers[0];
   const ds = server?.block ?? conf;
   return { server, locations: ds.filter((d) => d.name === 'location' && d.block).map(toLocation) };
 }

@@ -10,6 +10,9 @@ import {
   type Location,
 } from '../../lib/nginx';
 
+/** The port nemo-gateway's nginx listens on in its container (domain.md §5). */
+export const GATEWAY_CONTAINER_PORT = 8080;
+
 /** What the gateway's nginx.conf configures, read as nginx reads it. */
 export interface GatewayConfigView {
   conf: string;
@@ -22,7 +25,8 @@ export function readGatewayConfig(conf: string): GatewayConfigView | { error: st
   try {
     const tree = parseNginx(conf);
     const http = tree.find((d) => d.name === 'http');
-    const { server, locations } = serverLocations(tree);
+    // The gateway's container listens on 8080 (Service 80 -> 8080): that server answers the evaluator.
+    const { server, locations } = serverLocations(tree, GATEWAY_CONTAINER_PORT);
     return { conf, locations, server, http };
   } catch (e) {
     return { error: `nginx.conf cannot be parsed: ${(e as Error).message}` };
