@@ -377,6 +377,27 @@ export default defineCheck<typeof sections, EntityStoreSubject, undefined, Entit
         ? crPlan({ ...ev, cr: ev.cr }, want)
         : deploymentPlan({ ...ev, deployment, container }, snapshot, want);
     },
+    async readBack({ subject: ev, config, reader, signal }, plan) {
+      const d = await reader.get<KObject>(RESOURCES.deployments, config.namespace, ev.deploymentName, { signal });
+      const c = (d.spec.template.spec.containers as Container[]).find((x) => x.name === ev.container?.name);
+      const carried = isGateway(
+        [...(c?.env ?? [])].reverse().find((e) => e.name === ENTITY_STORE_ENV)?.value,
+        config,
+        ev.gatewayPorts,
+      );
+      const state = [
+        { step: `Deployment ${ev.deploymentName} carries ${ENTITY_STORE_ENV} for the gateway`, done: carried },
+        { step: `Deployment ${ev.deploymentName} rolled out`, done: carried && rolloutState(d).done },
+      ];
+      if (plan.data.kind === 'cr') {
+        const cr = await reader.get<KObject>(RESOURCES.nemoevaluators, config.namespace, plan.data.name, { signal });
+        state.unshift({
+          step: `NemoEvaluator ${plan.data.name} spec.env set`,
+          done: isGateway(crEnvValue(cr), config, ev.gatewayPorts),
+        });
+      }
+      return state;
+    },
     async apply({ subject: ev, config, actor, reader, dryRun, progress, signal }, plan) {
       const type = plan.data.kind === 'cr' ? RESOURCES.nemoevaluators : RESOURCES.deployments;
       await actor.jsonPatch(type, config.namespace, plan.data.name, plan.data.ops, { dryRun });

@@ -6,7 +6,7 @@ import { defineCheck, type Evidence, type Finding } from '../lib/engine/types';
 import { errorMessage } from '../lib/k8s/errors';
 import type { KObject } from '../lib/k8s/object';
 import { RESOURCES } from '../lib/k8s/resources';
-import { waitForRollout } from '../lib/k8s/wait';
+import { rolloutState, waitForRollout } from '../lib/k8s/wait';
 import { GatewaySection } from './shared/gateway';
 
 export const PodHealthSection = z
@@ -318,6 +318,19 @@ export default defineCheck<typeof sections, PodHealthSubject, PodHealthProbe, Re
         risks,
         guards: objs.map((d) => guardFor('Deployment', d).guard),
       };
+    },
+    async readBack({ reader, config, signal, subject }, plan) {
+      return Promise.all(
+        plan.data.deployments.map(async (name) => {
+          const before = subject.deployments.find((d) => d.metadata?.name === name)?.metadata?.generation ?? 0;
+          const d = await reader.get<KObject>(RESOURCES.deployments, config.namespace, name, { signal });
+          // A restart bumps the spec generation; done once that generation has rolled out.
+          return {
+            step: `${name} restarted and rolled out`,
+            done: (d.metadata?.generation ?? 0) > before && rolloutState(d).done,
+          };
+        }),
+      );
     },
     async apply({ actor, reader, config, dryRun, progress, signal, subject }, plan) {
       for (const name of plan.data.deployments) {

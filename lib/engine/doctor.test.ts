@@ -86,3 +86,45 @@ describe('the fix lock', () => {
     expect(holderIsDead(undefined, host)).toBe(false);
   });
 });
+
+describe('a fix that fails midway', () => {
+  it('says what is in effect, read back from the cluster, and that the next plan finishes', async () => {
+    const { executeFix } = await import('./fix');
+    const client = {
+      list: async () => ({ items: [] }),
+      get: async () => ({ metadata: { name: 'ns' } }),
+      create: async () => ({}),
+      delete: async () => ({}),
+    };
+    const check = defineCheck({
+      id: 'two-steps',
+      title: 't',
+      area: 'a',
+      needs: ['pods'],
+      explain,
+      judge: () => ({ status: 'fail', summary: 'broken', evidence: [] }),
+      fix: {
+        description: 'two steps',
+        permissions: () => [],
+        plan: () => ({ noop: false, summary: 's', changes: [], risks: [], guards: [], data: undefined }),
+        apply: async (_ctx, _plan) => {
+          throw new KubeApiError(0, 'down', 'the API went away');
+        },
+        readBack: async () => [
+          { step: 'ConfigMap updated', done: true },
+          { step: 'gateway restarted', done: false },
+        ],
+      },
+    });
+    const err = await executeFix({
+      check,
+      config,
+      reader: client as never,
+      actor: client as never,
+      dryRun: false,
+    }).catch((e: Error) => e);
+    expect((err as Error).message).toMatch(
+      /in effect: ConfigMap updated; not in effect: gateway restarted\. Run the fix again/,
+    );
+  });
+});
