@@ -18,6 +18,7 @@ import { waitForRollout } from '../lib/k8s/wait';
 import { up } from '../test/cluster/cluster';
 import { FILES, REPO_ROOT, testPort, TOKENS } from '../test/cluster/paths';
 import { killCliWhen } from '../test/cluster/cli-process';
+import { plantSecrets } from '../test/cluster/plant-secrets';
 import { seedScenario } from '../test/cluster/seed';
 import { startServer } from './server';
 
@@ -144,29 +145,10 @@ async function faults() {
   say();
 }
 
-const PLANTED = ['ZZREL01', 'ZZREL02', 'ZZREL03', 'FDSEEDSECRET'];
 async function leaks(base: string) {
   say('## Leaks (planted secrets searched for in every output)');
   say();
-  const a = admin();
-  await a.jsonPatch(RESOURCES.nemoevaluators, NS, 'nemoevaluator-sample', [
-    {
-      op: 'add',
-      path: '/spec/env',
-      value: [
-        { name: 'ENTITY_STORE_URL', value: 'http://admin:ZZREL01@nemoentitystore-sample:8000' },
-        { name: 'DB_PASS', value: 'ZZREL02' },
-      ],
-    },
-  ]);
-  const cm = await a.get<KObject>(RESOURCES.configmaps, NS, 'nemo-gateway-config');
-  await a.jsonPatch(RESOURCES.configmaps, NS, 'nemo-gateway-config', [
-    {
-      op: 'replace',
-      path: '/data/nginx.conf',
-      value: (cm.data['nginx.conf'] as string).replace('# Catch-all', '# {"password": "ZZREL03"}\n        # Catch-all'),
-    },
-  ]);
+  const planted = await plantSecrets(admin(), NS, 'ZZREL');
   const outputs: string[] = [];
   const env = { ...process.env, FD_SERVICE_URL_OVERRIDES: `nemo-gateway=http://127.0.0.1:${PORT}` };
   const cli = (...args: string[]) =>
@@ -195,9 +177,9 @@ async function leaks(base: string) {
   ) as { id: string };
   for (const f of ['md', 'json', 'html'])
     outputs.push(await (await fetch(`${base}/api/reports/${shared.id}/download?format=${f}`)).text());
-  const found = PLANTED.filter((s) => outputs.some((o) => o.includes(s)));
+  const found = planted.filter((s) => outputs.some((o) => o.includes(s)));
   say(
-    `- ${outputs.length} outputs (CLI run in 4 formats, every fix plan in text and JSON, API run, streamed fix plans, a report in 3 formats), ${PLANTED.length} planted values: **${found.length} leaked**${found.length ? ` (${found.join(', ')})` : ''}.`,
+    `- ${outputs.length} outputs (CLI run in 4 formats, every fix plan in text and JSON, API run, streamed fix plans, a report in 3 formats), ${planted.length} planted values: **${found.length} leaked**${found.length ? ` (${found.join(', ')})` : ''}.`,
   );
   say();
 }

@@ -247,6 +247,16 @@ export function envPatch(base: string, env: EnvVar[] | undefined, value: string)
 const isGateway = (value: string | undefined, config: Config, ports?: number[]) =>
   isGatewayUrl(value ?? '', config.gateway.service, config.namespace, ports);
 
+/** The rendered Deployment's evaluator container carries a gateway URL (the last env entry wins). */
+function carriesGatewayUrl(d: KObject, ev: EntityStoreSubject, config: Config): boolean {
+  const c = (d.spec.template.spec.containers as Container[]).find((x) => x.name === ev.container?.name);
+  return isGateway(
+    [...(c?.env ?? [])].reverse().find((e) => e.name === ENTITY_STORE_ENV)?.value,
+    config,
+    ev.gatewayPorts,
+  );
+}
+
 /** Durable path: spec.env on the NemoEvaluator CR; the operator re-renders the Deployment from it. */
 function crPlan(ev: EvaluatorRefs & { cr: KObject }, want: string): PlanBody<EntityStorePlanData> {
   const { guard, test } = guardFor('NemoEvaluator', ev.cr);
@@ -379,12 +389,7 @@ export default defineCheck<typeof sections, EntityStoreSubject, undefined, Entit
     },
     async readBack({ subject: ev, config, reader, signal }, plan) {
       const d = await reader.get<KObject>(RESOURCES.deployments, config.namespace, ev.deploymentName, { signal });
-      const c = (d.spec.template.spec.containers as Container[]).find((x) => x.name === ev.container?.name);
-      const carried = isGateway(
-        [...(c?.env ?? [])].reverse().find((e) => e.name === ENTITY_STORE_ENV)?.value,
-        config,
-        ev.gatewayPorts,
-      );
+      const carried = carriesGatewayUrl(d, ev, config);
       const state = [
         { step: `Deployment ${ev.deploymentName} carries ${ENTITY_STORE_ENV} for the gateway`, done: carried },
         { step: `Deployment ${ev.deploymentName} rolled out`, done: carried && rolloutState(d).done },
@@ -405,14 +410,7 @@ export default defineCheck<typeof sections, EntityStoreSubject, undefined, Entit
       progress(`patched ${plan.data.kind === 'cr' ? 'NemoEvaluator' : 'Deployment'} ${plan.data.name}`);
       // The operator needs a moment to re-render: watch until the Deployment carries the value, then the rollout.
       progress('waiting for the operator to re-render the evaluator Deployment');
-      const carriesValue = (d: KObject) => {
-        const c = (d.spec.template.spec.containers as Container[]).find((x) => x.name === ev.container!.name);
-        return isGateway(
-          [...(c?.env ?? [])].reverse().find((e) => e.name === ENTITY_STORE_ENV)?.value,
-          config,
-          ev.gatewayPorts,
-        );
-      };
+      const carriesValue = (d: KObject) => carriesGatewayUrl(d, ev, config);
       try {
         await waitForObject(
           reader,

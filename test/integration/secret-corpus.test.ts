@@ -8,22 +8,14 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CHECKS } from '../../checks';
-import type { KObject } from '../../lib/k8s/object';
-import { RESOURCES } from '../../lib/k8s/resources';
 import { REPO_ROOT, testPort } from '../cluster/paths';
+import { plantSecrets } from '../cluster/plant-secrets';
 import { access, KUBECONFIGS, seed } from './helpers';
 
 const NS = 'it-secret-corpus';
 const PORT = testPort(54);
-const PLANTED = [
-  'ZZCORPUS01',
-  'ZZCORPUS02',
-  'ZZCORPUS03',
-  'ZZCORPUS04',
-  'WlpDT1JQVVMwNQ',
-  'ZZCORPUS06',
-  'FDSEEDSECRET',
-];
+/** Filled by plantSecrets: ZZCORPUS01..06 (one as basic credentials) and the seeded FDSEEDSECRET. */
+let PLANTED: string[] = [];
 const leaks = (text: string) => PLANTED.filter((s) => text.includes(s));
 
 const env = {
@@ -47,32 +39,7 @@ describe('planted secrets never reach an output', () => {
   const logged: string[] = [];
   beforeAll(async () => {
     await seed(NS, 'broken', PORT);
-    const admin = access('admin').app();
-    // An env value and a URL with credentials, through the CR (the operator renders them into the Deployment).
-    await admin.jsonPatch(RESOURCES.nemoevaluators, NS, 'nemoevaluator-sample', [
-      {
-        op: 'add',
-        path: '/spec/env',
-        value: [
-          { name: 'ENTITY_STORE_URL', value: 'http://admin:ZZCORPUS02@nemoentitystore-sample:8000' },
-          { name: 'DB_PASS', value: 'ZZCORPUS01' },
-        ],
-      },
-    ]);
-    // A namespace annotation the PVC check quotes when it is malformed.
-    await admin.request('PATCH', `/api/v1/namespaces/${NS}`, {
-      contentType: 'application/merge-patch+json',
-      body: { metadata: { annotations: { 'openshift.io/sa.scc.uid-range': 'apiKey=ZZCORPUS03' } } },
-    });
-    // Credentials in the gateway config the gateway plan shows as a diff.
-    const cm = await admin.get<KObject>(RESOURCES.configmaps, NS, 'nemo-gateway-config');
-    const conf = (cm.data['nginx.conf'] as string).replace(
-      '# Catch-all',
-      '# proxy_set_header Authorization "Bearer ZZCORPUS04abcdefgh";\n        # Authorization: Basic WlpDT1JQVVMwNQ==\n        # {"password": "ZZCORPUS06"}\n        # Catch-all',
-    );
-    await admin.jsonPatch(RESOURCES.configmaps, NS, 'nemo-gateway-config', [
-      { op: 'replace', path: '/data/nginx.conf', value: conf },
-    ]);
+    PLANTED = await plantSecrets(access('admin').app(), NS, 'ZZCORPUS');
     Object.assign(process.env, {
       FD_KUBECONFIG: env.FD_KUBECONFIG,
       FD_NAMESPACE: NS,
