@@ -9,7 +9,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['checks/**/*.test.ts', 'lib/**/*.test.ts', 'app/**/*.test.ts'],
+          include: ['checks/**/*.test.ts', 'lib/**/*.test.ts', 'app/**/*.test.ts', 'test/cluster/**/*.test.ts'],
           environment: 'node',
         },
       },

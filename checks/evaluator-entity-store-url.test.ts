@@ -1,18 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import { Snapshot } from '../lib/engine/snapshot';
-import { judgeWith } from '../lib/engine/testing';
+import { availabilityWith, judgeWith, planWith } from '../lib/engine/testing';
 import { KubeApiError } from '../lib/k8s/errors';
-import check, { envPatch, gatewayUrlProblem, isGatewayUrl } from './evaluator-entity-store-url';
+import check, { envPatch, gatewayUrlProblem, isGatewayUrl, type UrlProbe } from './evaluator-entity-store-url';
+import { reachableUrl, type ModelAnswer } from './shared/entity-store';
 import { config, evaluatorCr, evaluatorDeployment, NS } from './test-fixtures';
 
 const GATEWAY = { name: 'ENTITY_STORE_URL', value: 'http://nemo-gateway' };
 const GATEWAY_SVC = { metadata: { name: 'nemo-gateway' }, spec: { ports: [{ port: 80, targetPort: 8080 }] } };
-const judge = (snapshot: Snapshot) => judgeWith(check, snapshot, undefined, config());
+/** The URL could not be asked from here: the verdict falls back to the host name. */
+const NAME_ONLY: UrlProbe = { unprobeable: 'no address from here (test)', answers: [], gatewayAnswers: [] };
+const judge = (snapshot: Snapshot) => judgeWith(check, snapshot, NAME_ONLY, config());
 const snap = (deployments: unknown[], extra: Record<string, unknown> = {}) =>
   Snapshot.fromFixture(NS, {
     deployments: deployments as never,
     configmaps: [],
     nemoevaluators: [],
+    nimservices: [],
     services: [GATEWAY_SVC] as never,
     ...extra,
   });
@@ -129,8 +133,8 @@ describe('evaluator-entity-store-url judge', () => {
   it('offers no fix for a warning with nothing to patch, and says why', () => {
     const avail = (s: Snapshot) => {
       const subject = check.locate!(s, config());
-      const finding = check.judge({ snapshot: s, subject, probe: undefined, config: config() });
-      return check.fix!.available!({ snapshot: s, subject, probe: undefined, finding, config: config() });
+      const finding = check.judge({ snapshot: s, subject, probe: NAME_ONLY, config: config() });
+      return check.fix!.available!({ snapshot: s, subject, probe: NAME_ONLY, finding, config: config() });
     };
     const secret = evaluatorDeployment(
       [{ name: 'ENTITY_STORE_URL', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } }],
@@ -198,5 +202,175 @@ describe('envPatch', () => {
       { op: 'test', path: '/spec/env/1/name', value: 'ENTITY_STORE_URL' },
       { op: 'replace', path: '/spec/env/1', value: GATEWAY },
     ]);
+  });
+});
+
+// Judged by behaviour (real-stack.md §2): what the URL answers for each base model, not its host name.
+describe('judged by what the URL answers', () => {
+  const MODEL = 'meta/llama-3.2-1b-instruct';
+  const ES = { name: 'ENTITY_STORE_URL', value: `http://nemoentitystore-sample.${NS}.svc.cluster.local:8000` };
+  const nim = { metadata: { name: 'llama' }, status: { model: { name: MODEL } } };
+  const gatewayConf = (proxy: boolean) => ({
+    metadata: { name: 'nemo-gateway-config' },
+    data: {
+      'nginx.conf': `http { server { listen 8080; ${proxy ? 'location ~ ^/v1/models { set $es nemoentitystore-sample:8000; proxy_pass http://$es; }' : ''} location / { return 404; } } }`,
+    },
+  });
+  const world = (env: { name: string; value: string }, proxy: boolean) =>
+    snap([evaluatorDeployment([env])], {
+      nemoevaluators: [evaluatorCr([env])],
+      nimservices: [nim],
+      configmaps: [gatewayConf(proxy)],
+    });
+  const valid: ModelAnswer = {
+    model: MODEL,
+    url: 'x',
+    status: 200,
+    contentType: 'application/json',
+    body: JSON.stringify({ name: 'llama-3.2-1b-instruct', namespace: 'meta' }),
+  };
+  const missing: ModelAnswer = { ...valid, status: 404, body: `{"detail":"Model ${MODEL} not found"}` };
+  const asked = (answers: ModelAnswer[], gatewayAnswers: ModelAnswer[] = []): UrlProbe => ({
+    target: { base: 'http://127.0.0.1:1', via: 'test' },
+    answers,
+    gatewayAnswers,
+  });
+
+  it.each([
+    [
+      'the gateway answers',
+      GATEWAY,
+      false,
+      asked([valid]),
+      'pass',
+      /answers a valid record for every base model/,
+      undefined,
+    ],
+    [
+      'straight at the Entity Store, model registered',
+      ES,
+      true,
+      asked([valid]),
+      'pass',
+      /answers a valid record/,
+      undefined,
+    ],
+    [
+      'straight at the Entity Store, model not registered (proxy generation)',
+      ES,
+      true,
+      asked([missing], [missing]),
+      'fail',
+      /does not answer a valid record for meta\/llama-3\.2-1b-instruct: HTTP 404/,
+      /forwards model lookups to the same Entity Store/,
+    ],
+    [
+      'at the Entity Store in the mock generation, the gateway answers',
+      ES,
+      false,
+      asked([missing], [valid]),
+      'fail',
+      /does not answer a valid record/,
+      true,
+    ],
+    [
+      'at the gateway, which answers 404',
+      GATEWAY,
+      false,
+      asked([missing]),
+      'fail',
+      /does not answer a valid record/,
+      /already points at the gateway; the gateway is what answers no valid record .* gateway-models/,
+    ],
+    [
+      'the name does not resolve from here: judged by name',
+      ES,
+      true,
+      asked([{ model: MODEL, url: 'x', networkError: 'ENOTFOUND' }]),
+      'fail',
+      /judged by name only/,
+      true,
+    ],
+  ] as const)('%s', (_name, env, proxy, probe, status, summary, fix) => {
+    const r = judgeWith(check, world(env, proxy), probe, config());
+    expect(r.status).toBe(status);
+    expect(r.summary).toMatch(summary);
+    if (fix === undefined) return;
+    const a = availabilityWith(check, world(env, proxy), probe, config());
+    if (fix === true) expect(a).toEqual({ available: true });
+    else expect(a.reason).toMatch(fix);
+  });
+
+  it('the evidence shows the 404 the evaluator gets, and the root cause fits the generation', () => {
+    const proxyGen = judgeWith(check, world(ES, true), asked([missing], [missing]), config());
+    expect(proxyGen.evidence.map((e) => e.value).join('\n')).toMatch(/HTTP 404[\s\S]*not found/);
+    expect(proxyGen.rootCause).toMatch(
+      /straight at the Entity Store, which is fine once the base models are registered/,
+    );
+    const mockGen = judgeWith(check, world(ES, false), asked([missing], [valid]), config());
+    expect(mockGen.rootCause).toMatch(/only the gateway's mock answers know them/);
+  });
+
+  it('warns when the CR renders another URL than the one that works', () => {
+    const s = snap([evaluatorDeployment([ES])], {
+      nemoevaluators: [evaluatorCr([GATEWAY])],
+      nimservices: [nim],
+      configmaps: [gatewayConf(true)],
+    });
+    const r = judgeWith(check, s, asked([valid]), config());
+    expect(r.status).toBe('warn');
+    expect(r.summary).toMatch(/CR renders ENTITY_STORE_URL=http:\/\/nemo-gateway/);
+  });
+
+  it('the plan says when the gateway does not answer yet either', async () => {
+    const p = await planWith(check, world(ES, false), asked([missing], [missing]), config());
+    expect(p.risks.join('\n')).toMatch(/passes once check gateway-models is fixed too/);
+  });
+});
+
+describe('reachableUrl', () => {
+  const cfg = (overrides: Record<string, string> = {}) => ({ ...config(), serviceUrlOverrides: overrides });
+  it.each([
+    [
+      'outside, Service with an override',
+      `http://nemoentitystore-sample.${NS}.svc.cluster.local:8000`,
+      false,
+      { 'nemoentitystore-sample': 'http://127.0.0.1:9' },
+      'http://127.0.0.1:9',
+    ],
+    [
+      'outside, short name with an override',
+      'http://nemo-gateway',
+      false,
+      { 'nemo-gateway': 'http://127.0.0.1:8/' },
+      'http://127.0.0.1:8',
+    ],
+    ['outside, Service without an override', 'http://nemo-gateway', false, {}, undefined],
+    ['outside, Service in another namespace', 'http://nemo-gateway.other.svc.cluster.local', false, {}, undefined],
+    ['outside, an external address', 'https://entity-store.example.com', false, {}, 'https://entity-store.example.com'],
+    [
+      'inside, a bare name is expanded to the namespace',
+      'http://nemo-gateway',
+      true,
+      {},
+      `http://nemo-gateway.${NS}.svc.cluster.local`,
+    ],
+    [
+      'inside, a full name is used as is',
+      `http://nemoentitystore-sample.${NS}.svc.cluster.local:8000`,
+      true,
+      {},
+      `http://nemoentitystore-sample.${NS}.svc.cluster.local:8000`,
+    ],
+    [
+      'inside, an override still wins',
+      'http://nemo-gateway',
+      true,
+      { 'nemo-gateway': 'http://127.0.0.1:8' },
+      'http://127.0.0.1:8',
+    ],
+    ['not a URL', 'nope', false, {}, undefined],
+  ] as const)('%s', (_name, raw, inCluster, overrides, base) => {
+    expect(reachableUrl(raw, cfg(overrides), inCluster).base).toBe(base);
   });
 });

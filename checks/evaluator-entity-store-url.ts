@@ -14,9 +14,25 @@ import {
   type EnvVar,
   type EvaluatorRefs,
 } from './shared/evaluator';
-import { GatewaySection } from './shared/gateway';
+import {
+  baseModels,
+  DataFlywheelSection,
+  EntityStoreSection,
+  judgeAnswer,
+  probeModels,
+  reachableUrl,
+  type ModelAnswer,
+  type ModelSource,
+} from './shared/entity-store';
+import { gatewayBase, GatewaySection } from './shared/gateway';
+import { generationOf, readGatewayConfig, type Generation } from './shared/gateway-config';
 
-const sections = { evaluator: EvaluatorSection, gateway: GatewaySection };
+const sections = {
+  evaluator: EvaluatorSection,
+  gateway: GatewaySection,
+  dataFlywheel: DataFlywheelSection,
+  entityStore: EntityStoreSection,
+};
 type Config = ConfigOf<typeof sections>;
 
 /**
@@ -119,14 +135,22 @@ function crEnvValue(cr: KObject | undefined): string | undefined {
   return e?.value;
 }
 
+/** The URL the operator renders from the CR: spec.env wins over spec.entitystore.endpoint. */
+function crRenderedUrl(cr: KObject): string | undefined {
+  return crEnvValue(cr) ?? (cr.spec?.entitystore?.endpoint as string | undefined);
+}
+
 export function gatewayUrl(config: Config): string {
   return `http://${config.gateway.service}`;
 }
 
-/** What this check is about: the evaluator, and the ports of the gateway Service it should call. */
+/** What this check is about: the evaluator, the base models it must resolve, and the gateway. */
 export interface EntityStoreSubject extends EvaluatorRefs {
   /** The gateway Service's ports; undefined when the Service is not there. */
   gatewayPorts?: number[];
+  models: ModelSource[];
+  /** The gateway's generation (proxy: it forwards model lookups to the same Entity Store). */
+  generation?: Generation;
 }
 
 export function locateEntityStoreSubject(snapshot: Snapshot, config: Config): EntityStoreSubject {
@@ -134,10 +158,63 @@ export function locateEntityStoreSubject(snapshot: Snapshot, config: Config): En
   const ports = ((svc?.spec?.ports ?? []) as Array<{ port?: number }>)
     .map((p) => p.port)
     .filter((p): p is number => typeof p === 'number');
-  return { ...resolveEvaluator(config, snapshot, { withCr: true }), gatewayPorts: svc ? ports : undefined };
+  const conf = snapshot.find('configmaps', config.gateway.configMap)?.data?.[config.gateway.configKey];
+  const view = conf === undefined ? undefined : readGatewayConfig(conf);
+  return {
+    ...resolveEvaluator(config, snapshot, { withCr: true }),
+    gatewayPorts: svc ? ports : undefined,
+    // A df-config problem is gateway-models' to report; here it only means fewer models to ask about.
+    models: baseModels(snapshot, config).models,
+    generation: view && 'conf' in view ? generationOf(view).generation : undefined,
+  };
 }
 
-export function judgeEntityStoreUrl(ev: EntityStoreSubject, snapshot: Snapshot, config: Config): Finding {
+/** What the evaluator's URL answers for each base model, asked the way the evaluator asks. */
+export interface UrlProbe {
+  /** Where the requests went, or why the URL cannot be reached from where the doctor runs. */
+  target?: { base: string; via: string };
+  unprobeable?: string;
+  answers: ModelAnswer[];
+  /** The same questions through the gateway, when the URL is not the gateway (would pointing there help?). */
+  gatewayAnswers: ModelAnswer[];
+}
+
+const NO_ANSWERS: UrlProbe = { answers: [], gatewayAnswers: [] };
+
+export async function probeEntityStoreUrl(
+  ev: EntityStoreSubject,
+  snapshot: Snapshot,
+  config: Config,
+  signal?: AbortSignal,
+): Promise<UrlProbe> {
+  const value = ev.container ? effectiveEnv(ENTITY_STORE_ENV, ev.container, snapshot)?.value : undefined;
+  if (value === undefined) return NO_ANSWERS;
+  if (!ev.models.length) return { ...NO_ANSWERS, unprobeable: 'no base models are known to ask about' };
+  const target = reachableUrl(value, config, !!process.env.KUBERNETES_SERVICE_HOST);
+  if (target.base === undefined) return { ...NO_ANSWERS, unprobeable: target.reason };
+  const models = ev.models.map((m) => m.model);
+  const [answers, gatewayAnswers] = await Promise.all([
+    probeModels(target.base, models, signal),
+    isGateway(value, config, ev.gatewayPorts) ? [] : probeModels(gatewayBase(config), models, signal),
+  ]);
+  return { target, answers, gatewayAnswers };
+}
+
+/** The probe answered something to judge by (not only "cannot resolve this name from here"). */
+function judgedByBehaviour(probe: UrlProbe | undefined): probe is UrlProbe & { target: { base: string; via: string } } {
+  if (!probe?.target || !probe.answers.length) return false;
+  return !probe.answers.every((a) => a.networkError && /ENOTFOUND|EAI_AGAIN/.test(a.networkError));
+}
+
+const describeModelAnswer = (a: ModelAnswer) =>
+  `${a.networkError ?? `HTTP ${a.status}`}${judgeAnswer(a).length ? `: ${judgeAnswer(a).join('; ')}` : ': valid record'}${a.body ? `\nbody: ${a.body.slice(0, 300)}` : ''}`;
+
+export function judgeEntityStoreUrl(
+  ev: EntityStoreSubject,
+  snapshot: Snapshot,
+  config: Config,
+  probe?: UrlProbe,
+): Finding {
   const ns = config.namespace;
   if (!ev.deployment) {
     return {
@@ -186,31 +263,30 @@ export function judgeEntityStoreUrl(ev: EntityStoreSubject, snapshot: Snapshot, 
     evidence.push({ label: ENTITY_STORE_ENV, value: `from ${eff.source}: ${eff.unknownReason}`, tone: 'info' });
     return { status: 'warn', summary: `Cannot verify ${ENTITY_STORE_ENV}: ${eff.unknownReason}`, evidence };
   }
+  if (judgedByBehaviour(probe)) return judgeByAnswers(ev, eff.value!, eff.source, probe, config, evidence);
   const ports = ev.gatewayPorts ?? [80];
   const problem = gatewayUrlProblem(eff.value!, config.gateway.service, ns, ports);
+  const byName = probe?.unprobeable ?? 'the URL answered nothing from here';
   evidence.push({ label: ENTITY_STORE_ENV, value: `${eff.value} (${eff.source})`, tone: problem ? 'bad' : 'good' });
   evidence.push({
     label: 'Expected',
     value: `${want} (or ${config.gateway.service}.${ns}[.svc[.cluster.local]], port ${ports.join(' or ')})${ev.gatewayPorts ? '' : ` — Service ${config.gateway.service} not found`}`,
   });
+  evidence.push({ label: 'Verdict', value: `by name only: ${byName}`, tone: 'info' });
   const rollout = rolloutState(ev.deployment);
   evidence.push({ label: 'Rollout', value: rollout.message, tone: rollout.done ? 'good' : 'info' });
   if (problem) {
     return {
       status: 'fail',
-      summary: `The evaluator's ${ENTITY_STORE_ENV} (${eff.value}) does not reach the gateway: ${problem}`,
+      summary: `The evaluator's ${ENTITY_STORE_ENV} (${eff.value}) does not reach the gateway: ${problem} (judged by name only: ${byName})`,
       evidence,
       rootCause: ev.cr
         ? `The NIM Operator renders ${ENTITY_STORE_ENV} from NemoEvaluator.spec.entitystore.endpoint and re-renders the Deployment whenever the CR changes, which drops any env set only on the Deployment (oc set env). The durable fix is spec.env on the CR.`
         : undefined,
     };
   }
-  if (!rollout.done)
-    return {
-      status: 'warn',
-      summary: `${ENTITY_STORE_ENV} points at the gateway, but the rollout that carries it is not complete (${rollout.message})`,
-      evidence,
-    };
+  const lasting = lastingProblem(ev, eff.value!, rollout);
+  if (lasting) return { ...lasting, evidence: [...evidence, ...lasting.evidence] };
   if (ev.cr && !isGatewayUrl(crEnvValue(ev.cr) ?? '', config.gateway.service, ns, ports)) {
     evidence.push({
       label: `NemoEvaluator spec.env ${ENTITY_STORE_ENV}`,
@@ -223,7 +299,85 @@ export function judgeEntityStoreUrl(ev: EntityStoreSubject, snapshot: Snapshot, 
       evidence,
     };
   }
-  return { status: 'pass', summary: `The evaluator resolves models through the gateway (${eff.value})`, evidence };
+  return {
+    status: 'pass',
+    summary: `The evaluator resolves models through the gateway (${eff.value}; judged by name only: ${byName})`,
+    evidence,
+  };
+}
+
+/** Right now, but not for long: the rollout carrying the value is not done. */
+function lastingProblem(
+  ev: EntityStoreSubject,
+  value: string,
+  rollout: ReturnType<typeof rolloutState>,
+): Finding | undefined {
+  if (!rollout.done)
+    return {
+      status: 'warn',
+      summary: `${ENTITY_STORE_ENV} is ${value}, but the rollout that carries it is not complete (${rollout.message})`,
+      evidence: [],
+    };
+  return undefined;
+}
+
+/** The verdict by behaviour: does the URL answer a valid record for every base model (real-stack.md §2)? */
+function judgeByAnswers(
+  ev: EntityStoreSubject,
+  value: string,
+  source: string,
+  probe: UrlProbe & { target: { base: string; via: string } },
+  config: Config,
+  evidence: Evidence[],
+): Finding {
+  const failing = probe.answers.filter((a) => judgeAnswer(a).length);
+  evidence.push({ label: ENTITY_STORE_ENV, value: `${value} (${source})`, tone: failing.length ? 'bad' : 'good' });
+  evidence.push({ label: 'Asked at', value: `${probe.target.base} (${probe.target.via})` });
+  for (const a of probe.answers)
+    evidence.push({
+      label: `GET /v1/models/${a.model}`,
+      value: describeModelAnswer(a),
+      tone: judgeAnswer(a).length ? 'bad' : 'good',
+      code: true,
+    });
+  const viaGateway = isGateway(value, config, ev.gatewayPorts);
+  for (const a of probe.gatewayAnswers.filter((g) => failing.some((f) => f.model === g.model)))
+    evidence.push({
+      label: `through the gateway: GET /v1/models/${a.model}`,
+      value: describeModelAnswer(a),
+      tone: judgeAnswer(a).length ? 'bad' : 'good',
+      code: true,
+    });
+  if (failing.length) {
+    const names = failing.map((a) => a.model).join(', ');
+    const first = failing[0]!;
+    return {
+      status: 'fail',
+      summary: `The evaluator's ${ENTITY_STORE_ENV} (${value}) does not answer a valid record for ${names}: ${first.networkError ?? `HTTP ${first.status}`} (${judgeAnswer(first).join('; ')}); base-model evaluations fail`,
+      evidence,
+      rootCause: viaGateway
+        ? `${ENTITY_STORE_ENV} points at the gateway, and the gateway is what answers no valid record: see check gateway-models.`
+        : ev.generation === 'proxy'
+          ? `${ENTITY_STORE_ENV} points straight at the Entity Store, which is fine once the base models are registered there; they are not. Nobody registers base NIMs automatically (the Data Flywheel never does).`
+          : `${ENTITY_STORE_ENV} points at ${value}, which has no record for the base NIMs; in this gateway generation only the gateway's mock answers know them, so the evaluator must ask the gateway. A NeMo redeploy resets ${ENTITY_STORE_ENV} to the Entity Store.`,
+    };
+  }
+  const lasting = lastingProblem(ev, value, rolloutState(ev.deployment!));
+  if (lasting) return { ...lasting, evidence };
+  const rendered = ev.cr ? crRenderedUrl(ev.cr) : undefined;
+  if (ev.cr && rendered !== undefined && rendered.replace(/\/$/, '') !== value.replace(/\/$/, '')) {
+    evidence.push({ label: `NemoEvaluator ${ev.cr.metadata?.name} renders`, value: rendered, tone: 'bad' });
+    return {
+      status: 'warn',
+      summary: `${value} answers for every base model, but the NemoEvaluator CR renders ${ENTITY_STORE_ENV}=${rendered}: the next operator re-render (any NeMo redeploy) switches to it`,
+      evidence,
+    };
+  }
+  return {
+    status: 'pass',
+    summary: `The evaluator's ${ENTITY_STORE_ENV} (${value}) answers a valid record for every base model (${ev.models.map((m) => m.model).join(', ')})`,
+    evidence,
+  };
 }
 
 interface EntityStorePlanData {
@@ -327,17 +481,19 @@ function deploymentPlan(
   };
 }
 
-export default defineCheck<typeof sections, EntityStoreSubject, undefined, EntityStorePlanData>({
+export default defineCheck<typeof sections, EntityStoreSubject, UrlProbe, EntityStorePlanData>({
   id: 'evaluator-entity-store-url',
-  title: 'Evaluator resolves models through the gateway',
+  title: "Evaluator's ENTITY_STORE_URL answers for every base model",
   area: 'NeMo Evaluator',
   config: sections,
-  needs: ['deployments', 'configmaps', 'nemoevaluators', 'services'],
+  needs: ['deployments', 'configmaps', 'nemoevaluators', 'services', 'nimservices'],
+  // Through the gateway, the verdict is what the gateway answers.
+  dependsOn: ['gateway-models'],
   explain: {
     symptom:
       'base-eval / icl-eval fail with "404 ... /v1/models/meta/llama-3.2-1b-instruct", "namespace=\\"\\" fails pattern", or "The model default/... does not exist".',
     rootCause:
-      'The evaluator looks up every model in the Entity Store at ENTITY_STORE_URL. Base NIMs deployed by the operator are not registered there; only the nemo-gateway answers for them (mock responses). A NeMo redeploy resets ENTITY_STORE_URL to the Entity Store.',
+      'The evaluator looks up every model with GET $ENTITY_STORE_URL/v1/models/<namespace>/<name>. Base NIMs deployed by the operator are registered nowhere by default: in the mock gateway generation only the nemo-gateway answers for them, so the URL must be the gateway; in the proxy generation the Entity Store answers once they are registered. A NeMo redeploy resets ENTITY_STORE_URL to the Entity Store.',
     manualFix: (c) => {
       const dep = c.evaluator.deployment ?? c.evaluator.crName;
       return [
@@ -348,7 +504,8 @@ export default defineCheck<typeof sections, EntityStoreSubject, undefined, Entit
     },
   },
   locate: locateEntityStoreSubject,
-  judge: ({ subject, snapshot, config }) => judgeEntityStoreUrl(subject, snapshot, config),
+  probe: ({ subject, snapshot, config, signal }) => probeEntityStoreUrl(subject, snapshot, config, signal),
+  judge: ({ subject, snapshot, config, probe }) => judgeEntityStoreUrl(subject, snapshot, config, probe),
   fix: {
     description:
       'Set ENTITY_STORE_URL=http://nemo-gateway on the NemoEvaluator CR (spec.env, survives operator re-renders), or on the Deployment when no CR owns it, then wait for the rollout.',
@@ -356,7 +513,20 @@ export default defineCheck<typeof sections, EntityStoreSubject, undefined, Entit
       { verb: 'patch', group: 'apps.nvidia.com', resource: 'nemoevaluators', namespace: c.namespace },
       { verb: 'patch', group: 'apps', resource: 'deployments', namespace: c.namespace },
     ],
-    available({ subject: ev, snapshot, config, finding }) {
+    available({ subject: ev, snapshot, config, finding, probe }) {
+      const value = ev.container ? effectiveEnv(ENTITY_STORE_ENV, ev.container, snapshot)?.value : undefined;
+      if (finding.status === 'fail' && judgedByBehaviour(probe) && value !== undefined) {
+        const failing = probe.answers.filter((a) => judgeAnswer(a).length).map((a) => a.model);
+        if (isGateway(value, config, ev.gatewayPorts))
+          return {
+            reason: `${ENTITY_STORE_ENV} already points at the gateway; the gateway is what answers no valid record for ${failing.join(', ')}: fix check gateway-models`,
+          };
+        const gatewayFails = probe.gatewayAnswers.filter((a) => failing.includes(a.model) && judgeAnswer(a).length);
+        if (gatewayFails.length && ev.generation === 'proxy')
+          return {
+            reason: `the gateway forwards model lookups to the same Entity Store and answers no better for ${gatewayFails.map((a) => a.model).join(', ')}: register the models (check gateway-models); ${value} then passes as it is`,
+          };
+      }
       // A warning with the CR already right leaves nothing to patch: say what instead.
       const crOk = !ev.cr || isGateway(crEnvValue(ev.cr), config, ev.gatewayPorts);
       if (finding.status !== 'warn' || !crOk || !ev.container) return true;
@@ -368,7 +538,7 @@ export default defineCheck<typeof sections, EntityStoreSubject, undefined, Entit
           'ENTITY_STORE_URL already points at the gateway; the rollout that carries it is still in progress: wait for it',
       };
     },
-    plan({ subject: ev, snapshot, config, finding }) {
+    plan({ subject: ev, snapshot, config, finding, probe }) {
       const { deployment, container } = ev;
       if (!deployment || !container) throw new Error(finding.summary);
       if (finding.status === 'pass') {
@@ -383,9 +553,15 @@ export default defineCheck<typeof sections, EntityStoreSubject, undefined, Entit
         };
       }
       const want = gatewayUrl(config);
-      return ev.cr
+      const plan = ev.cr
         ? crPlan({ ...ev, cr: ev.cr }, want)
         : deploymentPlan({ ...ev, deployment, container }, snapshot, want);
+      const gatewayFails = (probe?.gatewayAnswers ?? []).filter((a) => judgeAnswer(a).length).map((a) => a.model);
+      if (gatewayFails.length)
+        plan.risks.push(
+          `The gateway does not answer a valid record for ${gatewayFails.join(', ')} yet either: this check passes once check gateway-models is fixed too (Fix all applies that first).`,
+        );
+      return plan;
     },
     async readBack({ subject: ev, config, reader, signal }, plan) {
       const d = await reader.get<KObject>(RESOURCES.deployments, config.namespace, ev.deploymentName, { signal });

@@ -1,8 +1,8 @@
 import { configSchemaFor } from '../lib/engine/factory';
-import type { AnyCheck } from '../lib/engine/types';
+import { findById, type AnyCheck } from '../lib/engine/types';
 import evaluatorEntityStoreUrl from './evaluator-entity-store-url';
 import evaluatorSecretsDelete from './evaluator-secrets-delete';
-import gatewayModelMocks from './gateway-model-mocks';
+import gatewayModels from './gateway-models';
 import modelsPvcOwnership from './models-pvc-ownership';
 import podHealth from './pod-health';
 
@@ -11,7 +11,7 @@ export const CHECKS: readonly AnyCheck[] = [
   evaluatorEntityStoreUrl,
   evaluatorSecretsDelete,
   modelsPvcOwnership,
-  gatewayModelMocks,
+  gatewayModels,
   podHealth,
 ];
 
@@ -19,5 +19,5 @@ export const CHECKS: readonly AnyCheck[] = [
 export const CONFIG_SCHEMA = configSchemaFor(CHECKS);
 
 export function findCheck(id: string): AnyCheck | undefined {
-  return CHECKS.find((c) => c.id === id);
+  return findById(CHECKS, id);
 }

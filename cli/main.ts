@@ -10,6 +10,7 @@
 import readline from 'node:readline/promises';
 import { z } from 'zod';
 import { CHECKS } from '../checks';
+import { findById } from '../lib/engine/types';
 import { compact, lineDiff } from '../lib/diff';
 import type { Doctor } from '../lib/engine/doctor';
 import { createDoctor } from '../lib/engine/factory';
@@ -143,9 +144,14 @@ export async function main(argv: string[]): Promise<number> {
   if (flags.command === 'run') {
     try {
       const ids = CHECKS.map((c) => c.id);
-      for (const id of flags.skip)
-        if (!ids.includes(id)) throw new Error(`unknown check id to skip: ${id}; known: ${ids.join(', ')}`);
-      const selected = (flags.check.length ? flags.check : ids).filter((id) => !flags.skip.includes(id));
+      const skip = flags.skip.map((id) => {
+        const check = findById(CHECKS, id);
+        if (!check) throw new Error(`unknown check id to skip: ${id}; known: ${ids.join(', ')}`);
+        return check.id;
+      });
+      const selected = (flags.check.length ? flags.check : ids).filter(
+        (id) => !skip.includes(findById(CHECKS, id)?.id ?? id),
+      );
       const raw = await doctor.run(selected.length === ids.length ? undefined : selected);
       if (raw.error) throw new Error(raw.error);
       // Output leaves the machine (tickets, CI logs): mask credential-looking values.

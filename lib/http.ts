@@ -9,18 +9,22 @@ export interface HttpAnswer {
 }
 
 /**
- * A GET with a timeout and a bounded body, on node:http (already loaded for the API client;
- * global fetch would load undici, a cost every CLI call would pay). Redirects are not followed.
- * Rejects with an Error whose `code` is the network error (ECONNREFUSED, ENOTFOUND, ETIMEDOUT).
+ * An HTTP request with a timeout and a bounded answer, on node:http (already loaded for the API
+ * client; global fetch would load undici, a cost every CLI call would pay). Redirects are not
+ * followed. Rejects with an Error whose `code` is the network error (ECONNREFUSED, ENOTFOUND, ETIMEDOUT).
  */
-export function httpGet(
+export function httpRequest(
+  method: string,
   url: string,
-  opts: { timeoutMs: number; signal?: AbortSignal; maxBytes?: number },
+  opts: { timeoutMs: number; signal?: AbortSignal; maxBytes?: number; json?: unknown },
 ): Promise<HttpAnswer> {
   const max = opts.maxBytes ?? 4096;
+  const payload = opts.json === undefined ? undefined : Buffer.from(JSON.stringify(opts.json));
   return new Promise((resolve, reject) => {
     const lib = url.startsWith('https:') ? https : http;
-    const req = lib.get(url, { signal: opts.signal, headers: { Accept: 'application/json' } }, (res) => {
+    const headers: Record<string, string | number> = { Accept: 'application/json' };
+    if (payload) Object.assign(headers, { 'Content-Type': 'application/json', 'Content-Length': payload.length });
+    const req = lib.request(url, { method, signal: opts.signal, headers }, (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
       res.on('data', (c: Buffer) => {
@@ -42,5 +46,9 @@ export function httpGet(
       ),
     );
     req.on('error', reject);
+    req.end(payload);
   });
 }
+
+export const httpGet = (url: string, opts: { timeoutMs: number; signal?: AbortSignal; maxBytes?: number }) =>
+  httpRequest('GET', url, opts);

@@ -1,22 +1,34 @@
 #!/usr/bin/env bash
 # The README's "run it" command (npm run demo): builds what it needs, starts the local control plane,
-# seeds the broken Data Flywheel namespace and serves the dashboard on http://127.0.0.1:${PORT:-3000}.
+# seeds a Data Flywheel namespace and serves the dashboard on http://127.0.0.1:${PORT:-3000}.
+# The scenario: `npm run demo -- --scenario broken-proxy` or FD_SCENARIO=broken-proxy (default broken).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+scenario=${FD_SCENARIO:-broken}
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --scenario) scenario=${2:?--scenario needs a name}; shift 2 ;;
+    --scenario=*) scenario=${1#--scenario=}; shift ;;
+    *) echo "[demo] unknown argument $1 (use --scenario broken|healthy|broken-proxy|healthy-proxy)" >&2; exit 2 ;;
+  esac
+done
 bash scripts/ensure-deps.sh
 export NEXT_TELEMETRY_DISABLED=1
-echo "[demo] building the dashboard ..." >&2
+echo "[demo] building the dashboard (the first build takes a few minutes) ..." >&2
+build_start=$(date +%s)
 npm run build >/dev/null
+echo "[demo] dashboard built in $(( $(date +%s) - build_start )) s" >&2
 node node_modules/tsx/dist/cli.mjs test/cluster/cluster.ts up >/dev/null
-node node_modules/tsx/dist/cli.mjs test/cluster/cluster.ts seed broken --namespace flywheel
+node node_modules/tsx/dist/cli.mjs test/cluster/cluster.ts seed "$scenario" --namespace flywheel
+# The same state directory the cluster scripts use (FD_CLUSTER_DIR, else .cluster).
 # shellcheck disable=SC1091
-source .cluster/env
+source "${FD_CLUSTER_DIR:-.cluster}/env"
 port=${PORT:-3000}
 cat <<EOT
 
 Flywheel Doctor is running: http://127.0.0.1:${port}
-  namespace "flywheel" is seeded with the troubleshooting guide's failures.
-  CLI on the same engine:  source .cluster/env && npx flywheel-doctor run
+  namespace "flywheel" is seeded with scenario "${scenario}".
+  CLI on the same engine:  source ${FD_CLUSTER_DIR:-.cluster}/env && npx flywheel-doctor run
   read-only view:          the UI acts as a forwarded user when a request carries X-Forwarded-Access-Token
   stop:                    Ctrl-C here, then npm run cluster:down
 EOT

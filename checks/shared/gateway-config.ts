@@ -52,6 +52,32 @@ export function defaultTypeFor(view: GatewayConfigView, loc: Location): string {
 
 export const modelPath = (model: string) => `/v1/models/${model}`;
 const OTHER_MODEL_PATH = '/v1/models/fd-doctor-probe/no-such-model';
+const UNROUTED_PATH = '/fd-doctor-probe/unrouted';
+
+/** Where a location proxies to (`proxy_pass`, with `set $var value` in the block substituted); undefined if it does not. */
+export function proxyTarget(loc: Location): string | undefined {
+  const pass = directiveArgs(loc.directive.block, 'proxy_pass')?.[0];
+  if (!pass) return undefined;
+  const sets = (loc.directive.block ?? []).filter((d) => d.name === 'set');
+  return pass.replace(/\$(\w+)/g, (m, v: string) => sets.find((d) => d.args[0] === `$${v}`)?.args[1] ?? m);
+}
+
+/**
+ * The gateway generation (real-stack.md §1): `proxy` when any model path is proxied (the port's
+ * current chart sends every /v1/models path to the Entity Store), `mock` otherwise (base models are
+ * answered by mock blocks, or fall to the catch-all as in older configs that proxy only customized models).
+ */
+export type Generation = 'proxy' | 'mock';
+export function generationOf(view: GatewayConfigView): { generation: Generation; modelRoute?: Location } {
+  const route = matchLocation(view.locations, OTHER_MODEL_PATH);
+  return { generation: route && proxyTarget(route) ? 'proxy' : 'mock', modelRoute: route };
+}
+
+/** The body the catch-all answers with (what nginx says for a path no route takes), when it answers by itself. */
+export function catchAllBody(view: GatewayConfigView): string | undefined {
+  const loc = matchLocation(view.locations, UNROUTED_PATH);
+  return loc ? returnOf(loc)?.text : undefined;
+}
 
 /** Locations written for this path in particular (they match it, and not another model's path). */
 export function specificLocations(view: GatewayConfigView, path: string): Location[] {

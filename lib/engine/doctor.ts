@@ -6,7 +6,7 @@ import type { ReportStore } from '../report/store';
 import { executeFix, type FixOutcome } from './fix';
 import { newRun, runChecks, selectChecks } from './runner';
 import { Snapshot } from './snapshot';
-import type { AnyCheck, AppliedFix, PlanGuard, RunResult } from './types';
+import { findById, type AnyCheck, type AppliedFix, type PlanGuard, type RunResult } from './types';
 
 export interface CatalogEntry {
   id: string;
@@ -131,7 +131,7 @@ export class Doctor {
   }
 
   check(id: string): AnyCheck {
-    const c = this.registry.find((x) => x.id === id);
+    const c = findById(this.registry, id);
     if (!c)
       throw Object.assign(new Error(`unknown check "${id}"; known: ${this.registry.map((x) => x.id).join(', ')}`), {
         status: 404,

@@ -3,7 +3,7 @@ import type { EngineConfig } from '../config';
 import type { KubeClient } from '../k8s/client';
 import { errorMessage, KubeApiError } from '../k8s/errors';
 import { Snapshot } from './snapshot';
-import type { AnyCheck, CheckResult, Finding, RunResult } from './types';
+import { findById, type AnyCheck, type CheckResult, type Finding, type RunResult } from './types';
 import { emptySummary, verdictOf } from './verdict';
 
 export interface RunOptions {
@@ -26,7 +26,7 @@ export class UnknownCheckError extends Error {
 
 export function selectChecks(registry: readonly AnyCheck[], only?: readonly string[]): AnyCheck[] {
   if (!only || only.length === 0) return [...registry];
-  const unknown = only.filter((id) => !registry.some((c) => c.id === id));
+  const unknown = only.filter((id) => !findById(registry, id));
   if (unknown.length)
     throw new UnknownCheckError(
       // Bounded: ids come from requests; never echo unbounded input.
@@ -37,7 +37,8 @@ export function selectChecks(registry: readonly AnyCheck[], only?: readonly stri
           ', ',
         )}${unknown.length > 5 ? ` and ${unknown.length - 5} more` : ''}; known: ${registry.map((c) => c.id).join(', ')}`,
     );
-  return registry.filter((c) => only.includes(c.id));
+  const wanted = new Set(only.map((id) => findById(registry, id)!.id));
+  return registry.filter((c) => wanted.has(c.id));
 }
 
 /** A run that has just started: every selected check pending. */

@@ -1,4 +1,5 @@
 import type { EngineConfig } from '../config';
+import { fixAvailability } from './runner';
 import type { Snapshot } from './snapshot';
 import type { AnyCheck, Finding, FixContext, PlanBody } from './types';
 
@@ -32,4 +33,16 @@ export async function planWith(
     ...extra,
   };
   return check.fix!.plan(ctx as FixContext);
+}
+
+/** locate, judge, then whether the fix is offered and why not, as the runner decides it. */
+export function availabilityWith(
+  check: AnyCheck,
+  snapshot: Snapshot,
+  probe: unknown,
+  config: EngineConfig,
+): { available: boolean; reason?: string } {
+  const subject = check.locate?.(snapshot, config);
+  const finding = check.judge({ snapshot, subject, probe, config });
+  return fixAvailability(check, { snapshot, subject, probe, finding }, config);
 }

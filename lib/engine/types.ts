@@ -145,6 +145,8 @@ export interface CheckDefinition<
   D = unknown,
 > {
   id: string;
+  /** Former ids, still accepted wherever an id is (CLI flags, API routes), so scripts keep working after a rename. */
+  aliases?: readonly string[];
   title: string;
   /** Groups results on the dashboard and in reports (e.g. "Gateway"). */
   area: string;
@@ -152,6 +154,11 @@ export interface CheckDefinition<
   config?: Sec;
   /** What the per-run snapshot must hold for this check. */
   needs: ResourceName[];
+  /**
+   * Checks whose failures this one inherits (its verdict is judged through what they check): their
+   * fixes go first, and their failures are named when this one fails because of them.
+   */
+  dependsOn?: readonly string[];
   /** Extra read permissions the probe uses beyond `needs` (for least-privilege RBAC). */
   probePermissions?(config: ConfigOf<Sec>): AccessQuestion[];
   explain: CheckExplain<ConfigOf<Sec>>;
@@ -223,4 +230,9 @@ export interface RunResult {
   timings: { snapshotMs: number; totalMs: number };
   /** Set when the run as a whole could not start (e.g. the cluster is unreachable). */
   error?: string;
+}
+
+/** The check an id names: its own id or one of its former ids (aliases). */
+export function findById(registry: readonly AnyCheck[], id: string): AnyCheck | undefined {
+  return registry.find((c) => c.id === id) ?? registry.find((c) => c.aliases?.includes(id));
 }

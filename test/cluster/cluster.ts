@@ -10,8 +10,8 @@
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { binDir, CLUSTER_DIR, FILES, KWOK_NODE, PORTS, REPO_ROOT, TOKENS } from './paths';
-import { seedScenario } from './seed';
+import { binDir, CLUSTER_DIR, entityStorePortFor, FILES, KWOK_NODE, PORTS, REPO_ROOT, TOKENS } from './paths';
+import { SCENARIO_NAMES, seedScenario } from './seed';
 
 const COMPONENTS = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok', 'sim'] as const;
 type Component = (typeof COMPONENTS)[number];
@@ -401,7 +401,7 @@ metadata:
     FILES.env,
     [
       `export KUBECONFIG=${FILES.adminKubeconfig}`,
-      `export FD_SERVICE_URL_OVERRIDES=nemo-gateway=http://127.0.0.1:${PORTS.gateway}`,
+      `export FD_SERVICE_URL_OVERRIDES=nemo-gateway=http://127.0.0.1:${PORTS.gateway},nemoentitystore-sample=http://127.0.0.1:${entityStorePortFor(PORTS.gateway)}`,
       `export PATH=${bin}:$PATH`,
     ].join('\n') + '\n',
   );
@@ -506,7 +506,7 @@ async function main() {
       });
     } else {
       process.stderr.write(
-        'usage: tsx test/cluster/cluster.ts up | down | status | seed <broken|healthy> [--namespace ns]\n',
+        `usage: tsx test/cluster/cluster.ts up | down | status | seed <${SCENARIO_NAMES.join('|')}> [--namespace ns] [--gateway-port N]\n`,
       );
       process.exitCode = 2;
     }

@@ -18,6 +18,8 @@ export const PORTS = {
  * cluster's nginx.
  */
 export const testPort = (offset: number) => PORTS.gateway + 100 + offset;
+/** The loopback port of a namespace's Entity Store stand-in, tied to its gateway's so clusters never share one. */
+export const entityStorePortFor = (gatewayPort: number) => gatewayPort + 1000;
 
 export const FILES = {
   adminKubeconfig: path.join(CLUSTER_DIR, 'kubeconfig'),
@@ -36,6 +38,8 @@ export const TOKENS = {
   readonly: { token: 'fd-readonly-token-0123456789', user: 'flywheel-viewer', group: 'flywheel-viewers' },
   editor: { token: 'fd-editor-token-0123456789', user: 'flywheel-editor', group: 'flywheel-editors' },
 };
+/** The records of a namespace's Entity Store stand-in (written by seed, served by the node agent). */
+export const entityStoreDataFile = (ns: string) => path.join(FILES.sim, 'entity-store', `${ns}.json`);
 export const LOCAL_NODE = 'fd-local-node';
 export const KWOK_NODE = 'kwok-node-0';
 

@@ -1,7 +1,7 @@
 /**
  * Loads the YAML fixtures of a scenario into a namespace with server-side apply:
- * crds.yaml (cluster-wide), namespace.yaml, then <scenario>.yaml. Re-seeding an existing
- * namespace deletes it first, so every seed starts from the same state.
+ * crds.yaml (cluster-wide), namespace.yaml, then the scenario's files (SCENARIOS). Re-seeding an
+ * existing namespace deletes it first, so every seed starts from the same state.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -11,9 +11,27 @@ import { KubeAccess, type KubeClient } from '../../lib/k8s/client';
 import { KubeApiError } from '../../lib/k8s/errors';
 import type { ResourceType } from '../../lib/k8s/resources';
 import type { KObject } from '../../lib/k8s/object';
-import { FILES } from './paths';
+import { entityStoreDataFile, FILES } from './paths';
 
-export const SCENARIOS = ['broken', 'healthy'] as const;
+/**
+ * What each scenario is made of: its fixture files (after namespace.yaml), whether it reproduces the
+ * failures (the worker's crash loop, models owned by the download jobs' UID), and the base models the
+ * Entity Store stand-in starts with.
+ */
+export const SCENARIOS = {
+  /** The guide's gateway (mocks) with the guide's four failures plus a crash-looping worker. */
+  broken: { files: ['broken.yaml', 'gateway-mock-missing-model.yaml'], failing: true, registered: [] },
+  healthy: { files: ['healthy.yaml', 'gateway-mock.yaml'], failing: false, registered: [] },
+  /** Today's gateway (no mocks, proxied to the Entity Store): a base model not registered, and the rest of broken. */
+  'broken-proxy': { files: ['broken.yaml', 'gateway-proxy.yaml'], failing: true, registered: [] },
+  'healthy-proxy': {
+    files: ['healthy.yaml', 'gateway-proxy.yaml'],
+    failing: false,
+    registered: ['meta/llama-3.2-1b-instruct'],
+  },
+} satisfies Record<string, { files: string[]; failing: boolean; registered: string[] }>;
+export type ScenarioName = keyof typeof SCENARIOS;
+export const SCENARIO_NAMES = Object.keys(SCENARIOS) as ScenarioName[];
 const FIXTURES = path.join(__dirname, 'fixtures');
 
 const KINDS: Record<string, Omit<ResourceType, 'kind'>> = {
@@ -116,8 +134,9 @@ export interface SeedOptions {
 
 export async function seedScenario(opts: SeedOptions): Promise<void> {
   const log = opts.log ?? ((m: string) => process.stderr.write(`[seed] ${m}\n`));
-  if (!SCENARIOS.includes(opts.scenario as (typeof SCENARIOS)[number]))
-    throw new Error(`unknown scenario "${opts.scenario}"; choose one of: ${SCENARIOS.join(', ')}`);
+  if (!(opts.scenario in SCENARIOS))
+    throw new Error(`unknown scenario "${opts.scenario}"; choose one of: ${SCENARIO_NAMES.join(', ')}`);
+  const scenario = SCENARIOS[opts.scenario as ScenarioName];
   const ns = opts.namespace;
   const client = new KubeAccess({ kubeconfig: opts.kubeconfig ?? FILES.adminKubeconfig }).app();
   const t0 = Date.now();
@@ -186,7 +205,7 @@ export async function seedScenario(opts: SeedOptions): Promise<void> {
   );
   fs.writeFileSync(path.join(modelDir, 'model.safetensors'), Buffer.alloc(4096));
   fs.writeFileSync(path.join(modelDir, 'tokenizer.json'), '{}');
-  const owner = opts.scenario === 'healthy' ? '1000920000:1000' : '1000:1000';
+  const owner = scenario.failing ? '1000:1000' : '1000920000:1000';
   execFileSync('chown', ['-R', owner, modelDir]);
   execFileSync('chmod', ['-R', 'u=rwX,g=rX,o=', modelDir]);
   fs.chmodSync(pvDir, 0o755);
@@ -196,11 +215,12 @@ export async function seedScenario(opts: SeedOptions): Promise<void> {
   const uids = new Map<string, string>();
   const marker = path.join(FILES.sim, 'markers', `${ns}-broker-down`);
   fs.mkdirSync(path.dirname(marker), { recursive: true });
-  if (opts.scenario === 'broken') fs.writeFileSync(marker, '');
+  if (scenario.failing) fs.writeFileSync(marker, '');
   else fs.rmSync(marker, { force: true });
+  writeEntityStoreRecords(ns, scenario.registered);
   for (const [file, manager] of [
     ['namespace.yaml', 'fd-seed'],
-    [`${opts.scenario}.yaml`, 'fd-seed-scenario'],
+    ...scenario.files.map((f) => [f, 'fd-seed-scenario'] as const),
   ] as const) {
     for (const raw of load(file, vars)) {
       if (raw.kind === 'Namespace' && opts.gatewayPort)
@@ -216,7 +236,7 @@ export async function seedScenario(opts: SeedOptions): Promise<void> {
   // 5. Wait until the scenario's state is real: rollouts done, gateway serving, crash loop under way.
   const deployments = await client.request<{ items: KObject[] }>('GET', `/apis/apps/v1/namespaces/${ns}/deployments`);
   // Every Deployment available (the broken worker only needs its pod), so a seed is settled when it returns.
-  const crashing = opts.scenario === 'broken' ? 'df-celery-worker-deployment' : '';
+  const crashing = scenario.failing ? 'df-celery-worker-deployment' : '';
   await until(
     'all Deployments to be available',
     async () => {
@@ -230,7 +250,7 @@ export async function seedScenario(opts: SeedOptions): Promise<void> {
     },
     90_000,
   );
-  if (opts.scenario === 'broken') {
+  if (scenario.failing) {
     await until(
       'the celery worker to crash once',
       async () => {
@@ -246,4 +266,39 @@ export async function seedScenario(opts: SeedOptions): Promise<void> {
   log(
     `seeded scenario "${opts.scenario}" into namespace ${ns} (${deployments.items.length} deployments) in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
   );
+}
+
+/**
+ * The Entity Store stand-in's records for a fresh namespace (the node agent starts it on this file):
+ * the scenario's base models, registered as `POST /v1/models` would have stored them.
+ */
+function writeEntityStoreRecords(ns: string, models: string[]) {
+  const now = new Date().toISOString();
+  const records = Object.fromEntries(
+    models.map((id) => {
+      const [namespace, ...rest] = id.split('/');
+      const name = rest.join('/');
+      return [
+        id,
+        {
+          name,
+          namespace,
+          id: `model-${name}`,
+          description: `Base model ${id}`,
+          spec: { context_size: 8192, is_chat: true },
+          artifact: { status: 'upload_completed', files_url: `nim://${id}` },
+          project: '',
+          custom_fields: {},
+          created_at: now,
+          updated_at: now,
+        },
+      ];
+    }),
+  );
+  const namespaces = Object.fromEntries(
+    [...new Set(models.map((m) => m.split('/')[0]!))].map((id) => [id, { id, created_at: now, updated_at: now }]),
+  );
+  const file = entityStoreDataFile(ns);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, JSON.stringify({ namespaces, models: records }, null, 2));
 }

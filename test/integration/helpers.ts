@@ -4,8 +4,8 @@ import { createDoctor } from '../../lib/engine/factory';
 import { KubeAccess, type KubeClient } from '../../lib/k8s/client';
 import { RESOURCES, type ResourceName } from '../../lib/k8s/resources';
 import type { KObject } from '../../lib/k8s/object';
-import { FILES, TOKENS } from '../cluster/paths';
-import { seedScenario } from '../cluster/seed';
+import { entityStorePortFor, FILES, TOKENS } from '../cluster/paths';
+import { seedScenario, type ScenarioName } from '../cluster/seed';
 
 export const KUBECONFIGS = {
   admin: FILES.adminKubeconfig,
@@ -20,25 +20,34 @@ export function access(who: keyof typeof KUBECONFIGS = 'admin') {
 
 export function doctorFor(namespace: string, gatewayPort: number, who: keyof typeof KUBECONFIGS = 'admin'): Doctor {
   const config = {
-    serviceUrlOverrides: { 'nemo-gateway': `http://127.0.0.1:${gatewayPort}` },
+    serviceUrlOverrides: {
+      'nemo-gateway': `http://127.0.0.1:${gatewayPort}`,
+      'nemoentitystore-sample': `http://127.0.0.1:${entityStorePortFor(gatewayPort)}`,
+    },
     rolloutTimeoutMs: 90_000,
   };
   return createDoctor({ registry: CHECKS, kubeconfig: KUBECONFIGS[who], namespace, config, env: {} });
 }
 
-export async function seed(namespace: string, scenario: 'broken' | 'healthy', gatewayPort: number) {
+export async function seed(namespace: string, scenario: ScenarioName, gatewayPort: number) {
   await seedScenario({ scenario, namespace, gatewayPort, log: () => undefined });
-  // The gateway's nginx comes up when its pod is Ready; wait until it answers.
+  // The gateway's nginx and the Entity Store stand-in come up when their pods are Ready; wait until both answer.
+  await answers(`http://127.0.0.1:${gatewayPort}/healthz`, `gateway for ${namespace}`);
+  await answers(`http://127.0.0.1:${entityStorePortFor(gatewayPort)}/health`, `Entity Store for ${namespace}`);
+}
+
+/** Waits until a URL answers 2xx (30 s). */
+export async function answers(url: string, what: string, wantUp = true): Promise<void> {
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${gatewayPort}/healthz`)).ok) return;
-    } catch {
-      /* not yet */
-    }
+    const up = await fetch(url).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (up === wantUp) return;
     await new Promise((r) => setTimeout(r, 250));
   }
-  throw new Error(`gateway for ${namespace} did not come up on port ${gatewayPort}`);
+  throw new Error(`${what} did not ${wantUp ? 'come up' : 'go down'} at ${url}`);
 }
 
 /** resourceVersion of every object of the given kinds: "dry run changes nothing" is checked with this. */

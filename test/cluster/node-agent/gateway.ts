@@ -1,6 +1,6 @@
 /**
  * The gateway: for each namespace with a ready `nemo-gateway` pod, runs a real nginx on 127.0.0.1
- * with the ConfigMap's nginx.conf (only listen and resolver adapted), restarted whenever the
+ * with the ConfigMap's nginx.conf (only listen, resolver and upstream addresses adapted), restarted whenever the
  * Deployment rolls out a new pod. Ports are written to .cluster/sim/gateways.json.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -8,39 +8,35 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { KObject } from '../../../lib/k8s/object';
 import { RESOURCES } from '../../../lib/k8s/resources';
-import { FILES, PORTS } from '../paths';
-import { client, log, sleep } from './common';
+import { FILES } from '../paths';
+import { localUpstreams } from './backends';
+import { client, gatewayPort, log, sleep } from './common';
 
-const gatewaysFile = path.join(FILES.sim, 'gateways.json');
 export const gateways = new Map<string, { port: number; key: string; proc?: ChildProcess }>();
 
-async function gatewayPort(ns: string): Promise<number> {
-  // Tests pin a namespace's gateway port with an annotation (seed --gateway-port).
-  const nsObj = await client.get<KObject>(RESOURCES.namespaces, undefined, ns).catch(() => undefined);
-  const pinned = Number(nsObj?.metadata?.annotations?.['sim.flywheel-doctor.dev/gateway-port'] ?? '');
-  const ports: Record<string, number> = fs.existsSync(gatewaysFile)
-    ? JSON.parse(fs.readFileSync(gatewaysFile, 'utf8'))
-    : {};
-  if (pinned > 0) {
-    ports[ns] = pinned;
-    fs.writeFileSync(gatewaysFile, JSON.stringify(ports, null, 2));
-    return pinned;
-  }
-  if (ports[ns]) return ports[ns]!;
-  const used = new Set(Object.values(ports));
-  let port = ns === 'flywheel' ? PORTS.gateway : PORTS.gateway + 1;
-  while (used.has(port)) port++;
-  ports[ns] = port;
-  fs.writeFileSync(gatewaysFile, JSON.stringify(ports, null, 2));
-  return port;
+/** An in-cluster upstream address and the loopback address of the process that stands in for it. */
+export interface LocalUpstream {
+  host: string;
+  port: number;
+  local: string;
 }
 
-/** Only listen and resolver are adapted; process-level directives move to the command line. */
-export function adaptNginxConf(conf: string, port: number): string {
-  return conf
+const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * Only listen, resolver and upstream addresses are adapted; process-level directives move to the
+ * command line. There is no cluster DNS here, so an upstream `<svc>.<ns>.svc.cluster.local:<port>`
+ * whose Service has a local stand-in becomes its loopback address; any other name is left to the
+ * resolver, which answers nothing, so nginx returns 502 as it does for a name that does not resolve.
+ */
+export function adaptNginxConf(conf: string, port: number, upstreams: LocalUpstream[] = []): string {
+  let out = conf
     .replace(/^\s*(daemon|pid|user|error_log)\s+[^;]*;\s*$/gm, '')
     .replace(/listen\s+[^;]+;/g, `listen 127.0.0.1:${port};`)
     .replace(/resolver\s+[^;]+;/g, 'resolver 127.0.0.1 valid=10s;');
+  for (const u of upstreams)
+    out = out.replace(new RegExp(`(?<![\\w.-])${escapeRegex(u.host)}:${u.port}(?![\\w])`, 'g'), u.local);
+  return out;
 }
 
 function readErrorLog(dir: string): string {
@@ -88,7 +84,7 @@ export async function reconcileGateways() {
     }
     const dir = path.join(FILES.sim, 'nginx', ns);
     fs.mkdirSync(path.join(dir, 'logs'), { recursive: true });
-    fs.writeFileSync(path.join(dir, 'nginx.conf'), adaptNginxConf(conf, g.port));
+    fs.writeFileSync(path.join(dir, 'nginx.conf'), adaptNginxConf(conf, g.port, await localUpstreams(ns)));
     const args = [
       '-p',
       dir,

@@ -1,9 +1,11 @@
 /**
  * The local node agent of the test cluster (started by `npm run cluster:up`), one part per job:
  * node-agent/kubelet.ts (runs pods, serves their logs), node-agent/nim-operator.ts (re-renders the
- * evaluator from its CR) and node-agent/gateway.ts (a real nginx per namespace's gateway).
+ * evaluator from its CR), node-agent/gateway.ts (a real nginx per namespace's gateway) and
+ * node-agent/backends.ts (the Entity Store stand-in behind its Service).
  */
 import { LOCAL_NODE } from '../paths';
+import { reconcileBackends, stopBackends } from './backends';
 import { log, sleep } from './common';
 import { gateways, reconcileGateways } from './gateway';
 import { heartbeat, registerNode, startLogServer, syncPods, tracked, updateNodeStatus } from './kubelet';
@@ -39,9 +41,11 @@ async function main() {
   loop('pods', 300, syncPods);
   loop('operator', 500, reconcileEvaluators);
   loop('gateway', 500, reconcileGateways);
+  loop('backends', 500, reconcileBackends);
   const stop = () => {
     for (const t of tracked.values()) t.proc?.kill('SIGKILL');
     for (const g of gateways.values()) g.proc?.kill('SIGQUIT');
+    stopBackends();
     process.exit(0);
   };
   process.on('SIGTERM', stop);

@@ -1,14 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { Snapshot } from '../lib/engine/snapshot';
-import { judgeWith, planWith } from '../lib/engine/testing';
+import { availabilityWith, judgeWith, planWith } from '../lib/engine/testing';
 import { parseNginx, serverLocations } from '../lib/nginx';
-import check, {
-  baseModels,
-  judgeAnswer,
-  mockLocationBlock,
-  mockModelJson,
-  type ModelAnswer,
-} from './gateway-model-mocks';
+import check, { mockLocationBlock, mockModelJson, type GatewayProbe } from './gateway-models';
+import { baseModels, judgeAnswer, type ModelAnswer } from './shared/entity-store';
 import { configuredFor, readGatewayConfig, specificLocations, type GatewayConfigView } from './shared/gateway-config';
 import { config, NS } from './test-fixtures';
 
@@ -53,7 +48,7 @@ describe('baseModels', () => {
 
 describe('judgeAnswer', () => {
   it('accepts a valid Entity Store answer', () => expect(judgeAnswer(good())).toEqual([]));
-  it('rejects the catch-all 404', () => expect(judgeAnswer({ ...good(), status: 404 })[0]).toMatch(/catch-all/));
+  it('rejects a 404', () => expect(judgeAnswer({ ...good(), status: 404 })[0]).toMatch(/HTTP 404/));
   it('rejects non-JSON and invalid JSON', () => {
     expect(judgeAnswer({ ...good(), contentType: 'text/plain' })[0]).toMatch(/not JSON/);
     expect(judgeAnswer({ ...good(), body: '{nope' })[0]).toMatch(/not valid JSON/);
@@ -68,15 +63,23 @@ describe('judgeAnswer', () => {
     expect(
       judgeAnswer({ ...good(), body: JSON.stringify({ name: 'other', namespace: 'meta', base_model: MODEL }) }).join(),
     ).toMatch(/not the model id/);
+  });
+  it('accepts a record without base_model (a registered one), and one whose api_endpoint.model_id is the model', () => {
     expect(
-      judgeAnswer({ ...good(), body: JSON.stringify({ name: 'llama-3.2-1b-instruct', namespace: 'meta' }) }).join(),
-    ).toMatch(/base_model/);
+      judgeAnswer({ ...good(), body: JSON.stringify({ name: 'llama-3.2-1b-instruct', namespace: 'meta' }) }),
+    ).toEqual([]);
+    const renamed = {
+      name: 'llama-1b',
+      namespace: 'nim',
+      api_endpoint: { url: 'http://nim:8000/v1', model_id: MODEL },
+    };
+    expect(judgeAnswer({ ...good(), body: JSON.stringify(renamed) })).toEqual([]);
   });
   it('reports network errors', () =>
     expect(judgeAnswer({ model: MODEL, url: 'x', networkError: 'ECONNREFUSED' })[0]).toMatch(/ECONNREFUSED/));
 });
 
-describe('gateway-model-mocks judge (served only)', () => {
+describe('gateway-models judge (served only)', () => {
   const s = snap([dfConfig(`nims:\n  - model_name: ${MODEL}\n`)]);
   const judge = (answers: ModelAnswer[], sn = s) =>
     judgeWith(check, sn, { answers }, config({ gateway: { url: 'http://gw' } }));
@@ -153,7 +156,7 @@ describe('configured vs served', () => {
       VALID,
       NOT_FOUND,
       'fail',
-      /has a valid block for .* but the running gateway has not loaded it/,
+      /routes .* correctly, but the running gateway has not loaded it/,
     ],
     ['served but would be lost at the next restart', conf(), good(), 'warn', /Works until the next gateway restart/],
     ['configured and served', VALID, good(), 'pass', /answers valid model metadata/],
@@ -246,5 +249,151 @@ describe('generated mock', () => {
     expect(() => mockLocationBlock("meta/x'; return 500 '")).toThrow(/model id/);
     expect(() => mockLocationBlock('no-namespace')).toThrow();
     expect(() => mockLocationBlock('meta/$var')).toThrow();
+  });
+});
+
+// The proxy generation (real-stack.md §1-2): model paths go to the Entity Store; the failures told apart.
+describe('proxy generation', () => {
+  const PROXY = (extra = '') =>
+    `events {}\nhttp {\n  resolver 172.30.0.10 valid=30s;\n  server {\n    listen 8080;\n    location = /healthz { return 200 'ok'; }\n${extra}    location ~ ^/v1/models {\n      set $upstream_es nemoentitystore-sample.${NS}.svc.cluster.local:8000;\n      proxy_pass http://$upstream_es;\n    }\n    location ~ ^/v1/(datasets|namespaces) {\n      set $upstream_es nemoentitystore-sample.${NS}.svc.cluster.local:8000;\n      proxy_pass http://$upstream_es;\n    }\n    location / { default_type application/json; return 404 '{"error": "Not Found - use /v1/* endpoints"}'; }\n  }\n}\n`;
+  const ok = { url: 'x', status: 200, contentType: 'application/json', body: '{"object":"list","data":[]}' };
+  const bad502 = { url: 'x', status: 502, contentType: 'text/html', body: '<html>502 Bad Gateway</html>' };
+  const notRegistered: ModelAnswer = {
+    model: MODEL,
+    url: 'x',
+    status: 404,
+    contentType: 'application/json',
+    body: `{"detail":"Model ${MODEL} not found"}`,
+  };
+  const catchAll: ModelAnswer = { ...notRegistered, body: '{"error": "Not Found - use /v1/* endpoints"}' };
+  const probe = (answer: ModelAnswer, extra: Partial<GatewayProbe> = {}): GatewayProbe => ({
+    health: ok,
+    namespaces: ok,
+    answers: [answer],
+    ...extra,
+  });
+  const STALE_MOCK = PROXY(`    ${MOCK('= /v1/models/meta/llama-3.2-1b-instruct', '{"name":"x","namespace":""}')}\n`);
+
+  it.each([
+    ['registered', PROXY(), probe(good()), 'pass', /registered in the Entity Store/, false],
+    [
+      'not registered',
+      PROXY(),
+      probe(notRegistered),
+      'fail',
+      /meta\/llama-3\.2-1b-instruct is not registered in the Entity Store/,
+      true,
+    ],
+    [
+      'Entity Store down: the path is named, not the model',
+      PROXY(),
+      probe(
+        { model: MODEL, ...bad502 },
+        { namespaces: bad502, entityStoreHealth: { url: 'es', networkError: 'ECONNREFUSED' } },
+      ),
+      'fail',
+      /cannot reach the Entity Store, so no model lookup through it works \(meta\/llama-3\.2-1b-instruct\)[\s\S]*the Entity Store itself does not answer/,
+      false,
+    ],
+    [
+      'resolver or upstream broken: the Entity Store answers directly',
+      PROXY(),
+      probe(
+        { model: MODEL, ...bad502 },
+        { namespaces: bad502, entityStoreHealth: { url: 'es', status: 200, body: '{}' } },
+      ),
+      'fail',
+      /its resolver or the upstream address \(line \d+: location ~ \^\/v1\/models -> http:\/\/nemoentitystore-sample/,
+      false,
+    ],
+    [
+      'cannot cross-check from outside the cluster',
+      PROXY(),
+      probe(
+        { model: MODEL, ...bad502 },
+        { namespaces: bad502, entityStoreHealth: { url: 'es', networkError: 'ENOTFOUND' } },
+      ),
+      'fail',
+      /could not be asked directly[\s\S]*FD_SERVICE_URL_OVERRIDES=nemoentitystore-sample=/,
+      false,
+    ],
+    [
+      'config proxies, running gateway serves the catch-all',
+      PROXY(),
+      probe(catchAll),
+      'fail',
+      /has not loaded it/,
+      true,
+    ],
+    [
+      'invalid record',
+      PROXY(),
+      probe({ ...good(), body: JSON.stringify({ name: 'llama-3.2-1b-instruct', namespace: '' }) }),
+      'fail',
+      /record for .* is not one the evaluator accepts: namespace/,
+      false,
+    ],
+    [
+      'a stale invalid mock in front of the proxy',
+      STALE_MOCK,
+      probe({ ...good(), body: '{"name":"x","namespace":""}' }),
+      'fail',
+      /answers invalid model metadata/,
+      false,
+    ],
+  ] as const)('%s', (_name, nginx, pr, status, summary, fixable) => {
+    const r = judgeWith(check, withConf(nginx), pr, cfg());
+    expect(r.status).toBe(status);
+    expect(r.summary).toMatch(summary);
+    expect(availabilityWith(check, withConf(nginx), pr, cfg()).available).toBe(fixable);
+  });
+
+  it('says why there is no automatic fix', () => {
+    const down = probe(
+      { model: MODEL, ...bad502 },
+      { namespaces: bad502, entityStoreHealth: { url: 'es', networkError: 'ECONNREFUSED' } },
+    );
+    expect(availabilityWith(check, withConf(PROXY()), down, cfg()).reason).toMatch(/does not repair that path/);
+    const stale = probe({ ...good(), body: '{"name":"x","namespace":""}' });
+    expect(availabilityWith(check, withConf(STALE_MOCK), stale, cfg()).reason).toMatch(/a mock is never added/);
+  });
+
+  it('registers the missing model through the gateway, never a mock', async () => {
+    const p = await planWith(check, withConf(PROXY()), probe(notRegistered), cfg());
+    const data = p.data as { ops: unknown[]; register: string[]; restart: boolean };
+    expect(data).toMatchObject({ ops: [], register: [MODEL], restart: false });
+    expect(p.changes).toEqual([
+      expect.objectContaining({
+        action: 'create',
+        manifest: expect.objectContaining({ name: 'llama-3.2-1b-instruct', namespace: 'meta' }),
+      }),
+    ]);
+    expect(JSON.stringify(p)).not.toMatch(/location =/);
+  });
+
+  it('a registered model plans nothing', async () => {
+    expect((await planWith(check, withConf(PROXY()), probe(good()), cfg())).noop).toBe(true);
+  });
+
+  it('an older config that proxies only customized models is the mock generation: base models get mocks', async () => {
+    const older = conf(
+      'location ~ ^/v1/models/[^/]+/customized-.+$ { set $es nemoentitystore-sample:8000; proxy_pass http://$es; }',
+    );
+    const r = judgeWith(check, withConf(older), probe(NOT_FOUND), cfg());
+    expect(r.summary).toMatch(/no block answers/);
+    const p = await planWith(check, withConf(older), probe(NOT_FOUND), cfg());
+    expect((p.data as { register: string[] }).register).toEqual([]);
+    expect(p.changes[0]!.after).toMatch(/location = \/v1\/models\/meta\/llama-3\.2-1b-instruct/);
+  });
+
+  it('the manual steps register by hand, or show where the path breaks', () => {
+    expect(judgeWith(check, withConf(PROXY()), probe(notRegistered), cfg()).manualFix!.join('\n')).toMatch(
+      /-X POST http:\/\/nemo-gateway\/v1\/models/,
+    );
+    const down = probe(
+      { model: MODEL, ...bad502 },
+      { namespaces: bad502, entityStoreHealth: { url: 'es', networkError: 'ECONNREFUSED' } },
+    );
+    expect(judgeWith(check, withConf(PROXY()), down, cfg()).manualFix!.join('\n')).toMatch(/get endpoints/);
   });
 });

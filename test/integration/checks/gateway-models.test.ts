@@ -1,6 +1,8 @@
 /**
- * gateway-model-mocks on the real cluster with the real nginx: every case of "configured vs served"
- * (missing, shadowed, invalid, configured but not loaded) is found, fixed, and then served.
+ * gateway-models on the real cluster with the real nginx. Mock generation: every case of "configured
+ * vs served" (missing, shadowed, invalid, configured but not loaded) is found, fixed, and then served.
+ * Proxy generation: nginx proxies to the Entity Store stand-in behind its Service; an unregistered
+ * model is registered, and a stopped Entity Store is named as the broken path.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { restartPatch } from '../../../lib/engine/plan-helpers';
@@ -8,11 +10,12 @@ import type { KObject } from '../../../lib/k8s/object';
 import { RESOURCES } from '../../../lib/k8s/resources';
 import { waitForRollout } from '../../../lib/k8s/wait';
 import { readGatewayConfig, specificLocations, type GatewayConfigView } from '../../../checks/shared/gateway-config';
-import { judgeAnswer, mockModelJson } from '../../../checks/gateway-model-mocks';
-import { testPort } from '../../cluster/paths';
-import { access, doctorFor, ensureEmptyNamespace, seed } from '../helpers';
+import { mockModelJson } from '../../../checks/gateway-models';
+import { judgeAnswer } from '../../../checks/shared/entity-store';
+import { entityStorePortFor, testPort } from '../../cluster/paths';
+import { access, answers, doctorFor, ensureEmptyNamespace, seed } from '../helpers';
 
-const ID = 'gateway-model-mocks';
+const ID = 'gateway-models';
 const MODEL = 'meta/llama-3.2-1b-instruct';
 
 it('an empty namespace is skipped: no base models are known', async () => {
@@ -96,7 +99,7 @@ describe('configured vs served, on the real nginx', () => {
     );
     const r = (await doctor().run([ID])).checks[0]!;
     expect(r.status).toBe('fail');
-    expect(r.summary).toMatch(/has a valid block for .* but the running gateway has not loaded it/);
+    expect(r.summary).toMatch(/routes .* correctly, but the running gateway has not loaded it/);
     await fixAndVerify(true);
   });
 
@@ -125,5 +128,69 @@ describe('configured vs served, on the real nginx', () => {
     await restartGateway(false);
     await fixAndVerify();
     expect(await readConf()).toContain(`# headers: a & b < c > d, it's "quoted"`);
+  });
+});
+
+describe('proxy generation: the real nginx proxies to the Entity Store stand-in', () => {
+  const ns = 'it-gateway-proxy';
+  const port = testPort(51);
+  const admin = access('admin').app();
+  const doctor = () => doctorFor(ns, port);
+  const entityStore = `http://127.0.0.1:${entityStorePortFor(port)}`;
+  const conf = async () =>
+    (await admin.get<KObject>(RESOURCES.configmaps, ns, 'nemo-gateway-config')).data['nginx.conf'] as string;
+  const scaleEntityStore = (replicas: number) =>
+    admin.jsonPatch(RESOURCES.deployments, ns, 'nemoentitystore-sample', [
+      { op: 'replace', path: '/spec/replicas', value: replicas },
+    ]);
+
+  beforeAll(async () => {
+    await seed(ns, 'broken-proxy', port);
+  });
+
+  it('an unregistered base model fails naming it; the fix registers it (never a mock), verified; a second fix is a no-op', async () => {
+    const before = await conf();
+    const r = (await doctor().run([ID])).checks[0]!;
+    expect(r.status).toBe('fail');
+    expect(r.summary).toMatch(/meta\/llama-3\.2-1b-instruct is not registered in the Entity Store/);
+    expect(r.fix.available, r.fix.reason).toBe(true);
+
+    const preview = await doctor().fix(ID, { dryRun: true });
+    expect(preview.plan.changes.map((c) => c.action)).toEqual(['create']);
+    expect((await fetch(`${entityStore}/v1/models/${MODEL}`)).status).toBe(404); // the dry run registered nothing
+
+    const out = await doctor().fix(ID, { dryRun: false });
+    expect(out.outcome).toBe('applied');
+    if (out.outcome === 'applied') expect(out.verified.status, out.verified.summary).toBe('pass');
+    expect(out.steps.join('\n')).toMatch(/registered meta\/llama-3\.2-1b-instruct/);
+    expect(await conf()).toBe(before); // no mock, no config change
+    const record = await fetch(`${entityStore}/v1/models/${MODEL}`);
+    expect(record.status).toBe(200); // in the Entity Store itself, not only through nginx
+
+    const again = await doctor().fix(ID, { dryRun: false });
+    expect(again.outcome).toBe('noop');
+  });
+
+  it('the Entity Store stopped: the check names the gateway -> Entity Store path, not the model; its record survives a restart', async () => {
+    await scaleEntityStore(0);
+    await answers(`${entityStore}/health`, 'the Entity Store stand-in', false);
+    const r = (await doctor().run([ID])).checks[0]!;
+    expect(r.status).toBe('fail');
+    expect(r.summary).toMatch(/The gateway cannot reach the Entity Store/);
+    expect(r.summary).toMatch(/GET \/v1\/namespaces through the gateway: HTTP 502/);
+    expect(r.summary).toMatch(/the Entity Store itself does not answer/);
+    expect(r.summary).not.toMatch(/not registered/);
+    expect(r.fix.available).toBe(false);
+    expect(r.fix.reason).toMatch(/does not repair that path/);
+
+    await scaleEntityStore(1);
+    await answers(`${entityStore}/health`, 'the Entity Store stand-in');
+    const back = (await doctor().run([ID])).checks[0]!;
+    expect(back.status, back.summary).toBe('pass');
+  });
+
+  it('the former id gateway-model-mocks still selects the check', async () => {
+    const run = await doctor().run(['gateway-model-mocks']);
+    expect(run.checks.map((c) => c.id)).toEqual([ID]);
   });
 });
