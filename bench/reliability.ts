@@ -101,11 +101,11 @@ async function faults() {
   for (let i = 0; i < ROUNDS; i++) {
     await breakGateway();
     await killCliWhen(
-      ['fix', 'gateway-model-mocks', '--yes', '-n', NS, '--kubeconfig', FILES.adminKubeconfig],
+      ['fix', 'gateway-models', '--yes', '-n', NS, '--kubeconfig', FILES.adminKubeconfig],
       { ...process.env, FD_SERVICE_URL_OVERRIDES: `nemo-gateway=http://127.0.0.1:${PORT}` },
       /updated ConfigMap/,
     );
-    if (await finishes('gateway-model-mocks')) finished++;
+    if (await finishes('gateway-models')) finished++;
     else half++;
   }
   say(
@@ -117,13 +117,13 @@ async function faults() {
   for (let i = 0; i < ROUNDS; i++) {
     await breakGateway();
     await doctor()
-      .fix('gateway-model-mocks', {
+      .fix('gateway-models', {
         dryRun: false,
         onProgress: (s) => /updated ConfigMap/.test(s) && process.kill(apiPid(), 'SIGKILL'),
       })
       .catch(() => undefined);
     await up();
-    if (await finishes('gateway-model-mocks')) finished++;
+    if (await finishes('gateway-models')) finished++;
     else half++;
   }
   say(
@@ -134,8 +134,8 @@ async function faults() {
   for (let i = 0; i < ROUNDS; i++) {
     await breakGateway();
     const r = await Promise.allSettled([
-      doctor().fix('gateway-model-mocks', { dryRun: false }),
-      doctor().fix('gateway-model-mocks', { dryRun: false }),
+      doctor().fix('gateway-models', { dryRun: false }),
+      doctor().fix('gateway-models', { dryRun: false }),
     ]);
     if (r.filter((x) => x.status === 'fulfilled' && x.value.outcome === 'applied').length !== 1) both++;
   }

@@ -291,6 +291,28 @@ describe('judged by what the URL answers', () => {
       /judged by name only/,
       true,
     ],
+    [
+      'the override address does not answer: judged by name, not blamed on the evaluator',
+      GATEWAY,
+      false,
+      {
+        target: { base: 'http://127.0.0.1:1', via: 'FD_SERVICE_URL_OVERRIDES nemo-gateway' },
+        answers: [{ model: MODEL, url: 'x', networkError: 'ECONNREFUSED' }],
+        gatewayAnswers: [],
+      },
+      'pass',
+      /judged by name only: http:\/\/127\.0\.0\.1:1 \(FD_SERVICE_URL_OVERRIDES nemo-gateway\) did not answer from here: ECONNREFUSED/,
+      undefined,
+    ],
+    [
+      'in the cluster, a refused connection is what the evaluator gets too',
+      ES,
+      true,
+      asked([{ model: MODEL, url: 'x', networkError: 'ECONNREFUSED' }]),
+      'fail',
+      /does not answer a valid record for meta\/llama-3\.2-1b-instruct: ECONNREFUSED/,
+      undefined,
+    ],
   ] as const)('%s', (_name, env, proxy, probe, status, summary, fix) => {
     const r = judgeWith(check, world(env, proxy), probe, config());
     expect(r.status).toBe(status);

@@ -200,10 +200,23 @@ export async function probeEntityStoreUrl(
   return { target, answers, gatewayAnswers };
 }
 
-/** The probe answered something to judge by (not only "cannot resolve this name from here"). */
+/**
+ * Why the answers say nothing about the evaluator, or undefined when they do. A name that does not
+ * resolve from here, or an override address that does not answer, is the doctor's view of the
+ * network, not the evaluator's; in the cluster, a refused connection is what the evaluator gets too.
+ */
+function noBehaviour(probe: UrlProbe | undefined): string | undefined {
+  if (!probe) return 'the URL was not asked';
+  if (!probe.target || !probe.answers.length) return probe.unprobeable ?? 'the URL was not asked';
+  const errors = probe.answers.map((a) => a.networkError);
+  if (!errors.every(Boolean)) return undefined;
+  if (errors.every((e) => /ENOTFOUND|EAI_AGAIN/.test(e!)) || probe.target.via.startsWith('FD_SERVICE_URL_OVERRIDES'))
+    return `${probe.target.base} (${probe.target.via}) did not answer from here: ${errors[0]}`;
+  return undefined;
+}
+
 function judgedByBehaviour(probe: UrlProbe | undefined): probe is UrlProbe & { target: { base: string; via: string } } {
-  if (!probe?.target || !probe.answers.length) return false;
-  return !probe.answers.every((a) => a.networkError && /ENOTFOUND|EAI_AGAIN/.test(a.networkError));
+  return noBehaviour(probe) === undefined;
 }
 
 const describeModelAnswer = (a: ModelAnswer) =>
@@ -266,7 +279,7 @@ export function judgeEntityStoreUrl(
   if (judgedByBehaviour(probe)) return judgeByAnswers(ev, eff.value!, eff.source, probe, config, evidence);
   const ports = ev.gatewayPorts ?? [80];
   const problem = gatewayUrlProblem(eff.value!, config.gateway.service, ns, ports);
-  const byName = probe?.unprobeable ?? 'the URL answered nothing from here';
+  const byName = noBehaviour(probe) ?? 'the URL was not asked';
   evidence.push({ label: ENTITY_STORE_ENV, value: `${eff.value} (${eff.source})`, tone: problem ? 'bad' : 'good' });
   evidence.push({
     label: 'Expected',

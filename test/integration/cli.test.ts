@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CHECKS } from '../../checks';
+import { fixOrder } from '../../lib/engine/order';
 import { REPO_ROOT, testPort } from '../cluster/paths';
 import { KUBECONFIGS, seed } from './helpers';
 
@@ -63,6 +64,14 @@ describe('flywheel-doctor CLI', () => {
     expect(r.stderr).toMatch(/pass --yes/);
   });
 
+  it('accepts a check by its former id (gateway-model-mocks is now gateway-models)', () => {
+    const r = cli(['run', '--check', 'gateway-model-mocks', '--format', 'json']);
+    expect((JSON.parse(r.stdout) as { checks: Array<{ id: string }> }).checks.map((c) => c.id)).toEqual([
+      'gateway-models',
+    ]);
+    expect(cli(['run', '--skip', 'gateway-model-mocks', '--format', 'json']).stdout).not.toMatch(/"gateway-models"/);
+  });
+
   it('explains bad input with exit code 2', () => {
     expect(cli(['run', '--format', 'yaml']).status).toBe(2);
     const unknown = cli(['run', '--check', 'nope']);
@@ -70,8 +79,10 @@ describe('flywheel-doctor CLI', () => {
     expect(unknown.stderr).toMatch(/unknown check id/);
   });
 
-  it('after fix --yes for each check, run exits 0', () => {
-    for (const id of CHECKS.filter((c) => c.fix).map((c) => c.id)) {
+  it('after fix --yes for each check (in fix order: dependencies first), run exits 0', () => {
+    for (const id of fixOrder(CHECKS)
+      .filter((c) => c.fix)
+      .map((c) => c.id)) {
       const r = cli(['fix', id, '--yes']);
       expect(r.status, `${id}: ${r.stdout}\n${r.stderr}`).toBe(0);
       expect(r.stdout).toMatch(/verified: PASS/);

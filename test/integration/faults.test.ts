@@ -33,17 +33,17 @@ describe('faults', () => {
   it('a gateway fix killed right after its ConfigMap patch: the next plan only restarts, and then it passes', async () => {
     // The CLI as a user runs it; killed (by its PID) the moment it reports the ConfigMap change.
     await killCliWhen(
-      ['fix', 'gateway-model-mocks', '--yes', '--namespace', NS, '--kubeconfig', KUBECONFIGS.admin],
+      ['fix', 'gateway-models', '--yes', '--namespace', NS, '--kubeconfig', KUBECONFIGS.admin],
       { ...process.env, FD_SERVICE_URL_OVERRIDES: `nemo-gateway=http://127.0.0.1:${PORT}` },
       /updated ConfigMap/,
     );
     // Half-applied: the ConfigMap carries the mock, the gateway was not restarted.
     const d = doctorFor(NS, PORT);
-    const preview = await d.fix('gateway-model-mocks', { dryRun: true });
+    const preview = await d.fix('gateway-models', { dryRun: true });
     expect(preview.plan.summary).toMatch(/^Only restart nemo-gateway/);
     expect(preview.plan.changes.map((c) => c.action)).toEqual(['restart']);
     // The killed process's lock does not block: its holder is gone.
-    const out = await d.fix('gateway-model-mocks', { dryRun: false });
+    const out = await d.fix('gateway-models', { dryRun: false });
     expect(out.outcome).toBe('applied');
     if (out.outcome === 'applied') expect(out.verified.status).toBe('pass');
   });
@@ -67,10 +67,10 @@ describe('faults', () => {
       if (res?.status === 404) break;
       await new Promise((r) => setTimeout(r, 200));
     }
-    expect((await d.run(['gateway-model-mocks'])).checks[0]!.summary).toMatch(/no block answers/);
+    expect((await d.run(['gateway-models'])).checks[0]!.summary).toMatch(/no block answers/);
     const pidFile = path.join(FILES.pids, 'kube-apiserver.pid');
     const err = await d
-      .fix('gateway-model-mocks', {
+      .fix('gateway-models', {
         dryRun: false,
         onProgress: (step) => {
           if (/updated ConfigMap/.test(step)) process.kill(Number(fs.readFileSync(pidFile, 'utf8')), 'SIGKILL');
@@ -83,9 +83,9 @@ describe('faults', () => {
     expect(err?.message).toMatch(/fix failed: .*Run the fix again/);
     // Bring the API server back (the cluster starts what is not running), then finish the job.
     await up();
-    const preview = await d.fix('gateway-model-mocks', { dryRun: true });
+    const preview = await d.fix('gateway-models', { dryRun: true });
     expect(preview.plan.changes.map((c) => c.action)).toEqual(['restart']);
-    const out = await d.fix('gateway-model-mocks', { dryRun: false });
+    const out = await d.fix('gateway-models', { dryRun: false });
     expect(out.outcome).toBe('applied');
     if (out.outcome === 'applied') expect(out.verified.status).toBe('pass');
   });

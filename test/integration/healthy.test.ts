@@ -1,29 +1,48 @@
-/** The `healthy` scenario has every documented fix applied: every check passes, nothing to fix. */
+/**
+ * The healthy scenarios (both gateway generations) have every documented fix applied: every check
+ * passes, nothing to fix. broken-proxy reproduces every failure on today's gateway.
+ */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CHECKS } from '../../checks';
 import { testPort } from '../cluster/paths';
 import { doctorFor, seed } from './helpers';
 
-const NS = 'it-healthy';
-const PORT = testPort(53);
-
-describe('healthy scenario', () => {
+describe.each([
+  { scenario: 'healthy' as const, ns: 'it-healthy', port: testPort(53) },
+  { scenario: 'healthy-proxy' as const, ns: 'it-healthy-proxy', port: testPort(56) },
+])('$scenario scenario', ({ scenario, ns, port }) => {
   beforeAll(async () => {
-    await seed(NS, 'healthy', PORT);
+    await seed(ns, scenario, port);
   });
 
   it('passes every check and the verdict is healthy', async () => {
-    const run = await doctorFor(NS, PORT).run();
+    const run = await doctorFor(ns, port).run();
     expect(run.checks.map((c) => c.id)).toEqual(CHECKS.map((c) => c.id));
     for (const c of run.checks) expect(`${c.id}: ${c.status} ${c.summary}`).toMatch(/: pass /);
     expect(run.verdict).toBe('healthy');
   });
 
   it('every fix is a no-op', async () => {
-    const d = doctorFor(NS, PORT);
+    const d = doctorFor(ns, port);
     for (const id of CHECKS.filter((c) => c.fix).map((c) => c.id)) {
       const out = await d.fix(id, { dryRun: true });
       expect(out.plan.noop, id).toBe(true);
     }
+  });
+});
+
+describe('broken-proxy scenario', () => {
+  const ns = 'it-broken-proxy';
+  const port = testPort(57);
+  beforeAll(async () => {
+    await seed(ns, 'broken-proxy', port);
+  });
+
+  it('every check finds its failure on the proxy-generation gateway', async () => {
+    const run = await doctorFor(ns, port).run();
+    for (const c of run.checks) expect(`${c.id}: ${c.status} ${c.summary}`).toMatch(/: fail /);
+    const gateway = run.checks.find((c) => c.id === 'gateway-models')!;
+    expect(gateway.summary).toMatch(/not registered in the Entity Store/);
+    expect(run.verdict).toBe('unhealthy');
   });
 });

@@ -133,7 +133,7 @@ describe('configured vs served, on the real nginx', () => {
 
 describe('proxy generation: the real nginx proxies to the Entity Store stand-in', () => {
   const ns = 'it-gateway-proxy';
-  const port = testPort(51);
+  const port = testPort(58);
   const admin = access('admin').app();
   const doctor = () => doctorFor(ns, port);
   const entityStore = `http://127.0.0.1:${entityStorePortFor(port)}`;
