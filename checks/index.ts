@@ -1,17 +1,25 @@
 import { configSchemaFor } from '../lib/engine/factory';
 import { findById, type AnyCheck } from '../lib/engine/types';
+import customizerScc from './customizer-scc';
 import evaluatorEntityStoreUrl from './evaluator-entity-store-url';
 import evaluatorSecretsDelete from './evaluator-secrets-delete';
+import flywheelStatePersistence from './flywheel-state-persistence';
 import gatewayModels from './gateway-models';
 import modelsPvcOwnership from './models-pvc-ownership';
+import nemoOperator from './nemo-operator';
 import podHealth from './pod-health';
+import referencedSecrets from './referenced-secrets';
 
 /** The registry: every check, in the order reports list them. Ids are stable (CLI, URLs, reports). */
 export const CHECKS: readonly AnyCheck[] = [
   evaluatorEntityStoreUrl,
   evaluatorSecretsDelete,
   modelsPvcOwnership,
+  customizerScc,
+  nemoOperator,
   gatewayModels,
+  referencedSecrets,
+  flywheelStatePersistence,
   podHealth,
 ];
 

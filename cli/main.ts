@@ -3,6 +3,7 @@
  *
  *   flywheel-doctor run [--namespace NS] [--kubeconfig F] [--context C] [--check ID]... [--skip ID]... [--format text|json|markdown|junit]
  *   flywheel-doctor fix ID [--target WORKLOAD] [--dry-run] [--yes] [--namespace NS] [--kubeconfig F] [--context C] [--format text|json]
+ *   flywheel-doctor fix --all [--dry-run] [--yes] [--namespace NS] [--kubeconfig F] [--context C] [--format text|json]
  *   flywheel-doctor list
  *
  * Exit codes: 0 no failures, 1 at least one `fail`, 2 could not run or any `error`.
@@ -16,6 +17,7 @@ import type { Doctor } from '../lib/engine/doctor';
 import { createDoctor } from '../lib/engine/factory';
 import { errorMessage } from '../lib/k8s/errors';
 import { FixConflictError, type FixOutcome } from '../lib/engine/fix';
+import type { FixAllStep } from '../lib/engine/fix-all';
 import { redactDeep, redactRun, redactText } from '../lib/report/redact';
 
 // Everything the CLI prints leaves the machine (tickets, CI logs): masked on the way out, every
@@ -29,6 +31,7 @@ import { renderJunit, renderMarkdown, renderText, toJsonReport } from '../lib/re
 const USAGE = `usage:
   flywheel-doctor run [--namespace NS] [--kubeconfig FILE] [--context NAME] [--check ID]... [--skip ID]... [--format text|json|markdown|junit]
   flywheel-doctor fix ID [--target WORKLOAD] [--dry-run] [--yes] [--namespace NS] [--kubeconfig FILE] [--context NAME] [--format text|json]
+  flywheel-doctor fix --all [--dry-run] [--yes] ...   every failing check with an automatic fix, in an order that does not undo itself
   flywheel-doctor list
 exit codes: 0 no failures, 1 at least one check failed, 2 could not run or a check errored`;
 
@@ -44,6 +47,7 @@ const FlagsSchema = z.object({
   dryRun: z.boolean().default(false),
   target: z.string().optional(),
   yes: z.boolean().default(false),
+  all: z.boolean().default(false),
 });
 type Flags = z.infer<typeof FlagsSchema>;
 
@@ -80,6 +84,7 @@ export function parseArgs(argv: string[]): Flags {
       else out[key] = v;
     } else if (flag === '--dry-run') out.dryRun = true;
     else if (flag === '--yes' || flag === '-y') out.yes = true;
+    else if (flag === '--all') out.all = true;
     else if (flag.startsWith('-')) throw new Error(`unknown flag ${flag}`);
     else (out.positional as string[]).push(a);
   }
@@ -173,9 +178,10 @@ export async function main(argv: string[]): Promise<number> {
   }
 
   // fix
+  if (flags.all) return fixEverything(doctor, flags);
   const id = flags.positional[0];
   if (!id) {
-    errOut(`fix needs a check id\n${USAGE}\n`);
+    errOut(`fix needs a check id (or --all)\n${USAGE}\n`);
     return 2;
   }
   try {
@@ -217,6 +223,57 @@ export async function main(argv: string[]): Promise<number> {
     return status === 'error' ? 2 : status === 'fail' ? 1 : 0;
   } catch (err) {
     errOut(`flywheel-doctor: ${err instanceof FixConflictError ? '' : 'fix failed: '}${errorMessage(err)}\n`);
+    return 2;
+  }
+}
+
+/** `fix --all`: shows the ordered plan, asks (or takes --yes), applies, and reports the whole sequence. */
+async function fixEverything(doctor: Doctor, flags: Flags): Promise<number> {
+  const show = (steps: FixAllStep[]) => {
+    for (const [i, st] of steps.entries())
+      out(
+        `${String(i + 1).padStart(2)}. ${st.checkId} (${st.before}): ${st.outcome}${st.verified ? ` -> verified ${st.verified.toUpperCase()}` : ''} — ${st.summary}\n`,
+      );
+  };
+  try {
+    const preview = await doctor.fixAll({ dryRun: true });
+    const planned = preview.steps.filter((st) => st.outcome === 'planned');
+    if (flags.format === 'text') {
+      out(planned.length ? 'Fix all, in this order:\n' : 'nothing to fix automatically\n');
+      show(preview.steps);
+    }
+    if (!planned.length || flags.dryRun) {
+      if (flags.format === 'json') out(json(preview, 2) + '\n');
+      else if (flags.dryRun) out('dry run: nothing was changed\n');
+      return 0;
+    }
+    if (!flags.yes) {
+      if (!process.stdin.isTTY) {
+        errOut('refusing to change the cluster without confirmation: pass --yes (or run in a terminal)\n');
+        return 2;
+      }
+      const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
+      const answer = await rl.question(`Apply these ${planned.length} fixes? [y/N] `);
+      rl.close();
+      if (!/^y(es)?$/i.test(answer.trim())) {
+        out('cancelled\n');
+        return 0;
+      }
+    }
+    const result = await doctor.fixAll({
+      dryRun: false,
+      onProgress: (st) => flags.format === 'text' && out(`  … ${st}\n`),
+    });
+    if (flags.format === 'json') out(json(result, 2) + '\n');
+    else {
+      out('\nWhat was done:\n');
+      show(result.steps);
+      out(`\nAfter: ${renderText(result.after!)}`);
+    }
+    const after = result.after!.summary;
+    return after.error > 0 || result.steps.some((st) => st.outcome === 'failed') ? 2 : after.fail > 0 ? 1 : 0;
+  } catch (err) {
+    errOut(`flywheel-doctor: fix --all failed: ${errorMessage(err)}\n`);
     return 2;
   }
 }

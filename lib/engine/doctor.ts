@@ -4,6 +4,7 @@ import { canI, KubeAccess, whoAmI, type AccessQuestion, type Identity, type Kube
 import { errorMessage, grantCommand, permissionText } from '../k8s/errors';
 import type { ReportStore } from '../report/store';
 import { executeFix, type FixOutcome } from './fix';
+import { fixAll, type FixAllResult } from './fix-all';
 import { newRun, runChecks, selectChecks } from './runner';
 import { Snapshot } from './snapshot';
 import { findById, type AnyCheck, type AppliedFix, type PlanGuard, type RunResult } from './types';
@@ -174,6 +175,18 @@ export class Doctor {
       });
     }
     return outcome;
+  }
+
+  /** Fix every failing check with an automatic fix, in the derived order, as the acting identity. */
+  fixAll(opts: { dryRun: boolean; identity?: Identity; onProgress?: (s: string) => void }): Promise<FixAllResult> {
+    return fixAll(
+      {
+        registry: this.registry,
+        run: (only) => this.run(only),
+        fix: (id, o) => this.fix(id, { ...o, identity: opts.identity }),
+      },
+      opts,
+    );
   }
 
   /**

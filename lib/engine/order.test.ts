@@ -3,7 +3,8 @@ import { CHECKS } from '../../checks';
 import { fixOrder } from './order';
 import type { AnyCheck } from './types';
 
-const check = (id: string, dependsOn?: string[]) => ({ id, dependsOn }) as unknown as AnyCheck;
+const check = (id: string, dependsOn?: string[], fix?: { touches?: string[]; undoneBy?: string[] }) =>
+  ({ id, dependsOn, fix }) as unknown as AnyCheck;
 const ids = (cs: AnyCheck[]) => cs.map((c) => c.id);
 
 describe('fixOrder', () => {
@@ -18,6 +19,16 @@ describe('fixOrder', () => {
       ['c', 'a'],
     ],
     ['dependencies not asked for are not added', [check('a', ['c']), check('b'), check('c')], ['a'], ['a']],
+    [
+      'a fix goes after the fixes that would undo it (a CR patch before a Deployment-only edit)',
+      [
+        check('init', [], { touches: ['Deployment'], undoneBy: ['CR'] }),
+        check('b'),
+        check('url', [], { touches: ['CR'] }),
+      ],
+      undefined,
+      ['url', 'init', 'b'],
+    ],
   ])('%s', (_name, registry, only, expected) => {
     const subset = only ? registry.filter((c) => only.includes(c.id)) : undefined;
     expect(ids(fixOrder(registry, subset))).toEqual(expected);

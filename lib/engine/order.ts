@@ -1,8 +1,26 @@
 import { findById, type AnyCheck } from './types';
 
 /**
- * The order in which to apply fixes: every check after the checks it depends on (`dependsOn`),
- * otherwise in registry order. Derived, never hand-sorted; a cycle is a registry bug and throws.
+ * What must be fixed before a check: the checks it depends on (its verdict is judged through
+ * them), and the checks whose fixes touch what would undo its fix.
+ */
+function before(check: AnyCheck, registry: readonly AnyCheck[]): AnyCheck[] {
+  const undoneBy = new Set(check.fix?.undoneBy ?? []);
+  const undoers = registry.filter(
+    (c) => c.id !== check.id && (c.fix?.touches ?? []).some((t: string) => undoneBy.has(t)),
+  );
+  const deps = (check.dependsOn ?? []).map((id) => {
+    const dep = findById(registry, id);
+    if (!dep) throw new Error(`check ${check.id} depends on unknown check ${id}`);
+    return dep;
+  });
+  return [...deps, ...undoers];
+}
+
+/**
+ * The order in which to apply fixes: every check after the checks it depends on (`dependsOn`) and
+ * after the fixes that would undo its own (`touches` / `undoneBy`), otherwise in registry order.
+ * Derived, never hand-sorted; a cycle is a registry bug and throws.
  */
 export function fixOrder(registry: readonly AnyCheck[], checks: readonly AnyCheck[] = registry): AnyCheck[] {
   const wanted = new Set(checks.map((c) => c.id));
@@ -13,11 +31,7 @@ export function fixOrder(registry: readonly AnyCheck[], checks: readonly AnyChec
     if (state.get(check.id) === 'visiting')
       throw new Error(`checks depend on each other in a cycle: ${[...path, check.id].join(' -> ')}`);
     state.set(check.id, 'visiting');
-    for (const id of check.dependsOn ?? []) {
-      const dep = findById(registry, id);
-      if (!dep) throw new Error(`check ${check.id} depends on unknown check ${id}`);
-      visit(dep, [...path, check.id]);
-    }
+    for (const dep of before(check, registry)) visit(dep, [...path, check.id]);
     state.set(check.id, 'done');
     if (wanted.has(check.id)) out.push(check);
   };

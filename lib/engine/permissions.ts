@@ -9,16 +9,19 @@ export interface NeededRule {
   resource: string;
   verbs: string[];
   clusterScoped: boolean;
+  /** Only these objects (a cluster-wide read of one named object, e.g. the DNS Service). */
+  resourceNames?: string[];
   why: string;
 }
 
 function add(rules: Map<string, NeededRule>, r: Omit<NeededRule, 'verbs'> & { verb: string }) {
-  const key = `${r.clusterScoped ? 'cluster' : 'ns'}|${r.apiGroup}|${r.resource}`;
+  const key = `${r.clusterScoped ? 'cluster' : 'ns'}|${r.apiGroup}|${r.resource}|${r.resourceNames?.join(',') ?? ''}`;
   const cur = rules.get(key) ?? {
     apiGroup: r.apiGroup,
     resource: r.resource,
     verbs: [],
     clusterScoped: r.clusterScoped,
+    ...(r.resourceNames ? { resourceNames: r.resourceNames } : {}),
     why: r.why,
   };
   if (!cur.verbs.includes(r.verb)) cur.verbs.push(r.verb);
@@ -32,6 +35,8 @@ function fromQuestion(q: AccessQuestion, why: string) {
     resource: q.subresource ? `${q.resource}/${q.subresource}` : q.resource,
     verb: q.verb,
     clusterScoped: !q.namespace,
+    // A cluster-wide read of named objects is granted for those names only.
+    ...(!q.namespace && q.name ? { resourceNames: [q.name] } : {}),
     why,
   };
 }

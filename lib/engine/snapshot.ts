@@ -34,7 +34,7 @@ export class Snapshot {
             return;
           }
           const list = await client.list<KObject>(type, namespace, { signal });
-          snap.slots.set(kind, { items: list.items ?? [] });
+          snap.slots.set(kind, { items: type.keep ? (list.items ?? []).map(type.keep) : (list.items ?? []) });
         } catch (err) {
           const e = err as KubeApiError | Error;
           if (kind === 'namespaces') {
@@ -59,7 +59,11 @@ export class Snapshot {
     const snap = new Snapshot(namespace);
     for (const [k, v] of Object.entries(data)) {
       if (k === 'namespaceObject') continue;
-      snap.slots.set(k as ResourceName, v instanceof Error ? { error: v } : { items: v as KObject[] });
+      const keep = RESOURCES[k as ResourceName]?.keep;
+      snap.slots.set(
+        k as ResourceName,
+        v instanceof Error ? { error: v } : { items: keep ? (v as KObject[]).map(keep) : (v as KObject[]) },
+      );
     }
     const ns = data.namespaceObject;
     if (ns instanceof Error) snap.namespaceSlot = { error: ns };

@@ -113,6 +113,16 @@ export interface FixUnavailable {
 export interface FixDefinition<C extends BaseConfig = EngineConfig, S = unknown, P = unknown, D = unknown> {
   description: string;
   /**
+   * What applying this fix changes, as names other fixes can refer to (e.g. `NemoEvaluator`,
+   * `gateway-config`). Fix all orders by these; see `undoneBy`.
+   */
+  touches?: readonly string[];
+  /**
+   * Changes that undo this fix (e.g. a NemoEvaluator CR patch makes the operator re-render the
+   * evaluator Deployment and drop Deployment-only edits): fixes touching these go first.
+   */
+  undoneBy?: readonly string[];
+  /**
    * Whether this finding can be fixed automatically, by the same rules the plan follows: a plan is
    * only ever asked for when this says true, so no offered fix is certain to be refused.
    * Absent: every `fail` or `warn` can be fixed.

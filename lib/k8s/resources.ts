@@ -1,3 +1,4 @@
+import type { KObject } from './object';
 /** The API resources Flywheel Doctor reads or writes, keyed by a short stable name. */
 export interface ResourceType {
   group: string; // '' = core
@@ -5,6 +6,23 @@ export interface ResourceType {
   plural: string;
   kind: string;
   namespaced: boolean;
+  /** What a snapshot keeps of each listed object (Secrets: names and key sizes, never values). */
+  keep?: (o: KObject) => KObject;
+}
+
+/**
+ * A Secret as the snapshot holds it: its name, type and, per key, the size of the value in bytes
+ * (`keyBytes`). The values themselves are dropped as soon as the list arrives, so no check, log,
+ * plan or report can carry them.
+ */
+export function secretShape(o: KObject): KObject {
+  const keyBytes: Record<string, number> = {};
+  for (const [k, v] of Object.entries((o.data ?? {}) as Record<string, string>))
+    keyBytes[k] = Buffer.byteLength(v ?? '', 'base64');
+  for (const [k, v] of Object.entries((o.stringData ?? {}) as Record<string, string>))
+    keyBytes[k] = Buffer.byteLength(v ?? '', 'utf8');
+  const { name, namespace, uid, resourceVersion, creationTimestamp } = o.metadata ?? {};
+  return { metadata: { name, namespace, uid, resourceVersion, creationTimestamp }, type: o.type, keyBytes };
 }
 
 const CORE = {
@@ -21,6 +39,21 @@ const CORE = {
     namespaced: true,
   },
   events: { group: '', version: 'v1', plural: 'events', kind: 'Event', namespaced: true },
+  secrets: { group: '', version: 'v1', plural: 'secrets', kind: 'Secret', namespaced: true, keep: secretShape },
+  endpointslices: {
+    group: 'discovery.k8s.io',
+    version: 'v1',
+    plural: 'endpointslices',
+    kind: 'EndpointSlice',
+    namespaced: true,
+  },
+  customresourcedefinitions: {
+    group: 'apiextensions.k8s.io',
+    version: 'v1',
+    plural: 'customresourcedefinitions',
+    kind: 'CustomResourceDefinition',
+    namespaced: false,
+  },
   leases: { group: 'coordination.k8s.io', version: 'v1', plural: 'leases', kind: 'Lease', namespaced: true },
   deployments: { group: 'apps', version: 'v1', plural: 'deployments', kind: 'Deployment', namespaced: true },
   roles: { group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'roles', kind: 'Role', namespaced: true },

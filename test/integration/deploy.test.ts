@@ -27,7 +27,13 @@ const render = (overlay: string) =>
 /** Flattens rules to "group|resource|verb" triples. */
 function triples(rules: NonNullable<Obj['rules']>): string[] {
   return rules
-    .flatMap((r) => r.apiGroups.flatMap((g) => r.resources.flatMap((res) => r.verbs.map((v) => `${g}|${res}|${v}`))))
+    .flatMap((r) =>
+      r.apiGroups.flatMap((g) =>
+        r.resources.flatMap((res) =>
+          r.verbs.map((v) => `${g}|${res}|${v}${r.resourceNames ? `|${[...r.resourceNames].sort().join(',')}` : ''}`),
+        ),
+      ),
+    )
     .sort();
 }
 
@@ -74,7 +80,9 @@ describe('deploy/ manifests', () => {
     const want = (cluster: boolean) =>
       needed
         .filter((n) => n.clusterScoped === cluster)
-        .flatMap((n) => n.verbs.map((v) => `${n.apiGroup}|${n.resource}|${v}`))
+        .flatMap((n) =>
+          n.verbs.map((v) => `${n.apiGroup}|${n.resource}|${v}${n.resourceNames ? `|${n.resourceNames.join(',')}` : ''}`),
+        )
         .sort();
     expect(triples(role.rules!)).toEqual(want(false));
     expect(triples(clusterRole.rules!)).toEqual(want(true));

@@ -1,0 +1,91 @@
+import { errorMessage } from '../k8s/errors';
+import type { FixOutcome } from './fix';
+import { fixOrder } from './order';
+import type { AnyCheck, CheckResult, CheckStatus, RunResult } from './types';
+
+/** One step of Fix all: what the check said before, what was done, and what it says after. */
+export interface FixAllStep {
+  checkId: string;
+  title: string;
+  before: CheckStatus;
+  outcome: 'planned' | 'applied' | 'noop' | 'skipped' | 'failed';
+  /** The plan's summary, or why the step was skipped or failed. */
+  summary: string;
+  verified?: CheckStatus;
+}
+
+export interface FixAllResult {
+  steps: FixAllStep[];
+  /** Every check re-run after the last fix (fixes change what other checks read). */
+  after?: RunResult;
+}
+
+/** What Fix all needs from the doctor: runs, and one fix at a time. */
+export interface FixAllHost {
+  registry: readonly AnyCheck[];
+  run(only?: string[]): Promise<RunResult>;
+  fix(checkId: string, opts: { dryRun: boolean; onProgress?: (s: string) => void }): Promise<FixOutcome>;
+}
+
+const needsFix = (r: CheckResult) => r.status === 'fail' || r.status === 'warn';
+
+/**
+ * Fixes every failing check that has an automatic fix, in the derived order (dependencies and
+ * fixes that would undo others first). Each check is judged again just before its fix, since an
+ * earlier fix may have cured it or changed its plan; a failed step is reported and the rest go on.
+ * A dry run plans each fix against the cluster as it is now.
+ */
+export async function fixAll(
+  host: FixAllHost,
+  opts: { dryRun: boolean; onProgress?: (s: string) => void },
+): Promise<FixAllResult> {
+  const first = await host.run();
+  if (first.error) throw new Error(first.error);
+  const failing = first.checks.filter(needsFix);
+  const steps: FixAllStep[] = [];
+  for (const r of failing.filter((x) => !x.fix.available))
+    steps.push({
+      checkId: r.id,
+      title: r.title,
+      before: r.status,
+      outcome: 'skipped',
+      summary: `no automatic fix: ${r.fix.reason ?? 'follow the manual steps'}`,
+    });
+  const fixable = failing.filter((x) => x.fix.available);
+  const order = fixOrder(
+    host.registry,
+    host.registry.filter((c) => fixable.some((r) => r.id === c.id)),
+  );
+  for (const check of order) {
+    const before = fixable.find((r) => r.id === check.id)!;
+    const step = { checkId: check.id, title: check.title, before: before.status };
+    if (!opts.dryRun) {
+      const now = (await host.run([check.id])).checks[0];
+      if (now && !needsFix(now)) {
+        steps.push({ ...step, outcome: 'skipped', summary: `now ${now.status}: an earlier step fixed it` });
+        continue;
+      }
+      if (now && !now.fix.available) {
+        steps.push({ ...step, outcome: 'skipped', summary: `no automatic fix now: ${now.fix.reason}` });
+        continue;
+      }
+    }
+    opts.onProgress?.(`${check.id}: ${opts.dryRun ? 'planning' : 'fixing'}`);
+    try {
+      const out = await host.fix(check.id, {
+        dryRun: opts.dryRun,
+        onProgress: (s) => opts.onProgress?.(`${check.id}: ${s}`),
+      });
+      steps.push({
+        ...step,
+        outcome: out.outcome,
+        summary: out.plan.summary,
+        verified: 'verified' in out ? out.verified.status : undefined,
+      });
+    } catch (e) {
+      steps.push({ ...step, outcome: 'failed', summary: errorMessage(e) });
+    }
+  }
+  if (opts.dryRun) return { steps };
+  return { steps, after: await host.run() };
+}
