@@ -5,14 +5,17 @@ import { defineCheck, type Evidence, type Finding, type PlanBody } from '../lib/
 import type { JsonPatchOp } from '../lib/k8s/client';
 import type { KObject } from '../lib/k8s/object';
 import { RESOURCES } from '../lib/k8s/resources';
-import { rolloutState, waitForObject, waitForRollout, WaitTimeout } from '../lib/k8s/wait';
+import { rolloutState } from '../lib/k8s/wait';
 import {
+  effectiveEnv,
   ENTITY_STORE_ENV,
+  envVarPatch,
   EvaluatorSection,
   resolveEvaluator,
   type Container,
   type EnvVar,
   type EvaluatorRefs,
+  waitForEvaluatorRender,
 } from './shared/evaluator';
 import {
   baseModels,
@@ -79,55 +82,6 @@ export function gatewayUrlProblem(
 /** The forms of the gateway URL that resolve to the gateway Service from the evaluator's pod. */
 export function isGatewayUrl(raw: string, service: string, namespace: string, servicePorts?: number[]): boolean {
   return gatewayUrlProblem(raw, service, namespace, servicePorts) === undefined;
-}
-
-export interface EffectiveEnv {
-  value?: string;
-  source: string;
-  /** Set when the value cannot be known (e.g. it comes from a Secret the doctor must not read). */
-  unknownReason?: string;
-}
-
-/** Resolves a container env var the way the kubelet does: last `env` entry wins over `envFrom`. */
-export function effectiveEnv(name: string, container: Container, snapshot: Snapshot): EffectiveEnv | undefined {
-  const direct = [...(container.env ?? [])].reverse().find((e) => e.name === name);
-  if (direct) {
-    if (direct.value !== undefined) return { value: direct.value, source: 'env value' };
-    const cmRef = direct.valueFrom?.configMapKeyRef;
-    if (cmRef) {
-      const cm = snapshot.find('configmaps', cmRef.name);
-      const v = cm?.data?.[cmRef.key];
-      if (v === undefined)
-        return {
-          source: `ConfigMap ${cmRef.name} key ${cmRef.key}`,
-          unknownReason: cm
-            ? `key ${cmRef.key} is missing from ConfigMap ${cmRef.name}`
-            : `ConfigMap ${cmRef.name} does not exist`,
-        };
-      return { value: v, source: `ConfigMap ${cmRef.name} key ${cmRef.key}` };
-    }
-    if (direct.valueFrom?.secretKeyRef)
-      return {
-        source: `Secret ${direct.valueFrom.secretKeyRef.name}`,
-        unknownReason: 'the value comes from a Secret, which Flywheel Doctor does not read',
-      };
-    return { source: 'env valueFrom', unknownReason: 'the value comes from a field reference' };
-  }
-  for (const from of [...(container.envFrom ?? [])].reverse()) {
-    const key =
-      from.prefix && name.startsWith(from.prefix) ? name.slice(from.prefix.length) : from.prefix ? undefined : name;
-    if (key === undefined) continue;
-    if (from.configMapRef) {
-      const v = snapshot.find('configmaps', from.configMapRef.name)?.data?.[key];
-      if (v !== undefined) return { value: v, source: `envFrom ConfigMap ${from.configMapRef.name}` };
-    }
-    if (from.secretRef)
-      return {
-        source: `envFrom Secret ${from.secretRef.name}`,
-        unknownReason: 'the env may come from a Secret, which Flywheel Doctor does not read',
-      };
-  }
-  return undefined;
 }
 
 function crEnvValue(cr: KObject | undefined): string | undefined {
@@ -400,16 +354,8 @@ interface EntityStorePlanData {
 }
 
 /** JSON Patch that sets ENTITY_STORE_URL in an env list at `base`, guarded by `test` ops. */
-export function envPatch(base: string, env: EnvVar[] | undefined, value: string): JsonPatchOp[] {
-  const entry = { name: ENTITY_STORE_ENV, value };
-  if (!env) return [{ op: 'add', path: base, value: [entry] }];
-  const idx = env.map((e) => e.name).lastIndexOf(ENTITY_STORE_ENV);
-  if (idx < 0) return [{ op: 'add', path: `${base}/-`, value: entry }];
-  return [
-    { op: 'test', path: `${base}/${idx}/name`, value: ENTITY_STORE_ENV },
-    { op: 'replace', path: `${base}/${idx}`, value: entry },
-  ];
-}
+export const envPatch = (base: string, env: EnvVar[] | undefined, value: string) =>
+  envVarPatch(base, env, ENTITY_STORE_ENV, value);
 
 const isGateway = (value: string | undefined, config: Config, ports?: number[]) =>
   isGatewayUrl(value ?? '', config.gateway.service, config.namespace, ports);
@@ -520,6 +466,7 @@ export default defineCheck<typeof sections, EntityStoreSubject, UrlProbe, Entity
   probe: ({ subject, snapshot, config, signal }) => probeEntityStoreUrl(subject, snapshot, config, signal),
   judge: ({ subject, snapshot, config, probe }) => judgeEntityStoreUrl(subject, snapshot, config, probe),
   fix: {
+    touches: ['NemoEvaluator'],
     description:
       'Set ENTITY_STORE_URL=http://nemo-gateway on the NemoEvaluator CR (spec.env, survives operator re-renders), or on the Deployment when no CR owns it, then wait for the rollout.',
     permissions: (c) => [
@@ -597,27 +544,12 @@ export default defineCheck<typeof sections, EntityStoreSubject, UrlProbe, Entity
       await actor.jsonPatch(type, config.namespace, plan.data.name, plan.data.ops, { dryRun });
       if (dryRun) return;
       progress(`patched ${plan.data.kind === 'cr' ? 'NemoEvaluator' : 'Deployment'} ${plan.data.name}`);
-      // The operator needs a moment to re-render: watch until the Deployment carries the value, then the rollout.
-      progress('waiting for the operator to re-render the evaluator Deployment');
-      const carriesValue = (d: KObject) => carriesGatewayUrl(d, ev, config);
-      try {
-        await waitForObject(
-          reader,
-          RESOURCES.deployments,
-          config.namespace,
-          ev.deploymentName,
-          carriesValue,
-          config.rolloutTimeoutMs,
-          signal,
-        );
-      } catch (e) {
-        if (!(e instanceof WaitTimeout)) throw e;
-        throw new Error(
-          `the NemoEvaluator CR was patched, but Deployment ${ev.deploymentName} still does not carry the new ${ENTITY_STORE_ENV} after ${config.rolloutTimeoutMs / 1000} s: is the NIM Operator running?`,
-        );
-      }
-      progress(`waiting for deployment ${ev.deploymentName} to roll out`);
-      await waitForRollout(reader, config.namespace, ev.deploymentName, config.rolloutTimeoutMs, signal, progress);
+      await waitForEvaluatorRender(
+        { reader, config, signal, progress },
+        ev.deploymentName,
+        (d) => carriesGatewayUrl(d, ev, config),
+        `the new ${ENTITY_STORE_ENV}`,
+      );
       progress('rollout complete');
     },
   },

@@ -2,6 +2,8 @@ import { configSchemaFor } from '../lib/engine/factory';
 import { findById, type AnyCheck } from '../lib/engine/types';
 import customizerScc from './customizer-scc';
 import evaluatorEntityStoreUrl from './evaluator-entity-store-url';
+import evaluatorInitImage from './evaluator-init-image';
+import evaluatorNimProxyUrl from './evaluator-nim-proxy-url';
 import evaluatorSecretsDelete from './evaluator-secrets-delete';
 import flywheelStatePersistence from './flywheel-state-persistence';
 import gatewayModels from './gateway-models';
@@ -14,6 +16,8 @@ import referencedSecrets from './referenced-secrets';
 export const CHECKS: readonly AnyCheck[] = [
   evaluatorEntityStoreUrl,
   evaluatorSecretsDelete,
+  evaluatorNimProxyUrl,
+  evaluatorInitImage,
   modelsPvcOwnership,
   customizerScc,
   nemoOperator,

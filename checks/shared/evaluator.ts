@@ -2,7 +2,10 @@ import './nim-resources';
 import { z } from 'zod';
 import type { ConfigOf } from '../../lib/config';
 import type { Snapshot } from '../../lib/engine/snapshot';
+import type { JsonPatchOp, KubeClient } from '../../lib/k8s/client';
 import type { KObject } from '../../lib/k8s/object';
+import { RESOURCES } from '../../lib/k8s/resources';
+import { waitForObject, waitForRollout, WaitTimeout } from '../../lib/k8s/wait';
 
 /** Where to find the NeMo Evaluator: the NIM Operator's names by default, helm's detected. */
 export const EvaluatorSection = z
@@ -86,4 +89,108 @@ export function resolveEvaluator(
       config.evaluator.serviceAccount ?? deployment?.spec?.template?.spec?.serviceAccountName ?? deploymentName,
     roleName: config.evaluator.role ?? deploymentName,
   };
+}
+
+/** JSON Patch that sets one variable in an env list at `base` (appends, or replaces the last entry of that name after a `test`). */
+export function envVarPatch(base: string, env: EnvVar[] | undefined, name: string, value: string): JsonPatchOp[] {
+  const entry = { name, value };
+  if (!env) return [{ op: 'add', path: base, value: [entry] }];
+  const idx = env.map((e) => e.name).lastIndexOf(name);
+  if (idx < 0) return [{ op: 'add', path: `${base}/-`, value: entry }];
+  return [
+    { op: 'test', path: `${base}/${idx}/name`, value: name },
+    { op: 'replace', path: `${base}/${idx}`, value: entry },
+  ];
+}
+
+/** The last value of a variable in the NemoEvaluator CR's spec.env. */
+export function crEnv(cr: KObject | undefined, name: string): string | undefined {
+  return ((cr?.spec?.env ?? []) as EnvVar[]).filter((x) => x.name === name).pop()?.value;
+}
+
+/**
+ * After a NemoEvaluator CR patch: watch until the operator has re-rendered the evaluator
+ * Deployment with the change (`rendered`), then until it has rolled out.
+ */
+export async function waitForEvaluatorRender(
+  ctx: {
+    reader: KubeClient;
+    config: { namespace: string; rolloutTimeoutMs: number };
+    signal: AbortSignal;
+    progress(step: string): void;
+  },
+  deployment: string,
+  rendered: (d: KObject) => boolean,
+  what: string,
+): Promise<void> {
+  const { reader, config, signal, progress } = ctx;
+  progress('waiting for the operator to re-render the evaluator Deployment');
+  try {
+    await waitForObject(
+      reader,
+      RESOURCES.deployments,
+      config.namespace,
+      deployment,
+      rendered,
+      config.rolloutTimeoutMs,
+      signal,
+    );
+  } catch (e) {
+    if (!(e instanceof WaitTimeout)) throw e;
+    throw new Error(
+      `the NemoEvaluator CR was patched, but Deployment ${deployment} still does not carry ${what} after ${config.rolloutTimeoutMs / 1000} s: is the NIM Operator running?`,
+    );
+  }
+  progress(`waiting for deployment ${deployment} to roll out`);
+  await waitForRollout(reader, config.namespace, deployment, config.rolloutTimeoutMs, signal, progress);
+  progress('rollout complete');
+}
+
+export interface EffectiveEnv {
+  value?: string;
+  source: string;
+  /** Set when the value cannot be known (e.g. it comes from a Secret the doctor must not read). */
+  unknownReason?: string;
+}
+
+/** Resolves a container env var the way the kubelet does: last `env` entry wins over `envFrom`. */
+export function effectiveEnv(name: string, container: Container, snapshot: Snapshot): EffectiveEnv | undefined {
+  const direct = [...(container.env ?? [])].reverse().find((e) => e.name === name);
+  if (direct) {
+    if (direct.value !== undefined) return { value: direct.value, source: 'env value' };
+    const cmRef = direct.valueFrom?.configMapKeyRef;
+    if (cmRef) {
+      const cm = snapshot.find('configmaps', cmRef.name);
+      const v = cm?.data?.[cmRef.key];
+      if (v === undefined)
+        return {
+          source: `ConfigMap ${cmRef.name} key ${cmRef.key}`,
+          unknownReason: cm
+            ? `key ${cmRef.key} is missing from ConfigMap ${cmRef.name}`
+            : `ConfigMap ${cmRef.name} does not exist`,
+        };
+      return { value: v, source: `ConfigMap ${cmRef.name} key ${cmRef.key}` };
+    }
+    if (direct.valueFrom?.secretKeyRef)
+      return {
+        source: `Secret ${direct.valueFrom.secretKeyRef.name}`,
+        unknownReason: 'the value comes from a Secret, which Flywheel Doctor does not read',
+      };
+    return { source: 'env valueFrom', unknownReason: 'the value comes from a field reference' };
+  }
+  for (const from of [...(container.envFrom ?? [])].reverse()) {
+    const key =
+      from.prefix && name.startsWith(from.prefix) ? name.slice(from.prefix.length) : from.prefix ? undefined : name;
+    if (key === undefined) continue;
+    if (from.configMapRef) {
+      const v = snapshot.find('configmaps', from.configMapRef.name)?.data?.[key];
+      if (v !== undefined) return { value: v, source: `envFrom ConfigMap ${from.configMapRef.name}` };
+    }
+    if (from.secretRef)
+      return {
+        source: `envFrom Secret ${from.secretRef.name}`,
+        unknownReason: 'the env may come from a Secret, which Flywheel Doctor does not read',
+      };
+  }
+  return undefined;
 }

@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { Snapshot } from '../lib/engine/snapshot';
+import { judgeWith, planWith } from '../lib/engine/testing';
+import check from './evaluator-init-image';
+import { config, evaluatorCr, evaluatorDeployment, NS } from './test-fixtures';
+
+const IMAGE = 'nvcr.io/nvidia/nemo-microservices/evaluator:25.12';
+const withInits = (inits: unknown[], ready = true) => {
+  const d = evaluatorDeployment([], { ready });
+  d.spec.template.spec.initContainers = inits;
+  return d;
+};
+const WAIT = { name: 'wait-for-postgres', image: 'busybox' };
+const migration = (env?: unknown[]) => ({ name: 'evaluator-db-migration', image: IMAGE, env });
+const cr = () => ({
+  ...evaluatorCr(),
+  spec: { ...evaluatorCr().spec, image: { repository: IMAGE.split(':')[0], tag: '25.12' } },
+});
+const crashing = {
+  metadata: { name: 'nemoevaluator-sample-abc' },
+  status: {
+    initContainerStatuses: [{ name: 'evaluator-db-migration', state: { waiting: { reason: 'CrashLoopBackOff' } } }],
+  },
+};
+const world = (inits: unknown[], pods: unknown[] = [], ready = true) =>
+  Snapshot.fromFixture(NS, {
+    deployments: [withInits(inits, ready)] as never,
+    nemoevaluators: [cr()] as never,
+    pods: pods as never,
+  });
+const judge = (s: Snapshot) => judgeWith(check, s, undefined, config());
+
+describe('evaluator-init-image', () => {
+  it.each([
+    [
+      'set to the CR image',
+      [WAIT, migration([{ name: 'EVALUATOR_IMAGE', value: IMAGE }])],
+      'pass',
+      /has EVALUATOR_IMAGE=/,
+    ],
+    ['missing, pod in Init:CrashLoopBackOff', [WAIT, migration()], 'fail', /has no EVALUATOR_IMAGE/],
+    [
+      'another version',
+      [WAIT, migration([{ name: 'EVALUATOR_IMAGE', value: 'evaluator:25.08' }])],
+      'warn',
+      /migrations may run for another version/,
+    ],
+    [
+      'no migration init container (older evaluator)',
+      [WAIT],
+      'skipped',
+      /has no init container evaluator-db-migration/,
+    ],
+  ])('%s', (_name, inits, status, summary) => {
+    const r = judge(world(inits, [crashing]));
+    expect(r.status).toBe(status);
+    expect(r.summary).toMatch(summary);
+  });
+
+  it('shows the crash-looping pod and the operator as root cause', () => {
+    const r = judge(world([WAIT, migration()], [crashing]));
+    expect(r.evidence.map((e) => e.value).join('\n')).toMatch(/Init:CrashLoopBackOff/);
+    expect(r.rootCause).toMatch(/does not pass NemoEvaluator spec\.env to init containers/);
+  });
+
+  it('patches the init container found by name (position 2), never index 0, guarded by a test on its name', async () => {
+    const p = await planWith(check, world([WAIT, migration()]), undefined, config());
+    const ops = p.changes[0]!.patch!;
+    expect(ops).toContainEqual({
+      op: 'test',
+      path: '/spec/template/spec/initContainers/1/name',
+      value: 'evaluator-db-migration',
+    });
+    expect(ops).toContainEqual({
+      op: 'add',
+      path: '/spec/template/spec/initContainers/1/env',
+      value: [{ name: 'EVALUATOR_IMAGE', value: IMAGE }],
+    });
+    expect(JSON.stringify(ops)).not.toMatch(/initContainers\/0/);
+    expect(p.risks.join()).toMatch(/next operator re-render/);
+  });
+
+  it('goes after fixes that patch the NemoEvaluator CR', () => {
+    expect(check.fix!.undoneBy).toContain('NemoEvaluator');
+  });
+});

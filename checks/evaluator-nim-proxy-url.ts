@@ -1,0 +1,299 @@
+import type { ConfigOf } from '../lib/config';
+import { guardFor, show, targetOf } from '../lib/engine/plan-helpers';
+import type { Snapshot } from '../lib/engine/snapshot';
+import { defineCheck, type Evidence, type Finding } from '../lib/engine/types';
+import type { JsonPatchOp } from '../lib/k8s/client';
+import type { KObject } from '../lib/k8s/object';
+import { RESOURCES } from '../lib/k8s/resources';
+import { waitForRollout } from '../lib/k8s/wait';
+import {
+  crEnv,
+  effectiveEnv,
+  envVarPatch,
+  EvaluatorSection,
+  resolveEvaluator,
+  waitForEvaluatorRender,
+  type Container,
+  type EvaluatorRefs,
+} from './shared/evaluator';
+
+export const NIM_PROXY_ENV = 'NIM_PROXY_URL';
+const sections = { evaluator: EvaluatorSection };
+type Config = ConfigOf<typeof sections>;
+
+/** Where a URL points inside the namespace: the Service it names and the port it uses. */
+export interface ServiceTarget {
+  url: string;
+  service?: string;
+  port: number;
+  /** Why the URL names no Service of this namespace (external address, another namespace, not a URL). */
+  outside?: string;
+}
+
+export function serviceTarget(raw: string, namespace: string): ServiceTarget | { invalid: string } {
+  let url: URL;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    return { invalid: `"${raw}" is not a URL` };
+  }
+  const port = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
+  const m = url.hostname.match(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?)(\.([a-z0-9-]+)(\.svc(\.cluster\.local)?)?)?$/);
+  if (!m || (m[4] && !m[5] && m[4] !== namespace))
+    return { url: raw, port, outside: `${url.hostname} is not a Service name in ${namespace}` };
+  if (m[4] && m[4] !== namespace) return { url: raw, port, outside: `it names namespace ${m[4]}` };
+  return { url: raw, service: m[1], port };
+}
+
+/** The URL with its port replaced (the Service's). */
+export function withPort(raw: string, port: number): string {
+  const url = new URL(raw.trim());
+  url.port = String(port);
+  return url.toString().replace(/\/$/, raw.trim().endsWith('/') ? '/' : '');
+}
+
+export interface ProxySubject extends EvaluatorRefs {
+  /** What the running evaluator has (the Deployment) and what the CR renders next. */
+  running?: string;
+  rendered?: string;
+  servicePorts: (name: string) => number[] | undefined;
+}
+
+export function locateProxySubject(snapshot: Snapshot, config: Config): ProxySubject {
+  const ev = resolveEvaluator(config, snapshot, { withCr: true });
+  const ports = (name: string) => {
+    const svc = snapshot.find('services', name);
+    return svc ? ((svc.spec?.ports ?? []) as Array<{ port: number }>).map((p) => p.port) : undefined;
+  };
+  return {
+    ...ev,
+    running: ev.container ? effectiveEnv(NIM_PROXY_ENV, ev.container, snapshot)?.value : undefined,
+    rendered: ev.cr ? crEnv(ev.cr, NIM_PROXY_ENV) : undefined,
+    servicePorts: ports,
+  };
+}
+
+/** What is wrong with a NIM_PROXY_URL, undefined when it names a port of an existing Service (or points outside). */
+export function proxyProblem(raw: string, subject: ProxySubject, namespace: string): string | undefined {
+  const t = serviceTarget(raw, namespace);
+  if ('invalid' in t) return t.invalid;
+  if (t.outside) return undefined;
+  const ports = subject.servicePorts(t.service!);
+  if (!ports) return `it names Service ${t.service}, which does not exist in ${namespace}`;
+  if (!ports.includes(t.port))
+    return `port ${t.port} is not a port of Service ${t.service} (${ports.join(', ')}); NIMs deployed by the operator listen on 8000`;
+  return undefined;
+}
+
+/** The port a fix would use: the Service's only port, else 8000 when it has it. */
+export function portToUse(raw: string, subject: ProxySubject, namespace: string): number | undefined {
+  const t = serviceTarget(raw, namespace);
+  if ('invalid' in t || t.outside) return undefined;
+  const ports = subject.servicePorts(t.service!);
+  if (!ports?.length) return undefined;
+  return ports.length === 1 ? ports[0] : ports.includes(8000) ? 8000 : undefined;
+}
+
+export function judgeProxy(subject: ProxySubject, config: Config): Finding {
+  const ns = config.namespace;
+  if (!subject.deployment)
+    return { status: 'skipped', summary: `No evaluator Deployment (${subject.deploymentName}) in ${ns}`, evidence: [] };
+  const value = subject.rendered ?? subject.running;
+  if (!value)
+    return {
+      status: 'skipped',
+      summary: `${NIM_PROXY_ENV} is not set on the evaluator: it calls NIMs at the URLs each evaluation names`,
+      evidence: [],
+    };
+  const evidence: Evidence[] = [];
+  const runningProblem = subject.running ? proxyProblem(subject.running, subject, ns) : undefined;
+  const renderedProblem = subject.rendered ? proxyProblem(subject.rendered, subject, ns) : undefined;
+  if (subject.running)
+    evidence.push({
+      label: `Deployment ${subject.deploymentName} ${NIM_PROXY_ENV}`,
+      value: subject.running,
+      tone: runningProblem ? 'bad' : 'good',
+    });
+  if (subject.cr)
+    evidence.push({
+      label: `NemoEvaluator ${subject.cr.metadata?.name} spec.env ${NIM_PROXY_ENV}`,
+      value: subject.rendered ?? '(not set)',
+      tone: renderedProblem ? 'bad' : 'good',
+    });
+  const t = serviceTarget(value, ns);
+  if (!('invalid' in t) && t.service)
+    evidence.push({
+      label: `Service ${t.service} ports`,
+      value: subject.servicePorts(t.service)?.join(', ') ?? '(no such Service)',
+    });
+  const problem = renderedProblem ?? runningProblem;
+  if (problem)
+    return {
+      status: 'fail',
+      summary: `The evaluator's ${NIM_PROXY_ENV} (${renderedProblem ? subject.rendered : subject.running}) does not reach a NIM: ${problem}; base evaluations cannot call the model`,
+      evidence,
+    };
+  if ('invalid' in t || t.outside)
+    return {
+      status: 'pass',
+      summary: `${NIM_PROXY_ENV} points outside this namespace (${value}); not checked further`,
+      evidence,
+    };
+  return { status: 'pass', summary: `${NIM_PROXY_ENV} (${value}) names a port of Service ${t.service}`, evidence };
+}
+
+interface ProxyPlanData {
+  kind: 'cr' | 'deployment';
+  name: string;
+  ops: JsonPatchOp[];
+  value: string;
+}
+
+const carries = (d: KObject, container: string | undefined, value: string) =>
+  [...(((d.spec?.template?.spec?.containers ?? []) as Container[]).find((c) => c.name === container)?.env ?? [])]
+    .reverse()
+    .find((e) => e.name === NIM_PROXY_ENV)?.value === value;
+
+export default defineCheck<typeof sections, ProxySubject, undefined, ProxyPlanData>({
+  id: 'evaluator-nim-proxy-url',
+  title: "Evaluator's NIM_PROXY_URL names a port its Service has",
+  area: 'NeMo Evaluator',
+  config: sections,
+  needs: ['deployments', 'configmaps', 'nemoevaluators', 'services'],
+  explain: {
+    symptom: 'Base evaluations fail to reach the model: connection refused or timeouts calling the NIM.',
+    rootCause:
+      "NIM_PROXY_URL on the NemoEvaluator CR names the NIM's Service and port. NIMs deployed by the NIM Operator listen on 8000, but the chart's default was port 80, which the Service does not have.",
+    manualFix: (c) => [
+      `oc get svc -n ${c.namespace}   # the NIM's Service and its port (8000 for NIMService)`,
+      `oc edit nemoevaluator ${c.evaluator.crName} -n ${c.namespace}   # spec.env NIM_PROXY_URL=http://<nim service>:8000`,
+      `oc rollout status deployment/${c.evaluator.deployment ?? c.evaluator.crName} -n ${c.namespace}`,
+    ],
+  },
+  locate: locateProxySubject,
+  judge: ({ subject, config }) => judgeProxy(subject, config),
+  fix: {
+    description:
+      "Set NIM_PROXY_URL to the same Service on the port it has (spec.env on the NemoEvaluator CR, or on the Deployment when no CR owns it), then wait for the operator's re-render and the rollout.",
+    touches: ['NemoEvaluator'],
+    available({ subject, config }) {
+      const value = subject.rendered ?? subject.running!;
+      if (portToUse(value, subject, config.namespace) === undefined) {
+        const t = serviceTarget(value, config.namespace);
+        const ports = 'service' in t && t.service ? subject.servicePorts(t.service) : undefined;
+        return {
+          reason: ports?.length
+            ? `Service ${'service' in t ? t.service : ''} has several ports (${ports.join(', ')}) and none is 8000: choose one by hand`
+            : `the Service it names does not exist here; point ${NIM_PROXY_ENV} at your NIM's Service by hand`,
+        };
+      }
+      if (!subject.cr && !subject.container) return { reason: 'the evaluator has no container to set it on' };
+      return true;
+    },
+    permissions: (c) => [
+      { verb: 'patch', group: 'apps.nvidia.com', resource: 'nemoevaluators', namespace: c.namespace },
+      { verb: 'patch', group: 'apps', resource: 'deployments', namespace: c.namespace },
+    ],
+    plan({ subject, config, finding }) {
+      const value = subject.rendered ?? subject.running!;
+      if (finding.status === 'pass')
+        return {
+          noop: true,
+          summary: `${NIM_PROXY_ENV} already names a port of its Service`,
+          changes: [],
+          risks: [],
+          guards: [],
+          data: { kind: 'cr', name: '', ops: [], value },
+        };
+      const next = withPort(value, portToUse(value, subject, config.namespace)!);
+      if (subject.cr) {
+        const { guard, test } = guardFor('NemoEvaluator', subject.cr);
+        const ops: JsonPatchOp[] = [test, ...envVarPatch('/spec/env', subject.cr.spec?.env, NIM_PROXY_ENV, next)];
+        return {
+          noop: false,
+          summary: `Patch NemoEvaluator ${subject.cr.metadata?.name}: spec.env ${NIM_PROXY_ENV}=${next}; the operator re-renders Deployment ${subject.deploymentName}`,
+          changes: [
+            {
+              target: targetOf('NemoEvaluator', subject.cr),
+              action: 'patch',
+              description: `set spec.env ${NIM_PROXY_ENV}`,
+              patch: ops,
+              before: show(subject.rendered),
+              after: next,
+            },
+          ],
+          risks: [`Restarts the evaluator (rolling update of ${subject.deploymentName}).`],
+          guards: [guard],
+          data: { kind: 'cr', name: subject.cr.metadata!.name!, ops, value: next },
+        };
+      }
+      const dep = subject.deployment!;
+      const idx = (dep.spec.template.spec.containers as Container[]).findIndex(
+        (c) => c.name === subject.container!.name,
+      );
+      const base = `/spec/template/spec/containers/${idx}`;
+      const { guard, test } = guardFor('Deployment', dep);
+      const ops: JsonPatchOp[] = [
+        test,
+        { op: 'test', path: `${base}/name`, value: subject.container!.name },
+        ...envVarPatch(`${base}/env`, subject.container!.env, NIM_PROXY_ENV, next),
+      ];
+      return {
+        noop: false,
+        summary: `Patch Deployment ${subject.deploymentName} (no NemoEvaluator CR owns it): ${NIM_PROXY_ENV}=${next}`,
+        changes: [
+          {
+            target: targetOf('Deployment', dep),
+            action: 'patch',
+            description: `set env ${NIM_PROXY_ENV} on container ${subject.container!.name}`,
+            patch: ops,
+            before: show(subject.running),
+            after: next,
+          },
+        ],
+        risks: [`Restarts the evaluator (rolling update of ${subject.deploymentName}); a redeploy may reset it.`],
+        guards: [guard],
+        data: { kind: 'deployment', name: subject.deploymentName, ops, value: next },
+      };
+    },
+    async readBack({ subject, config, reader, signal }, plan) {
+      const d = await reader.get<KObject>(RESOURCES.deployments, config.namespace, subject.deploymentName, { signal });
+      const state = [
+        {
+          step: `Deployment ${subject.deploymentName} carries ${NIM_PROXY_ENV}=${plan.data.value}`,
+          done: carries(d, subject.container?.name, plan.data.value),
+        },
+      ];
+      if (plan.data.kind === 'cr') {
+        const cr = await reader.get<KObject>(RESOURCES.nemoevaluators, config.namespace, plan.data.name, { signal });
+        state.unshift({
+          step: `NemoEvaluator ${plan.data.name} spec.env set`,
+          done: crEnv(cr, NIM_PROXY_ENV) === plan.data.value,
+        });
+      }
+      return state;
+    },
+    async apply({ subject, config, actor, reader, dryRun, progress, signal }, plan) {
+      const type = plan.data.kind === 'cr' ? RESOURCES.nemoevaluators : RESOURCES.deployments;
+      await actor.jsonPatch(type, config.namespace, plan.data.name, plan.data.ops, { dryRun });
+      if (dryRun) return;
+      progress(`patched ${plan.data.kind === 'cr' ? 'NemoEvaluator' : 'Deployment'} ${plan.data.name}`);
+      if (plan.data.kind === 'cr')
+        await waitForEvaluatorRender(
+          { reader, config, signal, progress },
+          subject.deploymentName,
+          (d) => carries(d, subject.container?.name, plan.data.value),
+          `${NIM_PROXY_ENV}=${plan.data.value}`,
+        );
+      else
+        await waitForRollout(
+          reader,
+          config.namespace,
+          subject.deploymentName,
+          config.rolloutTimeoutMs,
+          signal,
+          progress,
+        );
+    },
+  },
+});
