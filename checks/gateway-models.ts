@@ -1,12 +1,12 @@
 import './shared/nim-resources';
 import type { ConfigOf } from '../lib/config';
-import { guardFor, restartPatch, targetOf } from '../lib/engine/plan-helpers';
+import { guardFor, targetOf } from '../lib/engine/plan-helpers';
 import type { Snapshot } from '../lib/engine/snapshot';
 import { defineCheck, type Evidence, type Finding, type PlannedChange } from '../lib/engine/types';
 import { canI, jsonPointerEscape, type JsonPatchOp } from '../lib/k8s/client';
 import type { KObject } from '../lib/k8s/object';
 import { RESOURCES } from '../lib/k8s/resources';
-import { rolloutState, sleep, waitForRollout } from '../lib/k8s/wait';
+import { rolloutState } from '../lib/k8s/wait';
 import {
   baseModels,
   DataFlywheelSection,
@@ -21,7 +21,7 @@ import {
   type ModelAnswer,
   type ModelSource,
 } from './shared/entity-store';
-import { gatewayBase, GatewaySection } from './shared/gateway';
+import { gatewayBase, GatewaySection, restartGateway } from './shared/gateway';
 import {
   applyBlockEdits,
   catchAllBody,
@@ -670,7 +670,6 @@ export default defineCheck<typeof sections, GatewaySubject, GatewayProbe, Gatewa
     },
     async apply({ subject, actor, reader, config, dryRun, progress, signal }, plan) {
       const { namespace } = config;
-      const { deployment: name } = config.gateway;
       if (plan.data.ops.length) {
         await actor.jsonPatch(RESOURCES.configmaps, namespace, config.gateway.configMap, plan.data.ops, { dryRun });
         if (!dryRun) progress(`updated ConfigMap ${config.gateway.configMap}`);
@@ -699,20 +698,9 @@ export default defineCheck<typeof sections, GatewaySubject, GatewayProbe, Gatewa
         }
       }
       if (!plan.data.restart) return;
-      const dep = await reader.get<KObject>(RESOURCES.deployments, namespace, name, { signal });
-      await actor.jsonPatch(RESOURCES.deployments, namespace, name, restartPatch(dep), { dryRun });
-      if (dryRun) return;
-      progress(`restarting deployment ${name}`);
-      await waitForRollout(reader, namespace, name, config.rolloutTimeoutMs, signal, progress);
-      // The Service switches to the new pod shortly after it is Ready: wait until the gateway answers.
-      const deadline = Date.now() + 30_000;
-      for (;;) {
-        const answers = await probeModels(subject.gatewayUrl, plan.data.models, signal);
-        if (answers.every((a) => judgeAnswer(a).length === 0)) break;
-        if (Date.now() > deadline) break; // the verification re-run reports what is still wrong
-        await sleep(500, signal);
-      }
-      progress('gateway rolled out');
+      await restartGateway({ actor, reader, config, dryRun, signal, progress }, async () =>
+        (await probeModels(subject.gatewayUrl, plan.data.models, signal)).every((a) => judgeAnswer(a).length === 0),
+      );
     },
   },
 });

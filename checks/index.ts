@@ -6,6 +6,7 @@ import evaluatorInitImage from './evaluator-init-image';
 import evaluatorNimProxyUrl from './evaluator-nim-proxy-url';
 import evaluatorSecretsDelete from './evaluator-secrets-delete';
 import flywheelStatePersistence from './flywheel-state-persistence';
+import gatewayDeploymentMocks from './gateway-deployment-mocks';
 import gatewayModels from './gateway-models';
 import modelsPvcOwnership from './models-pvc-ownership';
 import nemoOperator from './nemo-operator';
@@ -22,6 +23,7 @@ export const CHECKS: readonly AnyCheck[] = [
   customizerScc,
   nemoOperator,
   gatewayModels,
+  gatewayDeploymentMocks,
   referencedSecrets,
   flywheelStatePersistence,
   podHealth,

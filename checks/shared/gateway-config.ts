@@ -79,10 +79,21 @@ export function catchAllBody(view: GatewayConfigView): string | undefined {
   return loc ? returnOf(loc)?.text : undefined;
 }
 
-/** Locations written for this path in particular (they match it, and not another model's path). */
+/** Locations written for this path in particular (they match it, and not a sibling path beside it). */
 export function specificLocations(view: GatewayConfigView, path: string): Location[] {
-  const one = (loc: Location) => matchLocation([loc], path) === loc && matchLocation([loc], OTHER_MODEL_PATH) !== loc;
+  const sibling = path.replace(/[^/]+$/, 'fd-doctor-probe-other');
+  const one = (loc: Location) => matchLocation([loc], path) === loc && matchLocation([loc], sibling) !== loc;
   return view.locations.filter((l) => l.kind !== 'named' && one(l));
+}
+
+/** What the location nginx picks for a path answers by itself (`return`), whichever block it is. */
+export function answerFor(
+  view: GatewayConfigView,
+  path: string,
+): { status: number; contentType: string; body: string } | undefined {
+  const loc = matchLocation(view.locations, path);
+  const ret = loc && returnOf(loc);
+  return ret ? { status: ret.status, contentType: defaultTypeFor(view, loc), body: ret.text ?? '' } : undefined;
 }
 
 /** What the configuration answers for one model path, and which block decides it. */
