@@ -464,6 +464,8 @@ export default defineCheck<typeof sections, GatewaySubject, GatewayProbe, Gatewa
   area: 'Gateway',
   config: sections,
   needs: ['configmaps', 'nimservices', 'deployments', 'pods'],
+  // In the proxy generation every lookup goes through the upstream path that check owns.
+  dependsOn: ['gateway-upstreams'],
   explain: {
     symptom:
       'Base-model evaluations fail with 404 for /v1/models/<namespace>/<model> even though ENTITY_STORE_URL points at the gateway.',

@@ -8,6 +8,7 @@ import evaluatorSecretsDelete from './evaluator-secrets-delete';
 import flywheelStatePersistence from './flywheel-state-persistence';
 import gatewayDeploymentMocks from './gateway-deployment-mocks';
 import gatewayModels from './gateway-models';
+import gatewayUpstreams from './gateway-upstreams';
 import modelsPvcOwnership from './models-pvc-ownership';
 import nemoOperator from './nemo-operator';
 import podHealth from './pod-health';
@@ -22,6 +23,7 @@ export const CHECKS: readonly AnyCheck[] = [
   modelsPvcOwnership,
   customizerScc,
   nemoOperator,
+  gatewayUpstreams,
   gatewayModels,
   gatewayDeploymentMocks,
   referencedSecrets,
