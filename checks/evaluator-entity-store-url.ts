@@ -320,7 +320,11 @@ function judgeByAnswers(
     const first = failing[0]!;
     return {
       status: 'fail',
-      summary: `The evaluator's ${ENTITY_STORE_ENV} (${value}) does not answer a valid record for ${names}: ${first.networkError ?? `HTTP ${first.status}`} (${judgeAnswer(first).join('; ')}); base-model evaluations fail`,
+      summary: `The evaluator's ${ENTITY_STORE_ENV} (${value}) does not answer a valid record for ${names}: ${judgeAnswer(
+        first,
+      )
+        .join('; ')
+        .replace(/^request failed: /, '')}; base-model evaluations fail`,
       evidence,
       rootCause: viaGateway
         ? `${ENTITY_STORE_ENV} points at the gateway, and the gateway is what answers no valid record: see check gateway-models.`

@@ -102,6 +102,7 @@ describe('referenced-secrets', () => {
 
   it('shows "present, N bytes" and never a value, in any field of the result', () => {
     const r = judge([dep(envRef('nvidia-api', 'NVIDIA_API_KEY'))], [secret('nvidia-api', { NVIDIA_API_KEY: VALUE })]);
+    expect(r.evidence[0]!.label).toBe('nvidia-api (Secret)');
     expect(r.evidence[0]!.value).toMatch(/present \(Opaque\), keys: NVIDIA_API_KEY \(24 bytes\)/);
     const all = JSON.stringify(r);
     expect(all).not.toContain(VALUE);
@@ -116,5 +117,41 @@ describe('referenced-secrets', () => {
   it('says any value works for hf-secret', () => {
     const r = judge([dep(envRef('hf-secret', 'HF_TOKEN'))], []);
     expect(r.evidence[0]!.value).toMatch(/any non-empty value works/);
+  });
+});
+
+describe('what the masker makes of it', () => {
+  it('the rendered text keeps Secret names and "missing" readable (no credential-looking key: value)', async () => {
+    const { renderText } = await import('../lib/report/render');
+    const { redactText } = await import('../lib/report/redact');
+    const r = judge([dep(envRef('ngc-api-secret', 'NGC_API_KEY'))], []);
+    const run = {
+      id: 'r',
+      namespace: NS,
+      startedAt: '',
+      finishedAt: '',
+      state: 'done',
+      timings: { snapshotMs: 1, totalMs: 1 },
+      verdict: 'unhealthy',
+      pending: [],
+      summary: { pass: 0, warn: 0, fail: 1, error: 0, skipped: 0 },
+      checks: [
+        {
+          ...r,
+          id: 'referenced-secrets',
+          title: '',
+          area: '',
+          symptom: '',
+          rootCause: '',
+          manualFix: [],
+          fix: { available: false },
+          durationMs: 1,
+        },
+      ],
+    };
+    const text = redactText(renderText(run as never), 'output', []);
+    expect(text).toContain('Secret ngc-api-secret does not exist');
+    expect(text).toContain('ngc-api-secret (Secret): missing');
+    expect(text).not.toContain('***');
   });
 });

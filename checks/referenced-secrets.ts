@@ -132,7 +132,8 @@ export function judgeSecrets(refs: SecretRef[], snapshot: Snapshot): Finding {
         ? '\nhf-secret is only passed on to the Data Store: any non-empty value works'
         : '';
     evidence.push({
-      label: `Secret ${name}`,
+      // "<name> (Secret)", not "Secret <name>:": a name ending in -secret before a colon reads as a credential to the masker.
+      label: `${name} (Secret)`,
       value: `${describeSecret(secret)}\nreferenced by: ${mine.map((r) => `${r.from}${r.key ? ` (key ${r.key})` : ''}${r.optional ? ' [optional]' : ''}`).join('; ')}${note}`,
       tone: required.length ? 'bad' : optional.length ? 'info' : 'good',
     });

@@ -26,7 +26,7 @@ const ICON: Record<CheckStatus, string> = { pass: 'PASS', warn: 'WARN', fail: 'F
 export function renderText(run: RunResult): string {
   const lines = [`Flywheel Doctor — namespace ${run.namespace} — ${run.verdict.toUpperCase()}`, ''];
   for (const c of run.checks) {
-    lines.push(`[${ICON[c.status].padEnd(5)}] ${c.id}: ${c.summary}`);
+    lines.push(`[${ICON[c.status].padEnd(5)}] ${c.id} — ${c.summary}`);
     if (c.status !== 'pass' && c.status !== 'skipped') {
       for (const e of c.evidence) lines.push(`          ${e.label}: ${e.value.split('\n').join('\n            ')}`);
       lines.push(`          ${fixLine(c)}`);

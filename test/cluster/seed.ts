@@ -12,6 +12,7 @@ import { KubeApiError } from '../../lib/k8s/errors';
 import type { ResourceType } from '../../lib/k8s/resources';
 import type { KObject } from '../../lib/k8s/object';
 import { entityStoreDataFile, FILES } from './paths';
+import { specHash } from './spec-hash';
 
 /**
  * What each scenario is made of: its fixture files (after namespace.yaml), whether it reproduces the
@@ -25,7 +26,7 @@ export const SCENARIOS = {
   /** Today's gateway (no mocks, proxied to the Entity Store): a base model not registered, and the rest of broken. */
   'broken-proxy': { files: ['broken.yaml', 'gateway-proxy.yaml'], failing: true, registered: [] },
   'healthy-proxy': {
-    files: ['healthy.yaml', 'gateway-proxy.yaml'],
+    files: ['healthy.yaml', 'gateway-proxy-healthy.yaml'],
     failing: false,
     registered: ['meta/llama-3.2-1b-instruct'],
   },
@@ -60,6 +61,12 @@ const KINDS: Record<string, Omit<ResourceType, 'kind'>> = {
   },
   NemoEvaluator: { group: 'apps.nvidia.com', version: 'v1alpha1', plural: 'nemoevaluators', namespaced: true },
   NIMService: { group: 'apps.nvidia.com', version: 'v1alpha1', plural: 'nimservices', namespaced: true },
+  SecurityContextConstraints: {
+    group: 'security.openshift.io',
+    version: 'v1',
+    plural: 'securitycontextconstraints',
+    namespaced: false,
+  },
 };
 
 function typeOf(kind: string): ResourceType {
@@ -144,7 +151,12 @@ export async function seedScenario(opts: SeedOptions): Promise<void> {
   // 1. CRDs and cluster-wide RBAC (idempotent).
   for (const o of load('crds.yaml', {})) await apply(client, o, 'fd-seed');
   await until('CRDs established', async () => {
-    for (const name of ['nemoevaluators.apps.nvidia.com', 'nimservices.apps.nvidia.com']) {
+    for (const name of [
+      'nemoevaluators.apps.nvidia.com',
+      'nimservices.apps.nvidia.com',
+      'securitycontextconstraints.security.openshift.io',
+      'nemotrainingjobs.nvidia.com',
+    ]) {
       const crd = await client.request<KObject>(
         'GET',
         `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`,
@@ -158,8 +170,9 @@ export async function seedScenario(opts: SeedOptions): Promise<void> {
     }
     return true;
   });
+  for (const o of load('cluster-objects.yaml', {})) await apply(client, o, 'fd-seed');
 
-  // 2. A clean namespace and PV.
+  // 2. A clean namespace and its PVs.
   const nsType = typeOf('Namespace');
   try {
     await client.request('DELETE', objPath(nsType, undefined, ns));
@@ -179,19 +192,23 @@ export async function seedScenario(opts: SeedOptions): Promise<void> {
   } catch (e) {
     if (!(e instanceof KubeApiError && e.isNotFound)) throw e;
   }
-  const pvName = `fd-${ns}-models`;
-  try {
-    await client.request('DELETE', objPath(typeOf('PersistentVolume'), undefined, pvName));
-    await until(`PV ${pvName} to be deleted`, async () => {
-      try {
-        await client.request('GET', objPath(typeOf('PersistentVolume'), undefined, pvName));
-        return false;
-      } catch (e) {
-        return e instanceof KubeApiError && e.isNotFound;
-      }
-    });
-  } catch (e) {
-    if (!(e instanceof KubeApiError && e.isNotFound)) throw e;
+  // Every PV claimed from this namespace: a PV bound to a deleted claim never rebinds.
+  const pvType = typeOf('PersistentVolume');
+  const pvs = await client.request<{ items: KObject[] }>('GET', objPath(pvType, undefined));
+  for (const pvName of pvs.items.filter((p) => p.spec?.claimRef?.namespace === ns).map((p) => p.metadata!.name!)) {
+    try {
+      await client.request('DELETE', objPath(pvType, undefined, pvName));
+      await until(`PV ${pvName} to be deleted`, async () => {
+        try {
+          await client.request('GET', objPath(pvType, undefined, pvName));
+          return false;
+        } catch (e) {
+          return e instanceof KubeApiError && e.isNotFound;
+        }
+      });
+    } catch (e) {
+      if (!(e instanceof KubeApiError && e.isNotFound)) throw e;
+    }
   }
 
   // 3. Model files on the PV, owned as the scenario says (broken: 1000:1000, the download jobs' UID).
@@ -241,15 +258,19 @@ export async function seedScenario(opts: SeedOptions): Promise<void> {
     'all Deployments to be available',
     async () => {
       const d = await client.request<{ items: KObject[] }>('GET', `/apis/apps/v1/namespaces/${ns}/deployments`);
+      // Rolled out: the scenario's own template (a second apply makes a new ReplicaSet) is the one available.
       return d.items.every((x) =>
         x.metadata?.name === crashing
           ? (x.status?.updatedReplicas ?? 0) >= 1
-          : (x.status?.availableReplicas ?? 0) >= 1 &&
-            (x.status?.observedGeneration ?? 0) >= (x.metadata?.generation ?? 0),
+          : (x.status?.observedGeneration ?? 0) >= (x.metadata?.generation ?? 0) &&
+            (x.status?.updatedReplicas ?? 0) >= (x.spec?.replicas ?? 1) &&
+            (x.status?.availableReplicas ?? 0) >= (x.spec?.replicas ?? 1) &&
+            (x.status?.replicas ?? 0) === (x.status?.updatedReplicas ?? 0),
       );
     },
     90_000,
   );
+  if (!scenario.failing) await fixEvaluatorInit(client, ns);
   if (scenario.failing) {
     await until(
       'the celery worker to crash once',
@@ -301,4 +322,42 @@ function writeEntityStoreRecords(ns: string, models: string[]) {
   const file = entityStoreDataFile(ns);
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, JSON.stringify({ namespaces, models: records }, null, 2));
+}
+
+/**
+ * The healthy state of the evaluator's migration init container: EVALUATOR_IMAGE added after the
+ * operator's last render (the operator drops it on every render, so it can only be added after).
+ */
+async function fixEvaluatorInit(client: KubeClient, ns: string) {
+  const deployments = typeOf('Deployment');
+  const crPath = objPath(typeOf('NemoEvaluator'), ns, 'nemoevaluator-sample');
+  let dep: KObject = {};
+  await until('the operator to render the evaluator', async () => {
+    const cr = await client.request<KObject>('GET', crPath);
+    dep = await client.request<KObject>('GET', objPath(deployments, ns, 'nemoevaluator-sample'));
+    return dep.metadata?.annotations?.['nvidia.com/parent-spec-hash'] === specHash(cr.spec);
+  });
+  const cr = await client.request<KObject>('GET', crPath);
+  const inits = (dep.spec?.template?.spec?.initContainers ?? []) as Array<{ name: string }>;
+  const idx = inits.findIndex((c) => c.name === 'evaluator-db-migration');
+  if (idx < 0) return;
+  await client.request('PATCH', objPath(deployments, ns, 'nemoevaluator-sample'), {
+    contentType: 'application/json-patch+json',
+    body: [
+      { op: 'test', path: `/spec/template/spec/initContainers/${idx}/name`, value: 'evaluator-db-migration' },
+      {
+        op: 'add',
+        path: `/spec/template/spec/initContainers/${idx}/env/-`,
+        value: { name: 'EVALUATOR_IMAGE', value: `${cr.spec.image.repository}:${cr.spec.image.tag}` },
+      },
+    ],
+  });
+  await until('the evaluator to roll out', async () => {
+    const d = await client.request<KObject>('GET', objPath(deployments, ns, 'nemoevaluator-sample'));
+    return (
+      (d.status?.updatedReplicas ?? 0) >= 1 &&
+      (d.status?.observedGeneration ?? 0) >= (d.metadata?.generation ?? 0) &&
+      (d.status?.availableReplicas ?? 0) >= 1
+    );
+  });
 }

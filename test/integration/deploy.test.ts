@@ -81,7 +81,9 @@ describe('deploy/ manifests', () => {
       needed
         .filter((n) => n.clusterScoped === cluster)
         .flatMap((n) =>
-          n.verbs.map((v) => `${n.apiGroup}|${n.resource}|${v}${n.resourceNames ? `|${n.resourceNames.join(',')}` : ''}`),
+          n.verbs.map(
+            (v) => `${n.apiGroup}|${n.resource}|${v}${n.resourceNames ? `|${n.resourceNames.join(',')}` : ''}`,
+          ),
         )
         .sort();
     expect(triples(role.rules!)).toEqual(want(false));

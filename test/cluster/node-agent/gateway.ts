@@ -47,6 +47,19 @@ function readErrorLog(dir: string): string {
   }
 }
 
+/**
+ * The upstreams nginx can resolve: only when its resolver is the cluster DNS Service (as in a real
+ * cluster, where another address answers nothing), else none, so every proxied path gets 502.
+ */
+async function reachableUpstreams(ns: string, conf: string): Promise<LocalUpstream[]> {
+  const dns = await client.get<KObject>(RESOURCES.services, 'openshift-dns', 'dns-default').catch(() => undefined);
+  const resolvers = [...conf.matchAll(/^\s*resolver\s+([^;]+);/gm)].flatMap((m) =>
+    m[1]!.split(/\s+/).filter((a) => !a.includes('=')),
+  );
+  if (!dns?.spec?.clusterIP || !resolvers.some((r) => r.replace(/:\d+$/, '') === dns.spec.clusterIP)) return [];
+  return localUpstreams(ns);
+}
+
 export async function reconcileGateways() {
   const deps = await client.request<{ items: KObject[] }>('GET', '/apis/apps/v1/deployments', {
     query: { fieldSelector: 'metadata.name=nemo-gateway' },
@@ -84,7 +97,7 @@ export async function reconcileGateways() {
     }
     const dir = path.join(FILES.sim, 'nginx', ns);
     fs.mkdirSync(path.join(dir, 'logs'), { recursive: true });
-    fs.writeFileSync(path.join(dir, 'nginx.conf'), adaptNginxConf(conf, g.port, await localUpstreams(ns)));
+    fs.writeFileSync(path.join(dir, 'nginx.conf'), adaptNginxConf(conf, g.port, await reachableUpstreams(ns, conf)));
     const args = [
       '-p',
       dir,

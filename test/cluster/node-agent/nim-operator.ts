@@ -1,19 +1,35 @@
 /**
  * NIM Operator emulation for NemoEvaluator: whenever the CR spec changes (hash annotation
  * nvidia.com/parent-spec-hash), the evaluator Deployment's container env is re-rendered from
- * spec.entitystore.endpoint and spec.env, dropping any env set only on the Deployment.
+ * spec.entitystore.endpoint and spec.env, dropping any env set only on the Deployment, and its init
+ * containers (wait-for-postgres, evaluator-db-migration) are rendered without spec.env, as NIM
+ * Operator 3.0.x-3.1.x does: an EVALUATOR_IMAGE added to the migration container is dropped too.
  */
-import { createHash } from 'node:crypto';
 import { KubeApiError } from '../../../lib/k8s/errors';
 import type { KObject } from '../../../lib/k8s/object';
 import { RESOURCES } from '../../../lib/k8s/resources';
+import { specHash } from '../spec-hash';
 import { client, log } from './common';
 
-const specHash = (spec: unknown) =>
-  createHash('sha256')
-    .update(JSON.stringify(spec ?? {}))
-    .digest('hex')
-    .slice(0, 16);
+/** The init containers the operator renders for an evaluator: spec.env is not passed to them. */
+function initContainers(cr: KObject, ns: string) {
+  const image = `${cr.spec?.image?.repository ?? 'nvcr.io/nvidia/nemo-microservices/evaluator'}:${cr.spec?.image?.tag ?? 'latest'}`;
+  const postgres = `postgresql://evaluator@${cr.metadata!.name}-postgresql.${ns}.svc.cluster.local:5432/evaluation`;
+  return [
+    {
+      name: 'wait-for-postgres',
+      image: 'busybox:1.36',
+      command: ['sh', '-c', 'until nc -z $PGHOST 5432; do sleep 2; done'],
+      env: [{ name: 'PGHOST', value: `${cr.metadata!.name}-postgresql` }],
+    },
+    {
+      name: 'evaluator-db-migration',
+      image,
+      command: ['/app/migrate'],
+      env: [{ name: 'POSTGRES_URI', value: postgres }],
+    },
+  ];
+}
 
 export async function reconcileEvaluators() {
   let crs: { items: KObject[] };
@@ -61,6 +77,7 @@ export async function reconcileEvaluators() {
         [
           { op: 'test', path: '/metadata/resourceVersion', value: d.metadata!.resourceVersion },
           { op: 'replace', path: `/spec/template/spec/containers/${idx}/env`, value: env },
+          { op: 'add', path: '/spec/template/spec/initContainers', value: initContainers(cr, ns) },
           {
             op: 'add',
             path: '/metadata/annotations',
