@@ -258,14 +258,8 @@ export async function seedScenario(opts: SeedOptions): Promise<void> {
     'all Deployments to be available',
     async () => {
       const d = await client.request<{ items: KObject[] }>('GET', `/apis/apps/v1/namespaces/${ns}/deployments`);
-      // Rolled out: the scenario's own template (a second apply makes a new ReplicaSet) is the one available.
       return d.items.every((x) =>
-        x.metadata?.name === crashing
-          ? (x.status?.updatedReplicas ?? 0) >= 1
-          : (x.status?.observedGeneration ?? 0) >= (x.metadata?.generation ?? 0) &&
-            (x.status?.updatedReplicas ?? 0) >= (x.spec?.replicas ?? 1) &&
-            (x.status?.availableReplicas ?? 0) >= (x.spec?.replicas ?? 1) &&
-            (x.status?.replicas ?? 0) === (x.status?.updatedReplicas ?? 0),
+        x.metadata?.name === crashing ? (x.status?.updatedReplicas ?? 0) >= 1 : rolledOut(x),
       );
     },
     90_000,
@@ -352,12 +346,18 @@ async function fixEvaluatorInit(client: KubeClient, ns: string) {
       },
     ],
   });
-  await until('the evaluator to roll out', async () => {
-    const d = await client.request<KObject>('GET', objPath(deployments, ns, 'nemoevaluator-sample'));
-    return (
-      (d.status?.updatedReplicas ?? 0) >= 1 &&
-      (d.status?.observedGeneration ?? 0) >= (d.metadata?.generation ?? 0) &&
-      (d.status?.availableReplicas ?? 0) >= 1
-    );
-  });
+  await until('the evaluator to roll out', async () =>
+    rolledOut(await client.request<KObject>('GET', objPath(deployments, ns, 'nemoevaluator-sample'))),
+  );
+}
+
+/** Rolled out: the current template (a second apply makes a new ReplicaSet) is the only one, and available. */
+function rolledOut(d: KObject): boolean {
+  const want = d.spec?.replicas ?? 1;
+  return (
+    (d.status?.observedGeneration ?? 0) >= (d.metadata?.generation ?? 0) &&
+    (d.status?.updatedReplicas ?? 0) >= want &&
+    (d.status?.availableReplicas ?? 0) >= want &&
+    (d.status?.replicas ?? 0) === (d.status?.updatedReplicas ?? 0)
+  );
 }
