@@ -1,6 +1,6 @@
 import { defineConfig } from '@playwright/test';
 import path from 'node:path';
-import { testPort } from './test/cluster/paths';
+import { entityStorePortFor, testPort } from './test/cluster/paths';
 
 // Debian's Chromium, never a downloaded browser (no network for that here).
 const chromium = process.env.FD_CHROMIUM ?? '/usr/bin/chromium';
@@ -46,7 +46,7 @@ export default defineConfig({
       KUBECONFIG: path.join(clusterDir, 'kubeconfig'),
       FD_NAMESPACE: 'fd-e2e',
       FD_REPORT_NAMESPACE: 'fd-e2e',
-      FD_SERVICE_URL_OVERRIDES: `nemo-gateway=http://127.0.0.1:${testPort(19)}`,
+      FD_SERVICE_URL_OVERRIDES: `nemo-gateway=http://127.0.0.1:${testPort(19)},nemoentitystore-sample=http://127.0.0.1:${entityStorePortFor(testPort(19))}`,
     },
   },
 });

@@ -7,6 +7,7 @@ test.describe('cross-site protection', () => {
     ['/api/runs', { wait: false }],
     [`/api/checks/${CHECKS.find((c) => c.fix)!.id}/fix`, { dryRun: false }],
     ['/api/reports', { runId: '00000000-0000-4000-8000-000000000000' }],
+    ['/api/fix-all', { dryRun: false }],
   ] as const;
 
   for (const [route, body] of routes) {

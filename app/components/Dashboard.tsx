@@ -1,5 +1,6 @@
 'use client';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import dynamic from 'next/dynamic';
 import { useState } from 'react';
 import { summarize, verdictOf } from '@/lib/engine/verdict';
 import { api, type CheckResult, type RunResult } from '../lib/api';
@@ -11,7 +12,11 @@ import { StatusBadge } from './StatusBadge';
 import { Summary } from './Summary';
 import { ThemeToggle } from './ThemeToggle';
 
-const AREAS = ['NeMo Evaluator', 'Storage', 'Gateway', 'Workloads'];
+// Loaded when opened: it is not needed for the first paint.
+const FixAllDialog = dynamic(() => import('./FixAllDialog'), { ssr: false });
+
+/** Areas in the order the registry lists their first check. */
+const areasOf = (checks: Array<{ area: string }>) => [...new Set(checks.map((c) => c.area))];
 
 export function Dashboard() {
   const qc = useQueryClient();
@@ -21,6 +26,7 @@ export function Dashboard() {
   const namespace = nsChoice ?? ctx.data?.defaultNamespace ?? '';
   const [runId, setRunId] = useState<string>();
   const [fixing, setFixing] = useState<CheckResult>();
+  const [fixingAll, setFixingAll] = useState(false);
   // Verified results from fixes replace the run's result for that check until the next run.
   const [verified, setVerified] = useState<Record<string, CheckResult>>({});
   const run = useQuery({ ...doctorQueries.run(namespace, runId ?? ''), enabled: !!runId });
@@ -97,6 +103,15 @@ export function Dashboard() {
           >
             {current?.state === 'running' ? 'Running…' : 'Run all checks'}
           </button>
+          {shown?.state === 'done' && results.some((r) => r.fix.available) && (
+            <button
+              type="button"
+              onClick={() => setFixingAll(true)}
+              className="rounded border border-red-700 px-3 py-1.5 font-semibold text-red-800 hover:bg-red-50 dark:border-red-400 dark:text-red-200 dark:hover:bg-red-950/40"
+            >
+              Fix all…
+            </button>
+          )}
           <ThemeToggle />
         </div>
       </header>
@@ -137,7 +152,7 @@ export function Dashboard() {
       {shown && <Summary run={shown} />}
 
       {shown &&
-        AREAS.map((area) => {
+        areasOf(catalog.data?.checks ?? []).map((area) => {
           const inArea = (catalog.data?.checks ?? []).filter((c) => c.area === area);
           if (!inArea.length) return null;
           return (
@@ -179,6 +194,17 @@ export function Dashboard() {
 
       {shown?.state === 'done' && <SharePanel run={current} namespace={namespace} />}
 
+      {fixingAll && (
+        <FixAllDialog
+          namespace={namespace}
+          onClose={() => setFixingAll(false)}
+          onDone={(after) => {
+            qc.setQueryData(doctorKeys.run(namespace, after.id), { run: after });
+            setVerified({});
+            setRunId(after.id);
+          }}
+        />
+      )}
       {fixing && (
         <FixDialog
           check={fixing}

@@ -1,5 +1,6 @@
 import type { CatalogEntry, FixPermission } from '@/lib/engine/doctor';
 import type { FixOutcome, PublicPlan } from '@/lib/engine/fix';
+import type { FixAllResult } from '@/lib/engine/fix-all';
 import type { CheckResult, RunResult } from '@/lib/engine/types';
 import type { Report } from '@/lib/report/render';
 import type { ReportSummary } from '@/lib/report/store';
@@ -7,7 +8,17 @@ import type { ReportSummary } from '@/lib/report/store';
 // This module imports only types from lib/. The dashboard does run two pure lib/ modules in the
 // browser (engine/verdict, diff); scripts/bundle-budget.mjs fails the build if server-only code
 // (Kubernetes client, node: modules) reaches a client chunk.
-export type { CatalogEntry, CheckResult, FixOutcome, FixPermission, PublicPlan, Report, ReportSummary, RunResult };
+export type {
+  CatalogEntry,
+  CheckResult,
+  FixAllResult,
+  FixOutcome,
+  FixPermission,
+  PublicPlan,
+  Report,
+  ReportSummary,
+  RunResult,
+};
 
 export interface ClusterContext {
   cluster: { server: string; version: string; reachable: boolean; error?: string };
@@ -52,6 +63,7 @@ export const api = {
     ),
   planFix: (checkId: string, namespace: string, target?: string) =>
     call<FixOutcome>('POST', `/api/checks/${encodeURIComponent(checkId)}/fix`, { namespace, dryRun: true, target }),
+  fixAll: (namespace: string, dryRun: boolean) => call<FixAllResult>('POST', '/api/fix-all', { namespace, dryRun }),
   reports: () => call<{ reports: ReportSummary[] }>('GET', '/api/reports'),
   report: (id: string) => call<{ report: Report }>('GET', `/api/reports/${encodeURIComponent(id)}`),
   share: (namespace: string, runId: string, anonymize: boolean) =>
