@@ -1,8 +1,6 @@
 import type { ConfigOf } from '../lib/config';
-import { guardFor, show, targetOf } from '../lib/engine/plan-helpers';
 import type { Snapshot } from '../lib/engine/snapshot';
-import { defineCheck, type Evidence, type Finding, type PlanBody } from '../lib/engine/types';
-import type { JsonPatchOp } from '../lib/k8s/client';
+import { defineCheck, type Evidence, type Finding } from '../lib/engine/types';
 import type { KObject } from '../lib/k8s/object';
 import { RESOURCES } from '../lib/k8s/resources';
 import { rolloutState } from '../lib/k8s/wait';
@@ -14,6 +12,9 @@ import {
   resolveEvaluator,
   type Container,
   type EnvVar,
+  crEnvPlan,
+  deploymentEnvPlan,
+  type EnvPlanData,
   type EvaluatorRefs,
   waitForEvaluatorRender,
 } from './shared/evaluator';
@@ -351,12 +352,6 @@ function judgeByAnswers(
   };
 }
 
-interface EntityStorePlanData {
-  kind: 'cr' | 'deployment';
-  name: string;
-  ops: JsonPatchOp[];
-}
-
 /** JSON Patch that sets ENTITY_STORE_URL in an env list at `base`, guarded by `test` ops. */
 export const envPatch = (base: string, env: EnvVar[] | undefined, value: string) =>
   envVarPatch(base, env, ENTITY_STORE_ENV, value);
@@ -374,77 +369,7 @@ function carriesGatewayUrl(d: KObject, ev: EntityStoreSubject, config: Config): 
   );
 }
 
-/** Durable path: spec.env on the NemoEvaluator CR; the operator re-renders the Deployment from it. */
-function crPlan(ev: EvaluatorRefs & { cr: KObject }, want: string): PlanBody<EntityStorePlanData> {
-  const { guard, test } = guardFor('NemoEvaluator', ev.cr);
-  const ops: JsonPatchOp[] = [
-    test,
-    ...(ev.cr.spec ? [] : [{ op: 'add' as const, path: '/spec', value: {} }]),
-    ...envPatch('/spec/env', ev.cr.spec?.env, want),
-  ];
-  return {
-    noop: false,
-    summary: `Patch NemoEvaluator ${ev.cr.metadata?.name}: spec.env ${ENTITY_STORE_ENV}=${want}; the operator re-renders Deployment ${ev.deploymentName}`,
-    changes: [
-      {
-        target: targetOf('NemoEvaluator', ev.cr),
-        action: 'patch',
-        description: `set spec.env ${ENTITY_STORE_ENV}`,
-        patch: ops,
-        before: show(crEnvValue(ev.cr)),
-        after: want,
-      },
-    ],
-    risks: [
-      `Restarts the evaluator (rolling update of ${ev.deploymentName}); evaluation jobs already running keep their own pods.`,
-    ],
-    guards: [guard],
-    data: { kind: 'cr', name: ev.cr.metadata!.name!, ops },
-  };
-}
-
-/** No CR owns the Deployment (helm, hand-made): set the env on the container itself. */
-function deploymentPlan(
-  ev: EvaluatorRefs & { deployment: KObject; container: Container },
-  snapshot: Snapshot,
-  want: string,
-): PlanBody<EntityStorePlanData> {
-  const cIdx = (ev.deployment.spec.template.spec.containers as Container[]).findIndex(
-    (c) => c.name === ev.container.name,
-  );
-  const { guard, test } = guardFor('Deployment', ev.deployment);
-  const base = `/spec/template/spec/containers/${cIdx}`;
-  const ops: JsonPatchOp[] = [
-    test,
-    { op: 'test', path: `${base}/name`, value: ev.container.name },
-    ...envPatch(`${base}/env`, ev.container.env, want),
-  ];
-  const before = show(effectiveEnv(ENTITY_STORE_ENV, ev.container, snapshot)?.value);
-  return {
-    noop: false,
-    summary: `Patch Deployment ${ev.deploymentName} (no NemoEvaluator CR owns it): ${ENTITY_STORE_ENV}=${want}`,
-    changes: [
-      {
-        target: targetOf('Deployment', ev.deployment),
-        action: 'patch',
-        description: `set env ${ENTITY_STORE_ENV} on container ${ev.container.name}`,
-        patch: ops,
-        before,
-        after: want,
-      },
-    ],
-    risks: [
-      `Restarts the evaluator (rolling update of ${ev.deploymentName}).`,
-      ev.flavour === 'helm'
-        ? 'A later helm upgrade resets it unless evaluator.external.entityStore.endpoint is set in your values.'
-        : 'Set only on the Deployment: a redeploy may reset it.',
-    ],
-    guards: [guard],
-    data: { kind: 'deployment', name: ev.deploymentName, ops },
-  };
-}
-
-export default defineCheck<typeof sections, EntityStoreSubject, UrlProbe, EntityStorePlanData>({
+export default defineCheck<typeof sections, EntityStoreSubject, UrlProbe, EnvPlanData>({
   id: 'evaluator-entity-store-url',
   title: "Evaluator's ENTITY_STORE_URL answers for every base model",
   area: 'NeMo Evaluator',
@@ -506,7 +431,7 @@ export default defineCheck<typeof sections, EntityStoreSubject, UrlProbe, Entity
       const { deployment, container } = ev;
       if (!deployment || !container) throw new Error(finding.summary);
       if (finding.status === 'pass') {
-        const data = { kind: 'deployment' as const, name: ev.deploymentName, ops: [] };
+        const data = { kind: 'deployment' as const, name: ev.deploymentName, ops: [], value: '' };
         return {
           noop: true,
           summary: 'ENTITY_STORE_URL already points at the gateway',
@@ -518,8 +443,16 @@ export default defineCheck<typeof sections, EntityStoreSubject, UrlProbe, Entity
       }
       const want = gatewayUrl(config);
       const plan = ev.cr
-        ? crPlan({ ...ev, cr: ev.cr }, want)
-        : deploymentPlan({ ...ev, deployment, container }, snapshot, want);
+        ? crEnvPlan({ ...ev, cr: ev.cr }, ENTITY_STORE_ENV, want, crEnvValue(ev.cr))
+        : deploymentEnvPlan(
+            { ...ev, deployment, container },
+            ENTITY_STORE_ENV,
+            want,
+            effectiveEnv(ENTITY_STORE_ENV, container, snapshot)?.value,
+            ev.flavour === 'helm'
+              ? 'A later helm upgrade resets it unless evaluator.external.entityStore.endpoint is set in your values.'
+              : 'Set only on the Deployment: a redeploy may reset it.',
+          );
       const gatewayFails = (probe?.gatewayAnswers ?? []).filter((a) => judgeAnswer(a).length).map((a) => a.model);
       if (gatewayFails.length)
         plan.risks.push(

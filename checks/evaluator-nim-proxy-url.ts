@@ -1,15 +1,15 @@
 import type { ConfigOf } from '../lib/config';
-import { guardFor, show, targetOf } from '../lib/engine/plan-helpers';
 import type { Snapshot } from '../lib/engine/snapshot';
 import { defineCheck, type Evidence, type Finding } from '../lib/engine/types';
-import type { JsonPatchOp } from '../lib/k8s/client';
 import type { KObject } from '../lib/k8s/object';
 import { RESOURCES } from '../lib/k8s/resources';
 import { waitForRollout } from '../lib/k8s/wait';
 import {
   crEnv,
+  crEnvPlan,
+  deploymentEnvPlan,
   effectiveEnv,
-  envVarPatch,
+  type EnvPlanData,
   EvaluatorSection,
   resolveEvaluator,
   waitForEvaluatorRender,
@@ -142,19 +142,12 @@ export function judgeProxy(subject: ProxySubject, config: Config): Finding {
   return { status: 'pass', summary: `${NIM_PROXY_ENV} (${value}) names a port of Service ${t.service}`, evidence };
 }
 
-interface ProxyPlanData {
-  kind: 'cr' | 'deployment';
-  name: string;
-  ops: JsonPatchOp[];
-  value: string;
-}
-
 const carries = (d: KObject, container: string | undefined, value: string) =>
   [...(((d.spec?.template?.spec?.containers ?? []) as Container[]).find((c) => c.name === container)?.env ?? [])]
     .reverse()
     .find((e) => e.name === NIM_PROXY_ENV)?.value === value;
 
-export default defineCheck<typeof sections, ProxySubject, undefined, ProxyPlanData>({
+export default defineCheck<typeof sections, ProxySubject, undefined, EnvPlanData>({
   id: 'evaluator-nim-proxy-url',
   title: "Evaluator's NIM_PROXY_URL names a port its Service has",
   area: 'NeMo Evaluator',
@@ -206,55 +199,14 @@ export default defineCheck<typeof sections, ProxySubject, undefined, ProxyPlanDa
           data: { kind: 'cr', name: '', ops: [], value },
         };
       const next = withPort(value, portToUse(value, subject, config.namespace)!);
-      if (subject.cr) {
-        const { guard, test } = guardFor('NemoEvaluator', subject.cr);
-        const ops: JsonPatchOp[] = [test, ...envVarPatch('/spec/env', subject.cr.spec?.env, NIM_PROXY_ENV, next)];
-        return {
-          noop: false,
-          summary: `Patch NemoEvaluator ${subject.cr.metadata?.name}: spec.env ${NIM_PROXY_ENV}=${next}; the operator re-renders Deployment ${subject.deploymentName}`,
-          changes: [
-            {
-              target: targetOf('NemoEvaluator', subject.cr),
-              action: 'patch',
-              description: `set spec.env ${NIM_PROXY_ENV}`,
-              patch: ops,
-              before: show(subject.rendered),
-              after: next,
-            },
-          ],
-          risks: [`Restarts the evaluator (rolling update of ${subject.deploymentName}).`],
-          guards: [guard],
-          data: { kind: 'cr', name: subject.cr.metadata!.name!, ops, value: next },
-        };
-      }
-      const dep = subject.deployment!;
-      const idx = (dep.spec.template.spec.containers as Container[]).findIndex(
-        (c) => c.name === subject.container!.name,
+      if (subject.cr) return crEnvPlan({ ...subject, cr: subject.cr }, NIM_PROXY_ENV, next, subject.rendered);
+      return deploymentEnvPlan(
+        { ...subject, deployment: subject.deployment!, container: subject.container! },
+        NIM_PROXY_ENV,
+        next,
+        subject.running,
+        'Set only on the Deployment: a redeploy may reset it.',
       );
-      const base = `/spec/template/spec/containers/${idx}`;
-      const { guard, test } = guardFor('Deployment', dep);
-      const ops: JsonPatchOp[] = [
-        test,
-        { op: 'test', path: `${base}/name`, value: subject.container!.name },
-        ...envVarPatch(`${base}/env`, subject.container!.env, NIM_PROXY_ENV, next),
-      ];
-      return {
-        noop: false,
-        summary: `Patch Deployment ${subject.deploymentName} (no NemoEvaluator CR owns it): ${NIM_PROXY_ENV}=${next}`,
-        changes: [
-          {
-            target: targetOf('Deployment', dep),
-            action: 'patch',
-            description: `set env ${NIM_PROXY_ENV} on container ${subject.container!.name}`,
-            patch: ops,
-            before: show(subject.running),
-            after: next,
-          },
-        ],
-        risks: [`Restarts the evaluator (rolling update of ${subject.deploymentName}); a redeploy may reset it.`],
-        guards: [guard],
-        data: { kind: 'deployment', name: subject.deploymentName, ops, value: next },
-      };
     },
     async readBack({ subject, config, reader, signal }, plan) {
       const d = await reader.get<KObject>(RESOURCES.deployments, config.namespace, subject.deploymentName, { signal });

@@ -3,7 +3,7 @@ import type { ConfigOf } from '../lib/config';
 import { guardFor, targetOf } from '../lib/engine/plan-helpers';
 import type { Snapshot } from '../lib/engine/snapshot';
 import { defineCheck, type Evidence, type Finding, type PlannedChange } from '../lib/engine/types';
-import { jsonPointerEscape, type JsonPatchOp } from '../lib/k8s/client';
+import type { JsonPatchOp } from '../lib/k8s/client';
 import type { KObject } from '../lib/k8s/object';
 import { RESOURCES } from '../lib/k8s/resources';
 import { matchLocation } from '../lib/nginx';
@@ -16,6 +16,7 @@ import {
   exactAnswerBlock,
   readGatewayConfig,
   type GatewayConfigView,
+  configTextPatch,
 } from './shared/gateway-config';
 
 const sections = { gateway: GatewaySection, dataFlywheel: DataFlywheelSection };
@@ -244,14 +245,7 @@ export default defineCheck<typeof sections, DeploymentSubject, DeploymentProbe, 
             })),
           )
         : conf;
-      const key = jsonPointerEscape(config.gateway.configKey);
-      const ops: JsonPatchOp[] = edit.length
-        ? [
-            test,
-            { op: 'test', path: `/data/${key}`, value: conf },
-            { op: 'replace', path: `/data/${key}`, value: next },
-          ]
-        : [];
+      const ops: JsonPatchOp[] = edit.length ? configTextPatch(test, config.gateway.configKey, conf, next) : [];
       const changes: PlannedChange[] = [];
       if (edit.length)
         changes.push({

@@ -3,7 +3,7 @@ import type { ConfigOf } from '../lib/config';
 import { guardFor, targetOf } from '../lib/engine/plan-helpers';
 import type { Snapshot } from '../lib/engine/snapshot';
 import { defineCheck, type Evidence, type Finding, type PlannedChange } from '../lib/engine/types';
-import { canI, jsonPointerEscape, type JsonPatchOp } from '../lib/k8s/client';
+import { canI, type JsonPatchOp } from '../lib/k8s/client';
 import type { KObject } from '../lib/k8s/object';
 import { RESOURCES } from '../lib/k8s/resources';
 import { rolloutState } from '../lib/k8s/wait';
@@ -35,6 +35,7 @@ import {
   type Configured,
   type GatewayConfigView,
   type Generation,
+  configTextPatch,
 } from './shared/gateway-config';
 
 const sections = { gateway: GatewaySection, dataFlywheel: DataFlywheelSection, entityStore: EntityStoreSection };
@@ -574,15 +575,7 @@ export default defineCheck<typeof sections, GatewaySubject, GatewayProbe, Gatewa
       const register = cases.filter((c) => c.case === 'unregistered').map((c) => c.model);
       const conf = subject.view!.conf;
       const next = edit.length ? editedConfig(subject.view!, edit) : conf;
-      const key = jsonPointerEscape(config.gateway.configKey);
-      // Guarded on the ConfigMap's resourceVersion and its exact text (so on the exact blocks replaced).
-      const ops: JsonPatchOp[] = edit.length
-        ? [
-            test,
-            { op: 'test', path: `/data/${key}`, value: conf },
-            { op: 'replace', path: `/data/${key}`, value: next },
-          ]
-        : [];
+      const ops: JsonPatchOp[] = edit.length ? configTextPatch(test, config.gateway.configKey, conf, next) : [];
       const restart = failing.some((c) => (needsEdit(c) ? c.case !== 'drift' : c.case === 'not-loaded'));
       const changes: PlannedChange[] = [];
       if (edit.length) {

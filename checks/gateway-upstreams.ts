@@ -3,14 +3,14 @@ import type { ConfigOf } from '../lib/config';
 import { guardFor, targetOf } from '../lib/engine/plan-helpers';
 import type { Snapshot } from '../lib/engine/snapshot';
 import { defineCheck, type Evidence, type Finding, type PlannedChange } from '../lib/engine/types';
-import { jsonPointerEscape, type JsonPatchOp } from '../lib/k8s/client';
+import type { JsonPatchOp } from '../lib/k8s/client';
 import { errorMessage, KubeApiError } from '../lib/k8s/errors';
 import type { KObject } from '../lib/k8s/object';
 import { RESOURCES } from '../lib/k8s/resources';
 import { spliceText, type Directive } from '../lib/nginx';
 import { fetchAnswer, type ModelAnswer } from './shared/entity-store';
 import { gatewayBase, GatewaySection, restartGateway } from './shared/gateway';
-import { describeLocation, readGatewayConfig, type GatewayConfigView } from './shared/gateway-config';
+import { configTextPatch, describeLocation, readGatewayConfig, type GatewayConfigView } from './shared/gateway-config';
 
 /** Where the cluster DNS Service lives: OpenShift's first, then upstream Kubernetes'. */
 export const ClusterDnsSection = z
@@ -367,12 +367,7 @@ export default defineCheck<typeof sections, UpstreamSubject, UpstreamProbe, Upst
         };
       const conf = subject.view!.conf;
       const next = editedUpstreams(subject.view!, problems);
-      const key = jsonPointerEscape(config.gateway.configKey);
-      const ops: JsonPatchOp[] = [
-        test,
-        { op: 'test', path: `/data/${key}`, value: conf },
-        { op: 'replace', path: `/data/${key}`, value: next },
-      ];
+      const ops = configTextPatch(test, config.gateway.configKey, conf, next);
       const changes: PlannedChange[] = [
         {
           target: targetOf('ConfigMap', cm),

@@ -197,19 +197,8 @@ export async function main(argv: string[]): Promise<number> {
       else out('dry run: nothing was changed (the server accepted the changes with dryRun=All)\n');
       return 0;
     }
-    if (!flags.yes) {
-      if (!process.stdin.isTTY) {
-        errOut('refusing to change the cluster without confirmation: pass --yes (or run in a terminal)\n');
-        return 2;
-      }
-      const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
-      const answer = await rl.question('Apply these changes? [y/N] ');
-      rl.close();
-      if (!/^y(es)?$/i.test(answer.trim())) {
-        out('cancelled\n');
-        return 0;
-      }
-    }
+    const confirmed = await confirm(flags, 'Apply these changes? [y/N] ');
+    if (confirmed !== 'yes') return confirmed === 'refused' ? 2 : 0;
     const outcome = await doctor.fix(id, {
       dryRun: false,
       target: flags.target,
@@ -217,8 +206,11 @@ export async function main(argv: string[]): Promise<number> {
       onProgress: (s) => flags.format === 'text' && out(`  … ${s}\n`),
     });
     if (flags.format === 'json') out(json(outcome, 2) + '\n');
-    else if ('verified' in outcome)
+    else if ('verified' in outcome) {
       out(`verified: ${outcome.verified.status.toUpperCase()} — ${outcome.verified.summary}\n`);
+      for (const a of outcome.outcome === 'applied' ? (outcome.affected ?? []) : [])
+        out(`re-checked ${a.id} (this fix can undo it): ${a.status.toUpperCase()} — ${a.summary}\n`);
+    }
     const status = 'verified' in outcome ? outcome.verified.status : 'pass';
     return status === 'error' ? 2 : status === 'fail' ? 1 : 0;
   } catch (err) {
@@ -247,19 +239,8 @@ async function fixEverything(doctor: Doctor, flags: Flags): Promise<number> {
       else if (flags.dryRun) out('dry run: nothing was changed\n');
       return 0;
     }
-    if (!flags.yes) {
-      if (!process.stdin.isTTY) {
-        errOut('refusing to change the cluster without confirmation: pass --yes (or run in a terminal)\n');
-        return 2;
-      }
-      const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
-      const answer = await rl.question(`Apply these ${planned.length} fixes? [y/N] `);
-      rl.close();
-      if (!/^y(es)?$/i.test(answer.trim())) {
-        out('cancelled\n');
-        return 0;
-      }
-    }
+    const confirmed = await confirm(flags, `Apply these ${planned.length} fixes? [y/N] `);
+    if (confirmed !== 'yes') return confirmed === 'refused' ? 2 : 0;
     const result = await doctor.fixAll({
       dryRun: false,
       onProgress: (st) => flags.format === 'text' && out(`  … ${st}\n`),
@@ -276,4 +257,19 @@ async function fixEverything(doctor: Doctor, flags: Flags): Promise<number> {
     errOut(`flywheel-doctor: fix --all failed: ${errorMessage(err)}\n`);
     return 2;
   }
+}
+
+/** --yes, or a terminal answer; without a terminal nothing changes unconfirmed. */
+async function confirm(flags: Flags, question: string): Promise<'yes' | 'cancelled' | 'refused'> {
+  if (flags.yes) return 'yes';
+  if (!process.stdin.isTTY) {
+    errOut('refusing to change the cluster without confirmation: pass --yes (or run in a terminal)\n');
+    return 'refused';
+  }
+  const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
+  const answer = await rl.question(question);
+  rl.close();
+  if (/^y(es)?$/i.test(answer.trim())) return 'yes';
+  out('cancelled\n');
+  return 'cancelled';
 }

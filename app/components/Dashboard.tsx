@@ -210,7 +210,14 @@ export function Dashboard() {
           check={fixing}
           namespace={namespace}
           onClose={() => setFixing(undefined)}
-          onApplied={(v) => setVerified((m) => ({ ...m, [v.id]: v }))}
+          onApplied={(v, outcome) =>
+            setVerified((m) => {
+              const next = { ...m, [v.id]: v };
+              // Checks the fix may have undone were re-run with it: show them as they are now.
+              for (const a of outcome.outcome === 'applied' ? (outcome.affected ?? []) : []) next[a.id] = a;
+              return next;
+            })
+          }
         />
       )}
     </div>

@@ -1,7 +1,7 @@
 'use client';
 import { useMutation, useQuery } from '@tanstack/react-query';
-import { useEffect, useRef } from 'react';
 import { api, type FixAllResult, type RunResult } from '../lib/api';
+import { DialogActions, useModal } from './FixDialog';
 import { StatusBadge } from './StatusBadge';
 
 type Step = FixAllResult['steps'][number];
@@ -39,10 +39,6 @@ export default function FixAllDialog({
   onClose: () => void;
   onDone: (after: RunResult) => void;
 }) {
-  const ref = useRef<HTMLDialogElement>(null);
-  useEffect(() => {
-    ref.current?.showModal();
-  }, []);
   const preview = useQuery({
     queryKey: ['doctor', 'fix-all-preview', namespace],
     queryFn: () => api.fixAll(namespace, true),
@@ -55,18 +51,12 @@ export default function FixAllDialog({
     onSuccess: (r) => r.after && onDone(r.after),
   });
   const planned = preview.data?.steps.filter((s) => s.outcome === 'planned') ?? [];
-  const close = () => {
-    ref.current?.close();
-    onClose();
-  };
+  const { ref, close, onCancel } = useModal(onClose, apply.isPending);
   return (
     <dialog
       ref={ref}
       aria-labelledby="fix-all-title"
-      onCancel={(e) => {
-        if (apply.isPending) e.preventDefault();
-        else onClose();
-      }}
+      onCancel={onCancel}
       className="w-[min(44rem,95vw)] rounded-lg border border-slate-300 bg-white p-0 text-slate-900 backdrop:bg-black/50 dark:border-slate-700 dark:bg-slate-900 dark:text-slate-100"
     >
       <div className="space-y-3 p-4">
@@ -104,15 +94,7 @@ export default function FixAllDialog({
             <Steps steps={apply.data.steps} caption="What was done" />
           </>
         )}
-        <div className="flex justify-end gap-2">
-          <button
-            type="button"
-            onClick={close}
-            disabled={apply.isPending}
-            className="rounded border border-slate-300 px-3 py-1.5 dark:border-slate-600"
-          >
-            {apply.data ? 'Close' : 'Cancel'}
-          </button>
+        <DialogActions onClose={close} busy={apply.isPending} done={!!apply.data}>
           {!apply.data && planned.length > 0 && (
             <button
               type="button"
@@ -123,7 +105,7 @@ export default function FixAllDialog({
               Apply {planned.length} fix{planned.length > 1 ? 'es' : ''}
             </button>
           )}
-        </div>
+        </DialogActions>
       </div>
     </dialog>
   );

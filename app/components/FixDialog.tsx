@@ -93,13 +93,9 @@ export function FixDialog({
   onClose: () => void;
   onApplied: (verified: CheckResult, outcome: FixOutcome) => void;
 }) {
-  const ref = useRef<HTMLDialogElement>(null);
   const qc = useQueryClient();
   const [progress, setProgress] = useState<string[]>([]);
   const [target, setTarget] = useState<string>();
-  useEffect(() => {
-    ref.current?.showModal();
-  }, []);
   const plan = useQuery(doctorQueries.plan(namespace, check.id, target));
   // The picker keeps the targets of the unrestricted plan while a restricted one loads.
   const [targets, setTargets] = useState<string[]>([]);
@@ -116,18 +112,12 @@ export function FixDialog({
   });
   const titleId = `fix-title-${check.id}`;
   const result = apply.data && 'verified' in apply.data ? apply.data.verified : undefined;
-  const close = () => {
-    ref.current?.close();
-    onClose();
-  };
+  const { ref, close, onCancel } = useModal(onClose, apply.isPending);
   return (
     <dialog
       ref={ref}
       aria-labelledby={titleId}
-      onCancel={(e) => {
-        if (apply.isPending) e.preventDefault();
-        else onClose();
-      }}
+      onCancel={onCancel}
       className="m-auto w-[min(56rem,95vw)] rounded-lg bg-white p-0 text-slate-900 shadow-xl backdrop:bg-black/50 dark:bg-slate-900 dark:text-slate-100"
     >
       <div className="space-y-4 p-5">
@@ -212,15 +202,7 @@ export function FixDialog({
             <span>Verified after the fix: {result.summary}</span>
           </div>
         )}
-        <div className="flex justify-end gap-2">
-          <button
-            type="button"
-            onClick={close}
-            disabled={apply.isPending}
-            className="rounded border border-slate-300 px-3 py-1.5 hover:bg-slate-100 disabled:opacity-50 dark:border-slate-600 dark:hover:bg-slate-800"
-          >
-            {apply.isSuccess ? 'Close' : 'Cancel'}
-          </button>
+        <DialogActions onClose={close} busy={apply.isPending} done={apply.isSuccess}>
           {!apply.isSuccess && (
             <button
               type="button"
@@ -231,7 +213,7 @@ export function FixDialog({
               {apply.isPending ? 'Applying…' : 'Apply'}
             </button>
           )}
-        </div>
+        </DialogActions>
       </div>
     </dialog>
   );
@@ -269,4 +251,50 @@ export function FixButton({ check, namespace, onOpen }: { check: CheckResult; na
       )}
     </span>
   );
+}
+
+/** A dialog's buttons: Cancel (Close once done, disabled while busy), then the dialog's own action. */
+export function DialogActions({
+  onClose,
+  busy,
+  done,
+  children,
+}: {
+  onClose: () => void;
+  busy: boolean;
+  done: boolean;
+  children?: React.ReactNode;
+}) {
+  return (
+    <div className="flex justify-end gap-2">
+      <button
+        type="button"
+        onClick={onClose}
+        disabled={busy}
+        className="rounded border border-slate-300 px-3 py-1.5 hover:bg-slate-100 disabled:opacity-50 dark:border-slate-600 dark:hover:bg-slate-800"
+      >
+        {done ? 'Close' : 'Cancel'}
+      </button>
+      {children}
+    </div>
+  );
+}
+
+/** A modal <dialog> opened on mount; Escape and close() end it, except while it is busy. */
+export function useModal(onClose: () => void, busy: boolean) {
+  const ref = useRef<HTMLDialogElement>(null);
+  useEffect(() => {
+    ref.current?.showModal();
+  }, []);
+  return {
+    ref,
+    close: () => {
+      ref.current?.close();
+      onClose();
+    },
+    onCancel: (e: React.SyntheticEvent) => {
+      if (busy) e.preventDefault();
+      else onClose();
+    },
+  };
 }

@@ -2,6 +2,8 @@ import './nim-resources';
 import { z } from 'zod';
 import type { ConfigOf } from '../../lib/config';
 import type { Snapshot } from '../../lib/engine/snapshot';
+import { guardFor, show, targetOf } from '../../lib/engine/plan-helpers';
+import type { PlanBody } from '../../lib/engine/types';
 import type { JsonPatchOp, KubeClient } from '../../lib/k8s/client';
 import type { KObject } from '../../lib/k8s/object';
 import { RESOURCES } from '../../lib/k8s/resources';
@@ -193,4 +195,83 @@ export function effectiveEnv(name: string, container: Container, snapshot: Snaps
       };
   }
   return undefined;
+}
+
+/** What an evaluator env fix carries from plan to apply: where it patches, the ops, the new value. */
+export interface EnvPlanData {
+  kind: 'cr' | 'deployment';
+  name: string;
+  ops: JsonPatchOp[];
+  value: string;
+}
+
+/** Durable path: spec.env on the NemoEvaluator CR; the operator re-renders the Deployment from it. */
+export function crEnvPlan(
+  ev: EvaluatorRefs & { cr: KObject },
+  name: string,
+  value: string,
+  before: string | undefined,
+): PlanBody<EnvPlanData> {
+  const { guard, test } = guardFor('NemoEvaluator', ev.cr);
+  const ops: JsonPatchOp[] = [
+    test,
+    ...(ev.cr.spec ? [] : [{ op: 'add' as const, path: '/spec', value: {} }]),
+    ...envVarPatch('/spec/env', ev.cr.spec?.env, name, value),
+  ];
+  return {
+    noop: false,
+    summary: `Patch NemoEvaluator ${ev.cr.metadata?.name}: spec.env ${name}=${value}; the operator re-renders Deployment ${ev.deploymentName}`,
+    changes: [
+      {
+        target: targetOf('NemoEvaluator', ev.cr),
+        action: 'patch',
+        description: `set spec.env ${name}`,
+        patch: ops,
+        before: show(before),
+        after: value,
+      },
+    ],
+    risks: [
+      `Restarts the evaluator (rolling update of ${ev.deploymentName}); evaluation jobs already running keep their own pods.`,
+    ],
+    guards: [guard],
+    data: { kind: 'cr', name: ev.cr.metadata!.name!, ops, value },
+  };
+}
+
+/** No CR owns the Deployment (helm, hand-made): set the env on the container itself. */
+export function deploymentEnvPlan(
+  ev: EvaluatorRefs & { deployment: KObject; container: Container },
+  name: string,
+  value: string,
+  before: string | undefined,
+  lasting: string,
+): PlanBody<EnvPlanData> {
+  const cIdx = (ev.deployment.spec.template.spec.containers as Container[]).findIndex(
+    (c) => c.name === ev.container.name,
+  );
+  const { guard, test } = guardFor('Deployment', ev.deployment);
+  const base = `/spec/template/spec/containers/${cIdx}`;
+  const ops: JsonPatchOp[] = [
+    test,
+    { op: 'test', path: `${base}/name`, value: ev.container.name },
+    ...envVarPatch(`${base}/env`, ev.container.env, name, value),
+  ];
+  return {
+    noop: false,
+    summary: `Patch Deployment ${ev.deploymentName} (no NemoEvaluator CR owns it): ${name}=${value}`,
+    changes: [
+      {
+        target: targetOf('Deployment', ev.deployment),
+        action: 'patch',
+        description: `set env ${name} on container ${ev.container.name}`,
+        patch: ops,
+        before: show(before),
+        after: value,
+      },
+    ],
+    risks: [`Restarts the evaluator (rolling update of ${ev.deploymentName}).`, lasting],
+    guards: [guard],
+    data: { kind: 'deployment', name: ev.deploymentName, ops, value },
+  };
 }

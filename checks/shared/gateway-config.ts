@@ -1,3 +1,4 @@
+import { jsonPointerEscape, type JsonPatchOp } from '../../lib/k8s/client';
 import {
   directiveArgs,
   matchLocation,
@@ -204,4 +205,18 @@ const lineStartOf = (src: string, offset: number) => src.lastIndexOf('\n', offse
 function lineEndOf(src: string, offset: number): number {
   const nl = src.indexOf('\n', offset);
   return nl < 0 ? src.length : nl + 1;
+}
+
+/**
+ * The JSON Patch that replaces the gateway config's text, guarded by the ConfigMap's version
+ * (`guardTest`) and by the exact text the plan was made from (so by the exact blocks it replaces).
+ */
+export function configTextPatch(
+  guardTest: JsonPatchOp,
+  configKey: string,
+  before: string,
+  after: string,
+): JsonPatchOp[] {
+  const path = `/data/${jsonPointerEscape(configKey)}`;
+  return [guardTest, { op: 'test', path, value: before }, { op: 'replace', path, value: after }];
 }

@@ -164,6 +164,14 @@ export class Doctor {
       expectedGuards: opts.expectedGuards,
       onProgress: opts.onProgress,
     });
+    if (outcome.outcome === 'applied') {
+      // A change that undoes other fixes (a CR patch the operator re-renders from) re-checks them at once.
+      const touched = new Set(check.fix?.touches ?? []);
+      const affected = this.registry.filter(
+        (c) => c.id !== check.id && (c.fix?.undoneBy ?? []).some((t: string) => touched.has(t)),
+      );
+      if (affected.length) outcome.affected = (await this.run(affected.map((c) => c.id))).checks;
+    }
     if (!opts.dryRun) {
       this.fixLog.push({
         checkId,

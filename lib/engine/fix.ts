@@ -37,7 +37,14 @@ export type PublicPlan = Omit<FixPlan, 'data'>;
 export type FixOutcome =
   | { outcome: 'planned'; plan: PublicPlan; dryRunValidated: boolean; steps: string[] }
   | { outcome: 'noop'; plan: PublicPlan; verified: CheckResult; steps: string[] }
-  | { outcome: 'applied'; plan: PublicPlan; verified: CheckResult; steps: string[] };
+  | {
+      outcome: 'applied';
+      plan: PublicPlan;
+      verified: CheckResult;
+      steps: string[];
+      /** Other checks this fix can undo (their fix is `undoneBy` what it touches), re-run after it. */
+      affected?: CheckResult[];
+    };
 
 export { FixConflictError, FixFailedError } from './fix-errors';
 
