@@ -46,6 +46,9 @@ export default defineConfig({
       KUBECONFIG: path.join(clusterDir, 'kubeconfig'),
       FD_NAMESPACE: 'fd-e2e',
       FD_REPORT_NAMESPACE: 'fd-e2e',
+      // The watch (lib/watch): re-runs on change, history in fd-e2e; no scheduled runs in tests.
+      FD_WATCH: 'fd-e2e',
+      FD_WATCH_SCHEDULE_SECONDS: '0',
       FD_SERVICE_URL_OVERRIDES: `nemo-gateway=http://127.0.0.1:${testPort(19)},nemoentitystore-sample=http://127.0.0.1:${entityStorePortFor(testPort(19))}`,
     },
   },

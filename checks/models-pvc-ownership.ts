@@ -367,6 +367,8 @@ export default defineCheck<typeof sections, OwnershipSubject, OwnershipProbe, Ch
   area: 'Storage',
   config: sections,
   needs: ['namespaces', 'persistentvolumeclaims', 'pods'],
+  // A probe pod per run: the watch runs it on its schedule only.
+  runsPods: true,
   probePermissions: podRunPermissions,
   explain: {
     symptom:

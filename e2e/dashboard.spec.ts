@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { CHECKS } from '../checks';
 import { fixOrder } from '../lib/engine/order';
-import { testPort, TOKENS } from '../test/cluster/paths';
+import { KubeAccess } from '../lib/k8s/client';
+import { FILES, testPort, TOKENS } from '../test/cluster/paths';
 import { seedScenario } from '../test/cluster/seed';
 
 const SHOTS = path.join(__dirname, 'screenshots');
@@ -155,5 +156,30 @@ test.describe.serial('dashboard on the seeded broken namespace', () => {
     await shot(page, '7-fix-all-done');
     await dialog.getByRole('button', { name: 'Close' }).click();
     for (const id of FIXABLE_IDS) await expect(card(page, id)).toHaveAttribute('data-status', 'pass');
+  });
+
+  test('the watch: a redeploy that resets the evaluator URL shows as "regressed since", with who changed what', async ({
+    page,
+  }) => {
+    await runAll(page);
+    await expect(card(page, 'evaluator-entity-store-url')).toHaveAttribute('data-status', 'pass');
+    // What a NeMo redeploy does: the CR's spec.env comes back without the gateway URL.
+    const admin = new KubeAccess({ kubeconfig: FILES.adminKubeconfig }).app();
+    await admin.request(
+      'PATCH',
+      '/apis/apps.nvidia.com/v1alpha1/namespaces/fd-e2e/nemoevaluators/nemoevaluator-sample',
+      {
+        contentType: 'application/merge-patch+json',
+        body: { spec: { env: [{ name: 'NIM_PROXY_URL', value: 'http://meta-llama3-1b-instruct:8000' }] } },
+        query: { fieldManager: 'e2e-redeploy' },
+      },
+    );
+    const regressed = page.getByTestId('regressed-evaluator-entity-store-url');
+    await expect(regressed).toContainText('NemoEvaluator nemoevaluator-sample changed by e2e-redeploy', {
+      timeout: 30_000,
+    });
+    await expect(regressed).toContainText('spec.env');
+    await expect(page.getByTestId('timeline-evaluator-entity-store-url')).toBeVisible();
+    await shot(page, '8-watch-regressed');
   });
 });

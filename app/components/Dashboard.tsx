@@ -14,6 +14,7 @@ import { ThemeToggle } from './ThemeToggle';
 
 // Loaded when opened: it is not needed for the first paint.
 const FixAllDialog = dynamic(() => import('./FixAllDialog'), { ssr: false });
+const HistoryPanel = dynamic(() => import('./HistoryPanel'), { ssr: false });
 
 /** Areas in the order the registry lists their first check. */
 const areasOf = (checks: Array<{ area: string }>) => [...new Set(checks.map((c) => c.area))];
@@ -149,6 +150,7 @@ export function Dashboard() {
         </section>
       )}
 
+      {namespace && <HistoryPanel namespace={namespace} />}
       {shown && <Summary run={shown} />}
 
       {shown &&

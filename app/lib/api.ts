@@ -1,6 +1,7 @@
 import type { CatalogEntry, FixPermission } from '@/lib/engine/doctor';
 import type { FixOutcome, PublicPlan } from '@/lib/engine/fix';
 import type { FixAllResult } from '@/lib/engine/fix-all';
+import type { HistoryEntry } from '@/lib/watch/history';
 import type { CheckResult, RunResult } from '@/lib/engine/types';
 import type { Report } from '@/lib/report/render';
 import type { ReportSummary } from '@/lib/report/store';
@@ -13,6 +14,7 @@ export type {
   CheckResult,
   FixAllResult,
   FixOutcome,
+  HistoryEntry,
   FixPermission,
   PublicPlan,
   Report,
@@ -63,6 +65,11 @@ export const api = {
     ),
   planFix: (checkId: string, namespace: string, target?: string) =>
     call<FixOutcome>('POST', `/api/checks/${encodeURIComponent(checkId)}/fix`, { namespace, dryRun: true, target }),
+  history: (namespace: string) =>
+    call<{ namespace: string; entries: HistoryEntry[] }>(
+      'GET',
+      `/api/history?namespace=${encodeURIComponent(namespace)}`,
+    ),
   fixAll: (namespace: string, dryRun: boolean) => call<FixAllResult>('POST', '/api/fix-all', { namespace, dryRun }),
   reports: () => call<{ reports: ReportSummary[] }>('GET', '/api/reports'),
   report: (id: string) => call<{ report: Report }>('GET', `/api/reports/${encodeURIComponent(id)}`),

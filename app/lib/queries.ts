@@ -11,6 +11,7 @@ export const doctorKeys = {
   permission: (ns: string, checkId: string) => [...doctorKeys.namespace(ns), 'permission', checkId] as const,
   plan: (ns: string, checkId: string, target?: string) =>
     [...doctorKeys.namespace(ns), 'plan', checkId, target ?? ''] as const,
+  history: (ns: string) => [...doctorKeys.namespace(ns), 'history'] as const,
   reports: () => [...doctorKeys.all, 'reports'] as const,
   report: (id: string) => [...doctorKeys.reports(), id] as const,
 };
@@ -18,6 +19,9 @@ export const doctorKeys = {
 export const doctorQueries = {
   context: () => queryOptions({ queryKey: doctorKeys.context(), queryFn: api.context, staleTime: 60_000 }),
   catalog: () => queryOptions({ queryKey: doctorKeys.catalog(), queryFn: api.catalog, staleTime: Infinity }),
+  /** What the watch recorded; refreshed every 5 s while the page is open. */
+  history: (ns: string) =>
+    queryOptions({ queryKey: doctorKeys.history(ns), queryFn: () => api.history(ns), refetchInterval: 5000 }),
   run: (ns: string, id: string) =>
     queryOptions({
       queryKey: doctorKeys.run(ns, id),

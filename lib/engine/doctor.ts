@@ -3,6 +3,8 @@ import type { EngineConfig } from '../config';
 import { canI, KubeAccess, whoAmI, type AccessQuestion, type Identity, type KubeClient } from '../k8s/client';
 import { errorMessage, grantCommand, permissionText } from '../k8s/errors';
 import type { ReportStore } from '../report/store';
+import { metrics } from '../metrics';
+import { recordFixEvent } from './events';
 import { executeFix, type FixOutcome } from './fix';
 import { fixAll, type FixAllResult } from './fix-all';
 import { newRun, runChecks, selectChecks } from './runner';
@@ -58,6 +60,11 @@ export class Doctor {
   }
 
   /** The client acting for an identity: the caller's forwarded token, else the app's own identity. */
+  /** The app's own namespace: shared reports, run history and the leader Lease live there. */
+  get appNamespace(): string {
+    return this.reports.namespace;
+  }
+
   client(identity: Identity = { kind: 'app' }): KubeClient {
     return this.access.as(identity);
   }
@@ -114,6 +121,7 @@ export class Doctor {
       }))
       .then((run) => {
         this.remember(run);
+        metrics.recordRun(run);
         this.inFlight.delete(key);
         return run;
       });
@@ -148,22 +156,40 @@ export class Doctor {
       identity?: Identity;
       expectedGuards?: PlanGuard[];
       onProgress?: (s: string) => void;
+      /** Applied by the watch on a regression (auto-fix), not by a person. */
+      auto?: boolean;
     },
   ): Promise<FixOutcome> {
     const check = this.check(checkId);
     const actor = this.client(opts.identity);
     const who = opts.dryRun ? undefined : await this.actingUser(opts.identity);
-    const outcome = await executeFix({
-      who,
-      check,
-      config: this.config,
-      reader: this.access.app(),
-      actor,
-      dryRun: opts.dryRun,
-      target: opts.target,
-      expectedGuards: opts.expectedGuards,
-      onProgress: opts.onProgress,
-    });
+    const ns = this.config.namespace;
+    let outcome: FixOutcome;
+    try {
+      outcome = await executeFix({
+        who,
+        check,
+        config: this.config,
+        reader: this.access.app(),
+        actor,
+        dryRun: opts.dryRun,
+        target: opts.target,
+        expectedGuards: opts.expectedGuards,
+        onProgress: opts.onProgress,
+      });
+    } catch (err) {
+      if (!opts.dryRun) metrics.recordFix(ns, check.id, 'failed', !!opts.auto);
+      throw err;
+    }
+    if (!opts.dryRun) metrics.recordFix(ns, check.id, outcome.outcome, !!opts.auto);
+    if (outcome.outcome === 'applied' && 'verified' in outcome)
+      await recordFixEvent(
+        this.access.app(),
+        ns,
+        outcome.plan,
+        `${who} applied the ${check.id} fix${opts.auto ? ' automatically (regression)' : ''}: ${outcome.plan.summary}. Verified: ${outcome.verified.status} — ${outcome.verified.summary}`,
+        outcome.verified.status === 'pass' ? 'Normal' : 'Warning',
+      );
     if (outcome.outcome === 'applied') {
       // A change that undoes other fixes (a CR patch the operator re-renders from) re-checks them at once.
       const touched = new Set(check.fix?.touches ?? []);

@@ -60,6 +60,18 @@ export function requiredAppPermissions(registry: readonly AnyCheck[], config: En
       });
     }
     for (const q of c.probePermissions?.(config) ?? []) add(rules, { ...fromQuestion(q, `probe of ${c.id}`) });
+    // The watch (lib/watch/monitor.ts) lists and watches every namespaced kind a check reads.
+    for (const kind of c.needs) {
+      const t = RESOURCES[kind];
+      if (t.namespaced)
+        add(rules, {
+          apiGroup: t.group,
+          resource: t.plural,
+          verb: 'watch',
+          clusterScoped: false,
+          why: `watch for ${c.id}`,
+        });
+    }
   }
   // Waiting for rollouts and probe pods, and re-verifying after fixes.
   add(rules, {
@@ -89,9 +101,13 @@ export function requiredAppPermissions(registry: readonly AnyCheck[], config: En
       clusterScoped: false,
       why: 'one fix at a time',
     });
+  // The audit trail: an Event on the object each applied fix changed (lib/engine/events.ts).
+  add(rules, { apiGroup: '', resource: 'events', verb: 'create', clusterScoped: false, why: 'audit trail of fixes' });
   // Shared reports are ConfigMaps in the app's namespace.
   for (const verb of ['get', 'list', 'create', 'delete'])
     add(rules, { apiGroup: '', resource: 'configmaps', verb, clusterScoped: false, why: 'report storage' });
+  // Run history per watched namespace: one ConfigMap, replaced under its resourceVersion.
+  add(rules, { apiGroup: '', resource: 'configmaps', verb: 'update', clusterScoped: false, why: 'run history' });
   return [...rules.values()]
     .map((r) => ({ ...r, verbs: [...r.verbs].sort() }))
     .sort((a, b) =>

@@ -164,6 +164,8 @@ export interface CheckDefinition<
   config?: Sec;
   /** What the per-run snapshot must hold for this check. */
   needs: ResourceName[];
+  /** Its probe starts a pod: the watch runs it on the schedule, never on every change. */
+  runsPods?: boolean;
   /**
    * Checks whose failures this one inherits (its verdict is judged through what they check): their
    * fixes go first, and their failures are named when this one fails because of them.

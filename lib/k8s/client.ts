@@ -182,14 +182,15 @@ export class KubeClient {
   watchObject<T extends { metadata?: { resourceVersion?: string } }>(
     type: ResourceType,
     namespace: string,
-    name: string,
+    /** One object; undefined watches every object of the type in the namespace. */
+    name: string | undefined,
     resourceVersion: string,
     onEvent: (obj: T, kind: string) => boolean,
     opts: { timeoutSeconds: number; signal?: AbortSignal },
   ): Promise<'done' | 'ended' | 'gone'> {
     const url = new URL(this.server.replace(/\/$/, '') + resourcePath(type, namespace));
     url.searchParams.set('watch', '1');
-    url.searchParams.set('fieldSelector', `metadata.name=${name}`);
+    if (name !== undefined) url.searchParams.set('fieldSelector', `metadata.name=${name}`);
     url.searchParams.set('resourceVersion', resourceVersion);
     url.searchParams.set('allowWatchBookmarks', 'true');
     url.searchParams.set('timeoutSeconds', String(Math.max(1, Math.ceil(opts.timeoutSeconds))));

@@ -28,7 +28,7 @@ export const isReportId = (id: string) => /^[a-f0-9]{12}$/.test(id);
 export class ReportStore {
   constructor(
     private readonly client: KubeClient,
-    private readonly namespace: string,
+    readonly namespace: string,
     private readonly retain = 20,
   ) {}
 

@@ -1,0 +1,68 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { CheckStatus, RunResult } from './engine/types';
+
+const STATUSES: CheckStatus[] = ['pass', 'warn', 'fail', 'error', 'skipped'];
+
+/** The doctor's Prometheus metrics (served at /api/metrics); one registry per process. */
+export class DoctorMetrics {
+  readonly registry = new Registry();
+  private readonly checkStatus = new Gauge({
+    name: 'flywheel_doctor_check_status',
+    help: 'Latest status of each check: 1 for the status it has, 0 for the others',
+    labelNames: ['namespace', 'check', 'status'],
+    registers: [this.registry],
+  });
+  private readonly runDuration = new Histogram({
+    name: 'flywheel_doctor_run_duration_seconds',
+    help: 'Duration of a run of checks',
+    labelNames: ['namespace'],
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+  private readonly runs = new Counter({
+    name: 'flywheel_doctor_runs_total',
+    help: 'Runs finished, by what started them',
+    labelNames: ['namespace', 'reason'],
+    registers: [this.registry],
+  });
+  private readonly fixes = new Counter({
+    name: 'flywheel_doctor_fixes_total',
+    help: 'Fixes attempted, by outcome (applied, noop, failed) and whether automatic',
+    labelNames: ['namespace', 'check', 'outcome', 'auto'],
+    registers: [this.registry],
+  });
+  private readonly lastSuccess = new Gauge({
+    name: 'flywheel_doctor_last_successful_run_timestamp_seconds',
+    help: 'When the last run that could judge every check finished (no error)',
+    labelNames: ['namespace'],
+    registers: [this.registry],
+  });
+  private readonly reconnects = new Counter({
+    name: 'flywheel_doctor_watch_reconnects_total',
+    help: 'Watches re-established (the server ended them, or 410 Gone forced a re-list)',
+    labelNames: ['namespace', 'resource', 'cause'],
+    registers: [this.registry],
+  });
+
+  recordRun(run: RunResult, reason = 'request'): void {
+    if (run.state !== 'done') return;
+    for (const c of run.checks)
+      for (const s of STATUSES)
+        this.checkStatus.set({ namespace: run.namespace, check: c.id, status: s }, c.status === s ? 1 : 0);
+    this.runDuration.observe({ namespace: run.namespace }, run.timings.totalMs / 1000);
+    this.runs.inc({ namespace: run.namespace, reason });
+    if (!run.error && !run.checks.some((c) => c.status === 'error'))
+      this.lastSuccess.set({ namespace: run.namespace }, Date.parse(run.finishedAt ?? '') / 1000 || Date.now() / 1000);
+  }
+
+  recordFix(namespace: string, check: string, outcome: string, auto: boolean): void {
+    this.fixes.inc({ namespace, check, outcome, auto: String(auto) });
+  }
+
+  watchReconnect(namespace: string, resource: string, cause: 'ended' | 'gone' | 'error'): void {
+    this.reconnects.inc({ namespace, resource, cause });
+  }
+}
+
+/** The process's metrics: every Doctor and monitor records here. */
+export const metrics = new DoctorMetrics();

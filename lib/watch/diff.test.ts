@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { lastWriter, objectDiff } from './diff';
+
+const cr = (env: unknown, extra: Record<string, unknown> = {}) => ({
+  metadata: { name: 'e', resourceVersion: '1', managedFields: [], ...extra },
+  spec: { env },
+  status: { x: 1 },
+});
+
+describe('objectDiff', () => {
+  it.each([
+    ['a changed env list', cr([{ name: 'A', value: '1' }]), cr([{ name: 'A', value: '2' }]), ['spec.env']],
+    [
+      'bookkeeping and status are not changes',
+      cr([]),
+      { ...cr([]), metadata: { name: 'e', resourceVersion: '2' }, status: { x: 2 } },
+      [],
+    ],
+    ['a new label', cr([]), cr([], { labels: { a: 'b' } }), ['metadata.labels']],
+    ['created (nothing before)', undefined, cr([]), ['metadata', 'spec']],
+  ])('%s', (_n, before, after, paths) => {
+    expect(objectDiff(before as never, after as never).map((d) => d.path)).toEqual(paths);
+  });
+
+  it('shortens and masks values', () => {
+    const d = objectDiff(cr('x'), cr(`API_KEY=nvapi-${'a'.repeat(300)}`));
+    expect(d[0]!.after!.length).toBeLessThan(260);
+    expect(d[0]!.after).not.toMatch(/nvapi-a{8}/);
+  });
+});
+
+describe('lastWriter', () => {
+  it('is the manager of the latest managedFields entry', () => {
+    const obj = {
+      metadata: {
+        managedFields: [
+          { manager: 'helm', operation: 'Apply', time: '2026-11-30T01:00:00Z' },
+          { manager: 'k8s-nim-operator', operation: 'Update', time: '2026-11-30T02:00:00Z' },
+        ],
+      },
+    };
+    expect(lastWriter(obj)).toEqual({ manager: 'k8s-nim-operator', operation: 'Update', time: '2026-11-30T02:00:00Z' });
+    expect(lastWriter({ metadata: {} })).toBeUndefined();
+  });
+});

@@ -1,0 +1,91 @@
+import type { KubeClient } from '../k8s/client';
+import { KubeApiError } from '../k8s/errors';
+import type { KObject } from '../k8s/object';
+import { RESOURCES, resourcePath } from '../k8s/resources';
+import type { CheckStatus } from '../engine/types';
+import type { FieldChange } from './diff';
+
+/** The object change that started a run (a watch event), with who made it and what changed. */
+export interface Trigger {
+  kind: string;
+  name: string;
+  event: string;
+  changedBy?: string;
+  changedAt?: string;
+  diff: FieldChange[];
+}
+
+export interface HistoryEntry {
+  at: string;
+  runId: string;
+  reason: 'start' | 'change' | 'schedule' | 'fix';
+  trigger?: Trigger;
+  statuses: Record<string, CheckStatus>;
+  /** Checks whose status changed since the previous entry. */
+  transitions: Array<{ check: string; from?: CheckStatus; to: CheckStatus }>;
+  fixes?: Array<{ check: string; by: string; auto: boolean; outcome: string; verified?: CheckStatus; summary: string }>;
+}
+
+const KEY = 'history.json';
+const MAX_BYTES = 512 * 1024;
+
+/**
+ * The last runs of one namespace, kept in the cluster (a ConfigMap in the app's namespace): the pod
+ * runs read-only as a random UID, and every replica sees the same history. Bounded by count and size.
+ */
+export class HistoryStore {
+  constructor(
+    private readonly client: KubeClient,
+    private readonly appNamespace: string,
+    readonly watched: string,
+    private readonly retain = 50,
+  ) {}
+
+  get name(): string {
+    return `flywheel-doctor-history-${this.watched}`;
+  }
+
+  async load(): Promise<HistoryEntry[]> {
+    try {
+      const cm = await this.client.get<KObject>(RESOURCES.configmaps, this.appNamespace, this.name);
+      return JSON.parse(cm.data?.[KEY] ?? '[]') as HistoryEntry[];
+    } catch (e) {
+      if (e instanceof KubeApiError && e.isNotFound) return [];
+      throw e;
+    }
+  }
+
+  /** Appends under optimistic concurrency (resourceVersion), retrying when another writer won. */
+  async append(entry: HistoryEntry): Promise<void> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      let cm: KObject | undefined;
+      try {
+        cm = await this.client.get<KObject>(RESOURCES.configmaps, this.appNamespace, this.name);
+      } catch (e) {
+        if (!(e instanceof KubeApiError && e.isNotFound)) throw e;
+      }
+      let entries = [...(JSON.parse(cm?.data?.[KEY] ?? '[]') as HistoryEntry[]), entry].slice(-this.retain);
+      while (entries.length > 1 && Buffer.byteLength(JSON.stringify(entries)) > MAX_BYTES) entries = entries.slice(1);
+      const body = {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: {
+          name: this.name,
+          namespace: this.appNamespace,
+          labels: { 'app.kubernetes.io/managed-by': 'flywheel-doctor', 'flywheel-doctor.dev/history': this.watched },
+          ...(cm ? { resourceVersion: cm.metadata?.resourceVersion } : {}),
+        },
+        data: { [KEY]: JSON.stringify(entries) },
+      };
+      try {
+        if (cm)
+          await this.client.request('PUT', resourcePath(RESOURCES.configmaps, this.appNamespace, this.name), { body });
+        else await this.client.create(RESOURCES.configmaps, this.appNamespace, body);
+        return;
+      } catch (e) {
+        if (!(e instanceof KubeApiError && e.isConflict)) throw e;
+      }
+    }
+    throw new Error(`history for ${this.watched}: five writers in a row won the race; entry dropped`);
+  }
+}

@@ -1,0 +1,266 @@
+import type { Doctor } from '../engine/doctor';
+import type { AnyCheck, CheckStatus, RunResult } from '../engine/types';
+import { errorMessage, KubeApiError } from '../k8s/errors';
+import type { KObject } from '../k8s/object';
+import { RESOURCES, type ResourceName } from '../k8s/resources';
+import { metrics } from '../metrics';
+import { lastWriter, objectDiff } from './diff';
+import { HistoryStore, type HistoryEntry, type Trigger } from './history';
+import type { LeaderLease } from './leader';
+
+export interface MonitorOptions {
+  /** The doctor of the watched namespace (its configuration names the namespace). */
+  doctor: Doctor;
+  history: HistoryStore;
+  /** Bursts of changes within this window become one run (default 1 s). */
+  debounceMs?: number;
+  /** Full runs, probes included, every this many ms; 0 = none. */
+  scheduleMs?: number;
+  /** Checks whose fix is applied on regression (off unless listed). */
+  autoFix?: readonly string[];
+  /** Auto-fixes whose plan restarts workloads are skipped unless this is set. */
+  autoFixRestarts?: boolean;
+  onEntry?: (e: HistoryEntry) => void;
+  log?: (m: string) => void;
+}
+
+const isRegression = (from: CheckStatus | undefined, to: CheckStatus) =>
+  from === 'pass' && (to === 'fail' || to === 'warn' || to === 'error');
+
+/**
+ * Watches the objects the checks read in one namespace (list, then watch from its resourceVersion
+ * with bookmarks; re-list on 410 Gone), re-runs the checks a change can affect (bursts coalesced
+ * into one run), keeps the history with what changed and who changed it, and applies opted-in
+ * fixes on regression. Checks whose probe starts a pod run only on the schedule.
+ */
+export class NamespaceMonitor {
+  private readonly abort = new AbortController();
+  private readonly known = new Map<string, KObject>();
+  private pending: { kinds: Set<ResourceName>; trigger?: Trigger } | undefined;
+  private timer?: NodeJS.Timeout;
+  private schedule?: NodeJS.Timeout;
+  private last: Record<string, CheckStatus> = {};
+  private running: Promise<void> = Promise.resolve();
+  private readonly log: (m: string) => void;
+
+  constructor(private readonly opts: MonitorOptions) {
+    this.log = opts.log ?? (() => undefined);
+  }
+
+  get namespace(): string {
+    return this.opts.doctor.config.namespace;
+  }
+
+  private get registry(): readonly AnyCheck[] {
+    return this.opts.doctor.registry;
+  }
+
+  async start(): Promise<void> {
+    const previous = await this.opts.history.load().catch(() => []);
+    this.last = previous.at(-1)?.statuses ?? {};
+    await this.runAndRecord(undefined, 'start');
+    const kinds = [...new Set(this.registry.flatMap((c) => c.needs as ResourceName[]))].filter(
+      (k) => RESOURCES[k].namespaced,
+    );
+    for (const kind of kinds) void this.watchKind(kind);
+    if (this.opts.scheduleMs) {
+      const tick = () => {
+        this.running = this.running.then(() => this.runAndRecord(undefined, 'schedule'));
+        this.schedule = setTimeout(tick, this.opts.scheduleMs);
+      };
+      this.schedule = setTimeout(tick, this.opts.scheduleMs);
+    }
+  }
+
+  stop(): void {
+    this.abort.abort();
+    clearTimeout(this.timer);
+    clearTimeout(this.schedule);
+  }
+
+  /** Waits until the runs started so far have been recorded (tests, shutdown). */
+  idle(): Promise<void> {
+    return this.running;
+  }
+
+  private async watchKind(kind: ResourceName): Promise<void> {
+    const type = RESOURCES[kind];
+    const client = this.opts.doctor.client();
+    const signal = this.abort.signal;
+    let rv: string | undefined;
+    while (!signal.aborted) {
+      try {
+        if (!rv) {
+          const list = await client.list<KObject>(type, this.namespace, { signal });
+          for (const o of list.items) this.known.set(`${kind}/${o.metadata?.name}`, o);
+          rv = list.metadata?.resourceVersion ?? '0';
+        }
+        const result = await client.watchObject<KObject>(
+          type,
+          this.namespace,
+          undefined,
+          rv,
+          (obj, event) => {
+            rv = obj.metadata?.resourceVersion ?? rv;
+            this.onChange(kind, event, obj);
+            return false;
+          },
+          { timeoutSeconds: 300, signal },
+        );
+        if (signal.aborted) return;
+        metrics.watchReconnect(this.namespace, type.plural, result === 'gone' ? 'gone' : 'ended');
+        if (result === 'gone') rv = undefined; // too old: list again
+      } catch (e) {
+        if (signal.aborted) return;
+        // A kind that is not installed (CRD missing) has nothing to watch.
+        if (e instanceof KubeApiError && e.isNotFound) return;
+        metrics.watchReconnect(this.namespace, type.plural, 'error');
+        this.log(`watch ${type.plural} in ${this.namespace}: ${errorMessage(e)}; retrying`);
+        rv = undefined;
+        await new Promise((r) => setTimeout(r, 2000));
+      }
+    }
+  }
+
+  private onChange(kind: ResourceName, event: string, obj: KObject): void {
+    const key = `${kind}/${obj.metadata?.name}`;
+    const before = this.known.get(key);
+    if (event === 'DELETED') this.known.delete(key);
+    else this.known.set(key, obj);
+    const diff = objectDiff(before, event === 'DELETED' ? undefined : obj);
+    // Status-only updates (pods heartbeat, rollouts progressing) matter to pod checks, not as a trigger to report.
+    if (!diff.length && kind !== 'pods' && kind !== 'deployments') return;
+    const writer = lastWriter(obj);
+    const trigger: Trigger = {
+      kind: RESOURCES[kind].kind,
+      name: obj.metadata?.name ?? '?',
+      event,
+      changedBy: writer?.manager,
+      changedAt: writer?.time,
+      diff,
+    };
+    this.pending ??= { kinds: new Set() };
+    this.pending.kinds.add(kind);
+    // The first change with a real diff names the burst; status churn does not.
+    if (diff.length && !this.pending.trigger) this.pending.trigger = trigger;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      const batch = this.pending!;
+      this.pending = undefined;
+      this.running = this.running.then(() => this.runAndRecord(batch, 'change'));
+    }, this.opts.debounceMs ?? 1000);
+  }
+
+  private async runAndRecord(
+    batch: { kinds: Set<ResourceName>; trigger?: Trigger } | undefined,
+    reason: HistoryEntry['reason'],
+  ): Promise<void> {
+    if (this.abort.signal.aborted) return;
+    const checks = batch
+      ? this.registry.filter((c) => !c.runsPods && c.needs.some((k: ResourceName) => batch.kinds.has(k)))
+      : [...this.registry];
+    if (!checks.length) return;
+    let run: RunResult;
+    try {
+      run = await this.opts.doctor.run(checks.map((c) => c.id));
+    } catch (e) {
+      this.log(`run in ${this.namespace}: ${errorMessage(e)}`);
+      return;
+    }
+    const statuses = Object.fromEntries(run.checks.map((c) => [c.id, c.status])) as Record<string, CheckStatus>;
+    const transitions = run.checks
+      .filter((c) => this.last[c.id] !== c.status)
+      .map((c) => ({ check: c.id, from: this.last[c.id], to: c.status }));
+    this.last = { ...this.last, ...statuses };
+    const fixes: NonNullable<HistoryEntry['fixes']> = [];
+    for (const t of transitions.filter((x) => isRegression(x.from, x.to) && this.opts.autoFix?.includes(x.check)))
+      fixes.push(await this.autoFix(t.check));
+    for (const f of fixes) if (f.verified) this.last[f.check] = f.verified;
+    if (reason === 'change' && !transitions.length && !fixes.length) return; // nothing to remember
+    const entry: HistoryEntry = {
+      at: new Date().toISOString(),
+      runId: run.id,
+      reason,
+      trigger: batch?.trigger,
+      statuses: { ...this.last },
+      transitions,
+      ...(fixes.length ? { fixes } : {}),
+    };
+    await this.opts.history.append(entry).catch((e) => this.log(`history ${this.namespace}: ${errorMessage(e)}`));
+    this.opts.onEntry?.(entry);
+  }
+
+  private async autoFix(checkId: string): Promise<NonNullable<HistoryEntry['fixes']>[number]> {
+    const d = this.opts.doctor;
+    try {
+      const preview = await d.fix(checkId, { dryRun: true });
+      if (!this.opts.autoFixRestarts && preview.plan.changes.some((c) => c.action === 'restart'))
+        return {
+          check: checkId,
+          by: 'flywheel-doctor',
+          auto: true,
+          outcome: 'skipped',
+          summary: 'not applied automatically: the fix restarts workloads (allow with autoFixRestarts)',
+        };
+      const out = await d.fix(checkId, { dryRun: false, expectedGuards: preview.plan.guards, auto: true });
+      return {
+        check: checkId,
+        by: await d.actingUser(),
+        auto: true,
+        outcome: out.outcome,
+        verified: 'verified' in out ? out.verified.status : undefined,
+        summary: out.plan.summary,
+      };
+    } catch (e) {
+      return { check: checkId, by: 'flywheel-doctor', auto: true, outcome: 'failed', summary: errorMessage(e) };
+    }
+  }
+}
+
+/**
+ * One schedule across replicas: only the replica holding the leader Lease runs the namespace
+ * monitors; the others serve the UI and take over when the lease is not renewed.
+ */
+export class Monitor {
+  private readonly monitors: NamespaceMonitor[] = [];
+  private timer?: NodeJS.Timeout;
+  private active = false;
+
+  constructor(
+    private readonly lease: LeaderLease,
+    private readonly make: () => NamespaceMonitor[],
+  ) {}
+
+  get leading(): boolean {
+    return this.active;
+  }
+
+  get namespaceMonitors(): readonly NamespaceMonitor[] {
+    return this.monitors;
+  }
+
+  start(): void {
+    const tick = async () => {
+      const leader = await this.lease.tryAcquire();
+      if (leader && !this.active) {
+        this.active = true;
+        this.monitors.push(...this.make());
+        for (const m of this.monitors) void m.start();
+      } else if (!leader && this.active) this.stopMonitors();
+      this.timer = setTimeout(() => void tick(), (this.lease.durationSeconds * 1000) / 3);
+    };
+    void tick();
+  }
+
+  private stopMonitors(): void {
+    this.active = false;
+    for (const m of this.monitors.splice(0)) m.stop();
+  }
+
+  /** Stops renewing (and, unless `crash`, releases the lease so another replica leads at once). */
+  async stop(crash = false): Promise<void> {
+    clearTimeout(this.timer);
+    this.stopMonitors();
+    if (!crash) await this.lease.release();
+  }
+}

@@ -1,0 +1,146 @@
+/**
+ * The watch on the real control plane: a redeploy-style change to the NemoEvaluator CR is a
+ * regression in the history within 5 s, naming the object and who changed it; opted-in auto-fix
+ * restores it with an Event on the CR; two instances run one schedule between them, and the other
+ * takes over within the lease duration when the leader dies; /api/metrics' text shows the failing check.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { KObject } from '../../lib/k8s/object';
+import { RESOURCES } from '../../lib/k8s/resources';
+import { metrics } from '../../lib/metrics';
+import { HistoryStore, type HistoryEntry } from '../../lib/watch/history';
+import { LeaderLease } from '../../lib/watch/leader';
+import { Monitor, NamespaceMonitor } from '../../lib/watch/monitor';
+import { testPort } from '../cluster/paths';
+import { access, doctorFor, seed } from './helpers';
+
+const NS = 'it-watch';
+const APP_NS = 'it-watch-app';
+const PORT = testPort(44);
+const ID = 'evaluator-entity-store-url';
+const admin = access('admin').app();
+
+/** What a NeMo redeploy does: the CR's spec.env loses the gateway URL (the operator re-renders). */
+const redeploy = () =>
+  admin.request('PATCH', `/apis/apps.nvidia.com/v1alpha1/namespaces/${NS}/nemoevaluators/nemoevaluator-sample`, {
+    contentType: 'application/merge-patch+json',
+    body: { spec: { env: [{ name: 'NIM_PROXY_URL', value: 'http://meta-llama3-1b-instruct:8000' }] } },
+    query: { fieldManager: 'helm' },
+  });
+
+async function until<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, ms = 15_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const monitorFor = (entries: HistoryEntry[], autoFix: string[] = []) =>
+  new NamespaceMonitor({
+    doctor: doctorFor(NS, PORT),
+    history: new HistoryStore(admin, APP_NS, NS),
+    debounceMs: 500,
+    autoFix,
+    onEntry: (e) => entries.push(e),
+  });
+
+beforeAll(async () => {
+  await seed(NS, 'healthy', PORT);
+  await admin
+    .create(RESOURCES.namespaces, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: APP_NS } })
+    .catch(() => undefined);
+  await admin.delete(RESOURCES.configmaps, APP_NS, `flywheel-doctor-history-${NS}`).catch(() => undefined);
+});
+
+describe('watch, history and auto-fix', () => {
+  const entries: HistoryEntry[] = [];
+  let monitor: NamespaceMonitor;
+  afterAll(() => monitor?.stop());
+
+  it('a redeploy that resets the evaluator URL is a regression entry naming the CR and its writer within 5 s', async () => {
+    monitor = monitorFor(entries);
+    await monitor.start();
+    expect(entries[0]!.reason).toBe('start');
+    expect(entries[0]!.statuses[ID]).toBe('pass');
+    const t0 = Date.now();
+    await redeploy();
+    const regression = await until('the regression entry', () =>
+      // pass -> warn (the CR renders another URL) or straight to fail, whichever run sees it first.
+      entries.find((e) => e.transitions.some((t) => t.check === ID && t.from === 'pass' && t.to !== 'pass')),
+    );
+    const took = Date.now() - t0;
+    console.log(`[watch] regression recorded ${took} ms after the change`);
+    expect(took).toBeLessThan(5000);
+    expect(regression.trigger).toMatchObject({
+      kind: 'NemoEvaluator',
+      name: 'nemoevaluator-sample',
+      changedBy: 'helm',
+    });
+    expect(regression.trigger!.diff.map((d) => d.path).join()).toMatch(/spec\.env/);
+    // Kept in the cluster: another reader sees the same history.
+    const stored = await new HistoryStore(admin, APP_NS, NS).load();
+    expect(stored.at(-1)!.transitions).toEqual(regression.transitions);
+  });
+
+  it('with auto-fix on for the check, the fix is applied on regression and leaves an Event on the CR', async () => {
+    monitor.stop();
+    await doctorFor(NS, PORT).fix(ID, { dryRun: false }); // back to healthy
+    const fixedEntries: HistoryEntry[] = [];
+    monitor = monitorFor(fixedEntries, [ID]);
+    await monitor.start();
+    await redeploy();
+    const fixed = await until(
+      'the automatic fix',
+      () => fixedEntries.find((e) => e.fixes?.some((f) => f.check === ID)),
+      60_000,
+    );
+    expect(fixed.fixes![0]).toMatchObject({ check: ID, auto: true, outcome: 'applied', verified: 'pass' });
+    const cr = await admin.get<KObject>(RESOURCES.nemoevaluators, NS, 'nemoevaluator-sample');
+    expect(JSON.stringify(cr.spec.env)).toContain('http://nemo-gateway');
+    const events = await admin.list<KObject>(RESOURCES.events, NS);
+    const audit = events.items.find(
+      (e) => e.reason === 'FlywheelDoctorFix' && e.involvedObject?.kind === 'NemoEvaluator',
+    );
+    expect(audit?.message).toMatch(/applied the evaluator-entity-store-url fix automatically/);
+  });
+
+  it('/api/metrics text shows each check status and the fixes', async () => {
+    await redeploy();
+    await doctorFor(NS, PORT).run([ID]);
+    const text = await metrics.registry.metrics();
+    expect(text).toContain(`flywheel_doctor_check_status{namespace="${NS}",check="${ID}",status="fail"} 1`);
+    expect(text).toMatch(
+      /flywheel_doctor_fixes_total\{namespace="it-watch",check="evaluator-entity-store-url",outcome="applied",auto="true"\} [1-9]/,
+    );
+  });
+});
+
+describe('one schedule across replicas', () => {
+  it('two instances: one leads; when it dies, the other leads within the lease duration', async () => {
+    await admin.delete(RESOURCES.leases, APP_NS, 'flywheel-doctor-leader').catch(() => undefined);
+    const started: string[] = [];
+    const instance = (who: string) =>
+      new Monitor(new LeaderLease(admin, APP_NS, 'flywheel-doctor-leader', 3, who), () => {
+        started.push(who);
+        return [];
+      });
+    const a = instance('replica-a');
+    const b = instance('replica-b');
+    a.start();
+    await until('a leader', () => a.leading);
+    b.start();
+    await new Promise((r) => setTimeout(r, 2500));
+    expect([a.leading, b.leading]).toEqual([true, false]);
+    const t0 = Date.now();
+    await a.stop(true); // dies: stops renewing, does not release
+    await until('the other replica to lead', () => b.leading, 10_000);
+    const took = Date.now() - t0;
+    console.log(`[watch] leadership moved in ${took} ms (lease 3 s)`);
+    expect(took).toBeLessThan(3000 + 1000 + 500); // lease duration + one renew interval + slack
+    expect(started).toEqual(['replica-a', 'replica-b']);
+    await b.stop();
+  });
+});
