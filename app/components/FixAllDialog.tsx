@@ -57,7 +57,7 @@ export default function FixAllDialog({
       ref={ref}
       aria-labelledby="fix-all-title"
       onCancel={onCancel}
-      className="w-[min(44rem,95vw)] rounded-lg border border-slate-300 bg-white p-0 text-slate-900 backdrop:bg-black/50 dark:border-slate-700 dark:bg-slate-900 dark:text-slate-100"
+      className="m-auto max-h-[90vh] w-[min(44rem,95vw)] overflow-auto rounded-lg border border-slate-300 bg-white p-0 text-slate-900 shadow-xl backdrop:bg-black/50 dark:border-slate-700 dark:bg-slate-900 dark:text-slate-100"
     >
       <div className="space-y-3 p-4">
         <h2 id="fix-all-title" className="text-lg font-bold">
