@@ -62,7 +62,8 @@ export class NamespaceMonitor {
     const kinds = [...new Set(this.registry.flatMap((c) => c.needs as ResourceName[]))].filter(
       (k) => RESOURCES[k].namespaced,
     );
-    for (const kind of kinds) void this.watchKind(kind);
+    // Changes are seen from here on: every kind is listed before start() returns.
+    await Promise.all(kinds.map((kind) => new Promise<void>((listed) => void this.watchKind(kind, listed))));
     if (this.opts.scheduleMs) {
       const tick = () => {
         this.running = this.running.then(() => this.runAndRecord(undefined, 'schedule'));
@@ -83,7 +84,7 @@ export class NamespaceMonitor {
     return this.running;
   }
 
-  private async watchKind(kind: ResourceName): Promise<void> {
+  private async watchKind(kind: ResourceName, listed: () => void): Promise<void> {
     const type = RESOURCES[kind];
     const client = this.opts.doctor.client();
     const signal = this.abort.signal;
@@ -94,6 +95,7 @@ export class NamespaceMonitor {
           const list = await client.list<KObject>(type, this.namespace, { signal });
           for (const o of list.items) this.known.set(`${kind}/${o.metadata?.name}`, o);
           rv = list.metadata?.resourceVersion ?? '0';
+          listed();
         }
         const result = await client.watchObject<KObject>(
           type,
@@ -111,11 +113,12 @@ export class NamespaceMonitor {
         metrics.watchReconnect(this.namespace, type.plural, result === 'gone' ? 'gone' : 'ended');
         if (result === 'gone') rv = undefined; // too old: list again
       } catch (e) {
-        if (signal.aborted) return;
+        if (signal.aborted) return listed();
         // A kind that is not installed (CRD missing) has nothing to watch.
-        if (e instanceof KubeApiError && e.isNotFound) return;
+        if (e instanceof KubeApiError && e.isNotFound) return listed();
         metrics.watchReconnect(this.namespace, type.plural, 'error');
         this.log(`watch ${type.plural} in ${this.namespace}: ${errorMessage(e)}; retrying`);
+        listed(); // start() does not wait for a kind the API refuses; it is retried below
         rv = undefined;
         await new Promise((r) => setTimeout(r, 2000));
       }

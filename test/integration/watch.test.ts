@@ -102,14 +102,18 @@ describe('watch, history and auto-fix', () => {
     expect(JSON.stringify(cr.spec.env)).toContain('http://nemo-gateway');
     const events = await admin.list<KObject>(RESOURCES.events, NS);
     const audit = events.items.find(
-      (e) => e.reason === 'FlywheelDoctorFix' && e.involvedObject?.kind === 'NemoEvaluator',
+      (e) =>
+        e.reason === 'FlywheelDoctorFix' &&
+        e.involvedObject?.kind === 'NemoEvaluator' &&
+        /automatically/.test(e.message),
     );
     expect(audit?.message).toMatch(/applied the evaluator-entity-store-url fix automatically/);
   });
 
   it('/api/metrics text shows each check status and the fixes', async () => {
+    monitor.stop(); // no auto-fix this time
     await redeploy();
-    await doctorFor(NS, PORT).run([ID]);
+    await until('the check to fail', async () => (await doctorFor(NS, PORT).run([ID])).checks[0]!.status === 'fail');
     const text = await metrics.registry.metrics();
     expect(text).toContain(`flywheel_doctor_check_status{namespace="${NS}",check="${ID}",status="fail"} 1`);
     expect(text).toMatch(
