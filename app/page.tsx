@@ -1,5 +1,11 @@
+import { Suspense } from 'react';
 import { Dashboard } from './components/Dashboard';
 
 export default function Page() {
-  return <Dashboard />;
+  // The view lives in the URL (useSearchParams), read on the client.
+  return (
+    <Suspense>
+      <Dashboard />
+    </Suspense>
+  );
 }

@@ -1,10 +1,12 @@
 'use client';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import dynamic from 'next/dynamic';
+import { useRouter, useSearchParams } from 'next/navigation';
 import { useState } from 'react';
 import { summarize, verdictOf } from '@/lib/engine/verdict';
 import { api, type CheckResult, type RunResult } from '../lib/api';
 import { doctorKeys, doctorQueries } from '../lib/queries';
+import { parseView, viewQuery, visible, type View } from '../lib/view';
 import { CheckCard } from './CheckCard';
 import { FixButton, FixDialog } from './FixDialog';
 import { SharePanel } from './SharePanel';
@@ -23,8 +25,10 @@ export function Dashboard() {
   const qc = useQueryClient();
   const ctx = useQuery(doctorQueries.context());
   const catalog = useQuery(doctorQueries.catalog());
-  const [nsChoice, setNsChoice] = useState<string>();
-  const namespace = nsChoice ?? ctx.data?.defaultNamespace ?? '';
+  const router = useRouter();
+  const view = parseView(useSearchParams());
+  const setView = (v: View) => router.replace(viewQuery(v) || '?', { scroll: false });
+  const namespace = view.namespace ?? ctx.data?.defaultNamespace ?? '';
   const [runId, setRunId] = useState<string>();
   const [fixing, setFixing] = useState<CheckResult>();
   const [fixingAll, setFixingAll] = useState(false);
@@ -49,6 +53,14 @@ export function Dashboard() {
     summary,
     verdict: current.state === 'done' ? verdictOf(summary) : current.verdict,
   };
+
+  const card = (r: CheckResult) => (
+    <CheckCard
+      key={r.id}
+      result={r}
+      actions={r.fix.available ? <FixButton check={r} namespace={namespace} onOpen={() => setFixing(r)} /> : undefined}
+    />
+  );
 
   return (
     <div className="mx-auto max-w-6xl space-y-4 p-4">
@@ -86,7 +98,7 @@ export function Dashboard() {
             list="ns-options"
             value={namespace}
             onChange={(e) => {
-              setNsChoice(e.target.value.trim());
+              setView({ ...view, namespace: e.target.value.trim() || undefined });
               setRunId(undefined);
             }}
             className="w-44 rounded border border-slate-300 bg-white px-2 py-1 text-sm dark:border-slate-600 dark:bg-slate-800"
@@ -151,50 +163,69 @@ export function Dashboard() {
       )}
 
       {namespace && <HistoryPanel namespace={namespace} />}
-      {shown && <Summary run={shown} />}
+      {shown && (
+        <Summary run={shown} linkFor={(status) => viewQuery({ namespace: view.namespace, status: [status] }) || '?'} />
+      )}
+
+      {shown && (
+        <Filters
+          view={view}
+          areas={areasOf(catalog.data?.checks ?? [])}
+          onChange={setView}
+          shown={visible(results, view).length}
+          total={results.length}
+        />
+      )}
+
+      {shown && (
+        <section aria-label="Needs attention" className="space-y-2">
+          {visible(results, view)
+            .filter((r) => r.status === 'fail' || r.status === 'error' || r.status === 'warn')
+            .map((r) => card(r))}
+          {(catalog.data?.checks ?? [])
+            .filter((c) => !results.some((x) => x.id === c.id) && current?.pending.includes(c.id))
+            .map((c) => (
+              <div
+                key={c.id}
+                aria-label={c.title}
+                className="flex items-center gap-3 rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900"
+              >
+                <StatusBadge status="running" /> <span className="font-semibold">{c.title}</span>
+              </div>
+            ))}
+        </section>
+      )}
 
       {shown &&
         areasOf(catalog.data?.checks ?? []).map((area) => {
-          const inArea = (catalog.data?.checks ?? []).filter((c) => c.area === area);
-          if (!inArea.length) return null;
+          // The rest (passing, skipped): one line per area that expands.
+          const rest = visible(results, view).filter(
+            (r) => r.area === area && (r.status === 'pass' || r.status === 'skipped'),
+          );
+          if (!rest.length) return null;
           return (
-            <section key={area} aria-labelledby={`area-${area}`} className="space-y-2">
-              <h2
-                id={`area-${area}`}
-                className="text-sm font-semibold uppercase tracking-wide text-slate-600 dark:text-slate-400"
-              >
-                {area}
-              </h2>
-              {inArea.map((c) => {
-                const r = results.find((x) => x.id === c.id);
-                if (!r) {
-                  return current?.pending.includes(c.id) ? (
-                    <div
-                      key={c.id}
-                      aria-label={c.title}
-                      className="flex items-center gap-3 rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900"
-                    >
-                      <StatusBadge status="running" /> <span className="font-semibold">{c.title}</span>
-                    </div>
-                  ) : null;
-                }
-                return (
-                  <CheckCard
-                    key={c.id}
-                    result={r}
-                    actions={
-                      r.fix.available ? (
-                        <FixButton check={r} namespace={namespace} onOpen={() => setFixing(r)} />
-                      ) : undefined
-                    }
-                  />
-                );
-              })}
-            </section>
+            <details
+              key={area}
+              className="rounded-lg border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900"
+            >
+              <summary className="cursor-pointer p-3 text-sm">
+                <span className="font-semibold">{area}</span>: {rest.filter((r) => r.status === 'pass').length} passing
+                {rest.some((r) => r.status === 'skipped') &&
+                  `, ${rest.filter((r) => r.status === 'skipped').length} skipped`}
+              </summary>
+              <div className="space-y-2 p-2">{rest.map((r) => card(r))}</div>
+            </details>
           );
         })}
 
-      {shown?.state === 'done' && <SharePanel run={current} namespace={namespace} />}
+      {shown?.state === 'done' && (
+        <SharePanel
+          run={current}
+          namespace={namespace}
+          fixedSinceRun={Object.keys(verified)}
+          onRunAgain={() => start.mutate()}
+        />
+      )}
 
       {fixingAll && (
         <FixAllDialog
@@ -235,5 +266,74 @@ function Problem({ title, children }: { title: string; children: React.ReactNode
       <p className="font-semibold">{title}</p>
       <p>{children}</p>
     </div>
+  );
+}
+
+/** Status, area and text filters; the state lives in the URL (a link reproduces the view). */
+function Filters({
+  view,
+  areas,
+  onChange,
+  shown,
+  total,
+}: {
+  view: View;
+  areas: string[];
+  onChange: (v: View) => void;
+  shown: number;
+  total: number;
+}) {
+  const statuses = ['fail', 'error', 'warn', 'pass', 'skipped'] as const;
+  return (
+    <form
+      role="search"
+      aria-label="Filter checks"
+      className="flex flex-wrap items-center gap-3 text-sm"
+      onSubmit={(e) => e.preventDefault()}
+    >
+      <fieldset className="flex flex-wrap items-center gap-2">
+        <legend className="sr-only">Status</legend>
+        {statuses.map((st) => (
+          <label key={st} className="flex items-center gap-1">
+            <input
+              type="checkbox"
+              checked={view.status.includes(st)}
+              onChange={(e) =>
+                onChange({
+                  ...view,
+                  status: e.target.checked ? [...view.status, st] : view.status.filter((x) => x !== st),
+                })
+              }
+            />
+            {st}
+          </label>
+        ))}
+      </fieldset>
+      <label className="flex items-center gap-1">
+        Area
+        <select
+          value={view.area ?? ''}
+          onChange={(e) => onChange({ ...view, area: e.target.value || undefined })}
+          className="rounded border border-slate-300 bg-white px-1 py-0.5 dark:border-slate-600 dark:bg-slate-800"
+        >
+          <option value="">all</option>
+          {areas.map((a) => (
+            <option key={a}>{a}</option>
+          ))}
+        </select>
+      </label>
+      <label className="flex items-center gap-1">
+        Find
+        <input
+          type="search"
+          value={view.q ?? ''}
+          onChange={(e) => onChange({ ...view, q: e.target.value || undefined })}
+          className="w-48 rounded border border-slate-300 bg-white px-2 py-0.5 dark:border-slate-600 dark:bg-slate-800"
+        />
+      </label>
+      <span role="status" className="text-slate-600 dark:text-slate-400">
+        {shown} of {total} checks shown
+      </span>
+    </form>
   );
 }

@@ -284,7 +284,10 @@ export function DialogActions({
 export function useModal(onClose: () => void, busy: boolean) {
   const ref = useRef<HTMLDialogElement>(null);
   useEffect(() => {
+    // Focus goes back where it was (the button that opened the dialog) when it closes.
+    const opener = document.activeElement as HTMLElement | null;
     ref.current?.showModal();
+    return () => opener?.focus();
   }, []);
   return {
     ref,

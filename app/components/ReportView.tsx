@@ -75,9 +75,26 @@ export function ReportView({ id }: { id: string }) {
           </dl>
           <Summary run={r.run} />
           <div className="space-y-2">
-            {r.run.checks.map((c) => (
-              <CheckCard key={c.id} result={c} />
-            ))}
+            {r.run.checks.map((c) => {
+              const fixed = r.fixedAfterRun?.[c.id];
+              return (
+                <CheckCard
+                  key={c.id}
+                  result={c}
+                  actions={
+                    fixed && (
+                      <span
+                        role="note"
+                        data-testid={`fixed-after-${c.id}`}
+                        className="text-sm text-green-800 dark:text-green-300"
+                      >
+                        Fixed at {new Date(fixed.at).toLocaleString()}, verified {fixed.verified ?? 'unknown'}
+                      </span>
+                    )
+                  }
+                />
+              );
+            })}
           </div>
           {r.fixes.length > 0 && (
             <section

@@ -5,7 +5,18 @@ import { api, type RunResult } from '../lib/api';
 import { doctorKeys, doctorQueries } from '../lib/queries';
 
 /** Share the current run as a stored report with a permalink; list and delete old reports. */
-export function SharePanel({ run, namespace }: { run?: RunResult; namespace: string }) {
+export function SharePanel({
+  run,
+  namespace,
+  fixedSinceRun = [],
+  onRunAgain,
+}: {
+  run?: RunResult;
+  namespace: string;
+  /** Checks fixed after this run: the run shows them before the fix. */
+  fixedSinceRun?: string[];
+  onRunAgain?: () => void;
+}) {
   const qc = useQueryClient();
   const [anonymize, setAnonymize] = useState(false);
   const [copied, setCopied] = useState(false);
@@ -37,6 +48,19 @@ export function SharePanel({ run, namespace }: { run?: RunResult; namespace: str
         Stores this run in the cluster and gives a read-only link. Secret values are never read; credential-like values
         are masked.
       </p>
+      {fixedSinceRun.length > 0 && onRunAgain && (
+        <p role="note" className="mt-2 text-sm text-amber-900 dark:text-amber-200">
+          Fixed after this run: {fixedSinceRun.join(', ')}. The run shows them before the fix; a report of it marks them
+          &quot;fixed at …, verified&quot;.{' '}
+          <button
+            type="button"
+            onClick={onRunAgain}
+            className="rounded border border-amber-700 px-2 py-0.5 font-semibold hover:bg-amber-50 dark:hover:bg-amber-950/40"
+          >
+            Run again first
+          </button>
+        </p>
+      )}
       <div className="mt-2 flex flex-wrap items-center gap-3">
         <label className="flex items-center gap-1 text-sm">
           <input type="checkbox" checked={anonymize} onChange={(e) => setAnonymize(e.target.checked)} />

@@ -15,7 +15,8 @@ const VERDICT: Record<RunResult['verdict'], string> = {
   incomplete: 'Incomplete: some checks could not run, so health is unknown',
 };
 
-export function Summary({ run }: { run: RunResult }) {
+/** The verdict and the counts; each count links to the view of those checks. */
+export function Summary({ run, linkFor }: { run: RunResult; linkFor?: (status: (typeof ORDER)[number][0]) => string }) {
   return (
     <section
       aria-label="Summary"
@@ -28,9 +29,19 @@ export function Summary({ run }: { run: RunResult }) {
       </p>
       {ORDER.map(([k, label, cls]) => (
         <div key={k} className="text-center">
-          <div className={`text-2xl font-bold ${cls}`} aria-label={`${label}: ${run.summary[k]}`}>
-            {run.summary[k]}
-          </div>
+          {linkFor ? (
+            <a
+              href={linkFor(k)}
+              className={`block text-2xl font-bold underline-offset-4 hover:underline ${cls}`}
+              aria-label={`${label}: ${run.summary[k]}`}
+            >
+              {run.summary[k]}
+            </a>
+          ) : (
+            <div className={`text-2xl font-bold ${cls}`} aria-label={`${label}: ${run.summary[k]}`}>
+              {run.summary[k]}
+            </div>
+          )}
           <div className="text-xs text-slate-600 dark:text-slate-400">{label}</div>
         </div>
       ))}

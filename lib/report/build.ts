@@ -25,6 +25,12 @@ export async function buildReport(
     opts.anonymize ? { anonymize: { namespace: run.namespace, hosts: [serverHost] } } : {},
   );
   const fixes = doctor.fixLog.filter((f) => Date.parse(f.at) >= Date.parse(run.startedAt) - 6 * 3600_000);
+  // Fixes applied after the run finished: the run shows the state before them, so the report says so.
+  const finished = Date.parse(run.finishedAt ?? run.startedAt);
+  const fixedAfterRun: Report['fixedAfterRun'] = {};
+  for (const f of fixes)
+    if (f.outcome === 'applied' && Date.parse(f.at) > finished && run.checks.some((c) => c.id === f.checkId))
+      fixedAfterRun[f.checkId] = { at: f.at, verified: f.verifiedStatus };
   return {
     id: newReportId(),
     createdAt: new Date().toISOString(),
@@ -37,5 +43,6 @@ export async function buildReport(
       : fixes,
     masked,
     anonymized: opts.anonymize,
+    ...(Object.keys(fixedAfterRun).length ? { fixedAfterRun } : {}),
   };
 }

@@ -10,6 +10,8 @@ export interface Report {
   cluster: { server: string; version: string };
   run: RunResult;
   fixes: AppliedFix[];
+  /** Checks fixed after the run (their result here is from before the fix): when, and the verified status. */
+  fixedAfterRun?: Record<string, { at: string; verified?: CheckResult['status'] }>;
   masked: Masked[];
   anonymized: boolean;
 }
@@ -107,7 +109,16 @@ export function renderMarkdown(run: RunResult, report?: Omit<Report, 'run'>): st
     ...run.checks.map((c) => `| ${ICON[c.status]} | \`${c.id}\` | ${md(c.summary)} |`),
     '',
   );
-  const body = run.checks.map(checkMarkdown);
+  const body = run.checks.map((c) => {
+    const fixed = report?.fixedAfterRun?.[c.id];
+    // The run shows this check before its fix: say so next to it.
+    return fixed
+      ? checkMarkdown(c).replace(
+          '\n\n',
+          `\n\n> Fixed at ${fixed.at}, verified ${fixed.verified ?? 'unknown'} (after this run).\n\n`,
+        )
+      : checkMarkdown(c);
+  });
   const tail: string[] = [];
   if (report?.fixes.length) {
     tail.push(

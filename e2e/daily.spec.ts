@@ -1,0 +1,101 @@
+import AxeBuilder from '@axe-core/playwright';
+import { expect, test, type Page } from '@playwright/test';
+import fs from 'node:fs';
+import path from 'node:path';
+
+// The dashboard as an on-call engineer uses it every day, on the seeded broken namespace (read only:
+// nothing here applies a fix). Runs before dashboard.spec.ts, which fixes things.
+const SHOTS = path.join(__dirname, 'screenshots');
+fs.mkdirSync(SHOTS, { recursive: true });
+
+async function runAll(page: Page, url = '/') {
+  await page.goto(url);
+  await page.getByRole('button', { name: 'Run all checks' }).click();
+  await expect(page.locator('[data-verdict]')).not.toHaveAttribute('data-verdict', 'running', { timeout: 120_000 });
+}
+
+const theme = (page: Page, t: 'light' | 'dark') =>
+  page.evaluate((d) => document.documentElement.classList.toggle('dark', d === 'dark'), t);
+
+test.describe.serial('daily use', () => {
+  test('failing first; the summary counts and the filters are links that reproduce the view', async ({
+    page,
+    browser,
+  }) => {
+    await runAll(page);
+    const attention = page.getByRole('region', { name: 'Needs attention' });
+    await expect(attention.locator('article').first()).toHaveAttribute('data-status', 'fail');
+    // Passing and skipped checks are one line per area, collapsed.
+    await page.getByRole('link', { name: /^Failing: \d+$/ }).click();
+    await expect(page).toHaveURL(/status=fail/);
+    for (const a of await page.locator('article[data-check-id]').all())
+      if (await a.isVisible()) await expect(a).toHaveAttribute('data-status', 'fail');
+    await page.getByRole('searchbox').fill('ENTITY_STORE');
+    await expect(page).toHaveURL(/q=ENTITY_STORE/);
+    await expect(page.getByRole('status').filter({ hasText: /of \d+ checks shown/ })).toContainText(/^[12] of/);
+    // The link reproduces the view in a fresh browser.
+    const url = page.url();
+    const fresh = await browser.newContext();
+    const other = await fresh.newPage();
+    await runAll(other, url.replace(/^https?:\/\/[^/]+/, ''));
+    await expect(other.getByRole('searchbox')).toHaveValue('ENTITY_STORE');
+    await expect(other.getByRole('checkbox', { name: 'fail' })).toBeChecked();
+    for (const t of ['light', 'dark'] as const) {
+      await theme(other, t);
+      await other.screenshot({ path: path.join(SHOTS, `9-filtered-${t}.png`), fullPage: true });
+    }
+    await fresh.close();
+  });
+
+  test('keyboard only: run, open a fix dialog, close it with Escape, focus returns to its button', async ({ page }) => {
+    await page.goto('/');
+    await page.getByRole('button', { name: 'Run all checks' }).focus();
+    await page.keyboard.press('Enter');
+    await expect(page.locator('[data-verdict]')).not.toHaveAttribute('data-verdict', 'running', { timeout: 120_000 });
+    const fix = page.getByRole('button', { name: /^Fix / }).first();
+    await fix.focus();
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('dialog');
+    await expect(dialog).toBeVisible();
+    await page.keyboard.press('Escape');
+    await expect(dialog).toHaveCount(0);
+    await expect(fix).toBeFocused();
+  });
+
+  test('axe: no serious or critical violations, light and dark, with and without the fix dialog', async ({ page }) => {
+    await runAll(page);
+    for (const t of ['light', 'dark'] as const) {
+      await theme(page, t);
+      const results = await new AxeBuilder({ page }).analyze();
+      const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+      expect(
+        bad.map(
+          (v) =>
+            `${v.id}: ${v.nodes
+              .map((n) => n.target.join(' '))
+              .slice(0, 3)
+              .join(' | ')}`,
+        ),
+        t,
+      ).toEqual([]);
+    }
+    await page.getByRole('button', { name: /^Fix / }).first().click();
+    await expect(page.getByRole('dialog').getByText('Computing the plan')).toHaveCount(0, { timeout: 60_000 });
+    for (const t of ['light', 'dark'] as const) {
+      await theme(page, t);
+      const results = await new AxeBuilder({ page }).include('dialog').analyze();
+      const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+      expect(
+        bad.map(
+          (v) =>
+            `${v.id}: ${v.nodes
+              .map((n) => n.target.join(' '))
+              .slice(0, 3)
+              .join(' | ')}`,
+        ),
+        `dialog ${t}`,
+      ).toEqual([]);
+    }
+    await page.keyboard.press('Escape');
+  });
+});
