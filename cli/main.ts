@@ -29,7 +29,7 @@ const json = (value: unknown, indent?: number) => JSON.stringify(redactDeep(valu
 import { renderJunit, renderMarkdown, renderText, toJsonReport } from '../lib/report/render';
 
 const USAGE = `usage:
-  flywheel-doctor run [--namespace NS] [--kubeconfig FILE] [--context NAME] [--check ID]... [--skip ID]... [--format text|json|markdown|junit]
+  flywheel-doctor run [--namespace NS] [--kubeconfig FILE] [--context NAME] [--check ID]... [--skip ID]... [--format text|json|markdown|junit] [--dashboard-url URL]
   flywheel-doctor fix ID [--target WORKLOAD] [--dry-run] [--yes] [--namespace NS] [--kubeconfig FILE] [--context NAME] [--format text|json]
   flywheel-doctor fix --all [--dry-run] [--yes] ...   every failing check with an automatic fix, in an order that does not undo itself
   flywheel-doctor list
@@ -48,6 +48,8 @@ const FlagsSchema = z.object({
   target: z.string().optional(),
   yes: z.boolean().default(false),
   all: z.boolean().default(false),
+  /** Where the dashboard is served: text output links each check that is not passing to its page. */
+  dashboardUrl: z.string().url().optional(),
 });
 type Flags = z.infer<typeof FlagsSchema>;
 
@@ -69,6 +71,7 @@ export function parseArgs(argv: string[]): Flags {
     '--check': 'check',
     '--skip': 'skip',
     '--target': 'target',
+    '--dashboard-url': 'dashboardUrl',
   };
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i]!;
@@ -170,6 +173,7 @@ export async function main(argv: string[]): Promise<number> {
               ? renderJunit(run)
               : renderText(run);
       out(rendered);
+      if (flags.format === 'text' && flags.dashboardUrl) out(dashboardLinks(run, flags.dashboardUrl));
       return run.summary.error > 0 ? 2 : run.summary.fail > 0 ? 1 : 0;
     } catch (err) {
       errOut(`flywheel-doctor: could not run: ${errorMessage(err)}\n`);
@@ -272,4 +276,16 @@ async function confirm(flags: Flags, question: string): Promise<'yes' | 'cancell
   if (/^y(es)?$/i.test(answer.trim())) return 'yes';
   out('cancelled\n');
   return 'cancelled';
+}
+
+/** "Open in the dashboard": the page of each check that is not passing. */
+function dashboardLinks(
+  run: { namespace: string; checks: Array<{ id: string; status: string }> },
+  base: string,
+): string {
+  const open = run.checks.filter((c) => c.status !== 'pass' && c.status !== 'skipped');
+  if (!open.length) return '';
+  const url = (id: string) =>
+    `${base.replace(/\/$/, '')}/checks/${encodeURIComponent(id)}?namespace=${encodeURIComponent(run.namespace)}`;
+  return `\nOpen in the dashboard:\n${open.map((c) => `  ${c.id}: ${url(c.id)}`).join('\n')}\n`;
 }

@@ -47,6 +47,21 @@ test.describe.serial('daily use', () => {
     await fresh.close();
   });
 
+  test('a page per check: linked from its card, with evidence, fix and history', async ({ page }) => {
+    await runAll(page, '/?namespace=fd-e2e');
+    await page.locator('article[data-check-id="gateway-models"] h3 a').click();
+    await expect(page).toHaveURL(/\/checks\/gateway-models\?namespace=fd-e2e/);
+    await page.getByRole('button', { name: 'Run this check' }).click();
+    const card = page.locator('article[data-check-id="gateway-models"]');
+    await expect(card).toHaveAttribute('data-status', 'fail');
+    await expect(card.getByRole('button', { name: /^Fix / })).toBeVisible();
+    await expect(page.getByRole('heading', { name: 'History' })).toBeVisible();
+    for (const t of ['light', 'dark'] as const) {
+      await theme(page, t);
+      await page.screenshot({ path: path.join(SHOTS, `10-check-page-${t}.png`), fullPage: true });
+    }
+  });
+
   test('keyboard only: run, open a fix dialog, close it with Escape, focus returns to its button', async ({ page }) => {
     await page.goto('/');
     await page.getByRole('button', { name: 'Run all checks' }).focus();

@@ -20,7 +20,11 @@ export function CheckCard({ result, actions }: { result: CheckResult; actions?: 
         <StatusBadge status={result.status} />
         {/* basis-64: on a narrow window the actions wrap below the title instead of squeezing it. */}
         <div className="min-w-0 flex-1 basis-64">
-          <h3 className="font-semibold">{result.title}</h3>
+          <h3 className="font-semibold">
+            <a href={checkHref(result.id)} className="hover:underline">
+              {result.title}
+            </a>
+          </h3>
           <p className="text-sm text-slate-700 dark:text-slate-300">{result.summary}</p>
           <p className="mt-0.5 font-mono text-xs text-slate-500 dark:text-slate-400">
             {result.id} · {result.durationMs} ms
@@ -104,4 +108,10 @@ export function CheckCard({ result, actions }: { result: CheckResult; actions?: 
       )}
     </article>
   );
+}
+
+/** The check's own page, in the namespace the current page shows. */
+function checkHref(id: string): string {
+  const ns = typeof window === 'undefined' ? null : new URLSearchParams(window.location.search).get('namespace');
+  return `/checks/${encodeURIComponent(id)}${ns ? `?namespace=${encodeURIComponent(ns)}` : ''}`;
 }

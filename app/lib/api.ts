@@ -56,6 +56,8 @@ export const api = {
   context: () => call<ClusterContext>('GET', '/api/context'),
   catalog: () => call<{ checks: CatalogEntry[] }>('GET', '/api/checks'),
   startRun: (namespace: string) => call<{ run: RunResult }>('POST', '/api/runs', { namespace }),
+  runChecks: (namespace: string, checks: string[]) =>
+    call<{ run: RunResult }>('POST', '/api/runs', { namespace, checks, wait: true }),
   run: (id: string, namespace: string) =>
     call<{ run: RunResult }>('GET', `/api/runs/${encodeURIComponent(id)}?namespace=${encodeURIComponent(namespace)}`),
   permission: (checkId: string, namespace: string) =>

@@ -50,6 +50,13 @@ describe('flywheel-doctor CLI', () => {
     for (const c of out.checks) expect(c.fix.available).toBe(!!CHECKS.find((x) => x.id === c.id)!.fix);
   });
 
+  it('--dashboard-url links each check that is not passing to its page', () => {
+    const r = cli(['run', '--check', 'pod-health', '--dashboard-url', 'https://doctor.example/']);
+    expect(r.stdout).toContain(
+      `Open in the dashboard:\n  pod-health: https://doctor.example/checks/pod-health?namespace=${NS}`,
+    );
+  });
+
   it('junit and markdown formats render every check', () => {
     const junit = cli(['run', '--format', 'junit']);
     expect(junit.stdout).toContain(
