@@ -64,7 +64,9 @@ test.describe.serial('daily use', () => {
 
   test('keyboard only: run, open a fix dialog, close it with Escape, focus returns to its button', async ({ page }) => {
     await page.goto('/');
-    await page.getByRole('button', { name: 'Run all checks' }).focus();
+    const runButton = page.getByRole('button', { name: 'Run all checks' });
+    await expect(runButton).toBeEnabled(); // once the namespace is known
+    await runButton.focus();
     await page.keyboard.press('Enter');
     await expect(page.locator('[data-verdict]')).not.toHaveAttribute('data-verdict', 'running', { timeout: 120_000 });
     const fix = page.getByRole('button', { name: /^Fix / }).first();
@@ -95,10 +97,11 @@ test.describe.serial('daily use', () => {
       ).toEqual([]);
     }
     await page.getByRole('button', { name: /^Fix / }).first().click();
+    await expect(page.getByRole('dialog')).toBeVisible();
     await expect(page.getByRole('dialog').getByText('Computing the plan')).toHaveCount(0, { timeout: 60_000 });
     for (const t of ['light', 'dark'] as const) {
       await theme(page, t);
-      const results = await new AxeBuilder({ page }).include('dialog').analyze();
+      const results = await new AxeBuilder({ page }).analyze();
       const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
       expect(
         bad.map(

@@ -69,21 +69,21 @@ export function Dashboard() {
         {ctx.data && (
           <dl className="flex flex-wrap gap-x-6 gap-y-1 text-sm">
             <div>
-              <dt className="inline text-slate-500">Cluster </dt>
+              <dt className="inline text-slate-600 dark:text-slate-400">Cluster </dt>
               <dd className="inline font-mono" data-testid="cluster">
                 {ctx.data.cluster.server} ({ctx.data.cluster.version})
               </dd>
             </div>
             <div>
-              <dt className="inline text-slate-500">Acting as </dt>
+              <dt className="inline text-slate-600 dark:text-slate-400">Acting as </dt>
               <dd className="inline font-mono" data-testid="acting-user">
                 {ctx.data.acting.user}
               </dd>{' '}
-              <span className="text-slate-500">({ctx.data.acting.source})</span>
+              <dd className="inline text-slate-600 dark:text-slate-400">({ctx.data.acting.source})</dd>
             </div>
             {current?.finishedAt && (
               <div>
-                <dt className="inline text-slate-500">Last run </dt>
+                <dt className="inline text-slate-600 dark:text-slate-400">Last run </dt>
                 <dd className="inline">{new Date(current.finishedAt).toLocaleTimeString()}</dd>
               </div>
             )}

@@ -15,7 +15,7 @@ function Diff({ before, after }: { before: string; after: string }) {
     >
       {lines.map((l, i) =>
         l.kind === 'skip' ? (
-          <div key={i} className="text-slate-500">
+          <div key={i} className="text-slate-600 dark:text-slate-400">
             ⋯ {l.count} unchanged line(s)
           </div>
         ) : (

@@ -38,7 +38,8 @@ export default function HistoryPanel({ namespace }: { namespace: string }) {
       className="space-y-2 rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900"
     >
       <h2 id="history-title" className="font-semibold">
-        Watch history <span className="text-sm font-normal text-slate-500">({entries.length} runs kept)</span>
+        Watch history{' '}
+        <span className="text-sm font-normal text-slate-600 dark:text-slate-400">({entries.length} runs kept)</span>
       </h2>
       {regressed.map(({ check, entry }) => (
         <p
@@ -64,7 +65,7 @@ export default function HistoryPanel({ namespace }: { namespace: string }) {
             <span className="font-mono">{check}</span>:{' '}
             {changes.map((c, i) => (
               <span key={i} className="mr-3 inline-flex items-center gap-1">
-                <time dateTime={c.at} className="text-slate-500">
+                <time dateTime={c.at} className="text-slate-600 dark:text-slate-400">
                   {new Date(c.at).toLocaleTimeString()}
                 </time>
                 <StatusBadge status={c.to} />

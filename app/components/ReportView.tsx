@@ -45,29 +45,29 @@ export function ReportView({ id }: { id: string }) {
         <>
           <dl className="grid grid-cols-1 gap-1 text-sm sm:grid-cols-2">
             <div>
-              <dt className="inline text-slate-500">Namespace </dt>
+              <dt className="inline text-slate-600 dark:text-slate-400">Namespace </dt>
               <dd className="inline font-mono" data-testid="report-namespace">
                 {r.run.namespace}
               </dd>
             </div>
             <div>
-              <dt className="inline text-slate-500">Cluster </dt>
+              <dt className="inline text-slate-600 dark:text-slate-400">Cluster </dt>
               <dd className="inline font-mono">
                 {r.cluster.server} ({r.cluster.version})
               </dd>
             </div>
             <div>
-              <dt className="inline text-slate-500">Run </dt>
+              <dt className="inline text-slate-600 dark:text-slate-400">Run </dt>
               <dd className="inline">{r.run.startedAt}</dd>
             </div>
             <div>
-              <dt className="inline text-slate-500">Shared by </dt>
+              <dt className="inline text-slate-600 dark:text-slate-400">Shared by </dt>
               <dd className="inline">
                 {r.createdBy} at {r.createdAt}
               </dd>
             </div>
             <div>
-              <dt className="inline text-slate-500">Tool </dt>
+              <dt className="inline text-slate-600 dark:text-slate-400">Tool </dt>
               <dd className="inline">
                 {r.tool.name} {r.tool.version}
               </dd>

@@ -122,7 +122,7 @@ export function SharePanel({
             <span>{new Date(r.createdAt).toLocaleString()}</span>
             <span>{r.namespace}</span>
             <span>{r.verdict}</span>
-            <span className="text-slate-500">by {r.createdBy}</span>
+            <span className="text-slate-600 dark:text-slate-400">by {r.createdBy}</span>
             <button
               type="button"
               aria-label={`Delete report ${r.id}`}

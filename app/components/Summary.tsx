@@ -1,3 +1,4 @@
+import Link from 'next/link';
 import type { RunResult } from '../lib/api';
 
 const ORDER = [
@@ -30,13 +31,15 @@ export function Summary({ run, linkFor }: { run: RunResult; linkFor?: (status: (
       {ORDER.map(([k, label, cls]) => (
         <div key={k} className="text-center">
           {linkFor ? (
-            <a
+            <Link
               href={linkFor(k)}
+              replace
+              scroll={false}
               className={`block text-2xl font-bold underline-offset-4 hover:underline ${cls}`}
               aria-label={`${label}: ${run.summary[k]}`}
             >
               {run.summary[k]}
-            </a>
+            </Link>
           ) : (
             <div className={`text-2xl font-bold ${cls}`} aria-label={`${label}: ${run.summary[k]}`}>
               {run.summary[k]}

@@ -126,6 +126,12 @@ export class NamespaceMonitor {
   }
 
   private onChange(kind: ResourceName, event: string, obj: KObject): void {
+    // Our own short-lived objects (probe pods, stored reports and history) are not changes to the install.
+    if (
+      (kind === 'pods' || kind === 'configmaps') &&
+      obj.metadata?.labels?.['app.kubernetes.io/managed-by'] === 'flywheel-doctor'
+    )
+      return;
     const key = `${kind}/${obj.metadata?.name}`;
     const before = this.known.get(key);
     if (event === 'DELETED') this.known.delete(key);
