@@ -96,6 +96,22 @@ export function ReportView({ id }: { id: string }) {
               );
             })}
           </div>
+          {r.regressions && r.regressions.length > 0 && (
+            <section
+              aria-label="Regressions"
+              className="rounded-lg border border-slate-200 bg-white p-4 text-sm dark:border-slate-800 dark:bg-slate-900"
+            >
+              <h2 className="font-semibold">Regressions seen by the watch</h2>
+              <ul className="list-disc pl-5">
+                {r.regressions.map((g, i) => (
+                  <li key={i}>
+                    {new Date(g.at).toLocaleString()}: <span className="font-mono">{g.check}</span> became {g.to}
+                    {g.cause ? ` — ${g.cause}` : ''}
+                  </li>
+                ))}
+              </ul>
+            </section>
+          )}
           {r.fixes.length > 0 && (
             <section
               aria-label="Fixes applied"

@@ -4,6 +4,7 @@ import { canI, KubeAccess, whoAmI, type AccessQuestion, type Identity, type Kube
 import { errorMessage, grantCommand, permissionText } from '../k8s/errors';
 import type { ReportStore } from '../report/store';
 import { metrics } from '../metrics';
+import { HistoryStore } from '../watch/history';
 import { recordFixEvent } from './events';
 import { executeFix, type FixOutcome } from './fix';
 import { fixAll, type FixAllResult } from './fix-all';
@@ -198,6 +199,27 @@ export class Doctor {
       );
       if (affected.length) outcome.affected = (await this.run(affected.map((c) => c.id))).checks;
     }
+    // Every applied fix is kept in the namespace's history too (the watch records automatic ones itself).
+    if (outcome.outcome === 'applied' && !opts.auto)
+      await new HistoryStore(this.access.app(), this.appNamespace, ns)
+        .append({
+          at: new Date().toISOString(),
+          runId: `fix:${check.id}`,
+          reason: 'fix',
+          statuses: { [check.id]: outcome.verified.status },
+          transitions: [],
+          fixes: [
+            {
+              check: check.id,
+              by: who!,
+              auto: false,
+              outcome: outcome.outcome,
+              verified: outcome.verified.status,
+              summary: outcome.plan.summary,
+            },
+          ],
+        })
+        .catch(() => undefined); // history is a record, never a reason for a fix to fail
     if (!opts.dryRun) {
       this.fixLog.push({
         checkId,

@@ -26,10 +26,29 @@ const fix = (checkId: string, at: string, outcome = 'applied') => ({
   summary: 's',
   verifiedStatus: 'pass' as const,
 });
-const doctor = (fixLog: unknown[]) =>
+const history = [
+  {
+    at: '2026-11-30T01:02:00.000Z',
+    runId: 'w',
+    reason: 'change',
+    statuses: { a: 'fail' },
+    transitions: [{ check: 'a', from: 'pass', to: 'fail' }],
+    trigger: { kind: 'NemoEvaluator', name: 'e', event: 'MODIFIED', changedBy: 'helm', diff: [{ path: 'spec.env' }] },
+    fixes: [{ check: 'a', by: 'sa', auto: true, outcome: 'applied', verified: 'pass', summary: 'restored' }],
+  },
+];
+/** A doctor whose cluster holds this history ConfigMap (or none). */
+const doctor = (fixLog: unknown[], entries?: unknown[]) =>
   ({
     fixLog,
+    appNamespace: 'app',
     clusterInfo: async () => ({ server: 'https://api:6443', version: 'v1', reachable: true }),
+    client: () => ({
+      get: async () => {
+        if (!entries) throw new Error('not found');
+        return { data: { 'history.json': JSON.stringify(entries) } };
+      },
+    }),
   }) as unknown as Doctor;
 
 describe('a report of a run with fixes after it', () => {
@@ -48,5 +67,15 @@ describe('a report of a run with fixes after it', () => {
   it('says nothing when no fix came after the run', async () => {
     const r = await buildReport(doctor([]), run, { createdBy: 'admin', anonymize: false });
     expect(r.fixedAfterRun).toBeUndefined();
+  });
+
+  it('includes the regressions and the automatic fixes the watch recorded in its time range', async () => {
+    const r = await buildReport(doctor([], history), run, { createdBy: 'admin', anonymize: false });
+    expect(r.regressions).toEqual([
+      { at: '2026-11-30T01:02:00.000Z', check: 'a', to: 'fail', cause: 'NemoEvaluator e changed by helm (spec.env)' },
+    ]);
+    expect(r.fixes).toEqual([
+      expect.objectContaining({ checkId: 'a', by: 'sa (automatic, on regression)', verifiedStatus: 'pass' }),
+    ]);
   });
 });

@@ -2,6 +2,7 @@ import type { Doctor } from '../engine/doctor';
 import type { RunResult } from '../engine/types';
 import { redactRun } from './redact';
 import { type Report } from './render';
+import { HistoryStore } from '../watch/history';
 import { newReportId } from './store';
 
 export const TOOL = { name: 'flywheel-doctor', version: '0.1.0' };
@@ -31,6 +32,34 @@ export async function buildReport(
   for (const f of fixes)
     if (f.outcome === 'applied' && Date.parse(f.at) > finished && run.checks.some((c) => c.id === f.checkId))
       fixedAfterRun[f.checkId] = { at: f.at, verified: f.verifiedStatus };
+  // The watch's record of the same time range: regressions (what changed, who changed it) and automatic fixes.
+  const since = new Date(Date.parse(run.startedAt) - 6 * 3600_000).toISOString();
+  const history = await Promise.resolve()
+    .then(() => new HistoryStore(doctor.client(), doctor.appNamespace, run.namespace).since(since))
+    .catch(() => []); // no history (not watched, or not readable): the report has the run alone
+  const regressions: NonNullable<Report['regressions']> = history.flatMap((e) =>
+    e.transitions
+      .filter((t) => t.from === 'pass' && t.to !== 'pass')
+      .map((t) => ({
+        at: e.at,
+        check: t.check,
+        to: t.to,
+        cause: e.trigger
+          ? `${e.trigger.kind} ${e.trigger.name} changed${e.trigger.changedBy ? ` by ${e.trigger.changedBy}` : ''}${e.trigger.diff.length ? ` (${e.trigger.diff.map((d) => d.path).join(', ')})` : ''}`
+          : undefined,
+      })),
+  );
+  for (const e of history)
+    for (const f of e.fixes ?? [])
+      if (f.auto)
+        fixes.push({
+          checkId: f.check,
+          at: e.at,
+          by: `${f.by} (automatic, on regression)`,
+          outcome: f.outcome,
+          summary: f.summary,
+          verifiedStatus: f.verified,
+        });
   return {
     id: newReportId(),
     createdAt: new Date().toISOString(),
@@ -44,5 +73,12 @@ export async function buildReport(
     masked,
     anonymized: opts.anonymize,
     ...(Object.keys(fixedAfterRun).length ? { fixedAfterRun } : {}),
+    ...(regressions.length
+      ? {
+          regressions: opts.anonymize
+            ? regressions.map((r) => ({ ...r, cause: r.cause?.split(run.namespace).join('<namespace>') }))
+            : regressions,
+        }
+      : {}),
   };
 }

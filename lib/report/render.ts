@@ -12,6 +12,8 @@ export interface Report {
   fixes: AppliedFix[];
   /** Checks fixed after the run (their result here is from before the fix): when, and the verified status. */
   fixedAfterRun?: Record<string, { at: string; verified?: CheckResult['status'] }>;
+  /** Checks the watch saw regress in the report's time range, and the change that did it. */
+  regressions?: Array<{ at: string; check: string; to: CheckResult['status']; cause?: string }>;
   masked: Masked[];
   anonymized: boolean;
 }
@@ -120,6 +122,16 @@ export function renderMarkdown(run: RunResult, report?: Omit<Report, 'run'>): st
       : checkMarkdown(c);
   });
   const tail: string[] = [];
+  if (report?.regressions?.length) {
+    tail.push(
+      '## Regressions seen by the watch',
+      '',
+      '| When | Check | Became | Cause |',
+      '|---|---|---|---|',
+      ...report.regressions.map((r) => `| ${r.at} | \`${r.check}\` | ${r.to} | ${md(r.cause ?? '')} |`),
+      '',
+    );
+  }
   if (report?.fixes.length) {
     tail.push(
       '## Fixes applied in this session',

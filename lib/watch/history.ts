@@ -45,6 +45,11 @@ export class HistoryStore {
     return `flywheel-doctor-history-${this.watched}`;
   }
 
+  /** Entries from `since` on (a report's time range). */
+  async since(since: string): Promise<HistoryEntry[]> {
+    return (await this.load()).filter((e) => e.at >= since);
+  }
+
   async load(): Promise<HistoryEntry[]> {
     try {
       const cm = await this.client.get<KObject>(RESOURCES.configmaps, this.appNamespace, this.name);
@@ -64,7 +69,10 @@ export class HistoryStore {
       } catch (e) {
         if (!(e instanceof KubeApiError && e.isNotFound)) throw e;
       }
-      let entries = [...(JSON.parse(cm?.data?.[KEY] ?? '[]') as HistoryEntry[]), entry].slice(-this.retain);
+      const previous = JSON.parse(cm?.data?.[KEY] ?? '[]') as HistoryEntry[];
+      // An entry may judge only some checks (a fix): the others keep their last known status.
+      const merged = { ...entry, statuses: { ...(previous.at(-1)?.statuses ?? {}), ...entry.statuses } };
+      let entries = [...previous, merged].slice(-this.retain);
       while (entries.length > 1 && Buffer.byteLength(JSON.stringify(entries)) > MAX_BYTES) entries = entries.slice(1);
       const body = {
         apiVersion: 'v1',
