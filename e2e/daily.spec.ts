@@ -23,6 +23,12 @@ test.describe.serial('daily use', () => {
     browser,
   }) => {
     await runAll(page);
+    // The namespace switcher suggests the namespaces that look like a Data Flywheel install.
+    const suggested = await page
+      .locator('#ns-options option')
+      .evaluateAll((os) => os.map((o) => o.getAttribute('value')));
+    expect(suggested).toContain('fd-e2e');
+    expect(suggested).not.toContain('kube-system');
     const attention = page.getByRole('region', { name: 'Needs attention' });
     await expect(attention.locator('article').first()).toHaveAttribute('data-status', 'fail');
     // Passing and skipped checks are one line per area, collapsed.

@@ -104,7 +104,7 @@ export function Dashboard() {
             className="w-44 rounded border border-slate-300 bg-white px-2 py-1 text-sm dark:border-slate-600 dark:bg-slate-800"
           />
           <datalist id="ns-options">
-            {ctx.data?.namespaces.map((n) => (
+            {(ctx.data?.installs.length ? ctx.data.installs : (ctx.data?.namespaces ?? [])).map((n) => (
               <option key={n} value={n} />
             ))}
           </datalist>

@@ -26,6 +26,8 @@ export interface ClusterContext {
   cluster: { server: string; version: string; reachable: boolean; error?: string };
   defaultNamespace: string;
   namespaces: string[];
+  /** The namespaces among them that look like a Data Flywheel install (the switcher's suggestions). */
+  installs: string[];
   namespacesNote?: string;
   acting: { user: string; source: string };
   tool: { name: string; version: string };

@@ -5,7 +5,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CHECKS } from '../../checks';
 import { testPort } from '../cluster/paths';
-import { doctorFor, seed } from './helpers';
+import { doctorFor, ensureEmptyNamespace, seed } from './helpers';
 
 describe.each([
   { scenario: 'healthy' as const, ns: 'it-healthy', port: testPort(53) },
@@ -48,5 +48,22 @@ describe('broken-proxy scenario', () => {
     expect(byId('gateway-models')).toMatch(/not registered in the Entity Store/);
     expect(byId('gateway-deployment-mocks')).toMatch(/HTTP 404/);
     expect(run.verdict).toBe('unhealthy');
+  });
+});
+
+describe('namespace discovery', () => {
+  it('finds the namespaces that look like a Data Flywheel install, cluster-wide or namespace by namespace', async () => {
+    const { flywheelNamespaces } = await import('../../checks/shared/install');
+    const { access } = await import('./helpers');
+    const empty = await ensureEmptyNamespace();
+    const candidates = ['it-healthy', 'it-healthy-proxy', empty, 'kube-system'];
+    const config = doctorFor('it-healthy', testPort(53)).config;
+    // The admin may list cluster-wide by name; the viewer may not, so each namespace is asked.
+    expect(await flywheelNamespaces(access('admin').app(), candidates, config)).toEqual([
+      'it-healthy',
+      'it-healthy-proxy',
+    ]);
+    const viewer = await flywheelNamespaces(access('readonly').app(), candidates, config);
+    expect(viewer).toEqual(['it-healthy', 'it-healthy-proxy']);
   });
 });

@@ -1,3 +1,4 @@
+import { flywheelNamespaces } from '@/checks/shared/install';
 import { RESOURCES } from '@/lib/k8s/resources';
 import { doctor, handle, identityFrom, respond, assertAllowedHost } from '../_lib/server';
 
@@ -11,6 +12,7 @@ export async function GET(req: Request) {
     const identity = identityFrom(req);
     const [cluster, actingUser] = await Promise.all([d.clusterInfo(), d.actingUser(identity)]);
     let namespaces: string[] = [d.config.namespace];
+    let installs: string[] = [];
     let namespacesNote: string | undefined;
     if (cluster.reachable) {
       try {
@@ -21,6 +23,8 @@ export async function GET(req: Request) {
         namespaces = [
           ...new Set([d.config.namespace, ...list.items.map((n) => n.metadata?.name ?? '').filter(Boolean)]),
         ].sort();
+        // The switcher offers those that look like a Data Flywheel install (typing any name still works).
+        installs = await flywheelNamespaces(d.client(identity), namespaces, d.config).catch(() => []);
       } catch {
         namespacesNote = 'You may not list namespaces; type a namespace name to switch.';
       }
@@ -29,6 +33,7 @@ export async function GET(req: Request) {
       cluster,
       defaultNamespace: d.config.namespace,
       namespaces,
+      installs,
       namespacesNote,
       acting: {
         user: actingUser,
