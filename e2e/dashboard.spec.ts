@@ -141,6 +141,18 @@ test.describe.serial('dashboard on the seeded broken namespace', () => {
     for (const s of SEEDED_SECRETS) expect(md).not.toContain(s);
     expect(md).not.toContain('FDSEEDSECRET');
     await fresh.close();
+    // Compare the report shared before running again with this one: the fixed checks went fail -> pass.
+    const stored = page.getByRole('checkbox', { name: /^Select report [a-f0-9]{12} to compare$/ });
+    await stored.nth(0).check();
+    await stored.nth(1).check();
+    await page.getByRole('link', { name: 'Compare the two selected reports' }).click();
+    await expect(page.getByRole('heading', { name: 'Compare reports' })).toBeVisible();
+    for (const id of FIXABLE_IDS) {
+      const row = page.locator(`tr[data-check-id="${id}"]`);
+      await expect(row).toHaveAttribute('data-changed', 'true');
+      await expect(row.locator('td').nth(2).locator('[data-status]')).toHaveAttribute('data-status', 'pass');
+    }
+    await shot(page, '5b-compare');
   });
 
   test('Fix all on a fresh broken namespace: the ordered plan, one confirmation, every fixable check verified', async ({

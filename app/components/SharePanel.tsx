@@ -20,6 +20,8 @@ export function SharePanel({
   const qc = useQueryClient();
   const [anonymize, setAnonymize] = useState(false);
   const [copied, setCopied] = useState(false);
+  /** Two stored reports to compare (newest first, as listed). */
+  const [picked, setPicked] = useState<string[]>([]);
   const reports = useQuery(doctorQueries.reports());
   const share = useMutation({
     mutationFn: () => api.share(namespace, run!.id, anonymize),
@@ -30,6 +32,8 @@ export function SharePanel({
     onSuccess: () => void qc.invalidateQueries({ queryKey: doctorKeys.reports() }),
   });
   const shared = share.data;
+  // The older of the two is "before" (reports are listed newest first).
+  const pair = (reports.data?.reports ?? []).filter((r) => picked.includes(r.id));
   const copyMarkdown = async (id: string) => {
     const md = await (await fetch(`/api/reports/${id}/download?format=md`)).text();
     await navigator.clipboard.writeText(md).catch(() => undefined);
@@ -113,9 +117,27 @@ export function SharePanel({
       {reports.data && reports.data.reports.length === 0 && (
         <p className="text-sm text-slate-600 dark:text-slate-400">None yet.</p>
       )}
+      {pair.length === 2 && (
+        <p className="mt-1 text-sm">
+          <a
+            className="font-semibold text-sky-700 underline dark:text-sky-400"
+            href={`/compare?a=${encodeURIComponent(pair[1]!.id)}&b=${encodeURIComponent(pair[0]!.id)}`}
+          >
+            Compare the two selected reports
+          </a>
+        </p>
+      )}
       <ul className="mt-1 divide-y divide-slate-200 text-sm dark:divide-slate-800">
         {reports.data?.reports.map((r) => (
           <li key={r.id} className="flex flex-wrap items-center gap-2 py-1">
+            <input
+              type="checkbox"
+              aria-label={`Select report ${r.id} to compare`}
+              checked={picked.includes(r.id)}
+              onChange={(e) =>
+                setPicked((p) => (e.target.checked ? [r.id, ...p].slice(0, 2) : p.filter((x) => x !== r.id)))
+              }
+            />
             <a className="font-mono text-sky-700 underline dark:text-sky-400" href={`/reports/${r.id}`}>
               {r.id}
             </a>
