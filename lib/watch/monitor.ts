@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Doctor } from '../engine/doctor';
 import type { AnyCheck, CheckStatus, RunResult } from '../engine/types';
 import { errorMessage, KubeApiError } from '../k8s/errors';
@@ -45,6 +46,8 @@ export class NamespaceMonitor {
 
   constructor(private readonly opts: MonitorOptions) {
     this.log = opts.log ?? (() => undefined);
+    // One signal ends every watch of this namespace (one per kind), each listening on it.
+    setMaxListeners(0, this.abort.signal);
   }
 
   get namespace(): string {
