@@ -18,7 +18,12 @@ export function access(who: keyof typeof KUBECONFIGS = 'admin') {
   return new KubeAccess({ kubeconfig: KUBECONFIGS[who] });
 }
 
-export function doctorFor(namespace: string, gatewayPort: number, who: keyof typeof KUBECONFIGS = 'admin'): Doctor {
+export function doctorFor(
+  namespace: string,
+  gatewayPort: number,
+  who: keyof typeof KUBECONFIGS = 'admin',
+  env: Record<string, string> = {},
+): Doctor {
   const config = {
     serviceUrlOverrides: {
       'nemo-gateway': `http://127.0.0.1:${gatewayPort}`,
@@ -26,7 +31,7 @@ export function doctorFor(namespace: string, gatewayPort: number, who: keyof typ
     },
     rolloutTimeoutMs: 90_000,
   };
-  return createDoctor({ registry: CHECKS, kubeconfig: KUBECONFIGS[who], namespace, config, env: {} });
+  return createDoctor({ registry: CHECKS, kubeconfig: KUBECONFIGS[who], namespace, config, env });
 }
 
 export async function seed(namespace: string, scenario: ScenarioName, gatewayPort: number) {

@@ -87,9 +87,12 @@ describe('watch, history and auto-fix', () => {
 
   it('with auto-fix on for the check, the fix is applied on regression and leaves an Event on the CR', async () => {
     monitor.stop();
-    await doctorFor(NS, PORT).fix(ID, { dryRun: false }); // back to healthy, by hand
-    // A fix by a person is kept in the history too.
-    const manual = (await new HistoryStore(admin, APP_NS, NS).load()).filter((e) => e.reason === 'fix').at(-1);
+    const byHand = doctorFor(NS, PORT, 'admin', { FD_REPORT_NAMESPACE: APP_NS });
+    await byHand.fix(ID, { dryRun: false }); // back to healthy, by hand
+    // A fix by a person is kept in the history too (in that doctor's own namespace).
+    const manual = (await new HistoryStore(admin, byHand.appNamespace, NS).load())
+      .filter((e) => e.reason === 'fix')
+      .at(-1);
     expect(manual?.fixes?.[0]).toMatchObject({ check: ID, auto: false, outcome: 'applied', verified: 'pass' });
     const fixedEntries: HistoryEntry[] = [];
     monitor = monitorFor(fixedEntries, [ID]);
