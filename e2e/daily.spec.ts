@@ -68,7 +68,9 @@ test.describe.serial('daily use', () => {
     }
   });
 
-  test('keyboard only: run, open a fix dialog, close it with Escape, focus returns to its button', async ({ page }) => {
+  test('keyboard only: run, open a fix dialog, close it with Escape, focus returns to its button; share', async ({
+    page,
+  }) => {
     await page.goto('/');
     const runButton = page.getByRole('button', { name: 'Run all checks' });
     await expect(runButton).toBeEnabled(); // once the namespace is known
@@ -83,6 +85,13 @@ test.describe.serial('daily use', () => {
     await page.keyboard.press('Escape');
     await expect(dialog).toHaveCount(0);
     await expect(fix).toBeFocused();
+    // Share by keyboard: the permalink appears and is the next thing to Tab to.
+    await page.getByRole('button', { name: 'Share report' }).focus();
+    await page.keyboard.press('Enter');
+    const permalink = page.getByRole('link', { name: /\/reports\/[a-f0-9]{12}$/ });
+    await expect(permalink).toBeVisible();
+    await permalink.focus();
+    await expect(permalink).toBeFocused();
   });
 
   test('axe: no serious or critical violations, light and dark, with and without the fix dialog', async ({ page }) => {
