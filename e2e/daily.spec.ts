@@ -14,6 +14,20 @@ async function runAll(page: Page, url = '/') {
   await expect(page.locator('[data-verdict]')).not.toHaveAttribute('data-verdict', 'running', { timeout: 120_000 });
 }
 
+/** axe-core on the page as it is: no serious or critical violation (the first three nodes of each are named). */
+async function expectAccessible(page: Page, what: string) {
+  const results = await new AxeBuilder({ page }).analyze();
+  const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  const named = bad.map(
+    (v) =>
+      `${v.id}: ${v.nodes
+        .map((n) => n.target.join(' '))
+        .slice(0, 3)
+        .join(' | ')}`,
+  );
+  expect(named, what).toEqual([]);
+}
+
 const theme = (page: Page, t: 'light' | 'dark') =>
   page.evaluate((d) => document.documentElement.classList.toggle('dark', d === 'dark'), t);
 
@@ -98,36 +112,14 @@ test.describe.serial('daily use', () => {
     await runAll(page);
     for (const t of ['light', 'dark'] as const) {
       await theme(page, t);
-      const results = await new AxeBuilder({ page }).analyze();
-      const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-      expect(
-        bad.map(
-          (v) =>
-            `${v.id}: ${v.nodes
-              .map((n) => n.target.join(' '))
-              .slice(0, 3)
-              .join(' | ')}`,
-        ),
-        t,
-      ).toEqual([]);
+      await expectAccessible(page, t);
     }
     await page.getByRole('button', { name: /^Fix / }).first().click();
     await expect(page.getByRole('dialog')).toBeVisible();
     await expect(page.getByRole('dialog').getByText('Computing the plan')).toHaveCount(0, { timeout: 60_000 });
     for (const t of ['light', 'dark'] as const) {
       await theme(page, t);
-      const results = await new AxeBuilder({ page }).analyze();
-      const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-      expect(
-        bad.map(
-          (v) =>
-            `${v.id}: ${v.nodes
-              .map((n) => n.target.join(' '))
-              .slice(0, 3)
-              .join(' | ')}`,
-        ),
-        `dialog ${t}`,
-      ).toEqual([]);
+      await expectAccessible(page, `dialog ${t}`);
     }
     await page.keyboard.press('Escape');
   });

@@ -97,36 +97,24 @@ export function ReportView({ id }: { id: string }) {
             })}
           </div>
           {r.regressions && r.regressions.length > 0 && (
-            <section
-              aria-label="Regressions"
-              className="rounded-lg border border-slate-200 bg-white p-4 text-sm dark:border-slate-800 dark:bg-slate-900"
-            >
-              <h2 className="font-semibold">Regressions seen by the watch</h2>
-              <ul className="list-disc pl-5">
-                {r.regressions.map((g, i) => (
-                  <li key={i}>
-                    {new Date(g.at).toLocaleString()}: <span className="font-mono">{g.check}</span> became {g.to}
-                    {g.cause ? ` — ${g.cause}` : ''}
-                  </li>
-                ))}
-              </ul>
-            </section>
+            <ListSection label="Regressions" title="Regressions seen by the watch">
+              {r.regressions.map((g, i) => (
+                <li key={i}>
+                  {new Date(g.at).toLocaleString()}: <span className="font-mono">{g.check}</span> became {g.to}
+                  {g.cause ? ` — ${g.cause}` : ''}
+                </li>
+              ))}
+            </ListSection>
           )}
           {r.fixes.length > 0 && (
-            <section
-              aria-label="Fixes applied"
-              className="rounded-lg border border-slate-200 bg-white p-4 text-sm dark:border-slate-800 dark:bg-slate-900"
-            >
-              <h2 className="font-semibold">Fixes applied in this session</h2>
-              <ul className="list-disc pl-5">
-                {r.fixes.map((f, i) => (
-                  <li key={i}>
-                    {f.at} — {f.by}: <span className="font-mono">{f.checkId}</span> {f.outcome}: {f.summary}
-                    {f.verifiedStatus ? ` (verified ${f.verifiedStatus})` : ''}
-                  </li>
-                ))}
-              </ul>
-            </section>
+            <ListSection label="Fixes applied" title="Fixes applied in this session">
+              {r.fixes.map((f, i) => (
+                <li key={i}>
+                  {f.at} — {f.by}: <span className="font-mono">{f.checkId}</span> {f.outcome}: {f.summary}
+                  {f.verifiedStatus ? ` (verified ${f.verifiedStatus})` : ''}
+                </li>
+              ))}
+            </ListSection>
           )}
           <p className="text-sm text-slate-600 dark:text-slate-400">
             {r.masked.length
@@ -137,5 +125,18 @@ export function ReportView({ id }: { id: string }) {
         </>
       )}
     </div>
+  );
+}
+
+/** A titled list in a report (regressions, fixes). */
+function ListSection({ label, title, children }: { label: string; title: string; children: React.ReactNode }) {
+  return (
+    <section
+      aria-label={label}
+      className="rounded-lg border border-slate-200 bg-white p-4 text-sm dark:border-slate-800 dark:bg-slate-900"
+    >
+      <h2 className="font-semibold">{title}</h2>
+      <ul className="list-disc pl-5">{children}</ul>
+    </section>
   );
 }
