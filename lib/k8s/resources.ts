@@ -21,8 +21,13 @@ export function secretShape(o: KObject): KObject {
     keyBytes[k] = Buffer.byteLength(v ?? '', 'base64');
   for (const [k, v] of Object.entries((o.stringData ?? {}) as Record<string, string>))
     keyBytes[k] = Buffer.byteLength(v ?? '', 'utf8');
-  const { name, namespace, uid, resourceVersion, creationTimestamp } = o.metadata ?? {};
-  return { metadata: { name, namespace, uid, resourceVersion, creationTimestamp }, type: o.type, keyBytes };
+  // managedFields name fields (f:data.f:KEY), never values: kept so the watch can say who changed it.
+  const { name, namespace, uid, resourceVersion, creationTimestamp, labels, managedFields } = o.metadata ?? {};
+  return {
+    metadata: { name, namespace, uid, resourceVersion, creationTimestamp, labels, managedFields },
+    type: o.type,
+    keyBytes,
+  };
 }
 
 const CORE = {

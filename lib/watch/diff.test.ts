@@ -43,3 +43,19 @@ describe('lastWriter', () => {
     expect(lastWriter({ metadata: {} })).toBeUndefined();
   });
 });
+
+describe('what the watch keeps of a Secret', () => {
+  it('a changed value shows as a changed size, never as the value', async () => {
+    const { observed } = await import('./monitor');
+    const secret = (v: string) => ({
+      metadata: { name: 'ngc-api', managedFields: [{ manager: 'helm', time: '2026-11-30T01:00:00Z' }] },
+      data: { NGC_API_KEY: Buffer.from(v).toString('base64') },
+    });
+    const before = observed('secrets', secret('nvapi-old-value-123456'));
+    const after = observed('secrets', secret('nvapi-new-longer-value-1234567890'));
+    const diff = objectDiff(before, after);
+    expect(diff).toEqual([{ path: 'keyBytes.NGC_API_KEY', before: '22', after: '33' }]);
+    expect(JSON.stringify([before, after, diff])).not.toMatch(/nvapi|bnZhcGk/);
+    expect(lastWriter(after)?.manager).toBe('helm');
+  });
+});

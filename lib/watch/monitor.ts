@@ -96,7 +96,7 @@ export class NamespaceMonitor {
       try {
         if (!rv) {
           const list = await client.list<KObject>(type, this.namespace, { signal });
-          for (const o of list.items) this.known.set(`${kind}/${o.metadata?.name}`, o);
+          for (const o of list.items) this.known.set(`${kind}/${o.metadata?.name}`, observed(kind, o));
           rv = list.metadata?.resourceVersion ?? '0';
           listed();
         }
@@ -107,7 +107,7 @@ export class NamespaceMonitor {
           rv,
           (obj, event) => {
             rv = obj.metadata?.resourceVersion ?? rv;
-            this.onChange(kind, event, obj);
+            this.onChange(kind, event, observed(kind, obj));
             return false;
           },
           { timeoutSeconds: 300, signal },
@@ -275,4 +275,12 @@ export class Monitor {
     this.stopMonitors();
     if (!crash) await this.lease.release();
   }
+}
+
+/**
+ * What the watch keeps of an object: what a snapshot keeps (`ResourceType.keep`: a Secret's names and
+ * key sizes, never its values), so no value can reach a diff, the history or the dashboard.
+ */
+export function observed(kind: ResourceName, obj: KObject): KObject {
+  return RESOURCES[kind].keep?.(obj) ?? obj;
 }
