@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Snapshot } from '../lib/engine/snapshot';
-import { judgeWith, planWith } from '../lib/engine/testing';
+import { availabilityWith, judgeWith, planWith } from '../lib/engine/testing';
 import check from './evaluator-init-image';
 import { config, evaluatorCr, evaluatorDeployment, NS } from './test-fixtures';
 
@@ -80,7 +80,26 @@ describe('evaluator-init-image', () => {
     expect(p.risks.join()).toMatch(/next operator re-render/);
   });
 
+  it('offers the fix exactly when there is something to patch', () => {
+    const set = [WAIT, migration([{ name: 'EVALUATOR_IMAGE', value: IMAGE }])];
+    const rolling = judge(world(set, [], false));
+    expect(rolling.status).toBe('warn');
+    expect(rolling.summary).toMatch(/rollout that carries it is not complete/);
+    expect(availabilityWith(check, world(set, [], false), undefined, config()).reason).toMatch(/already set/);
+    expect(availabilityWith(check, world([WAIT, migration()]), undefined, config()).available).toBe(true);
+    const other = [WAIT, migration([{ name: 'EVALUATOR_IMAGE', value: 'evaluator:25.08' }])];
+    expect(availabilityWith(check, world(other), undefined, config()).available).toBe(true);
+  });
+
   it('goes after fixes that patch the NemoEvaluator CR', () => {
     expect(check.fix!.undoneBy).toContain('NemoEvaluator');
+  });
+});
+
+describe('evaluator-init-image without an evaluator', () => {
+  it('is skipped and says which Deployment it looked for', () => {
+    const r = judge(Snapshot.fromFixture(NS, { deployments: [], nemoevaluators: [], pods: [] }));
+    expect(r.status).toBe('skipped');
+    expect(r.summary).toMatch(/No evaluator Deployment \(nemoevaluator-sample\)/);
   });
 });

@@ -146,6 +146,11 @@ export default defineCheck<typeof sections, InitSubject, undefined, InitPlanData
     available({ subject }) {
       if (!subject.image)
         return { reason: 'the evaluator image is not known (no CR image, no container image): set it by hand' };
+      // Already set to the evaluator's image: only the rollout is missing, there is nothing to patch.
+      if (envValue(subject.init) === subject.image)
+        return {
+          reason: `${EVALUATOR_IMAGE_ENV} is already set; the rollout that carries it is still in progress: wait for it`,
+        };
       return true;
     },
     permissions: (c) => [{ verb: 'patch', group: 'apps', resource: 'deployments', namespace: c.namespace }],

@@ -107,3 +107,12 @@ describe('evaluator-nim-proxy-url', () => {
     expect(withPort('http://nim', 8000)).toBe('http://nim:8000');
   });
 });
+
+describe('evaluator-nim-proxy-url without an evaluator', () => {
+  it('is skipped and says which Deployment it looked for', () => {
+    const s = Snapshot.fromFixture(NS, { deployments: [], nemoevaluators: [], services: [], configmaps: [] });
+    const r = judge(s);
+    expect(r.status).toBe('skipped');
+    expect(r.summary).toMatch(/No evaluator Deployment \(nemoevaluator-sample\)/);
+  });
+});

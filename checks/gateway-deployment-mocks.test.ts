@@ -121,3 +121,23 @@ describe('gateway-deployment-mocks', () => {
     expect(p.changes.map((c) => c.action)).toEqual(['restart']);
   });
 });
+
+describe('gateway-deployment-mocks: what it cannot know', () => {
+  const withDf = (yaml: string | undefined) =>
+    Snapshot.fromFixture(NS, {
+      configmaps: (yaml === undefined
+        ? []
+        : [{ metadata: { name: 'df-config' }, data: { 'config.yaml': yaml } }]) as never,
+      deployments: [],
+    });
+  it.each([
+    ['no df-config', undefined, 'error', /not found: the flywheel's NIMs are not known/],
+    ['no nmp_namespace', 'nims:\n  - model_name: a/b\n', 'error', /has no nmp_config\.nmp_namespace/],
+    ['df-config that is not YAML', 'nims: [unclosed', 'error', /is not valid YAML/],
+    ['no NIMs', `nmp_config:\n  nmp_namespace: ${NS}\nnims: []\n`, 'skipped', /lists no NIMs/],
+  ])('%s', (_name, yaml, status, summary) => {
+    const r = judgeWith(check, withDf(yaml), { answers: [] }, cfg());
+    expect(r.status).toBe(status);
+    expect(r.summary).toMatch(summary);
+  });
+});

@@ -141,3 +141,14 @@ describe('gateway-upstreams', () => {
     expect(fixed.status).toBe('pass');
   });
 });
+
+describe('gateway-upstreams: nothing to judge', () => {
+  it.each([
+    ['a gateway that proxies nothing', conf('172.30.0.10'), 'skipped', /proxies nothing/],
+    ['a config nginx cannot parse', 'server { location / { return 404; ', 'error', /cannot be parsed/],
+  ])('%s', (_name, nginx, status, summary) => {
+    const r = judge(world(nginx), DNS);
+    expect(r.status).toBe(status);
+    expect(r.summary).toMatch(summary);
+  });
+});
