@@ -1,6 +1,7 @@
 import type { ConfigOf } from '../lib/config';
 import type { Snapshot } from '../lib/engine/snapshot';
 import { defineCheck, type Evidence, type Finding } from '../lib/engine/types';
+import { parseServiceHost } from '../lib/k8s/names';
 import type { KObject } from '../lib/k8s/object';
 import { RESOURCES } from '../lib/k8s/resources';
 import { waitForRollout } from '../lib/k8s/wait';
@@ -38,11 +39,12 @@ export function serviceTarget(raw: string, namespace: string): ServiceTarget | {
     return { invalid: `"${raw}" is not a URL` };
   }
   const port = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
-  const m = url.hostname.match(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?)(\.([a-z0-9-]+)(\.svc(\.cluster\.local)?)?)?$/);
-  if (!m || (m[4] && !m[5] && m[4] !== namespace))
+  const host = parseServiceHost(url.hostname);
+  if (!host || (host.namespace && !host.svc && host.namespace !== namespace))
     return { url: raw, port, outside: `${url.hostname} is not a Service name in ${namespace}` };
-  if (m[4] && m[4] !== namespace) return { url: raw, port, outside: `it names namespace ${m[4]}` };
-  return { url: raw, service: m[1], port };
+  if (host.namespace && host.namespace !== namespace)
+    return { url: raw, port, outside: `it names namespace ${host.namespace}` };
+  return { url: raw, service: host.service, port };
 }
 
 /** The URL with its port replaced (the Service's). */

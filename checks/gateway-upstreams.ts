@@ -5,6 +5,7 @@ import type { Snapshot } from '../lib/engine/snapshot';
 import { defineCheck, type Evidence, type Finding, type PlannedChange } from '../lib/engine/types';
 import type { JsonPatchOp } from '../lib/k8s/client';
 import { errorMessage, KubeApiError } from '../lib/k8s/errors';
+import { parseServiceHost } from '../lib/k8s/names';
 import type { KObject } from '../lib/k8s/object';
 import { RESOURCES } from '../lib/k8s/resources';
 import { spliceText, type Directive } from '../lib/nginx';
@@ -166,9 +167,9 @@ export function upstreamProblems(subject: UpstreamSubject, probe: UpstreamProbe,
   }
   for (const u of subject.upstreams) {
     if (IP.test(u.host)) continue;
-    const m = u.host.match(/^([a-z0-9-]+)(?:\.([a-z0-9-]+))?(?:\.(svc)(?:\.cluster\.local)?)?$/);
-    if (!m) continue; // an external name: not ours to judge
-    const [, svcName, svcNs, svc] = m;
+    const host = parseServiceHost(u.host);
+    if (!host) continue; // an external name: not ours to judge
+    const { service: svcName, namespace: svcNs, svc } = host;
     const full = `${svcName}.${ns}.svc.cluster.local:${u.port}`;
     const here = subject.services.get(svcName!);
     const replace = (value: string) => ({

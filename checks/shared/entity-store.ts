@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { serviceBaseUrl, type ConfigOf } from '../../lib/config';
 import type { Snapshot } from '../../lib/engine/snapshot';
 import { httpGet, httpRequest } from '../../lib/http';
+import { parseServiceHost } from '../../lib/k8s/names';
 
 /** Where the flywheel's config names its base models, and models checked beyond those. */
 export const DataFlywheelSection = z
@@ -193,8 +194,6 @@ export async function registerModel(
   throw new Error(`POST ${base}/v1/models for ${model} answered HTTP ${res.status}: ${res.body.slice(0, 300)}`);
 }
 
-const SERVICE_HOST = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)(\.([a-z0-9-]+)(\.svc(\.cluster\.local)?)?)?$/;
-
 /**
  * Where the doctor can send the requests the evaluator sends to `raw`: the Service's override
  * (FD_SERVICE_URL_OVERRIDES) when one is set; else in the cluster the URL itself (a bare Service name
@@ -213,15 +212,15 @@ export function reachableUrl(
     return { base: undefined, reason: `"${raw}" is not a URL` };
   }
   const origin = `${url.protocol}//${url.host}${url.pathname.replace(/\/$/, '')}`;
-  const m = url.hostname.match(SERVICE_HOST);
-  const service = m?.[1];
-  const namespace = m?.[4] ?? config.namespace;
-  const serviceLike = !!m && (!m[3] || !!m[5] || namespace === config.namespace);
+  const host = parseServiceHost(url.hostname);
+  const service = host?.service;
+  const namespace = host?.namespace ?? config.namespace;
+  const serviceLike = !!host && (!host.namespace || host.svc || namespace === config.namespace);
   const override =
     serviceLike && namespace === config.namespace && service ? config.serviceUrlOverrides[service] : undefined;
   if (override) return { base: override.replace(/\/$/, ''), via: `FD_SERVICE_URL_OVERRIDES ${service}` };
   if (inCluster) {
-    if (serviceLike && !m![3]) {
+    if (serviceLike && !host!.namespace) {
       const expanded = new URL(origin);
       expanded.hostname = `${service}.${config.namespace}.svc.cluster.local`;
       return { base: expanded.toString().replace(/\/$/, ''), via: 'the Service, from inside the cluster' };
