@@ -36,7 +36,7 @@ export default defineConfig({
   },
   webServer: {
     // The production build, as users get it (npm test builds it first).
-    command: 'node .next/standalone/server.js',
+    command: 'node --optimize-for-size .next/standalone/server.js',
     url: `http://127.0.0.1:${port}/api/healthz`,
     reuseExistingServer: false,
     timeout: 60_000,

@@ -28,6 +28,9 @@ import { startLatencyProxy } from './latency-proxy';
 import { startServer } from './server';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
+/** BENCH_ONLY=1,7 runs some sections (1 stands for 1–3) and prints them without writing RESULTS.md. */
+const ONLY = process.env.BENCH_ONLY?.split(',').map((x) => x.trim());
+const want = (section: number) => !ONLY || ONLY.includes(String(section));
 const NS = 'bench';
 const GATEWAY_PORT = testPort(80);
 const PVC_CHECK = 'models-pvc-ownership';
@@ -171,80 +174,85 @@ async function main() {
       ...GUIDE_CHECKS.filter((id) => withProbe || id !== PVC_CHECK).flatMap((id) => ['--check', id]),
     ]);
 
-  // 1 + 2: paired runs at 0 and 25 ms per request.
-  say("## 1–2. The guide's kubectl commands vs `flywheel-doctor run` (whole process)");
-  say();
-  const requestCounts: Record<string, number> = {};
-  for (const delay of [0, 25]) {
-    proxy.delayMs = delay;
-    say(`### ${delay} ms added per API request`);
+  if (want(1)) {
+    // 1 + 2: paired runs at 0 and 25 ms per request.
+    say("## 1–2. The guide's kubectl commands vs `flywheel-doctor run` (whole process)");
     say();
-    say('| | wall | CPU | peak RSS |');
-    say('|---|---|---|---|');
-    for (const withProbe of [false, true]) {
-      const base: Sample[] = [];
-      const doc: Sample[] = [];
-      for (let i = 0; i < RUNS; i++) {
-        // Alternate the order so neither side always runs on a warmer cache.
-        const runDoctor = async () => {
-          proxy.requests = [];
-          const s = await timed(...doctorRun(withProbe), env);
-          requestCounts[`${withProbe ? 'with' : 'without'} probe`] = proxy.requests.length;
-          doc.push(s);
-        };
-        if (i % 2) await runDoctor();
-        base.push(await sequence(baseline(withProbe, i), env));
-        if (!(i % 2)) await runDoctor();
+    const requestCounts: Record<string, number> = {};
+    for (const delay of [0, 25]) {
+      proxy.delayMs = delay;
+      say(`### ${delay} ms added per API request`);
+      say();
+      say('| | wall | CPU | peak RSS |');
+      say('|---|---|---|---|');
+      for (const withProbe of [false, true]) {
+        const base: Sample[] = [];
+        const doc: Sample[] = [];
+        for (let i = 0; i < RUNS; i++) {
+          // Alternate the order so neither side always runs on a warmer cache.
+          const runDoctor = async () => {
+            proxy.requests = [];
+            const s = await timed(...doctorRun(withProbe), env);
+            requestCounts[`${withProbe ? 'with' : 'without'} probe`] = proxy.requests.length;
+            doc.push(s);
+          };
+          if (i % 2) await runDoctor();
+          base.push(await sequence(baseline(withProbe, i), env));
+          if (!(i % 2)) await runDoctor();
+        }
+        const label = withProbe ? 'with the PVC probe' : 'without the PVC probe';
+        say(row(`kubectl baseline, ${label} (${baseline(withProbe, 99).length} processes)`, base));
+        say(row(`flywheel-doctor run, ${label}`, doc));
+        const ratio = median(base.map((b) => b.wallMs)) / median(doc.map((d) => d.wallMs));
+        say(`| **doctor is ${f2(ratio)}× the speed of the baseline** (wall, ratio of medians) | | | |`);
       }
-      const label = withProbe ? 'with the PVC probe' : 'without the PVC probe';
-      say(row(`kubectl baseline, ${label} (${baseline(withProbe, 99).length} processes)`, base));
-      say(row(`flywheel-doctor run, ${label}`, doc));
-      const ratio = median(base.map((b) => b.wallMs)) / median(doc.map((d) => d.wallMs));
-      say(`| **doctor is ${f2(ratio)}× the speed of the baseline** (wall, ratio of medians) | | | |`);
+      say();
     }
+    proxy.delayMs = 0;
+    const list: Sample[] = [];
+    const kv: Sample[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      list.push(await timed(...doctorCli(['list'])));
+      kv.push(await timed(kubectl, ['version', '--client']));
+    }
+    say('| no cluster access | wall | CPU | peak RSS |');
+    say('|---|---|---|---|');
+    say(row('`kubectl version --client`', kv));
+    say(row('`flywheel-doctor list`', list));
+    say();
+
+    // 3: requests per run.
+    say('## 3. API requests per run (counted at the proxy)');
+    say();
+    const lists = new Set(CHECKS.filter((c) => GUIDE_CHECKS.includes(c.id)).flatMap((c) => c.needs));
+    say(
+      `- without the PVC probe: ${requestCounts['without probe']} requests; with it: ${requestCounts['with probe']}.`,
+    );
+    say(
+      `- what the guide's five checks need: ${lists.size} lists or gets (${[...lists].join(', ')}), one SubjectAccessReview, pod logs of crashing containers (at most 5), and for the probe: create, watch, log, delete.`,
+    );
+    proxy.requests = [];
+    await timed(...doctorRun(true), env);
+    const byPath = new Map<string, number>();
+    for (const r of proxy.requests) {
+      const key = r.replace(/\/namespaces\/[^/]+/, '/namespaces/{ns}').replace(/\/pods\/[^/]+/, '/pods/{name}');
+      byPath.set(key, (byPath.get(key) ?? 0) + 1);
+    }
+    for (const [p, n] of [...byPath].sort()) say(`  - ${n} × \`${p}\``);
     say();
   }
-  proxy.delayMs = 0;
-  const list: Sample[] = [];
-  const kv: Sample[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    list.push(await timed(...doctorCli(['list'])));
-    kv.push(await timed(kubectl, ['version', '--client']));
-  }
-  say('| no cluster access | wall | CPU | peak RSS |');
-  say('|---|---|---|---|');
-  say(row('`kubectl version --client`', kv));
-  say(row('`flywheel-doctor list`', list));
-  say();
-
-  // 3: requests per run.
-  say('## 3. API requests per run (counted at the proxy)');
-  say();
-  const lists = new Set(CHECKS.filter((c) => GUIDE_CHECKS.includes(c.id)).flatMap((c) => c.needs));
-  say(`- without the PVC probe: ${requestCounts['without probe']} requests; with it: ${requestCounts['with probe']}.`);
-  say(
-    `- what the guide's five checks need: ${lists.size} lists or gets (${[...lists].join(', ')}), one SubjectAccessReview, pod logs of crashing containers (at most 5), and for the probe: create, watch, log, delete.`,
-  );
-  proxy.requests = [];
-  await timed(...doctorRun(true), env);
-  const byPath = new Map<string, number>();
-  for (const r of proxy.requests) {
-    const key = r.replace(/\/namespaces\/[^/]+/, '/namespaces/{ns}').replace(/\/pods\/[^/]+/, '/pods/{name}');
-    byPath.set(key, (byPath.get(key) ?? 0) + 1);
-  }
-  for (const [p, n] of [...byPath].sort()) say(`  - ${n} × \`${p}\``);
-  say();
   await proxy.close();
 
   // 4: scale.
-  await scale(kubectl);
+  if (want(4)) await scale(kubectl);
   // 5: the PVC probe.
-  await probeTimeline();
+  if (want(5)) await probeTimeline();
   // 6: fix latency.
-  await fixLatency();
+  if (want(6)) await fixLatency();
   // 7: the server.
-  await server();
+  if (want(7)) await server();
 
+  if (ONLY) return;
   fs.writeFileSync(path.join(REPO_ROOT, 'bench', 'RESULTS.md'), out.join('\n') + '\n');
   console.log('\nwritten to bench/RESULTS.md');
 }
@@ -438,6 +446,13 @@ async function server() {
     return;
   }
   const { base, rss } = server;
+  // RSS once the server has had time to settle: V8 returns memory it no longer needs when idle.
+  const SETTLE_S = 20;
+  const settled = async () => {
+    await new Promise((r) => setTimeout(r, SETTLE_S * 1000));
+    return { rss: rss(), heap: server.liveHeap() };
+  };
+  const mib = (x: number | undefined) => (x === undefined ? 'n/a' : `${f0(x)} MiB`);
   try {
     const post = async (body: object) => {
       const t = performance.now();
@@ -451,7 +466,7 @@ async function server() {
     };
     const quick = CHECKS.map((c) => c.id).filter((id) => id !== PVC_CHECK);
     await post({ wait: true, checks: quick }); // warm-up: first requests compile routes
-    const idle = rss();
+    const idle = await settled();
     const burst = await Promise.all(Array.from({ length: 50 }, () => post({ wait: false })));
     const ids = new Set(burst.map((b) => b.id));
     const lat = burst.map((b) => b.ms);
@@ -466,14 +481,20 @@ async function server() {
       await new Promise((res) => setTimeout(res, 200));
     }
     // The server keeps the last 50 runs by design: fill that first, then see whether 200 more grow it.
-    for (let i = 0; i < 50; i++) await post({ wait: true, checks: quick });
+    // fresh: each of these is a run of its own (by default a request shares one that just finished).
+    for (let i = 0; i < 50; i++) await post({ wait: true, fresh: true, checks: quick });
     const full = rss();
     const t = performance.now();
-    for (let i = 0; i < 200; i++) await post({ wait: true, checks: quick });
-    const after = rss();
+    for (let i = 0; i < 200; i++) await post({ wait: true, fresh: true, checks: quick });
+    const took = (performance.now() - t) / 1000;
+    const busy = rss();
+    const after = await settled();
     const growth = (a: number, b: number) => `${b >= a ? '+' : ''}${f0(((b - a) / a) * 100)} %`;
     say(
-      `- RSS after warm-up ${f0(idle)} MiB; with its 50 retained runs ${f0(full)} MiB (${growth(idle, full)}); after 200 more runs ${f0(after)} MiB (**${growth(full, after)}** against the retained-runs baseline); 200 runs took ${f0((performance.now() - t) / 1000)} s.`,
+      `- RSS idle (a warm-up run, then ${SETTLE_S} s without requests) ${mib(idle.rss)}; with its 50 retained runs ${mib(full)}; right after 200 more runs ${mib(busy)} (${took.toFixed(0)} s of back-to-back runs); idle again ${mib(after.rss)}: **${growth(idle.rss, after.rss)} against idle**.`,
+    );
+    say(
+      `- Live JS heap after the latest full collection: ${mib(idle.heap)} idle, ${mib(after.heap)} after the 250 runs (the 50 retained runs included)${idle.heap && after.heap ? `: ${growth(idle.heap, after.heap)}` : ''}.`,
     );
   } finally {
     server.stop();

@@ -241,10 +241,10 @@ export async function runPodToCompletion(
 ): Promise<{ exitCode: number; log: string; node?: string }> {
   const ns = pod.metadata!.namespace!;
   const name = pod.metadata!.name!;
-  await client.create(RESOURCES.pods, ns, pod, { dryRun });
+  const created = await client.create<KObject>(RESOURCES.pods, ns, pod, { dryRun });
   if (dryRun) return { exitCode: 0, log: '' };
   try {
-    const done = await waitForPodCompletion(client, ns, name, timeoutMs, signal);
+    const done = await waitForPodCompletion(client, ns, name, timeoutMs, signal, created);
     const log = await client.podLog(ns, name, pod.spec.containers[0].name, { limitBytes: 64 * 1024 });
     return {
       exitCode:

@@ -31,6 +31,25 @@ export function isStale() {
   return newestSource() > fs.statSync(OUTFILE).mtimeMs;
 }
 
+/**
+ * zod's `z` namespace re-exports every message locale (a third of the bundle); the CLI only ever
+ * uses English, which zod imports on its own. The namespace keeps `locales.en` and loses the rest.
+ */
+const englishOnlyZod = {
+  name: 'english-only-zod',
+  setup(build) {
+    build.onResolve({ filter: /\/locales\/index\.js$/ }, (args) =>
+      args.importer.includes(`${path.sep}zod${path.sep}`)
+        ? { path: path.join(path.dirname(args.importer), '..', 'locales', 'en.js'), namespace: 'zod-locales' }
+        : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'zod-locales' }, (args) => ({
+      contents: `export { default as en } from ${JSON.stringify(args.path)};`,
+      resolveDir: path.dirname(args.path),
+    }));
+  },
+};
+
 export async function buildCli() {
   const { build } = await import('esbuild');
   const started = performance.now();
@@ -48,6 +67,7 @@ export async function buildCli() {
     keepNames: false,
     legalComments: 'none',
     logLevel: 'warning',
+    plugins: [englishOnlyZod],
   });
   return performance.now() - started;
 }

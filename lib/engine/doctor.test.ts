@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { configSchema, loadConfig } from '../config';
 import type { KubeAccess } from '../k8s/client';
 import { KubeApiError } from '../k8s/errors';
@@ -20,15 +20,17 @@ function fakeDoctor(delayMs: number) {
     },
   };
   const access = { app: () => client } as unknown as KubeAccess;
-  const check = defineCheck({
-    id: 'c',
-    title: 't',
-    area: 'a',
-    needs: ['pods'],
-    explain,
-    judge: () => ({ status: 'pass', summary: 'ok', evidence: [] }),
-  });
-  return { doctor: new Doctor(access, config, [check], {} as ReportStore), lists: () => lists };
+  const checks = ['c', 'd'].map((id) =>
+    defineCheck({
+      id,
+      title: 't',
+      area: 'a',
+      needs: ['pods'],
+      explain,
+      judge: () => ({ status: 'pass', summary: 'ok', evidence: [] }),
+    }),
+  );
+  return { doctor: new Doctor(access, config, checks, {} as ReportStore), lists: () => lists };
 }
 
 describe('Doctor runs', () => {
@@ -36,11 +38,44 @@ describe('Doctor runs', () => {
     const { doctor, lists } = fakeDoctor(50);
     const ids = new Set(Array.from({ length: 50 }, () => doctor.startRun().id));
     expect(ids.size).toBe(1);
-    const finished = await doctor.run();
+    const finished = await doctor.run(undefined, 'request');
     expect(finished.id).toBe([...ids][0]);
     expect(lists()).toBe(1);
-    // Once it is done, the next request is a new run.
-    expect(doctor.startRun().id).not.toBe(finished.id);
+  });
+  it.each([
+    // [what asks after the first run, how long after it started (ms), same run?]
+    ['a request while it is in flight', 'request', 10, true],
+    ['a request just after it finished (the tail of a burst)', 'request', 500, true],
+    ['a request once the share window has passed', 'request', 2500, false],
+    ['the engine (fresh) while it is in flight', 'fresh', 10, false],
+    ['the engine (fresh) just after it finished', 'fresh', 500, false],
+  ] as const)('%s: shares the run = %s', async (_what, sharing, afterMs, same) => {
+    vi.useFakeTimers();
+    try {
+      const { doctor } = fakeDoctor(100);
+      const first = doctor.startRun();
+      await vi.advanceTimersByTimeAsync(afterMs);
+      const second = doctor.run(undefined, sharing);
+      await vi.advanceTimersByTimeAsync(200);
+      expect((await second).id === first.id).toBe(same);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+  it('a request during a fresh run joins the fresh one (it read later)', async () => {
+    const { doctor, lists } = fakeDoctor(50);
+    const old = doctor.startRun();
+    const fresh = doctor.run();
+    const request = doctor.startRun();
+    expect(request.id).not.toBe(old.id);
+    expect(request.id).toBe((await fresh).id);
+    expect(lists()).toBe(2);
+  });
+  it('runs of other check sets are not shared', async () => {
+    const { doctor } = fakeDoctor(50);
+    expect(doctor.startRun(['c', 'd']).id).toBe(doctor.startRun(['d', 'c']).id); // the same set in another order
+    expect(doctor.startRun(['c', 'd']).id).toBe(doctor.startRun().id); // all of them, named or not
+    expect(doctor.startRun(['d']).id).not.toBe(doctor.startRun(['c']).id);
   });
   it('a run that was awaited can be fetched by its id afterwards', async () => {
     const { doctor } = fakeDoctor(1);

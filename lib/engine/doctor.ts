@@ -3,7 +3,6 @@ import type { EngineConfig } from '../config';
 import { canI, KubeAccess, whoAmI, type AccessQuestion, type Identity, type KubeClient } from '../k8s/client';
 import { errorMessage, grantCommand, permissionText } from '../k8s/errors';
 import type { ReportStore } from '../report/store';
-import { metrics } from '../metrics';
 import { HistoryStore } from '../watch/history';
 import { recordFixEvent } from './events';
 import { executeFix, type FixOutcome } from './fix';
@@ -26,6 +25,27 @@ export interface FixPermission {
 }
 
 const MAX_RUNS = 50;
+
+/**
+ * Where a Doctor reports finished runs and fixes (the server's Prometheus registry, lib/metrics.ts).
+ * Passed in rather than imported, so the CLI does not load prom-client for figures it never serves.
+ */
+export interface RunMetrics {
+  recordRun(run: RunResult): void;
+  recordFix(namespace: string, check: string, outcome: string, auto: boolean): void;
+}
+
+/** How long a finished run still answers an identical request (a burst of clicks arrives over a while). */
+const SHARE_RECENT_MS = 2000;
+
+interface SharedRun {
+  id: string;
+  done: Promise<RunResult>;
+  startedMs: number;
+  finished: boolean;
+}
+
+const NO_METRICS: RunMetrics = { recordRun: () => undefined, recordFix: () => undefined };
 
 /** What the checks are, without a cluster (the CLI's list, GET /api/checks). */
 export function catalogOf(registry: readonly AnyCheck[]): CatalogEntry[] {
@@ -52,12 +72,13 @@ export class Doctor {
     readonly config: EngineConfig,
     readonly registry: readonly AnyCheck[],
     readonly reports: ReportStore,
+    readonly metrics: RunMetrics = NO_METRICS,
   ) {}
 
   /** Same engine, another namespace (the UI's namespace switcher); the namespace is validated by the caller. */
   withNamespace(namespace: string): Doctor {
     if (namespace === this.config.namespace) return this;
-    return new Doctor(this.access, { ...this.config, namespace }, this.registry, this.reports);
+    return new Doctor(this.access, { ...this.config, namespace }, this.registry, this.reports, this.metrics);
   }
 
   /** The client acting for an identity: the caller's forwarded token, else the app's own identity. */
@@ -74,30 +95,43 @@ export class Doctor {
     return catalogOf(this.registry);
   }
 
-  /** Runs (or joins the identical run in flight) and resolves with the finished run; it can be fetched by id too. */
-  run(only?: string[]): Promise<RunResult> {
-    return this.begin(only).done;
+  /**
+   * Runs and resolves with the finished run; it can be fetched by id too. `fresh` (the engine's own
+   * re-checks: after a fix, after a change the watch saw) always starts a run that reads after the
+   * call; `request` (a person asking) may share one, as startRun does.
+   */
+  run(only?: string[], sharing: 'fresh' | 'request' = 'fresh'): Promise<RunResult> {
+    return this.begin(only, sharing).done;
   }
 
   /**
-   * Starts a run in the background and returns its first state; poll getRun(id). Identical requests
-   * while one is in flight (same namespace and checks: reads use the app's identity, so every caller
-   * gets the same answer) join it instead of starting another: a burst of "Run all" is one run.
+   * Starts a run in the background and returns its first state; poll getRun(id). An identical run
+   * (same namespace and checks: reads use the app's identity, so every caller gets the same answer)
+   * that is in flight, or started less than SHARE_RECENT_MS ago, answers instead of a new one: a
+   * burst of "Run all" is one run, also when the burst outlasts the run.
    */
-  startRun(only?: string[]): RunResult {
-    return this.runs.get(this.begin(only).id)!;
+  startRun(only?: string[], sharing: 'fresh' | 'request' = 'request'): RunResult {
+    return this.runs.get(this.begin(only, sharing).id)!;
   }
 
-  private readonly inFlight = new Map<string, { id: string; done: Promise<RunResult> }>();
+  /** The latest run of each set of checks, while it can still be shared. */
+  private readonly shared = new Map<string, SharedRun>();
 
-  private begin(only?: string[]): { id: string; done: Promise<RunResult> } {
+  /** After a change made here, a run that read before it must not answer a later request. */
+  private forgetFinishedRuns() {
+    for (const [key, r] of this.shared) if (r.finished) this.shared.delete(key);
+  }
+
+  private begin(only: string[] | undefined, sharing: 'fresh' | 'request'): SharedRun {
     const checks = selectChecks(this.registry, only); // validates ids before anything starts
     const key = checks
       .map((c) => c.id)
       .sort()
       .join(',');
-    const joined = this.inFlight.get(key);
-    if (joined) return joined;
+    const now = Date.now();
+    for (const [k, r] of this.shared) if (r.finished && now - r.startedMs > SHARE_RECENT_MS) this.shared.delete(k);
+    const latest = this.shared.get(key);
+    if (sharing === 'request' && latest) return latest;
     const id = randomUUID();
     const placeholder = newRun(id, this.config.namespace, checks);
     this.remember(placeholder);
@@ -122,12 +156,12 @@ export class Doctor {
       }))
       .then((run) => {
         this.remember(run);
-        metrics.recordRun(run);
-        this.inFlight.delete(key);
+        this.metrics.recordRun(run);
+        entry.finished = true;
         return run;
       });
-    const entry = { id, done };
-    this.inFlight.set(key, entry);
+    const entry: SharedRun = { id, done, startedMs: now, finished: false };
+    this.shared.set(key, entry);
     return entry;
   }
 
@@ -179,10 +213,10 @@ export class Doctor {
         onProgress: opts.onProgress,
       });
     } catch (err) {
-      if (!opts.dryRun) metrics.recordFix(ns, check.id, 'failed', !!opts.auto);
+      if (!opts.dryRun) this.metrics.recordFix(ns, check.id, 'failed', !!opts.auto);
       throw err;
     }
-    if (!opts.dryRun) metrics.recordFix(ns, check.id, outcome.outcome, !!opts.auto);
+    if (!opts.dryRun) this.metrics.recordFix(ns, check.id, outcome.outcome, !!opts.auto);
     if (outcome.outcome === 'applied' && 'verified' in outcome)
       await recordFixEvent(
         this.access.app(),
@@ -192,6 +226,7 @@ export class Doctor {
         outcome.verified.status === 'pass' ? 'Normal' : 'Warning',
       );
     if (outcome.outcome === 'applied') {
+      this.forgetFinishedRuns();
       // A change that undoes other fixes (a CR patch the operator re-renders from) re-checks them at once.
       const touched = new Set(check.fix?.touches ?? []);
       const affected = this.registry.filter(

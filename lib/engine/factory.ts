@@ -1,7 +1,7 @@
 import { configSchema, loadConfig, type ConfigInput, type ConfigSections } from '../config';
 import { KubeAccess } from '../k8s/client';
 import { ReportStore } from '../report/store';
-import { Doctor } from './doctor';
+import { Doctor, type RunMetrics } from './doctor';
 import type { AnyCheck } from './types';
 
 export interface DoctorSetup {
@@ -15,6 +15,8 @@ export interface DoctorSetup {
   /** Configuration overrides on top of FD_CONFIG and the environment. */
   config?: ConfigInput;
   env?: Record<string, string | undefined>;
+  /** Where runs and fixes are counted (the server passes its Prometheus metrics); none by default. */
+  metrics?: RunMetrics;
 }
 
 /** The configuration schema of a registry: the engine's settings plus every section its checks declare. */
@@ -52,5 +54,5 @@ export function createDoctor(setup: DoctorSetup): Doctor {
     env.FD_REPORT_NAMESPACE ?? access.namespace ?? config.namespace,
     Number(env.FD_REPORT_RETENTION ?? 20),
   );
-  return new Doctor(access, config, setup.registry, reports);
+  return new Doctor(access, config, setup.registry, reports, setup.metrics);
 }

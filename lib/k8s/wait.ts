@@ -45,7 +45,8 @@ export function rolloutState(d: KObject): { done: boolean; message: string } {
 /**
  * Waits until `done` says an object is in the wanted state: one GET, then a watch from its
  * resourceVersion (re-read when the watch ends or the version is gone), so a change is seen
- * as it happens rather than on the next poll.
+ * as it happens rather than on the next poll. `known` is a state just returned by the server
+ * (a create's response): the watch starts from it, saving the first GET's round trip.
  */
 export async function waitForObject<T extends KObject>(
   client: KubeClient,
@@ -56,9 +57,10 @@ export async function waitForObject<T extends KObject>(
   timeoutMs: number,
   signal?: AbortSignal,
   onChange?: (obj: T) => void,
+  known?: T,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
-  let obj = await client.get<T>(type, namespace, name, { signal });
+  let obj = known ?? (await client.get<T>(type, namespace, name, { signal }));
   onChange?.(obj);
   while (!done(obj)) {
     const left = deadline - Date.now();
@@ -135,6 +137,7 @@ export async function waitForPodCompletion(
   name: string,
   timeoutMs: number,
   signal?: AbortSignal,
+  created?: KObject,
 ): Promise<KObject> {
   const cannotStart = (pod: KObject) => {
     const waiting = (pod.status?.containerStatuses ?? [])[0]?.state?.waiting;
@@ -144,7 +147,17 @@ export async function waitForPodCompletion(
   };
   const finished = (pod: KObject) => ['Succeeded', 'Failed'].includes(pod.status?.phase) || !!cannotStart(pod);
   try {
-    const pod = await waitForObject(client, RESOURCES.pods, namespace, name, finished, timeoutMs, signal);
+    const pod = await waitForObject(
+      client,
+      RESOURCES.pods,
+      namespace,
+      name,
+      finished,
+      timeoutMs,
+      signal,
+      undefined,
+      created,
+    );
     const waiting = cannotStart(pod);
     if (waiting) throw new Error(`pod ${name} cannot start: ${waiting.reason}: ${waiting.message ?? ''}`);
     return pod;

@@ -136,12 +136,14 @@ async function forwardedIdentityFixes(base: string, admin: KubeClient) {
 }
 
 async function main() {
+  let imageCommand: string[] = [];
   const image =
     process.env.FD_IMAGE ??
     `localhost/flywheel-doctor:${JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')).version}`;
   const buildah = (...args: string[]) => execFileSync('buildah', args, { encoding: 'utf8', env: BUILDAH_ENV }).trim();
   try {
-    buildah('inspect', '--type', 'image', image);
+    const config = JSON.parse(buildah('inspect', '--type', 'image', image)).OCIv1.config;
+    imageCommand = [...(config.Entrypoint ?? []), ...(config.Cmd ?? [])];
   } catch {
     throw new Error(`no image ${image}: build it first with npm run image`);
   }
@@ -189,7 +191,7 @@ async function main() {
     KUBERNETES_SERVICE_PORT: String(PORTS.apiserver),
     FD_SERVICE_URL_OVERRIDES: `nemo-gateway=http://127.0.0.1:${GATEWAY_PORT}`,
   };
-  // The image's own entrypoint (WORKDIR /app, CMD node server.js), on the host's network. The
+  // The image's own command (WORKDIR /app, its CMD), on the host's network. The
   // service account files go where the kubelet puts them; /var/run is a link to /run in the image,
   // and buildah mounts through the real path.
   const server = spawn(
@@ -205,8 +207,7 @@ async function main() {
       ...Object.entries(env).flatMap(([k, v]) => ['--env', `${k}=${v}`]),
       ctr,
       '--',
-      'node',
-      'server.js',
+      ...imageCommand,
     ],
     { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: BUILDAH_ENV },
   );

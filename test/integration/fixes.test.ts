@@ -124,9 +124,15 @@ describe.each(CASES)('$id on the real cluster', ({ id, port }) => {
   });
 
   it('fix applies, waits and returns a verified pass; a second fix is a no-op', async () => {
-    const out = await doctor().fix(id, { dryRun: false });
+    const d = doctor();
+    const before = await d.run([id], 'request');
+    const out = await d.fix(id, { dryRun: false });
     expect(out.outcome).toBe('applied');
     if (out.outcome === 'applied') expect(out.verified.status).toBe('pass');
+    // A person's "Run all" right after the fix is never answered by the run that read before it.
+    const after = await d.run([id], 'request');
+    expect(after.id).not.toBe(before.id);
+    expect(after.checks[0]!.status).toBe('pass');
     const again = await doctor().fix(id, { dryRun: false });
     expect(again.outcome).toBe('noop');
     if (again.outcome === 'noop') expect(again.verified.status).toBe('pass');

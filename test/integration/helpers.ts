@@ -3,6 +3,7 @@ import type { Doctor } from '../../lib/engine/doctor';
 import { createDoctor } from '../../lib/engine/factory';
 import { KubeAccess, type KubeClient } from '../../lib/k8s/client';
 import { RESOURCES, type ResourceName } from '../../lib/k8s/resources';
+import { metrics } from '../../lib/metrics';
 import type { KObject } from '../../lib/k8s/object';
 import { entityStorePortFor, FILES, TOKENS } from '../cluster/paths';
 import { seedScenario, type ScenarioName } from '../cluster/seed';
@@ -31,7 +32,7 @@ export function doctorFor(
     },
     rolloutTimeoutMs: 90_000,
   };
-  return createDoctor({ registry: CHECKS, kubeconfig: KUBECONFIGS[who], namespace, config, env });
+  return createDoctor({ registry: CHECKS, kubeconfig: KUBECONFIGS[who], namespace, config, env, metrics });
 }
 
 export async function seed(namespace: string, scenario: ScenarioName, gatewayPort: number) {

@@ -7,6 +7,7 @@ import { createDoctor } from '@/lib/engine/factory';
 import { whoAmI, type Identity } from '@/lib/k8s/client';
 import { errorMessage, KubeApiError } from '@/lib/k8s/errors';
 import { NamespaceSchema } from '@/lib/k8s/names';
+import { metrics } from '@/lib/metrics';
 import { FixConflictError, FixFailedError } from '@/lib/engine/fix';
 import { redactDeep, redactText } from '@/lib/report/redact';
 
@@ -22,6 +23,7 @@ export function doctor(): Doctor {
       registry: CHECKS,
       kubeconfig: process.env.FD_KUBECONFIG,
       context: process.env.FD_CONTEXT,
+      metrics,
     });
   } catch (err) {
     // No usable kubeconfig or in-cluster credentials: every cluster route says so (503), and it is
@@ -38,14 +40,15 @@ export function doctorFor(namespace: string | null | undefined): Doctor {
   return forNamespace(d, NamespaceSchema.parse(namespace));
 }
 
+/** Doctors for other namespaces, most recently used last; bounded, as any valid name can be asked for. */
 const perNamespace = new Map<string, Doctor>();
+const MAX_NAMESPACES = 32;
 function forNamespace(base: Doctor, ns: string): Doctor {
   if (ns === base.config.namespace) return base;
-  let d = perNamespace.get(ns);
-  if (!d) {
-    d = base.withNamespace(ns);
-    perNamespace.set(ns, d);
-  }
+  const d = perNamespace.get(ns) ?? base.withNamespace(ns);
+  perNamespace.delete(ns);
+  perNamespace.set(ns, d);
+  if (perNamespace.size > MAX_NAMESPACES) perNamespace.delete(perNamespace.keys().next().value!);
   return d;
 }
 

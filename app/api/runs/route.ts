@@ -8,6 +8,11 @@ const RunRequest = z.object({
   checks: z.array(z.string()).optional(),
   /** Wait for the run to finish instead of polling GET /api/runs/:id. */
   wait: z.boolean().default(false),
+  /**
+   * Start a run that reads after this request, even if an identical one is in flight or has just
+   * finished (automation verifying its own change); by default a burst of requests shares one run.
+   */
+  fresh: z.boolean().default(false),
 });
 
 export async function POST(req: Request) {
@@ -16,7 +21,8 @@ export async function POST(req: Request) {
     const body = await parseJson(req, RunRequest);
     const d = doctorFor(body.namespace);
     await callerIdentity(req, d); // a forwarded login must be valid before it may start anything
-    if (body.wait) return respond({ run: await d.run(body.checks) });
-    return respond({ run: d.startRun(body.checks) }, { status: 202 });
+    const sharing = body.fresh ? 'fresh' : 'request';
+    if (body.wait) return respond({ run: await d.run(body.checks, sharing) });
+    return respond({ run: d.startRun(body.checks, sharing) }, { status: 202 });
   });
 }
