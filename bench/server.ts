@@ -9,14 +9,20 @@ export interface BenchServer {
   base: string;
   /** Resident memory of the server process, MiB. */
   rss(): number;
-  /** The live JS heap after the latest full garbage collection, MiB (from --trace-gc). */
-  liveHeap(): number | undefined;
+  /**
+   * What the server's JS heap holds after a full collection (a heap snapshot forces one), MiB:
+   * the program's values (objects, arrays, strings, closures, buffers) apart from V8's own
+   * (compiled code, its dependency lists and other internal structures, which grow as the JIT
+   * optimises more of the code).
+   */
+  heapSnapshot(): Promise<{ totalMiB: number; codeMiB: number; objectsMiB: number }>;
   stop(): void;
 }
 
 /**
  * Starts .next/standalone/server.js as the image does (same V8 flags as the Dockerfile's CMD) and
- * waits until it answers; undefined when there is no build. --trace-gc only feeds liveHeap().
+ * waits until it answers; undefined when there is no build. --heapsnapshot-signal only serves
+ * heapSnapshot().
  */
 export async function startServer(opts: {
   port: number;
@@ -25,25 +31,33 @@ export async function startServer(opts: {
 }): Promise<BenchServer | undefined> {
   const standalone = path.join(REPO_ROOT, '.next/standalone/server.js');
   if (!fs.existsSync(standalone)) return undefined;
-  const gcLog = path.join(os.tmpdir(), `fd-bench-server-gc-${process.pid}.log`);
-  const out = fs.openSync(gcLog, 'w');
-  const proc = spawn(process.execPath, ['--optimize-for-size', '--trace-gc', standalone], {
-    cwd: path.dirname(standalone),
-    env: {
-      ...process.env,
-      HOSTNAME: '127.0.0.1',
-      PORT: String(opts.port),
-      FD_KUBECONFIG: FILES.adminKubeconfig,
-      FD_NAMESPACE: opts.namespace,
-      FD_SERVICE_URL_OVERRIDES: `nemo-gateway=http://127.0.0.1:${opts.gatewayPort}`,
-      NODE_ENV: 'production',
+  const snapDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fd-bench-heap-'));
+  const proc = spawn(
+    process.execPath,
+    ['--optimize-for-size', '--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${snapDir}`, standalone],
+    {
+      cwd: path.dirname(standalone),
+      env: {
+        ...process.env,
+        HOSTNAME: '127.0.0.1',
+        PORT: String(opts.port),
+        FD_KUBECONFIG: FILES.adminKubeconfig,
+        FD_NAMESPACE: opts.namespace,
+        FD_SERVICE_URL_OVERRIDES: `nemo-gateway=http://127.0.0.1:${opts.gatewayPort}`,
+        NODE_ENV: 'production',
+      },
+      stdio: 'ignore',
     },
-    stdio: ['ignore', out, 'ignore'],
-  });
-  fs.closeSync(out);
+  );
   const base = `http://127.0.0.1:${opts.port}`;
   for (let i = 0; ; i++) {
-    if ((await fetch(`${base}/api/healthz`).catch(() => undefined))?.ok) break;
+    // Ours must answer: another server left on the port would answer too.
+    if (proc.exitCode !== null) throw new Error(`the server exited (${proc.exitCode}); is port ${opts.port} taken?`);
+    if ((await fetch(`${base}/api/healthz`).catch(() => undefined))?.ok) {
+      await new Promise((r) => setTimeout(r, 300));
+      if (proc.exitCode === null) break;
+      continue;
+    }
     if (i > 100) {
       proc.kill('SIGTERM');
       throw new Error('the server did not start');
@@ -53,14 +67,50 @@ export async function startServer(opts: {
   return {
     base,
     rss: () => Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${proc.pid}/status`, 'utf8'))![1]) / 1024,
-    liveHeap: () => {
-      // "Mark-Compact 44.8 (76.2) -> 40.2 (75.7) MB": what survived the last full collection.
-      const full = [...fs.readFileSync(gcLog, 'utf8').matchAll(/Mark-Compact[^\n]*?-> ([\d.]+) \(/g)];
-      return full.length ? Number(full[full.length - 1]![1]) : undefined;
+    heapSnapshot: async () => {
+      proc.kill('SIGUSR2');
+      for (let i = 0; i < 240; i++) {
+        await new Promise((r) => setTimeout(r, 500));
+        const file = fs.readdirSync(snapDir).find((f) => f.endsWith('.heapsnapshot'));
+        if (!file) continue;
+        let snap: HeapSnapshot;
+        try {
+          snap = JSON.parse(fs.readFileSync(path.join(snapDir, file), 'utf8')) as HeapSnapshot;
+        } catch {
+          continue; // still being written
+        }
+        fs.rmSync(path.join(snapDir, file));
+        return summarize(snap);
+      }
+      throw new Error('the server wrote no heap snapshot within 2 minutes');
     },
     stop: () => {
       proc.kill('SIGTERM');
-      fs.rmSync(gcLog, { force: true });
+      fs.rmSync(snapDir, { recursive: true, force: true });
     },
   };
+}
+
+interface HeapSnapshot {
+  snapshot: { meta: { node_fields: string[]; node_types: [string[]] } };
+  nodes: number[];
+}
+
+/** Heap snapshot node types that are V8's structures rather than the program's values. */
+const V8_OWN = new Set(['code', 'hidden', 'object shape', 'synthetic']);
+
+function summarize(snap: HeapSnapshot) {
+  const fields = snap.snapshot.meta.node_fields;
+  const types = snap.snapshot.meta.node_types[0];
+  const typeAt = fields.indexOf('type');
+  const sizeAt = fields.indexOf('self_size');
+  let code = 0;
+  let total = 0;
+  for (let i = 0; i < snap.nodes.length; i += fields.length) {
+    const size = snap.nodes[i + sizeAt]!;
+    total += size;
+    if (V8_OWN.has(types[snap.nodes[i + typeAt]!]!)) code += size;
+  }
+  const mib = (b: number) => b / 2 ** 20;
+  return { totalMiB: mib(total), codeMiB: mib(code), objectsMiB: mib(total - code) };
 }

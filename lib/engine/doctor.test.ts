@@ -82,6 +82,19 @@ describe('Doctor runs', () => {
     const run = await doctor.run();
     expect(doctor.getRun(run.id)).toMatchObject({ id: run.id, state: 'done', verdict: 'healthy' });
   });
+  it('keeps the last 50 runs, oldest dropped first, each as it was', async () => {
+    const { doctor } = fakeDoctor(0);
+    const runs = [];
+    for (let i = 0; i < 55; i++) runs.push(await doctor.run());
+    expect(runs.slice(0, 5).map((r) => doctor.getRun(r.id))).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
+    for (const r of runs.slice(5)) expect(doctor.getRun(r.id)).toEqual(r);
+  });
   it('refuses unknown check ids before starting anything', () => {
     const { doctor, lists } = fakeDoctor(1);
     expect(() => doctor.startRun(['nope'])).toThrow(/unknown check id/);

@@ -25,6 +25,8 @@ export interface FixPermission {
 }
 
 const MAX_RUNS = 50;
+/** Runs with much evidence (thousands of pods) are kept fewer, not bigger. */
+const MAX_RUN_BYTES = 4 * 1024 * 1024;
 
 /**
  * Where a Doctor reports finished runs and fixes (the server's Prometheus registry, lib/metrics.ts).
@@ -63,7 +65,12 @@ export function catalogOf(registry: readonly AnyCheck[]): CatalogEntry[] {
  * applies fixes with the caller's identity, keeps recent runs and the fixes applied.
  */
 export class Doctor {
-  private readonly runs = new Map<string, RunResult>();
+  /**
+   * Recent runs by id, oldest first: in flight as objects, finished ones as their JSON (what the API
+   * sends anyway; a third of the memory as objects), within MAX_RUNS and MAX_RUN_BYTES.
+   */
+  private readonly runs = new Map<string, RunResult | string>();
+  private runBytes = 0;
   readonly fixLog: AppliedFix[] = [];
 
   /** Built by createDoctor (factory.ts), the one place front doors get an engine from. */
@@ -111,7 +118,7 @@ export class Doctor {
    * burst of "Run all" is one run, also when the burst outlasts the run.
    */
   startRun(only?: string[], sharing: 'fresh' | 'request' = 'request'): RunResult {
-    return this.runs.get(this.begin(only, sharing).id)!;
+    return this.getRun(this.begin(only, sharing).id)!;
   }
 
   /** The latest run of each set of checks, while it can still be shared. */
@@ -166,12 +173,26 @@ export class Doctor {
   }
 
   getRun(id: string): RunResult | undefined {
-    return this.runs.get(id);
+    const run = this.runs.get(id);
+    return typeof run === 'string' ? (JSON.parse(run) as RunResult) : run;
   }
 
   private remember(run: RunResult) {
-    this.runs.set(run.id, run);
-    while (this.runs.size > MAX_RUNS) this.runs.delete(this.runs.keys().next().value!);
+    this.forget(run.id);
+    const kept = run.state === 'done' ? JSON.stringify(run) : run;
+    this.runs.set(run.id, kept);
+    if (typeof kept === 'string') this.runBytes += kept.length;
+    // The newest run stays whatever its size; older ones go first.
+    for (const id of this.runs.keys()) {
+      if (id === run.id || (this.runs.size <= MAX_RUNS && this.runBytes <= MAX_RUN_BYTES)) break;
+      this.forget(id);
+    }
+  }
+
+  private forget(id: string) {
+    const old = this.runs.get(id);
+    if (typeof old === 'string') this.runBytes -= old.length;
+    this.runs.delete(id);
   }
 
   check(id: string): AnyCheck {
