@@ -16,6 +16,11 @@ const config = [
     },
   },
   {
+    // CommonJS on purpose (the CLI launcher skips the ES module loader): require is how it imports.
+    files: ['**/*.cjs'],
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     ignores: [
       'dist/**',
       '.next/**',

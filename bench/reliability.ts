@@ -154,7 +154,7 @@ async function leaks(base: string) {
   const cli = (...args: string[]) =>
     spawnSync(
       process.execPath,
-      [path.join(REPO_ROOT, 'bin/flywheel-doctor.mjs'), ...args, '-n', NS, '--kubeconfig', FILES.adminKubeconfig],
+      [path.join(REPO_ROOT, 'bin/flywheel-doctor.cjs'), ...args, '-n', NS, '--kubeconfig', FILES.adminKubeconfig],
       { encoding: 'utf8', env },
     ).stdout;
   for (const format of ['text', 'json', 'markdown', 'junit']) outputs.push(cli('run', '--format', format));

@@ -158,7 +158,7 @@ async function main() {
     FD_NAMESPACE: '',
   };
   const doctorCli = (extra: string[]) =>
-    [process.execPath, [path.join(REPO_ROOT, 'bin/flywheel-doctor.mjs'), ...extra]] as [string, string[]];
+    [process.execPath, [path.join(REPO_ROOT, 'bin/flywheel-doctor.cjs'), ...extra]] as [string, string[]];
   execFileSync(process.execPath, [path.join(REPO_ROOT, 'scripts/build-cli.mjs')], { stdio: 'ignore' });
 
   // The guide's verification commands for the same facts, one kubectl (or curl) process each.

@@ -1,4 +1,4 @@
-/** The CLI's entry point (bundled into dist/flywheel-doctor.mjs by scripts/build-cli.mjs). */
+/** The CLI's entry point (bundled into dist/flywheel-doctor.cjs by scripts/build-cli.mjs). */
 import { errorMessage } from '../lib/k8s/errors';
 import { main } from './main';
 

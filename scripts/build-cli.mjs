@@ -1,35 +1,14 @@
 // Bundles the CLI ahead of time into one file (dist/flywheel-doctor.cjs), so a call does not
 // compile TypeScript. @kubernetes/client-node stays outside the bundle: it is imported only for
 // exec-plugin and auth-provider kubeconfigs (lib/k8s/kubeconfig.ts), as it takes most of a second to load.
-// Also exports the staleness check bin/flywheel-doctor.mjs uses to rebuild after source edits.
+// The bundle's path and staleness check live in cli-bundle.cjs (read by bin/flywheel-doctor.cjs).
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-export const OUTFILE = path.join(root, 'dist', 'flywheel-doctor.cjs');
-const SOURCES = ['cli', 'checks', 'lib', 'package.json', 'scripts/build-cli.mjs'];
-
-function newestSource(p = root, rel = '') {
-  let newest = 0;
-  for (const entry of rel
-    ? fs.readdirSync(p, { withFileTypes: true })
-    : SOURCES.map((s) => ({ name: s, isDirectory: () => fs.statSync(path.join(root, s)).isDirectory() }))) {
-    const full = path.join(p, entry.name);
-    if (entry.isDirectory()) newest = Math.max(newest, newestSource(full, path.join(rel, entry.name)));
-    else if (/\.(ts|mjs|json)$/.test(entry.name) && !entry.name.endsWith('.test.ts'))
-      newest = Math.max(newest, fs.statSync(full).mtimeMs);
-  }
-  return newest;
-}
-
-/** True when the bundle is missing or older than any source it is built from. */
-export function isStale() {
-  if (!fs.existsSync(OUTFILE)) return true;
-  // A packaged install has no sources to compare with: the bundle is what there is.
-  if (!fs.existsSync(path.join(root, 'cli'))) return false;
-  return newestSource() > fs.statSync(OUTFILE).mtimeMs;
-}
+export const { OUTFILE, isStale } = createRequire(import.meta.url)('./cli-bundle.cjs');
 
 /**
  * zod's `z` namespace re-exports every message locale (a third of the bundle); the CLI only ever

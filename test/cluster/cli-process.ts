@@ -13,7 +13,7 @@ export async function killCliWhen(
   pattern: RegExp,
   timeoutMs = 60_000,
 ): Promise<string> {
-  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin/flywheel-doctor.mjs'), ...args], {
+  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin/flywheel-doctor.cjs'), ...args], {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -12,7 +12,7 @@ const PORT = testPort(51);
 const cli = (args: string[]) =>
   spawnSync(
     process.execPath,
-    [path.join(REPO_ROOT, 'bin/flywheel-doctor.mjs'), ...args, '--namespace', NS, '--kubeconfig', KUBECONFIGS.admin],
+    [path.join(REPO_ROOT, 'bin/flywheel-doctor.cjs'), ...args, '--namespace', NS, '--kubeconfig', KUBECONFIGS.admin],
     {
       encoding: 'utf8',
       env: { ...process.env, FD_SERVICE_URL_OVERRIDES: `nemo-gateway=http://127.0.0.1:${PORT}` },

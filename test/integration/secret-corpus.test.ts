@@ -28,7 +28,7 @@ const env = {
 const cli = (args: string[]) =>
   spawnSync(
     process.execPath,
-    [path.join(REPO_ROOT, 'bin/flywheel-doctor.mjs'), ...args, '--namespace', NS, '--kubeconfig', KUBECONFIGS.admin],
+    [path.join(REPO_ROOT, 'bin/flywheel-doctor.cjs'), ...args, '--namespace', NS, '--kubeconfig', KUBECONFIGS.admin],
     {
       encoding: 'utf8',
       env,
