@@ -2,6 +2,12 @@
 import { errorMessage } from '../lib/k8s/errors';
 import { main } from './main';
 
+// A reader that stops early (`| head`) closes the pipe: the rest of the output has nowhere to go,
+// which is not an error of the run; its exit code still says what the run found.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_DESTROYED') throw err;
+});
+
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err) => {

@@ -1,5 +1,5 @@
 /** The CLI on the real cluster: every check fails and exit 1 on the broken seed; after `fix --yes` for each, exit 0. */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CHECKS } from '../../checks';
@@ -81,6 +81,22 @@ describe('flywheel-doctor CLI', () => {
     expect(cli(['run', '--skip', 'gateway-model-mocks', '--format', 'json']).stdout).not.toMatch(/"gateway-models"/);
   });
 
+  it('a reader that stops early (| head) ends the output quietly, with the exit code of the run', async () => {
+    const child = spawn(
+      process.execPath,
+      [path.join(REPO_ROOT, 'bin/flywheel-doctor.cjs'), 'run', '--namespace', NS, '--kubeconfig', KUBECONFIGS.admin],
+      {
+        env: { ...process.env, FD_SERVICE_URL_OVERRIDES: `nemo-gateway=http://127.0.0.1:${PORT}` },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    child.stdout.destroy(); // closed before the CLI writes anything: its first write meets EPIPE
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const code = await new Promise((r) => child.on('close', r));
+    expect(stderr).toBe('');
+    expect(code).toBe(1);
+  });
   it('explains bad input with exit code 2', () => {
     expect(cli(['run', '--format', 'yaml']).status).toBe(2);
     const unknown = cli(['run', '--check', 'nope']);
