@@ -143,6 +143,8 @@ export async function main(argv: string[]): Promise<number> {
       kubeconfig: flags.kubeconfig,
       context: flags.context,
       namespace: flags.namespace,
+      // A run opens its reads in parallel: one HTTP/2 connection, one TLS handshake (as kubectl).
+      http2: true,
     });
   } catch (err) {
     errOut(`flywheel-doctor: ${errorMessage(err)}\n`);

@@ -10,6 +10,8 @@ export interface DoctorSetup {
   context?: string;
   /** Path prefix for the in-cluster service-account files (tests simulating a pod). */
   inClusterPrefix?: string;
+  /** HTTP/2 to the API server (the CLI; see lib/k8s/http2.ts). */
+  http2?: boolean;
   /** An explicit namespace (CLI flag); else FD_NAMESPACE, FD_CONFIG, the kubeconfig context's, `flywheel`. */
   namespace?: string;
   /** Configuration overrides on top of FD_CONFIG and the environment. */
@@ -43,6 +45,7 @@ export function createDoctor(setup: DoctorSetup): Doctor {
     kubeconfig: setup.kubeconfig,
     context: setup.context,
     inClusterPrefix: setup.inClusterPrefix,
+    http2: setup.http2,
   });
   const namespace = setup.namespace ?? setup.config?.namespace ?? env.FD_NAMESPACE;
   const config = loadConfig(configSchemaFor(setup.registry), { ...setup.config, namespace }, env, {

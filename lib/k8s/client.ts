@@ -3,6 +3,7 @@ import https from 'node:https';
 import http from 'node:http';
 import { KubeConfig } from './kubeconfig';
 import { KubeApiError, type Attempt } from './errors';
+import { http2Request } from './http2';
 import { resourcePath, type ResourceType } from './resources';
 
 export interface ConnectionOptions {
@@ -10,6 +11,8 @@ export interface ConnectionOptions {
   context?: string;
   /** Path prefix for in-cluster files (token, ca.crt, namespace); used by tests to simulate a pod. */
   inClusterPrefix?: string;
+  /** One HTTP/2 connection for all requests but watches (short-lived callers: the CLI). */
+  http2?: boolean;
 }
 
 /** Who a request acts as: the app's own identity, or a user's forwarded bearer token. */
@@ -86,8 +89,28 @@ export class KubeClient {
   async request<T = unknown>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
     const url = new URL(this.server.replace(/\/$/, '') + path);
     for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    const timeoutMs = opts.timeoutMs ?? 15_000;
+    const attempt = opts.attempt ? { ...opts.attempt, user: this.userLabel } : undefined;
+    const timeoutMessage = `timed out after ${timeoutMs} ms waiting for the API server at ${url.host}: check network access to the cluster`;
+    const unreachable = (e: NodeJS.ErrnoException) => {
+      if (e.name === 'AbortError') return e;
+      const why =
+        e.code === 'ECONNREFUSED'
+          ? `nothing is listening at ${url.host}: is the cluster running and the kubeconfig current?`
+          : e.message;
+      return new KubeApiError(0, why, `cannot reach the Kubernetes API: ${why}`, attempt);
+    };
+    const session = await this.kc
+      .http2()
+      ?.open(timeoutMs)
+      .catch((e: NodeJS.ErrnoException) => {
+        throw unreachable(e);
+      });
     const reqOpts: https.RequestOptions = { method, headers: { Accept: 'application/json' } };
-    await this.kc.applyToHTTPSOptions(reqOpts);
+    if (session) {
+      const auth = this.kc.authorization();
+      if (auth) reqOpts.headers = { ...reqOpts.headers, Authorization: auth };
+    } else await this.kc.applyToHTTPSOptions(reqOpts);
     const headers = (reqOpts.headers ?? {}) as Record<string, string>;
     let payload: string | undefined;
     if (opts.body !== undefined) {
@@ -102,33 +125,26 @@ export class KubeClient {
       headers['Content-Length'] = String(Buffer.byteLength(payload));
     }
     reqOpts.headers = headers;
-    const timeoutMs = opts.timeoutMs ?? 15_000;
-    const attempt = opts.attempt ? { ...opts.attempt, user: this.userLabel } : undefined;
-    const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const lib = url.protocol === 'http:' ? http : https;
-      const req = lib.request(url, { ...reqOpts, signal: opts.signal }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', reject);
-      });
-      req.setTimeout(timeoutMs, () =>
-        req.destroy(
-          new Error(
-            `timed out after ${timeoutMs} ms waiting for the API server at ${url.host}: check network access to the cluster`,
-          ),
-        ),
-      );
-      req.on('error', (e: NodeJS.ErrnoException) => {
-        if (e.name === 'AbortError') return reject(e);
-        const why =
-          e.code === 'ECONNREFUSED'
-            ? `nothing is listening at ${url.host}: is the cluster running and the kubeconfig current?`
-            : e.message;
-        reject(new KubeApiError(0, why, `cannot reach the Kubernetes API: ${why}`, attempt));
-      });
-      if (payload) req.write(payload);
-      req.end();
+    const { status, body } = await (
+      session
+        ? http2Request(session, url, method, headers, payload, timeoutMs, opts.signal, timeoutMessage)
+        : new Promise<{ status: number; body: string }>((resolve, reject) => {
+            const lib = url.protocol === 'http:' ? http : https;
+            const req = lib.request(url, { ...reqOpts, signal: opts.signal }, (res) => {
+              const chunks: Buffer[] = [];
+              res.on('data', (c: Buffer) => chunks.push(c));
+              res.on('end', () =>
+                resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
+              );
+              res.on('error', reject);
+            });
+            req.setTimeout(timeoutMs, () => req.destroy(new Error(timeoutMessage)));
+            req.on('error', reject);
+            if (payload) req.write(payload);
+            req.end();
+          })
+    ).catch((e: NodeJS.ErrnoException) => {
+      throw unreachable(e);
     });
     if (status >= 200 && status < 300) {
       if (opts.text) return body as T;
@@ -319,6 +335,7 @@ export class KubeAccess {
   constructor(opts: ConnectionOptions = {}) {
     const { kc, mode } = loadKubeConfig(opts);
     this.kc = kc;
+    this.kc.useHttp2 = !!opts.http2;
     this.mode = mode;
     this.namespace = defaultNamespace(kc, opts.inClusterPrefix);
   }

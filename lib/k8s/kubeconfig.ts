@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
 import { parse as parseYaml } from 'yaml';
+import { Http2Transport } from './http2';
 
 export interface Cluster {
   name: string;
@@ -214,6 +215,21 @@ export class KubeConfig {
   }
 
   private agent?: https.Agent;
+
+  /** Set by callers that want HTTP/2 (the CLI): see lib/k8s/http2.ts. */
+  useHttp2 = false;
+  private h2?: Http2Transport;
+
+  /**
+   * The HTTP/2 transport for this identity, when asked for and possible: an https server and
+   * credentials this class handles itself (exec plugins and auth providers stay on HTTP/1.1).
+   */
+  http2(): Http2Transport | undefined {
+    const server = this.getCurrentCluster()?.server ?? '';
+    if (!this.useHttp2 || !server.startsWith('https:') || this.getCurrentUser()?.delegated) return undefined;
+    this.h2 ??= new Http2Transport(() => ({ origin: new URL(server).origin, ...this.tlsMaterial() }));
+    return this.h2;
+  }
 
   /** The CA, client certificate and TLS settings of the current context (files read now). */
   tlsMaterial(): { ca?: string; cert?: string; key?: string; rejectUnauthorized: boolean; servername?: string } {
