@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EngineConfig } from '../config';
-import type { KubeClient } from '../k8s/client';
+import { UNREACHABLE, type KubeClient } from '../k8s/client';
 import { errorMessage, KubeApiError } from '../k8s/errors';
 import { Snapshot } from './snapshot';
 import { findById, type AnyCheck, type CheckResult, type Finding, type RunResult } from './types';
@@ -191,7 +191,11 @@ export async function runChecks(opts: RunOptions, runId: string = randomUUID()):
   run.timings.snapshotMs = Math.round(performance.now() - t0);
   // One answer when the API server did not answer at all (or the namespace is not there), not one per check.
   const down = snapshot.unreachable();
-  const missing = down ? `could not reach the Kubernetes API: ${down.message}` : namespaceMissing(snapshot);
+  const missing = down
+    ? down.message.startsWith(UNREACHABLE)
+      ? down.message
+      : `${UNREACHABLE}: ${down.message}`
+    : namespaceMissing(snapshot);
   if (missing) {
     for (const check of checks) {
       const result = toResult(check, { status: 'error', summary: missing, evidence: [] }, opts.config, 0);

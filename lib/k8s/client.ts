@@ -71,6 +71,9 @@ export function defaultNamespace(kc: KubeConfig, prefix?: string): string | unde
   return undefined;
 }
 
+/** How every error of a request that got no answer at all begins. */
+export const UNREACHABLE = 'could not reach the Kubernetes API';
+
 /**
  * The one place that talks HTTP to the Kubernetes API. Thin on purpose: JSON in and out,
  * error Status bodies turned into KubeApiError with an actionable message.
@@ -98,7 +101,7 @@ export class KubeClient {
         e.code === 'ECONNREFUSED'
           ? `nothing is listening at ${url.host}: is the cluster running and the kubeconfig current?`
           : e.message;
-      return new KubeApiError(0, why, `cannot reach the Kubernetes API: ${why}`, attempt);
+      return new KubeApiError(0, why, `${UNREACHABLE}: ${why}`, attempt);
     };
     const session = await this.kc
       .http2()

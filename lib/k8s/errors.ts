@@ -93,7 +93,7 @@ function hintFor(status: number, reason: string, message: string, a?: Attempt): 
     return `${qualifiedResource({ group: a.group, plural: a.resource })}${a.name ? ` "${a.name}"` : ''} not found${a.namespace ? ` in namespace ${a.namespace}` : ''}: check the namespace and resource names in the configuration`;
   if (status === 409) return 'the object changed since it was read; re-run the check and review the new plan';
   if (status === 422) return 'the API rejected the change as invalid';
-  if (status === 0) return reason;
+  if (status === 0) return message.includes(reason) ? '' : reason; // said once
   return '';
 }
 
