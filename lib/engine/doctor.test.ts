@@ -71,6 +71,14 @@ describe('Doctor runs', () => {
     expect(request.id).toBe((await fresh).id);
     expect(lists()).toBe(2);
   });
+  it('a request does not share a run the cache has dropped (it could not be fetched by id)', async () => {
+    const { doctor } = fakeDoctor(0);
+    await doctor.run(['c'], 'request');
+    for (let i = 0; i < 55; i++) await doctor.run(['d']); // fresh runs of another set push it out
+    const again = doctor.startRun(['c']);
+    expect(again).toBeDefined();
+    expect(doctor.getRun(again.id)).toBeDefined();
+  });
   it('runs of other check sets are not shared', async () => {
     const { doctor } = fakeDoctor(50);
     expect(doctor.startRun(['c', 'd']).id).toBe(doctor.startRun(['d', 'c']).id); // the same set in another order

@@ -67,7 +67,7 @@ export function catalogOf(registry: readonly AnyCheck[]): CatalogEntry[] {
 export class Doctor {
   /**
    * Recent runs by id, oldest first: in flight as objects, finished ones as their JSON (what the API
-   * sends anyway; a third of the memory as objects), within MAX_RUNS and MAX_RUN_BYTES.
+   * sends anyway, and smaller than the objects), within MAX_RUNS and MAX_RUN_BYTES.
    */
   private readonly runs = new Map<string, RunResult | string>();
   private runBytes = 0;
@@ -138,7 +138,8 @@ export class Doctor {
     const now = Date.now();
     for (const [k, r] of this.shared) if (r.finished && now - r.startedMs > SHARE_RECENT_MS) this.shared.delete(k);
     const latest = this.shared.get(key);
-    if (sharing === 'request' && latest) return latest;
+    // Shared only while it can still be fetched by id (a flood of runs may have dropped it).
+    if (sharing === 'request' && latest && this.runs.has(latest.id)) return latest;
     const id = randomUUID();
     const placeholder = newRun(id, this.config.namespace, checks);
     this.remember(placeholder);
