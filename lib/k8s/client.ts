@@ -71,6 +71,29 @@ export function defaultNamespace(kc: KubeConfig, prefix?: string): string | unde
   return undefined;
 }
 
+/** One request over HTTP/1.1 (the server, and API servers or proxies without h2): status and body. */
+function http1Request(
+  url: URL,
+  reqOpts: https.RequestOptions,
+  payload: string | undefined,
+  timeoutMs: number,
+  timeoutMessage: string,
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const lib = url.protocol === 'http:' ? http : https;
+    const req = lib.request(url, reqOpts, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.setTimeout(timeoutMs, () => req.destroy(new Error(timeoutMessage)));
+    req.on('error', reject);
+    if (payload) req.write(payload);
+    req.end();
+  });
+}
+
 /** How every error of a request that got no answer at all begins. */
 export const UNREACHABLE = 'could not reach the Kubernetes API';
 
@@ -131,21 +154,7 @@ export class KubeClient {
     const { status, body } = await (
       session
         ? http2Request(session, url, method, headers, payload, timeoutMs, opts.signal, timeoutMessage)
-        : new Promise<{ status: number; body: string }>((resolve, reject) => {
-            const lib = url.protocol === 'http:' ? http : https;
-            const req = lib.request(url, { ...reqOpts, signal: opts.signal }, (res) => {
-              const chunks: Buffer[] = [];
-              res.on('data', (c: Buffer) => chunks.push(c));
-              res.on('end', () =>
-                resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
-              );
-              res.on('error', reject);
-            });
-            req.setTimeout(timeoutMs, () => req.destroy(new Error(timeoutMessage)));
-            req.on('error', reject);
-            if (payload) req.write(payload);
-            req.end();
-          })
+        : http1Request(url, { ...reqOpts, signal: opts.signal }, payload, timeoutMs, timeoutMessage)
     ).catch((e: NodeJS.ErrnoException) => {
       throw unreachable(e);
     });

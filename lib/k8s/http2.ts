@@ -58,11 +58,6 @@ export class Http2Transport {
     }
     return this.session;
   }
-
-  close(): void {
-    void this.session?.then((s) => s?.close()).catch(() => undefined);
-    this.session = undefined;
-  }
 }
 
 /** TLS first, offering h2 and http/1.1: the answer says which one this server speaks. */
