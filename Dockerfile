@@ -3,8 +3,10 @@
 # patched and supported by Red Hat); `npm run image` passes a base made from Debian packages when
 # the registry cannot be reached. Runs as any UID with GID 0 (OpenShift's restricted SCC); the app
 # is read-only to it and the only writable path is /tmp.
-ARG BUILD_IMAGE=registry.access.redhat.com/ubi9/nodejs-22:latest
-ARG RUNTIME_IMAGE=registry.access.redhat.com/ubi9/nodejs-22-minimal:latest
+# Pinned to a RHEL minor release (Red Hat rebuilds each tag with fixes; :latest would move the Node.js
+# and RHEL release under a rebuild). Update both together.
+ARG BUILD_IMAGE=registry.access.redhat.com/ubi9/nodejs-22:9.6
+ARG RUNTIME_IMAGE=registry.access.redhat.com/ubi9/nodejs-22-minimal:9.6
 
 # ---- build: dependencies (dev ones too: TypeScript, Tailwind) and the production build ----
 FROM ${BUILD_IMAGE} AS build
@@ -29,7 +31,11 @@ LABEL org.opencontainers.image.title="flywheel-doctor" \
       org.opencontainers.image.description="Diagnoses and fixes NVIDIA Data Flywheel deployments on OpenShift and Kubernetes" \
       org.opencontainers.image.source="https://github.com/flywheel-doctor/flywheel-doctor" \
       org.opencontainers.image.version="${VERSION}" \
-      org.opencontainers.image.revision="${REVISION}"
+      org.opencontainers.image.revision="${REVISION}" \
+      io.k8s.display-name="Flywheel Doctor" \
+      io.k8s.description="Diagnoses and fixes NVIDIA Data Flywheel deployments (NeMo Microservices, NIMs, nemo-gateway) on OpenShift and Kubernetes" \
+      io.openshift.tags="nvidia,nemo,data-flywheel,diagnostics" \
+      io.openshift.expose-services="8080:http"
 USER 0
 ENV NODE_ENV=production \
     NEXT_TELEMETRY_DISABLED=1 \

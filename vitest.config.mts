@@ -9,7 +9,14 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['checks/**/*.test.ts', 'lib/**/*.test.ts', 'app/**/*.test.ts', 'test/cluster/**/*.test.ts'],
+          include: [
+            'checks/**/*.test.ts',
+            'lib/**/*.test.ts',
+            'app/**/*.test.ts',
+            'test/cluster/**/*.test.ts',
+            'test/monitoring/**/*.test.ts',
+            'test/image/**/*.test.ts',
+          ],
           environment: 'node',
         },
       },

@@ -37,6 +37,14 @@ export class DoctorMetrics {
     labelNames: ['namespace'],
     registers: [this.registry],
   });
+  // A labelled gauge has no sample until it is set: without this, "has not completed a run for an
+  // hour" could not fire before the first success (the rule falls back to when the watch started).
+  private readonly watchStarted = new Gauge({
+    name: 'flywheel_doctor_watch_started_timestamp_seconds',
+    help: 'When this process started watching the namespace (the alert on no successful run counts from here)',
+    labelNames: ['namespace'],
+    registers: [this.registry],
+  });
   private readonly reconnects = new Counter({
     name: 'flywheel_doctor_watch_reconnects_total',
     help: 'Watches re-established (the server ended them, or 410 Gone forced a re-list)',
@@ -57,6 +65,10 @@ export class DoctorMetrics {
 
   recordFix(namespace: string, check: string, outcome: string, auto: boolean): void {
     this.fixes.inc({ namespace, check, outcome, auto: String(auto) });
+  }
+
+  startedWatching(namespace: string): void {
+    this.watchStarted.set({ namespace }, Date.now() / 1000);
   }
 
   watchReconnect(namespace: string, resource: string, cause: 'ended' | 'gone' | 'error'): void {

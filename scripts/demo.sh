@@ -32,4 +32,5 @@ Flywheel Doctor is running: http://127.0.0.1:${port}
   read-only view:          the UI acts as a forwarded user when a request carries X-Forwarded-Access-Token
   stop:                    Ctrl-C here, then npm run cluster:down
 EOT
-exec env HOSTNAME=127.0.0.1 PORT="$port" FD_NAMESPACE=flywheel node --optimize-for-size .next/standalone/server.js
+# The watch is on (as in-cluster): a change made with kubectl shows on the dashboard without a click.
+exec env HOSTNAME=127.0.0.1 PORT="$port" FD_NAMESPACE=flywheel FD_WATCH="${FD_WATCH:-default}" node --optimize-for-size .next/standalone/server.js

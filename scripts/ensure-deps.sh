@@ -9,7 +9,13 @@ command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || want+=(nginx-light
 command -v openssl >/dev/null 2>&1 || want+=(openssl)
 command -v curl >/dev/null 2>&1 || want+=(curl)
 command -v setpriv >/dev/null 2>&1 && command -v unshare >/dev/null 2>&1 || want+=(util-linux)
-if [ "${1:-}" = "--with-browser" ] && [ ! -x "${FD_CHROMIUM:-/usr/bin/chromium}" ]; then want+=(chromium); fi
+if [ "${1:-}" = "--with-browser" ]; then
+  [ -x "${FD_CHROMIUM:-/usr/bin/chromium}" ] || want+=(chromium)
+  # The tests let real programs judge our files: Prometheus (promtool and the server) the alert rules,
+  # yamllint the manifests.
+  command -v promtool >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1 || want+=(prometheus)
+  command -v yamllint >/dev/null 2>&1 || want+=(yamllint)
+fi
 # shellcheck source=scripts/debian-packages.sh
 source scripts/debian-packages.sh
 install_debian_packages "${want[@]}"

@@ -50,6 +50,40 @@ export function permissionText(a: Attempt): string {
   return `${a.verb} ${res}${a.name ? ` "${a.name}"` : ''}${scc ? '' : a.namespace ? ` in namespace ${a.namespace}` : ' (cluster-wide)'}`;
 }
 
+/**
+ * What the built-in namespaced roles grant, as "group|resource": `view` reads no Secrets and no RBAC
+ * objects, `edit` writes no RBAC objects, and neither covers coordination Leases or the operators'
+ * custom resources unless the operator aggregates them (not assumed). What they do not cover gets a
+ * Role of its own, so the advice always grants what is missing.
+ */
+const VIEW_READS = new Set([
+  '|pods',
+  '|pods/log',
+  '|configmaps',
+  '|services',
+  '|endpoints',
+  '|persistentvolumeclaims',
+  '|events',
+  'apps|deployments',
+  'apps|replicasets',
+  'apps|statefulsets',
+  'batch|jobs',
+]);
+const EDIT_EXTRA = new Set(['|secrets', '|pods/exec', '|serviceaccounts']);
+const ADMIN_EXTRA = new Set(['rbac.authorization.k8s.io|roles', 'rbac.authorization.k8s.io|rolebindings']);
+const READS = ['get', 'list', 'watch'];
+
+/** The built-in role (view, edit, admin) that grants the attempt in a namespace, if one does. */
+export function builtinRoleFor(a: Pick<Attempt, 'group' | 'resource' | 'verb'>): 'view' | 'edit' | 'admin' | undefined {
+  const key = `${a.group ?? ''}|${a.resource}`;
+  const read = READS.includes(a.verb);
+  if (ADMIN_EXTRA.has(key)) return 'admin';
+  if (read && VIEW_READS.has(key)) return 'view';
+  if (VIEW_READS.has(key) || EDIT_EXTRA.has(key))
+    return a.verb === 'bind' || a.verb === 'escalate' ? undefined : 'edit';
+  return undefined;
+}
+
 /** The command an admin runs to grant the attempt's permission to a user. */
 export function grantCommand(a: Attempt, user = '<user>'): string {
   const writes = ['create', 'update', 'patch', 'delete', 'deletecollection', 'escalate', 'bind'];
@@ -57,18 +91,15 @@ export function grantCommand(a: Attempt, user = '<user>'): string {
   const subject = isServiceAccount ? `-z ${user.split(':')[3]}` : user;
   if (a.resource === 'securitycontextconstraints' && a.verb === 'use')
     return `oc adm policy add-scc-to-user ${a.name ?? '<scc>'} ${subject}${isServiceAccount && a.namespace ? ` -n ${a.namespace}` : ''}`;
-  const roleKind = writes.includes(a.verb) ? 'admin' : 'view';
   if (!a.namespace) {
-    return `oc adm policy add-cluster-role-to-user ${roleKind === 'admin' ? 'cluster-admin' : 'cluster-reader'} ${isServiceAccount ? user : subject}`;
+    return `oc adm policy add-cluster-role-to-user ${writes.includes(a.verb) ? 'cluster-admin' : 'cluster-reader'} ${isServiceAccount ? user : subject}`;
   }
-  // RBAC changes (roles, rolebindings) need `admin`; other writes are covered by `edit`.
-  const role =
-    a.group === 'rbac.authorization.k8s.io' && writes.includes(a.verb)
-      ? 'admin'
-      : writes.includes(a.verb)
-        ? 'edit'
-        : 'view';
-  return `oc adm policy add-role-to-user ${role} ${subject} -n ${a.namespace}`;
+  const role = builtinRoleFor(a);
+  if (role) return `oc adm policy add-role-to-user ${role} ${subject} -n ${a.namespace}`;
+  // No built-in role grants it: a Role with exactly this rule, then the binding.
+  const res = qualifiedResource({ group: a.group, plural: a.resource });
+  const name = `flywheel-doctor-${a.verb}-${res}`.replace(/[^a-z0-9.-]/g, '-').slice(0, 63);
+  return `oc create role ${name} --verb=${a.verb} --resource=${res}${a.name ? ` --resource-name=${a.name}` : ''} -n ${a.namespace} && oc adm policy add-role-to-user ${name} ${subject} --role-namespace=${a.namespace} -n ${a.namespace}`;
 }
 
 function hintFor(status: number, reason: string, message: string, a?: Attempt): string {

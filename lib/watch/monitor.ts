@@ -61,12 +61,15 @@ export class NamespaceMonitor {
   async start(): Promise<void> {
     const previous = await this.opts.history.load().catch(() => []);
     this.last = previous.at(-1)?.statuses ?? {};
-    await this.runAndRecord(undefined, 'start');
+    metrics.startedWatching(this.namespace);
     const kinds = [...new Set(this.registry.flatMap((c) => c.needs as ResourceName[]))].filter(
       (k) => RESOURCES[k].namespaced,
     );
-    // Changes are seen from here on: every kind is listed before start() returns.
+    // Changes are seen from here on: every kind is listed before the first run, which then fills
+    // the metrics and the history without waiting for a change or the schedule.
     await Promise.all(kinds.map((kind) => new Promise<void>((listed) => void this.watchKind(kind, listed))));
+    this.running = this.running.then(() => this.runAndRecord(undefined, 'start'));
+    await this.running;
     if (this.opts.scheduleMs) {
       const tick = () => {
         this.running = this.running.then(() => this.runAndRecord(undefined, 'schedule'));

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds kube-apiserver, kube-controller-manager, kube-scheduler, kubectl, etcd and kwok from pinned module
+# Builds kube-apiserver, kube-controller-manager, kube-scheduler, kubectl, etcd, kwok and probecheck (the
+# kubelet's probe code on our manifests) from pinned module
 # versions into a cache outside the repo, keyed by those versions. Warm runs return at once.
 # Prints the bin directory on stdout (last line).
 set -euo pipefail
@@ -9,7 +10,7 @@ source "$here/versions.env"
 key=$(cat "$here/versions.env" "$here/go.mod" | sha256sum | cut -c1-12)
 cache_root=${FD_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/flywheel-doctor}
 bin="$cache_root/bin/k8s-${KUBE_VERSION}-etcd-${ETCD_VERSION}-kwok-${KWOK_VERSION}-$key"
-want=(kube-apiserver kube-controller-manager kube-scheduler kubectl etcd kwok)
+want=(kube-apiserver kube-controller-manager kube-scheduler kubectl etcd kwok probecheck)
 missing=()
 for b in "${want[@]}"; do [ -x "$bin/$b" ] || missing+=("$b"); done
 if [ ${#missing[@]} -eq 0 ]; then echo "$bin"; exit 0; fi
@@ -26,6 +27,9 @@ for b in "${missing[@]}"; do
   case $b in
     kube-apiserver|kube-controller-manager|kube-scheduler|kubectl)
       go build -trimpath -ldflags "$kube_ld" -o "$bin/$b.tmp" "k8s.io/kubernetes/cmd/$b" ;;
+    probecheck)
+      # The kubelet's prober code on rendered manifests (test/cluster/probecheck).
+      go build -trimpath -ldflags "-s -w" -o "$bin/$b.tmp" ./probecheck ;;
     etcd)
       go build -trimpath -ldflags "-s -w" -o "$bin/$b.tmp" go.etcd.io/etcd/server/v3 ;;
     kwok)
