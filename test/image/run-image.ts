@@ -4,7 +4,9 @@
  * token, CA and namespace mounted where the kubelet mounts them, against the local control plane,
  * with the RBAC from deploy/ applied. Checks: readiness, a full run with no 403, a viewer's
  * forwarded fix refused with an explained 403, an editor's fix applied, verified and attributed in
- * the audit log, and nothing writable but /tmp.
+ * the audit log, and nothing writable but /tmp. The server runs with the OpenShift overlay's rendered
+ * app container spec (its env and port), and its probes run as the kubelet's prober code builds them
+ * (test/cluster/probecheck): exec probes inside the container, HTTP probes at the port they resolve to.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -16,6 +18,41 @@ import type { KObject } from '../../lib/k8s/object';
 import { RESOURCES } from '../../lib/k8s/resources';
 import { binDir, FILES, PORTS, REPO_ROOT, testPort, TOKENS } from '../cluster/paths';
 import { seedScenario } from '../cluster/seed';
+import { parseAllDocuments } from 'yaml';
+
+interface BuiltProbe {
+  container: string;
+  kind: string;
+  type: string;
+  url?: string;
+  command?: string[];
+  error?: string;
+}
+
+/**
+ * The OpenShift overlay's app container as rendered, and its probes as the kubelet builds them. The
+ * port is moved to the test's own (the host network is shared), in the env and the ports alike, so
+ * the probes are built from the same spec the server starts with.
+ */
+function renderedAppContainer(kubectl: string, port: number) {
+  const text = execFileSync(kubectl, ['kustomize', path.join(REPO_ROOT, 'deploy/openshift')]).toString();
+  const docs = parseAllDocuments(text).map((d) => d.toJS());
+  const dep = docs.find((o) => o.kind === 'Deployment');
+  const app = dep.spec.template.spec.containers.find((c: { name: string }) => c.name === 'app');
+  const envList = (app.env ?? []) as Array<{ name: string; value?: string }>;
+  const from = Number(envList.find((e) => e.name === 'PORT')?.value ?? 8080);
+  for (const e of envList) if (e.name === 'PORT') e.value = String(port);
+  for (const p of app.ports ?? []) if (p.containerPort === from) p.containerPort = port;
+  const probes = (
+    JSON.parse(execFileSync(path.join(binDir(), 'probecheck'), { input: JSON.stringify(dep) }).toString()) as {
+      probes: BuiltProbe[];
+    }
+  ).probes.filter((p) => p.container === 'app');
+  const broken = probes.filter((p) => p.error);
+  if (broken.length) throw new Error(`the kubelet cannot build the app's probes: ${JSON.stringify(broken)}`);
+  const env = Object.fromEntries(envList.filter((e) => e.value !== undefined).map((e) => [e.name, e.value!]));
+  return { env, probes, args: (app.args ?? []) as string[] };
+}
 
 const NS = 'fd-image';
 /** The storage scripts/image.sh builds into (vfs: no overlay needed). */
@@ -23,22 +60,6 @@ const BUILDAH_ENV = { ...process.env, STORAGE_DRIVER: 'vfs', BUILDAH_ISOLATION: 
 const UID = 1000920000;
 const APP_PORT = testPort(300);
 const GATEWAY_PORT = testPort(60);
-
-async function waitFor(url: string, timeoutMs: number): Promise<Response> {
-  const deadline = Date.now() + timeoutMs;
-  let last = '';
-  while (Date.now() < deadline) {
-    try {
-      const r = await fetch(url);
-      if (r.ok) return r;
-      last = `HTTP ${r.status}: ${await r.text()}`;
-    } catch (e) {
-      last = (e as Error).message;
-    }
-    await new Promise((r) => setTimeout(r, 300));
-  }
-  throw new Error(`${url} not ready after ${timeoutMs} ms: ${last}`);
-}
 
 /** resourceVersion of every object a fix may touch in the namespace: a refused fix must change none. */
 async function versions(admin: KubeClient): Promise<string> {
@@ -184,9 +205,10 @@ async function main() {
     `as uid ${tmpWrite.stdout.trim().split('\n').join(' gid ')}: /app is read-only (${appWrite.stderr.trim().split('\n').pop()}), /tmp is writable`,
   );
 
+  const app = renderedAppContainer(kubectl, APP_PORT);
   const env: Record<string, string> = {
-    PORT: String(APP_PORT),
-    HOSTNAME: '127.0.0.1',
+    ...app.env,
+    // What the kubelet adds (the API server's address), and outside-the-cluster Service addresses.
     KUBERNETES_SERVICE_HOST: '127.0.0.1',
     KUBERNETES_SERVICE_PORT: String(PORTS.apiserver),
     FD_SERVICE_URL_OVERRIDES: `nemo-gateway=http://127.0.0.1:${GATEWAY_PORT}`,
@@ -207,7 +229,7 @@ async function main() {
       ...Object.entries(env).flatMap(([k, v]) => ['--env', `${k}=${v}`]),
       ctr,
       '--',
-      ...imageCommand,
+      ...(app.args.length ? [...imageCommand, ...app.args] : imageCommand),
     ],
     { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: BUILDAH_ENV },
   );
@@ -215,15 +237,51 @@ async function main() {
   server.stdout.on('data', (d: Buffer) => (output += d));
   server.stderr.on('data', (d: Buffer) => (output += d));
   const base = `http://127.0.0.1:${APP_PORT}`;
+  /** One probe as the kubelet would run it: an exec inside the container (its env), or the built request. */
+  const probe = async (p: BuiltProbe): Promise<string | undefined> => {
+    if (p.type === 'exec') {
+      const r = run(
+        p.command!,
+        Object.entries(env).flatMap(([k, v]) => ['--env', `${k}=${v}`]),
+      );
+      return r.status === 0 ? undefined : `exit ${r.status}: ${(r.stderr || r.stdout).trim().slice(-300)}`;
+    }
+    if (p.type === 'httpGet') {
+      const url = new URL(p.url!);
+      url.hostname = '127.0.0.1'; // the pod IP: here the host's loopback
+      try {
+        const res = await fetch(url);
+        return res.status >= 200 && res.status < 400 ? undefined : `HTTP ${res.status}`;
+      } catch (e) {
+        return (e as Error).message;
+      }
+    }
+    return `probe type ${p.type} not run by this test`;
+  };
   try {
-    const ready = await (await waitFor(`${base}/api/readyz`, 30_000)).json();
+    const readiness = app.probes.find((p) => p.kind === 'readiness')!;
+    const deadline = Date.now() + 60_000;
+    for (let failed = await probe(readiness); failed; failed = await probe(readiness)) {
+      if (Date.now() > deadline)
+        throw new Error(`the readiness probe as the kubelet builds it never passed: ${failed}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    for (const p of app.probes) {
+      const failed = await probe(p);
+      if (failed) throw new Error(`the app container's ${p.kind} probe (${p.type}) fails: ${failed}`);
+    }
+    console.log(
+      `the OpenShift app container's probes, as the kubelet builds them, pass: ${app.probes.map((p) => `${p.kind} ${p.type}`).join(', ')}`,
+    );
+    const ready = await (await fetch(`${base}/api/readyz`)).json();
     console.log(`image ${image} ready as uid ${UID} gid 0: ${JSON.stringify(ready)}`);
     const ctx = (await (await fetch(`${base}/api/context`)).json()) as { acting: { user: string; source: string } };
     if (ctx.acting.source !== 'service account' || ctx.acting.user !== `system:serviceaccount:${NS}:flywheel-doctor`)
       throw new Error(`unexpected identity: ${JSON.stringify(ctx.acting)}`);
+    // As oauth-proxy forwards it (the overlay requires a logged-in user): a project member who may only view.
     const res = await fetch(`${base}/api/runs`, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
+      headers: { 'Content-Type': 'application/json', 'X-Forwarded-Access-Token': TOKENS.readonly.token },
       body: JSON.stringify({ wait: true }),
     });
     const { run: result } = (await res.json()) as {

@@ -81,9 +81,13 @@ func main() {
 			c := &d.Spec.Template.Spec.Containers[i]
 			_, args := kubecontainer.ExpandContainerCommandAndArgs(c, staticEnv(c, d.Metadata.Namespace))
 			out.Containers = append(out.Containers, builtContainer{d.Metadata.Name, c.Name, args})
-			for kind, p := range map[string]*v1.Probe{"readiness": c.ReadinessProbe, "liveness": c.LivenessProbe, "startup": c.StartupProbe} {
-				if p != nil {
-					out.Probes = append(out.Probes, build(d.Metadata.Name, c, kind, p))
+			kinds := []struct {
+				name  string
+				probe *v1.Probe
+			}{{"readiness", c.ReadinessProbe}, {"liveness", c.LivenessProbe}, {"startup", c.StartupProbe}}
+			for _, k := range kinds {
+				if k.probe != nil {
+					out.Probes = append(out.Probes, build(d.Metadata.Name, c, k.name, k.probe))
 				}
 			}
 		}
