@@ -1,3 +1,4 @@
+import { redactText } from '../report/redact';
 import type { KubeClient } from '../k8s/client';
 import type { KObject } from '../k8s/object';
 import { RESOURCES } from '../k8s/resources';
@@ -34,7 +35,8 @@ export async function recordFixEvent(
         ...(involved?.metadata?.uid ? { uid: involved.metadata.uid } : {}),
       },
       reason: 'FlywheelDoctorFix',
-      message: message.slice(0, 1024),
+      // Events are read by anyone who may list them in the namespace: masked like every other sink.
+      message: redactText(message, 'event', []).slice(0, 1024),
       type,
       source: { component: 'flywheel-doctor' },
       reportingComponent: 'flywheel-doctor',

@@ -52,3 +52,34 @@ describe('redactDeep', () => {
     expect(masked[0]!.where).toBe('response.plan.changes[0].before');
   });
 });
+
+describe('masking keeps commands and sentences intact', () => {
+  it.each([
+    // A placeholder is not a value: masking it made `=*** NGC API key>`, a shell redirect.
+    'oc create secret generic ngc-api --from-literal=NGC_API_KEY=<your NGC API key>',
+    // The next key is not a value: "rule on secrets: *** get" said nothing.
+    'the Role has no rule on secrets: verbs: get, list',
+  ])('leaves %j as it is', (text) => {
+    const masked: Masked[] = [];
+    expect(redactText(text, 'here', masked)).toBe(text);
+    expect(masked).toEqual([]);
+  });
+});
+
+describe('redactDeep masks by key as well as by pattern', () => {
+  it.each([
+    [{ op: 'add', path: '/data', value: { password: 'x' } }, 'x'],
+    [{ env: [{ name: 'A', apiKey: 'short1' }] }, 'short1'],
+    [{ clientSecret: 'abc' }, 'abc'],
+    [{ NGC_API_KEY: 'zz9' }, 'zz9'],
+  ])('masks %j', (value, secret) => {
+    const masked: Masked[] = [];
+    const out = JSON.stringify(redactDeep(value, masked));
+    expect(out).not.toContain(`"${secret}"`);
+    expect(masked.map((m) => m.kind)).toContain('credential field');
+  });
+  it('keeps names of secrets, which are not values', () => {
+    const v = { secretName: 'ngc-api', secretKeyRef: { name: 'db', key: 'password' }, tokens: 3 };
+    expect(redactDeep(v)).toEqual(v);
+  });
+});

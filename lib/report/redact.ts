@@ -6,7 +6,8 @@ export interface Masked {
   kind: string;
 }
 
-const RULES: Array<{ kind: string; re: RegExp; replace: (m: string, ...g: string[]) => string }> = [
+/** A rule's replacement, or undefined to leave the match as it is (it was not a value after all). */
+const RULES: Array<{ kind: string; re: RegExp; replace: (m: string, ...g: string[]) => string | undefined }> = [
   {
     kind: 'credentials in URL',
     re: /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/:@]+):([^\s/@]+)@/gi,
@@ -24,9 +25,20 @@ const RULES: Array<{ kind: string; re: RegExp; replace: (m: string, ...g: string
     // KEY=value, key: value, "key": "value", ?apiKey=value — any case; keys that name a credential.
     kind: 'credential assignment',
     re: /\b([A-Za-z0-9_.-]*(?:token|password|passwd|(?<=_)pass|pwd|secret|api[_-]?key|access[_-]?key|private[_-]?key|credential)[A-Za-z0-9_]*)(["']?\s*[=:]\s*)(["']?)([^\s"',;&}]{4,})\3/gi,
-    replace: (_m, k, sep, q) => `${k}${sep}${q}***${q}`,
+    // A placeholder (`<your NGC API key>`) or the next key (`secrets: verbs: get`) is not a value:
+    // masking it breaks the command or the sentence it sits in and hides nothing.
+    replace: (_m, k, sep, q, value) =>
+      value!.startsWith('<') || value!.endsWith(':') ? undefined : `${k}${sep}${q}***${q}`,
   },
 ];
+
+/**
+ * Object keys whose string values are credentials whatever they look like (`{"password": "x"}` in a
+ * patch value has no pattern to find). Names of secrets (`secretName`, `secretKeyRef`) are not values.
+ */
+const SENSITIVE_KEY =
+  /(password|passwd|pwd|[-_]pass|token|secret|api[-_]?key|access[-_]?key|private[-_]?key|credentials?)$/i;
+export const isSensitiveKey = (key: string) => SENSITIVE_KEY.test(key);
 
 export interface RedactOptions {
   /** Replace the namespace and API host names with placeholders. */
@@ -37,8 +49,10 @@ export function redactText(text: string, where: string, masked: Masked[], opts: 
   let out = text;
   for (const rule of RULES) {
     out = out.replace(rule.re, (...args) => {
+      const replaced = rule.replace(...(args as [string, ...string[]]));
+      if (replaced === undefined) return args[0] as string;
       masked.push({ where, kind: rule.kind });
-      return rule.replace(...(args as [string, ...string[]]));
+      return replaced;
     });
   }
   if (opts.anonymize?.namespace) out = out.split(opts.anonymize.namespace).join('<namespace>');
@@ -70,15 +84,26 @@ export function redactRun(run: RunResult, opts: RedactOptions = {}): { run: RunR
 }
 
 /**
- * Every string in a JSON-like value, masked: the one pass every API response, streamed line, error
- * and CLI output goes through (plans and errors carry cluster text too, not only runs).
+ * Every string in a JSON-like value, masked by pattern, and every string under a credential key
+ * masked whole: the one pass every sink goes through (API responses, streamed lines, errors, CLI
+ * output, and what is written to the cluster: Events, the run history, stored reports).
  */
 export function redactDeep<T>(value: T, masked: Masked[] = [], where = 'response'): T {
   const walk = (v: unknown, path: string): unknown => {
     if (typeof v === 'string') return redactText(v, path, masked);
     if (Array.isArray(v)) return v.map((x, i) => walk(x, `${path}[${i}]`));
     if (v && typeof v === 'object') {
-      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x, `${path}.${k}`)]));
+      // An env-style pair ({name: DB_PASS, value: ...}): the name says what the value is.
+      const named = typeof (v as { name?: unknown }).name === 'string' && isSensitiveKey((v as { name: string }).name);
+      return Object.fromEntries(
+        Object.entries(v).map(([k, x]) => {
+          if (typeof x === 'string' && x && (isSensitiveKey(k) || (named && k === 'value'))) {
+            masked.push({ where: `${path}.${k}`, kind: 'credential field' });
+            return [k, '***'];
+          }
+          return [k, walk(x, `${path}.${k}`)];
+        }),
+      );
     }
     return v;
   };

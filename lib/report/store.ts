@@ -1,3 +1,4 @@
+import { redactDeep } from './redact';
 import { randomBytes } from 'node:crypto';
 import type { KubeClient } from '../k8s/client';
 import { KubeApiError } from '../k8s/errors';
@@ -38,7 +39,9 @@ export class ReportStore {
   }
 
   async save(report: Report): Promise<void> {
-    const body = JSON.stringify(report);
+    // Masked again as it is stored (a report's fixes and errors are cluster text too), so the
+    // ConfigMap and every download served from it hold no credential.
+    const body = JSON.stringify(redactDeep(report, [], 'report'));
     if (Buffer.byteLength(body) > MAX_BYTES)
       throw new Error(
         `the report is too large to store (${Math.round(Buffer.byteLength(body) / 1024)} KiB > ${MAX_BYTES / 1024} KiB); download it instead`,

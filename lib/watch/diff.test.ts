@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { lastWriter, objectDiff } from './diff';
+import type { KObject } from '../k8s/object';
 
 const cr = (env: unknown, extra: Record<string, unknown> = {}) => ({
   metadata: { name: 'e', resourceVersion: '1', managedFields: [], ...extra },
@@ -57,5 +58,27 @@ describe('what the watch keeps of a Secret', () => {
     expect(diff).toEqual([{ path: 'keyBytes.NGC_API_KEY', before: '22', after: '33' }]);
     expect(JSON.stringify([before, after, diff])).not.toMatch(/nvapi|bnZhcGk/);
     expect(lastWriter(after)?.manager).toBe('helm');
+  });
+});
+
+describe('objectDiff keeps no credential', () => {
+  const cr = (env: Array<{ name: string; value: string }>) =>
+    ({ apiVersion: 'v1', kind: 'X', metadata: { name: 'a' }, spec: { env } }) as KObject;
+  it.each([
+    ['an env pair named like a credential', [{ name: 'DB_PASS', value: 'ZZLEAK01' }]],
+    ['an API token', [{ name: 'API_TOKEN', value: 'ZZLEAK02' }]],
+    // Long lists are cut at 200 characters: masking comes first, so no half credential survives.
+    [
+      'a credential past the cut',
+      [
+        ...Array.from({ length: 6 }, (_, i) => ({ name: `PLAIN_${i}`, value: 'x'.repeat(20) })),
+        { name: 'NGC_API_KEY', value: 'ZZLEAK03' },
+      ],
+    ],
+    ['a URL with user:password', [{ name: 'ENTITY_STORE_URL', value: 'http://admin:ZZLEAK04@es:8000' }]],
+  ])('%s', (_, env) => {
+    const d = objectDiff(cr([]), cr(env));
+    expect(d.length).toBeGreaterThan(0);
+    expect(JSON.stringify(d)).not.toMatch(/ZZLEAK/);
   });
 });

@@ -1,5 +1,5 @@
 import type { KObject } from '../k8s/object';
-import { redactText } from '../report/redact';
+import { redactDeep } from '../report/redact';
 
 export interface FieldChange {
   path: string;
@@ -8,10 +8,16 @@ export interface FieldChange {
 }
 
 const IGNORED = new Set(['metadata.resourceVersion', 'metadata.managedFields', 'metadata.generation', 'status']);
+/**
+ * A value as the history keeps it: masked as a structure first (an env list's `{name: DB_PASS,
+ * value}` has no pattern in its text), then as text, and only then shortened, so a cut never leaves
+ * half a credential that the patterns no longer recognise.
+ */
 const short = (v: unknown) => {
   if (v === undefined) return undefined;
-  const text = typeof v === 'string' ? v : JSON.stringify(v);
-  return redactText(text.length > 200 ? `${text.slice(0, 200)}…` : text, 'history diff', []);
+  const masked = redactDeep(v, [], 'history diff');
+  const text = typeof masked === 'string' ? masked : JSON.stringify(masked);
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
 };
 
 /**

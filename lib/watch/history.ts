@@ -1,3 +1,4 @@
+import { redactDeep } from '../report/redact';
 import type { KubeClient } from '../k8s/client';
 import { KubeApiError } from '../k8s/errors';
 import type { KObject } from '../k8s/object';
@@ -71,7 +72,12 @@ export class HistoryStore {
       }
       const previous = JSON.parse(cm?.data?.[KEY] ?? '[]') as HistoryEntry[];
       // An entry may judge only some checks (a fix): the others keep their last known status.
-      const merged = { ...entry, statuses: { ...(previous.at(-1)?.statuses ?? {}), ...entry.statuses } };
+      // Masked before it is written: the history is readable by anyone who may read ConfigMaps here.
+      const merged = redactDeep(
+        { ...entry, statuses: { ...(previous.at(-1)?.statuses ?? {}), ...entry.statuses } },
+        [],
+        'history',
+      );
       let entries = [...previous, merged].slice(-this.retain);
       while (entries.length > 1 && Buffer.byteLength(JSON.stringify(entries)) > MAX_BYTES) entries = entries.slice(1);
       const body = {

@@ -1,4 +1,5 @@
 import { errorMessage } from '@/lib/k8s/errors';
+import { redactText } from '@/lib/report/redact';
 import { HistoryStore } from '@/lib/watch/history';
 import { LeaderLease } from '@/lib/watch/leader';
 import { Monitor, NamespaceMonitor } from '@/lib/watch/monitor';
@@ -10,7 +11,8 @@ import { doctor, doctorFor } from './server';
  * restart workloads only with FD_AUTOFIX_RESTARTS=1).
  */
 export function startWatch(env: Record<string, string | undefined>): Monitor | undefined {
-  const log = (m: string) => process.stderr.write(`[watch] ${m}\n`);
+  // Errors carry cluster text: the server log is a sink like any other.
+  const log = (m: string) => process.stderr.write(`[watch] ${redactText(m, 'log', [])}\n`);
   try {
     const base = doctor();
     const namespaces = (env.FD_WATCH ?? '')
