@@ -2,7 +2,10 @@
  * Secrets never leave: fake credentials are planted everywhere cluster text comes from (env values,
  * a URL's user:password, a namespace annotation, the gateway's nginx.conf, a container log), and
  * every output is searched for them: the CLI in every format (runs, plans, fixes), the API routes
- * (runs, fix plans, streamed progress, reports and their downloads) and the server's error log.
+ * (runs, fix plans, streamed progress, reports and their downloads) and the server's error log; and
+ * what the doctor writes to the cluster: the watch's history, fix Events, stored reports, and the
+ * metrics. A positive control first shows every planted value is really there, unmasked, where the
+ * checks and the watch read it, so "not found in the output" can fail.
  */
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
@@ -10,7 +13,12 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CHECKS } from '../../checks';
 import { REPO_ROOT, testPort } from '../cluster/paths';
 import { plantSecrets } from '../cluster/plant-secrets';
-import { access, KUBECONFIGS, seed } from './helpers';
+import { access, doctorFor, KUBECONFIGS, seed } from './helpers';
+import type { KObject } from '../../lib/k8s/object';
+import { RESOURCES } from '../../lib/k8s/resources';
+import { metrics } from '../../lib/metrics';
+import { HistoryStore, type HistoryEntry } from '../../lib/watch/history';
+import { NamespaceMonitor } from '../../lib/watch/monitor';
 
 const NS = 'it-secret-corpus';
 const PORT = testPort(54);
@@ -107,5 +115,81 @@ describe('planted secrets never reach an output', () => {
     expect(outputs.join('\n').length).toBeGreaterThan(1000);
     expect(leaks(outputs.join('\n'))).toEqual([]);
     expect(leaks(logged.join('\n'))).toEqual([]);
+  });
+
+  it('positive control: every planted value is in the cluster, unmasked, where a check or the watch reads it', async () => {
+    const admin = access('admin').app();
+    const sources = [
+      JSON.stringify(await admin.get(RESOURCES.nemoevaluators, NS, 'nemoevaluator-sample')),
+      JSON.stringify(await admin.get(RESOURCES.namespaces, undefined, NS)),
+      JSON.stringify(await admin.get(RESOURCES.configmaps, NS, 'nemo-gateway-config')),
+    ];
+    const pods = await admin.list<KObject>(RESOURCES.pods, NS);
+    for (const p of pods.items)
+      for (const previous of [false, true])
+        sources.push(
+          await admin
+            .request<string>('GET', `/api/v1/namespaces/${NS}/pods/${p.metadata!.name}/log`, {
+              text: true,
+              query: { previous },
+            })
+            .catch(() => ''),
+        );
+    const text = sources.join('\n');
+    expect(PLANTED.filter((v) => !text.includes(v))).toEqual([]);
+  });
+
+  it('the cluster sinks: the history of a change carrying credentials, fix Events, stored reports, metrics', async () => {
+    const admin = access('admin').app();
+    const entries: HistoryEntry[] = [];
+    const monitor = new NamespaceMonitor({
+      doctor: doctorFor(NS, PORT),
+      history: new HistoryStore(admin, NS, NS),
+      debounceMs: 300,
+      onEntry: (e) => entries.push(e),
+    });
+    await monitor.start();
+    try {
+      // A redeploy that writes credentials into the CR's env: the watch diffs it into the history.
+      await admin.jsonPatch(RESOURCES.nemoevaluators, NS, 'nemoevaluator-sample', [
+        {
+          op: 'add',
+          path: '/spec/env/-',
+          value: { name: 'API_TOKEN', value: `${PLANTED[0]}-again` },
+        },
+      ]);
+      const deadline = Date.now() + 30_000;
+      while (!entries.some((e) => e.trigger?.kind === 'NemoEvaluator')) {
+        if (Date.now() > deadline) throw new Error('no history entry for the CR change');
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    } finally {
+      monitor.stop();
+      await monitor.idle();
+    }
+    const history = await admin.get<KObject>(RESOURCES.configmaps, NS, `flywheel-doctor-history-${NS}`);
+    const historyText = JSON.stringify(history);
+    // The change is recorded (its path and masked values), and nothing planted is readable in it.
+    expect(historyText).toContain('spec.env');
+    expect(historyText).toContain('***');
+    expect(leaks(historyText)).toEqual([]);
+
+    // Every fix the registry offers, applied: each leaves an Event.
+    const doctor = doctorFor(NS, PORT);
+    for (const c of CHECKS.filter((x) => x.fix)) {
+      const preview = await doctor.fix(c.id, { dryRun: true }).catch(() => undefined);
+      if (preview && preview.plan.changes.length)
+        await doctor.fix(c.id, { dryRun: false, expectedGuards: preview.plan.guards }).catch(() => undefined);
+    }
+    const events = await admin.list<KObject>(RESOURCES.events, NS);
+    const ours = events.items.filter((e) => (e as { reason?: string }).reason === 'FlywheelDoctorFix');
+    expect(ours.length).toBeGreaterThan(0);
+    expect(leaks(JSON.stringify(ours))).toEqual([]);
+
+    const stored = await admin.list<KObject>(RESOURCES.configmaps, NS);
+    const reports = stored.items.filter((o) => o.metadata?.labels?.['flywheel-doctor.dev/report'] === 'true');
+    expect(reports.length).toBeGreaterThan(0);
+    expect(leaks(JSON.stringify(reports))).toEqual([]);
+    expect(leaks(await metrics.registry.metrics())).toEqual([]);
   });
 });
