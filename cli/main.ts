@@ -26,6 +26,7 @@ const out = (text: string) => process.stdout.write(redactText(text, 'output', []
 const errOut = (text: string) => process.stderr.write(redactText(text, 'output', []));
 // JSON is masked before it is serialised: inside a JSON string, quotes around a key are escaped.
 const json = (value: unknown, indent?: number) => JSON.stringify(redactDeep(value), null, indent);
+import { JSON_SCHEMA_VERSION, type RunErrorSchema } from '../lib/report/json-schema';
 import { renderJunit, renderMarkdown, renderText, toJsonReport } from '../lib/report/render';
 
 const USAGE = `usage:
@@ -120,6 +121,15 @@ function printOutcome(o: FixOutcome) {
   for (const r of p.risks) out(`  risk: ${r}\n`);
 }
 
+/** The JSON printed instead of a report when a run cannot start or finish (RunErrorSchema). */
+function jsonError(message: string): string {
+  const body: z.infer<typeof RunErrorSchema> = {
+    schemaVersion: JSON_SCHEMA_VERSION,
+    error: { message: redactText(message, 'error', []), exitCode: 2 },
+  };
+  return json(body, 2) + '\n';
+}
+
 export async function main(argv: string[]): Promise<number> {
   let flags: Flags;
   try {
@@ -148,6 +158,7 @@ export async function main(argv: string[]): Promise<number> {
     });
   } catch (err) {
     errOut(`flywheel-doctor: ${errorMessage(err)}\n`);
+    if (flags.command === 'run' && flags.format === 'json') out(jsonError(errorMessage(err)));
     return 2;
   }
 
@@ -179,6 +190,8 @@ export async function main(argv: string[]): Promise<number> {
       return run.summary.error > 0 ? 2 : run.summary.fail > 0 ? 1 : 0;
     } catch (err) {
       errOut(`flywheel-doctor: could not run: ${errorMessage(err)}\n`);
+      // A script reading --format json gets the reason exactly when it needs one.
+      if (flags.format === 'json') out(jsonError(`could not run: ${errorMessage(err)}`));
       return 2;
     }
   }

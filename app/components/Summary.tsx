@@ -41,9 +41,8 @@ export function Summary({ run, linkFor }: { run: RunResult; linkFor?: (status: (
               {run.summary[k]}
             </Link>
           ) : (
-            <div className={`text-2xl font-bold ${cls}`} aria-label={`${label}: ${run.summary[k]}`}>
-              {run.summary[k]}
-            </div>
+            // Plain text: the number and its label below are read in order (aria-label on a div is ignored).
+            <div className={`text-2xl font-bold ${cls}`}>{run.summary[k]}</div>
           )}
           <div className="text-xs text-slate-600 dark:text-slate-400">{label}</div>
         </div>

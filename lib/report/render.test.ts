@@ -52,7 +52,7 @@ describe('renderers treat cluster strings as text', () => {
   it('Markdown escapes table pipes and HTML, and keeps code fences intact', () => {
     const md = renderMarkdown(run, report);
     expect(md).toContain('crash: &lt;img src=x onerror=alert\\(1\\)\\> \\| \\`tick\\`');
-    expect(md).toContain('~~~~'); // a value containing ``` is fenced with ~~~~
+    expect(md).toContain('````\n'); // a value containing ``` is fenced with a longer fence
   });
   it('JUnit escapes XML and maps statuses', () => {
     const xml = renderJunit(run);

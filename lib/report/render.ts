@@ -1,4 +1,5 @@
 import type { AppliedFix, CheckResult, CheckStatus, RunResult } from '../engine/types';
+import { JSON_SCHEMA_VERSION } from './json-schema';
 import type { Masked } from './redact';
 
 /** A shareable report: a run plus its context. Built by lib/report/store.ts and the CLI. */
@@ -25,9 +26,27 @@ export function fixLine(c: CheckResult): string {
     : `no automatic fix: ${c.fix.reason ?? 'none'}; do it by hand (manual steps)`;
 }
 
+/**
+ * Cluster text any parser accepts: terminal escape sequences (a Celery worker's colours) removed, and
+ * every other character XML 1.0 forbids or HTML calls a parse error (C0 controls but tab, LF and CR;
+ * DEL and C1 controls; lone surrogates; noncharacters) written out as `\uXXXX`. Every format uses it.
+ */
+export function printable(s: string): string {
+  return s
+    .replace(/\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])/g, '')
+    .replace(
+      /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g,
+      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+    );
+}
+
 const ICON: Record<CheckStatus, string> = { pass: 'PASS', warn: 'WARN', fail: 'FAIL', error: 'ERROR', skipped: 'SKIP' };
 
 export function renderText(run: RunResult): string {
+  return printable(renderTextRaw(run));
+}
+
+function renderTextRaw(run: RunResult): string {
   const lines = [`Flywheel Doctor — namespace ${run.namespace} — ${run.verdict.toUpperCase()}`, ''];
   for (const c of run.checks) {
     lines.push(`[${ICON[c.status].padEnd(5)}] ${c.id} — ${c.summary}`);
@@ -44,21 +63,47 @@ export function renderText(run: RunResult): string {
   return lines.join('\n') + '\n';
 }
 
-/** Escapes text for Markdown table cells and inline use. */
 /**
- * Cluster text as inert Markdown: every character Markdown would act on is escaped (so
- * `[x](javascript:...)` stays text, never a link), `<` is an entity, newlines are <br>.
+ * Cluster text as a Markdown code span: inert (no emphasis, link or HTML), shown as it is. The fence
+ * is longer than any run of backticks inside; `|` is escaped, which GFM tables need even in code.
+ */
+export function code(s: string): string {
+  const text = printable(s).replace(/\r?\n/g, ' ');
+  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((r) => r.length));
+  const ticks = '`'.repeat(longest + 1);
+  const pad = text.startsWith('`') || text.endsWith('`') || /^ .* $/.test(text) ? ' ' : '';
+  return `${ticks}${pad}${text.replace(/\|/g, '\\|')}${pad}${ticks}`;
+}
+
+/** A URL or a www. host in prose: GitHub autolinks those even when escaped, so they go in code spans. */
+const LINKISH = /\b(?:[a-z][a-z0-9+.-]*:\/\/|www\.)[^\s<>"'`|]+/gi;
+
+/**
+ * Cluster text as inert Markdown prose: every character Markdown would act on is escaped (so
+ * `[x](javascript:...)` stays text, never a link), URLs are code spans (escaped, cmark-gfm still
+ * autolinks them with the backslashes in), `<` is an entity, newlines are <br>.
  */
 export function md(s: string): string {
-  return s
-    .replace(/[\\`*_{}[\]()#+\-.!|~>]/g, (c) => `\\${c}`)
-    .replace(/</g, '&lt;')
-    .replace(/\r?\n/g, '<br>');
+  const escape = (t: string) =>
+    t
+      .replace(/[\\`*_{}[\]()#+\-.!|~>]/g, (c) => `\\${c}`)
+      .replace(/</g, '&lt;')
+      .replace(/\r?\n/g, '<br>');
+  const text = printable(s);
+  let out = '';
+  let last = 0;
+  for (const m of text.matchAll(LINKISH)) {
+    out += escape(text.slice(last, m.index)) + code(m[0]);
+    last = m.index + m[0].length;
+  }
+  return out + escape(text.slice(last));
 }
 
 function fence(s: string): string {
-  const ticks = s.includes('```') ? '~~~~' : '```';
-  return `${ticks}\n${s}\n${ticks}`;
+  const text = printable(s);
+  const longest = Math.max(2, ...(text.match(/^[ \t]*(`{3,}|~{3,})/gm) ?? []).map((r) => r.trim().length));
+  const ticks = '`'.repeat(longest + 1);
+  return `${ticks}\n${text}\n${ticks}`;
 }
 
 function checkMarkdown(c: CheckResult): string {
@@ -69,7 +114,7 @@ function checkMarkdown(c: CheckResult): string {
       parts.push(
         e.code || e.value.includes('\n')
           ? `- ${md(e.label)}:\n\n${fence(e.value).replace(/^/gm, '  ')}\n`
-          : `- ${md(e.label)}: ${md(e.value)}`,
+          : `- ${md(e.label)}: ${code(e.value)}`,
       );
     parts.push('');
   }
@@ -91,7 +136,7 @@ function checkMarkdown(c: CheckResult): string {
 export function renderMarkdown(run: RunResult, report?: Omit<Report, 'run'>): string {
   const s = run.summary;
   const head = [
-    `# Flywheel Doctor report — ${run.namespace}`,
+    `# Flywheel Doctor report — ${md(run.namespace)}`,
     '',
     `Verdict: **${run.verdict}** — ${s.pass} pass, ${s.warn} warn, ${s.fail} fail, ${s.error} error, ${s.skipped} skipped`,
     '',
@@ -99,9 +144,9 @@ export function renderMarkdown(run: RunResult, report?: Omit<Report, 'run'>): st
   ];
   if (report) {
     head.push(
-      `- Cluster: ${report.cluster.server} (${report.cluster.version})`,
-      `- Tool: ${report.tool.name} ${report.tool.version}`,
-      `- Shared by: ${report.createdBy} at ${report.createdAt}`,
+      `- Cluster: ${code(report.cluster.server)} (${md(report.cluster.version)})`,
+      `- Tool: ${md(report.tool.name)} ${md(report.tool.version)}`,
+      `- Shared by: ${md(report.createdBy)} at ${md(report.createdAt)}`,
     );
   }
   head.push(
@@ -159,7 +204,8 @@ export function renderMarkdown(run: RunResult, report?: Omit<Report, 'run'>): st
   return [...head, '## Checks', '', ...body, ...tail].join('\n');
 }
 
-const xml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const xml = (s: string) =>
+  printable(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 export function renderJunit(run: RunResult): string {
   const s = run.summary;
@@ -178,7 +224,7 @@ export function renderJunit(run: RunResult): string {
     return `    <testcase classname="flywheel-doctor.${xml(c.area)}" name="${xml(c.id)}" time="${(c.durationMs / 1000).toFixed(3)}">${inner}</testcase>`;
   });
   return `<?xml version="1.0" encoding="UTF-8"?>
-<testsuites name="flywheel-doctor" tests="${run.checks.length}" failures="${s.fail}" errors="${s.error}" skipped="${s.skipped}">
+<testsuites name="flywheel-doctor" tests="${run.checks.length}" failures="${s.fail}" errors="${s.error}">
   <testsuite name="${xml(run.namespace)}" tests="${run.checks.length}" failures="${s.fail}" errors="${s.error}" skipped="${s.skipped}" timestamp="${run.startedAt}">
 ${cases.join('\n')}
   </testsuite>
@@ -186,9 +232,10 @@ ${cases.join('\n')}
 `;
 }
 
-/** The machine-readable contract of `flywheel-doctor run --format json`. */
+/** The machine-readable contract of `flywheel-doctor run --format json` (schemas/run-report.schema.json). */
 export function toJsonReport(run: RunResult) {
   return {
+    schemaVersion: JSON_SCHEMA_VERSION,
     namespace: run.namespace,
     startedAt: run.startedAt,
     finishedAt: run.finishedAt,
@@ -210,7 +257,12 @@ export function toJsonReport(run: RunResult) {
 }
 
 const html = (s: string) =>
-  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+  printable(s)
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
 
 /** A self-contained HTML file (inline CSS, no scripts): every cluster string escaped. */
 export function renderHtml(report: Report): string {
@@ -231,13 +283,14 @@ export function renderHtml(report: Report): string {
 ${c.status !== 'pass' && c.status !== 'skipped' ? `<p><b>Root cause:</b> ${html(c.rootCause)}</p><p>${html(fixLine(c))}</p><pre>${html(c.manualFix.join('\n'))}</pre>` : ''}</section>`,
     )
     .join('\n');
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+  return `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
 <title>Flywheel Doctor report — ${html(run.namespace)}</title>
 <style>body{font:14px/1.5 system-ui,sans-serif;max-width:960px;margin:2rem auto;padding:0 1rem;color:#0f172a}pre{background:#f1f5f9;padding:.5rem;overflow:auto;white-space:pre-wrap}.b{color:#fff;border-radius:4px;padding:0 .4rem;font-size:12px}section{border-top:1px solid #e2e8f0;padding:.5rem 0}dt{font-weight:600}dd{margin:0 0 .5rem 1rem}@media(prefers-color-scheme:dark){body{background:#0f172a;color:#e2e8f0}pre{background:#1e293b}}</style></head>
 <body><h1>Flywheel Doctor report — ${html(run.namespace)}</h1>
 <p>Verdict <b>${html(run.verdict)}</b>: ${run.summary.pass} pass, ${run.summary.warn} warn, ${run.summary.fail} fail, ${run.summary.error} error, ${run.summary.skipped} skipped.<br>
 Cluster ${html(report.cluster.server)} (${html(report.cluster.version)}) · ${html(report.tool.name)} ${html(report.tool.version)} · run ${html(run.startedAt)} · shared by ${html(report.createdBy)} at ${html(report.createdAt)}</p>
+<h2>Checks</h2>
 ${checks}
 ${report.fixes.length ? `<h2>Fixes applied</h2><ul>${report.fixes.map((f) => `<li>${html(f.at)} ${html(f.by)}: <code>${html(f.checkId)}</code> ${html(f.outcome)} — ${html(f.summary)}</li>`).join('')}</ul>` : ''}
 <h2>Redaction</h2><p>${report.masked.length ? `Masked ${report.masked.length} value(s): ${html([...new Set(report.masked.map((m) => `${m.kind} in ${m.where}`))].join('; '))}` : 'No credential-like values found; secret values are never read.'}</p>

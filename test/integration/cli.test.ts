@@ -50,6 +50,38 @@ describe('flywheel-doctor CLI', () => {
     for (const c of out.checks) expect(c.fix.available).toBe(!!CHECKS.find((x) => x.id === c.id)!.fix);
   });
 
+  it('run --format json prints its schema version, and a JSON error object when the run cannot start (exit 2)', async () => {
+    const { RunErrorSchema, RunReportSchema } = await import('../../lib/report/json-schema');
+    expect(RunReportSchema.parse(JSON.parse(cli(['run', '--format', 'json']).stdout)).schemaVersion).toBe(1);
+    // An API server nobody listens on (a kubeconfig of our own, pointing at a closed loopback port).
+    const fs = await import('node:fs');
+    const os = await import('node:os');
+    const dead = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'fd-cli-')), 'kubeconfig');
+    fs.writeFileSync(
+      dead,
+      fs
+        .readFileSync(KUBECONFIGS.admin, 'utf8')
+        .replace(/server: https:\/\/127\.0\.0\.1:\d+/, `server: https://127.0.0.1:${testPort(93)}`),
+    );
+    const r = spawnSync(
+      process.execPath,
+      [
+        path.join(REPO_ROOT, 'bin/flywheel-doctor.cjs'),
+        'run',
+        '--format',
+        'json',
+        '--namespace',
+        NS,
+        '--kubeconfig',
+        dead,
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(r.status).toBe(2);
+    const err = RunErrorSchema.parse(JSON.parse(r.stdout));
+    expect(err.error.message).toMatch(/could not reach the Kubernetes API/);
+  });
+
   it('--dashboard-url links each check that is not passing to its page', () => {
     const r = cli(['run', '--check', 'pod-health', '--dashboard-url', 'https://doctor.example/']);
     expect(r.stdout).toContain(
