@@ -44,40 +44,61 @@ export interface DeploymentSubject {
   view?: GatewayConfigView;
 }
 
+/**
+ * A model deployment as the deployment-management API returns it, with every field the SDK's
+ * `ModelDeployment` requires (config, status_details, url), so strict clients accept it too.
+ */
+export function deploymentRecord(nmpNamespace: string, model: string, nimUrl: string) {
+  return {
+    name: model.replace(/\//g, '-'),
+    namespace: nmpNamespace,
+    config: `${nmpNamespace}/${model.replace(/\//g, '-')}`,
+    url: nimUrl,
+    models: [model],
+    deployed: true,
+    status_details: { status: 'ready', description: 'NIM deployed by the NIM Operator (answered by nemo-gateway)' },
+  };
+}
+
 export function locateDeploymentSubject(snapshot: Snapshot, config: Config): DeploymentSubject {
   const { configMap: dfName, configKey } = config.dataFlywheel;
   const problems: string[] = [];
   let nmp: string | undefined;
+  let nimUrl = '';
   let models: string[] = [];
   const raw = snapshot.find('configmaps', dfName)?.data?.[configKey];
   if (raw === undefined)
     problems.push(`ConfigMap ${dfName} key ${configKey} not found: the flywheel's NIMs are not known`);
   else {
     try {
-      const doc = parseYaml(raw) as { nmp_config?: { nmp_namespace?: string }; nims?: Array<{ model_name?: string }> };
+      const doc = parseYaml(raw) as {
+        nmp_config?: { nmp_namespace?: string; nim_base_url?: string };
+        nims?: Array<{ model_name?: string }>;
+      };
       nmp = doc?.nmp_config?.nmp_namespace;
+      nimUrl = typeof doc?.nmp_config?.nim_base_url === 'string' ? doc.nmp_config.nim_base_url : '';
       models = (doc?.nims ?? []).map((n) => n.model_name).filter((m): m is string => typeof m === 'string' && !!m);
       if (!nmp) problems.push(`${dfName} has no nmp_config.nmp_namespace`);
     } catch (e) {
       problems.push(`${dfName} ${configKey} is not valid YAML: ${(e as Error).message.split('\n')[0]}`);
     }
   }
+  const items = nmp ? models.map((m) => deploymentRecord(nmp!, m, nimUrl)) : [];
   const paths: DeploymentPath[] = nmp
     ? [
-        ...models.map((m) => ({
+        ...models.map((m, i) => ({
           path: itemPath(nmp!, m),
           kind: 'item' as const,
           model: m,
-          body: JSON.stringify({
-            name: m.replace(/\//g, '-'),
-            namespace: nmp,
-            status_details: {
-              status: 'ready',
-              description: 'NIM deployed by the NIM Operator (answered by nemo-gateway)',
-            },
-          }),
+          body: JSON.stringify(items[i]),
         })),
-        { path: COLLECTION_PATH, kind: 'collection' as const, body: JSON.stringify({ status: 'success' }) },
+        // One answer serves both calls on this path: the SDK reads `data` for a list and a deployment
+        // (config, status_details, url) for a create, so it carries both.
+        {
+          path: COLLECTION_PATH,
+          kind: 'collection' as const,
+          body: JSON.stringify({ object: 'list', data: items, ...(items[0] ?? deploymentRecord(nmp, 'nim', nimUrl)) }),
+        },
       ]
     : [];
   const cm = snapshot.find('configmaps', config.gateway.configMap);
@@ -178,7 +199,7 @@ export default defineCheck<typeof sections, DeploymentSubject, DeploymentProbe, 
     rootCause:
       'The flywheel asks the NeMo deployment-management API whether each NIM is deployed, and deploys it if not. With NIMs pre-deployed by the NIM Operator there is no such service: the gateway must answer both calls (the status as "ready", the deployment request with success). The port\'s current chart has no /v1/deployment route at all.',
     manualFix: (c) => [
-      `oc edit configmap ${c.gateway.configMap} -n ${c.namespace}   # add inside the server block: location = ${COLLECTION_PATH} { default_type application/json; return 200 '{"status":"success"}'; } and location ~ ^${COLLECTION_PATH}/([^/]+)/([^/]+)$ { default_type application/json; return 200 '{"name":"$2","namespace":"$1","status_details":{"status":"ready"}}'; }`,
+      `oc edit configmap ${c.gateway.configMap} -n ${c.namespace}   # add inside the server block: location = ${COLLECTION_PATH} { default_type application/json; return 200 '{"object":"list","data":[],"config":"nim-operator","url":"","status_details":{"status":"ready"}}'; } and location ~ ^${COLLECTION_PATH}/([^/]+)/([^/]+)$ { default_type application/json; return 200 '{"name":"$2","namespace":"$1","config":"$1/$2","url":"","status_details":{"status":"ready"}}'; }`,
       `oc rollout restart deployment/${c.gateway.deployment} -n ${c.namespace}`,
     ],
   },

@@ -75,6 +75,28 @@ describe('judgeAnswer', () => {
     };
     expect(judgeAnswer({ ...good(), body: JSON.stringify(renamed) })).toEqual([]);
   });
+  const rec = (extra: Record<string, unknown>) =>
+    JSON.stringify({ name: 'llama-3.2-1b-instruct', namespace: 'meta', ...extra });
+  it.each<[string, Record<string, unknown>]>([
+    // The SDK's Model: base_model is a string or an object (NVIDIA's docs since 25.7).
+    [
+      'an object base_model, as the SDK registers it',
+      { base_model: { namespace: 'meta', name: 'llama-3.2-1b-instruct' } },
+    ],
+    ['an empty artifact, as the guide writes its mocks', { artifact: {} }],
+    ['nulls where the SDK allows None', { description: null, spec: null, custom_fields: null }],
+    ['fields the SDK knows beyond ours', { peft: { finetuning_type: 'lora' }, model_providers: ['a/b'] }],
+  ])('accepts %s', (_, extra) => {
+    expect(judgeAnswer({ ...good(), body: rec(extra) })).toEqual([]);
+  });
+  it.each<[string, Record<string, unknown>, RegExp]>([
+    ['a base_model that is a number', { base_model: 3 }, /base_model/],
+    ['a context size that is text', { spec: { context_size: '8192' } }, /spec\.context_size/],
+    ['an artifact status the platform does not have', { artifact: { status: 'done' } }, /artifact\.status/],
+    ['an api_endpoint url that is not a string', { api_endpoint: { url: 5 } }, /api_endpoint\.url/],
+  ])('rejects a record the SDK rejects: %s', (_, extra, field) => {
+    expect(judgeAnswer({ ...good(), body: rec(extra) }).join('; ')).toMatch(field);
+  });
   it('reports network errors', () =>
     expect(judgeAnswer({ model: MODEL, url: 'x', networkError: 'ECONNREFUSED' })[0]).toMatch(/ECONNREFUSED/));
 });

@@ -358,7 +358,8 @@ export function mockModelJson(model: string): string {
     namespace: ns,
     description: `Base model ${model} (mock Entity Store answer served by nemo-gateway; added by Flywheel Doctor)`,
     spec: { num_parameters: 0, context_size: 8192, num_virtual_tokens: 0, is_chat: true },
-    artifact: {},
+    // Complete, so the SDK's strict response validation accepts it too (files_url and status are required there).
+    artifact: { files_url: `nim://${model}`, status: 'upload_completed' },
     base_model: model,
     schema_version: '1.0',
     project: '',

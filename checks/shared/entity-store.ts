@@ -31,16 +31,40 @@ export type EntityStoreConfig = ConfigOf<{ entityStore: typeof EntityStoreSectio
 export const entityStoreBase = (config: EntityStoreConfig) =>
   serviceBaseUrl(config, config.entityStore.service, config.entityStore.port);
 
-/** The model record the evaluator needs (real-stack.md §2). */
+const optionalInt = z.number().int().optional();
+/**
+ * The model record the evaluator needs (real-stack.md §2), judged by the platform's own types (the
+ * NeMo Microservices SDK's `Model`): a field that is there must have the SDK's type (`base_model` is
+ * a string *or an object* such as `{"namespace", "name"}`), but sub-fields the SDK only requires in
+ * its strict mode (an `artifact: {}` as the guide's mocks write it) are tolerated, as the platform's
+ * clients tolerate them by default. The evaluator's own rules come on top: name and namespace.
+ */
 export const EntityStoreModelSchema = z.object({
   name: z.string().min(1),
   namespace: z.string().regex(/^[\w\-.]+$/, 'namespace must be non-empty and match ^[\\w\\-.]+$'),
-  base_model: z.string().optional(),
-  description: z.string().optional(),
-  spec: z.record(z.string(), z.unknown()).optional(),
-  artifact: z.record(z.string(), z.unknown()).optional(),
-  api_endpoint: z.object({ model_id: z.string().optional() }).passthrough().optional(),
-  schema_version: z.string().optional(),
+  base_model: z.union([z.string(), z.record(z.string(), z.unknown())]).nullish(),
+  description: z.string().nullish(),
+  project: z.string().nullish(),
+  schema_version: z.string().nullish(),
+  custom_fields: z.record(z.string(), z.unknown()).nullish(),
+  spec: z
+    .object({
+      context_size: optionalInt,
+      is_chat: z.boolean().optional(),
+      num_parameters: optionalInt,
+      num_virtual_tokens: optionalInt,
+    })
+    .passthrough()
+    .nullish(),
+  artifact: z
+    .object({
+      files_url: z.string().optional(),
+      status: z.enum(['created', 'upload_failed', 'upload_completed']).optional(),
+      tensor_parallelism: optionalInt,
+    })
+    .passthrough()
+    .nullish(),
+  api_endpoint: z.object({ model_id: z.string().optional(), url: z.string().optional() }).passthrough().nullish(),
 });
 
 /** The part of the Data Flywheel config.yaml the model checks rely on. */

@@ -34,7 +34,7 @@ afterAll(() => {
 const model = {
   name: 'llama-3.2-1b-instruct',
   namespace: 'meta',
-  spec: { num_parameters: 1000000000, context_size: 8192, is_chat: true },
+  spec: { num_parameters: 1000000000, context_size: 8192, is_chat: true, num_virtual_tokens: 0 },
   artifact: { status: 'upload_completed', files_url: 'nim://meta/llama-3.2-1b-instruct' },
 };
 
@@ -51,7 +51,10 @@ describe('Entity Store stand-in', () => {
   });
 
   it.each([
-    ['no name', { namespace: 'meta' }, 'name', 'missing'],
+    // What the SDK's create types require once the object is given.
+    ['a partial spec', { ...model, spec: { context_size: 8192 } }, 'is_chat', 'missing'],
+    ['an empty artifact', { ...model, artifact: {} }, 'files_url', 'missing'],
+    ['a base_model that is a number', { ...model, base_model: 3 }, 'base_model', 'union_type'],
     ['empty namespace', { name: 'x', namespace: '' }, 'namespace', 'string_pattern_mismatch'],
     ['namespace with a slash', { name: 'x', namespace: 'a/b' }, 'namespace', 'string_pattern_mismatch'],
     ['name with a slash', { name: 'a/b', namespace: 'meta' }, 'name', 'string_pattern_mismatch'],
@@ -65,6 +68,36 @@ describe('Entity Store stand-in', () => {
     expect(res.body.detail).toEqual(
       expect.arrayContaining([expect.objectContaining({ type, loc: expect.arrayContaining([field]) })]),
     );
+  });
+
+  it('takes name and namespace as optional, as the SDK does: namespace "default", name the generated id', async () => {
+    const res = await call('POST', '/v1/models', { description: 'no name' });
+    expect(res.status).toBe(201);
+    expect(res.body.namespace).toBe('default');
+    expect(res.body.name).toBe(res.body.id);
+    expect((await call('GET', `/v1/models/default/${res.body.name}`)).status).toBe(200);
+    expect((await call('DELETE', `/v1/models/default/${res.body.name}`)).status).toBe(200);
+  });
+
+  it('answers a page past the end with no data (the SDK pages until data is empty)', async () => {
+    for (const n of ['a', 'b', 'c']) await call('POST', '/v1/models', { ...model, name: `pg-${n}` });
+    const pages = [1, 2, 3, 4].map((p) => call('GET', `/v1/models?page_size=1&page=${p}`));
+    const bodies = await Promise.all(pages);
+    expect(bodies.map((b) => b.body.data.map((m: { name: string }) => m.name))).toEqual([
+      ['pg-a'],
+      ['pg-b'],
+      ['pg-c'],
+      [],
+    ]);
+    expect(bodies[3]!.body.pagination).toMatchObject({ page: 4, total_pages: 3, current_page_size: 0 });
+    for (const n of ['a', 'b', 'c']) await call('DELETE', `/v1/models/meta/pg-${n}`);
+  });
+
+  it('keeps custom_fields and project on namespaces', async () => {
+    const res = await call('POST', '/v1/namespaces', { id: 'custom', custom_fields: { team: 'ml' }, project: 'p' });
+    expect(res.body).toMatchObject({ id: 'custom', custom_fields: { team: 'ml' }, project: 'p' });
+    expect((await call('GET', '/v1/namespaces/custom')).body.custom_fields).toEqual({ team: 'ml' });
+    await call('DELETE', '/v1/namespaces/custom');
   });
 
   it('refuses a body that is not JSON (422)', async () => {

@@ -15,12 +15,11 @@ const MODEL_NAME = /^[\w\-.@:+]+$/;
 const ARTIFACT_STATUS = ['created', 'upload_completed', 'upload_failed'];
 const MAX_BODY = 256 * 1024;
 
-interface NamespaceRecord {
+type NamespaceRecord = Record<string, unknown> & {
   id: string;
-  description?: string;
   created_at: string;
   updated_at: string;
-}
+};
 type ModelRecord = Record<string, unknown> & {
   name: string;
   namespace: string;
@@ -64,7 +63,28 @@ function requireString(body: Record<string, unknown>, key: string, pattern: RegE
     });
 }
 
+/** Sub-fields the SDK's create types mark Required when their object is given (ModelSpec, ModelArtifact, APIEndpointData). */
+const REQUIRED_WITHIN: Record<string, string[]> = {
+  spec: ['context_size', 'is_chat', 'num_parameters', 'num_virtual_tokens'],
+  artifact: ['files_url', 'status'],
+  api_endpoint: ['model_id', 'url'],
+};
+
 function checkOptionalFields(body: Record<string, unknown>, errors: FieldError[]) {
+  for (const [key, required] of Object.entries(REQUIRED_WITHIN)) {
+    const v = body[key];
+    if (isObject(v))
+      for (const f of required)
+        if (v[f] === undefined) errors.push({ type: 'missing', loc: ['body', key, f], msg: 'Field required' });
+  }
+  if (body.custom_fields !== undefined && !isObject(body.custom_fields))
+    errors.push({ type: 'dict_type', loc: ['body', 'custom_fields'], msg: 'Input should be a valid dictionary' });
+  if (body.base_model !== undefined && typeof body.base_model !== 'string' && !isObject(body.base_model))
+    errors.push({
+      type: 'union_type',
+      loc: ['body', 'base_model'],
+      msg: 'Input should be a valid string or a valid dictionary',
+    });
   for (const key of ['description', 'project']) {
     if (body[key] !== undefined && typeof body[key] !== 'string')
       errors.push({ type: 'string_type', loc: ['body', key], msg: 'Input should be a valid string' });
@@ -107,7 +127,25 @@ function checkOptionalFields(body: Record<string, unknown>, errors: FieldError[]
   }
 }
 
-const MODEL_FIELDS = ['description', 'project', 'spec', 'artifact', 'api_endpoint', 'base_model', 'custom_fields'];
+const MODEL_FIELDS = [
+  'description',
+  'project',
+  'spec',
+  'artifact',
+  'api_endpoint',
+  'base_model',
+  'custom_fields',
+  'peft',
+  'prompt',
+  'guardrails',
+  'model_providers',
+  'ownership',
+];
+
+let sequence = 0;
+/** An id in the platform's shape (`<kind>-<random>`), unique within the process. */
+const generatedId = (kind: string) =>
+  `${kind}-${Date.now().toString(36)}${(sequence++).toString(36)}${Math.random().toString(36).slice(2, 8)}`;
 
 export class EntityStore {
   private data: StoreData;
@@ -185,15 +223,20 @@ export class EntityStore {
   private createNamespace(body: unknown): NamespaceRecord {
     if (!isObject(body)) throw invalid([{ type: 'model_type', loc: ['body'], msg: 'Input should be an object' }]);
     const errors: FieldError[] = [];
-    requireString(body, 'id', NAMESPACE_ID, errors);
-    if (body.description !== undefined && typeof body.description !== 'string')
-      errors.push({ type: 'string_type', loc: ['body', 'description'], msg: 'Input should be a valid string' });
+    // The SDK makes every field optional; an id that is given must be valid.
+    if (body.id !== undefined) requireString(body, 'id', NAMESPACE_ID, errors);
+    for (const key of ['description', 'project'])
+      if (body[key] !== undefined && typeof body[key] !== 'string')
+        errors.push({ type: 'string_type', loc: ['body', key], msg: 'Input should be a valid string' });
+    if (body.custom_fields !== undefined && !isObject(body.custom_fields))
+      errors.push({ type: 'dict_type', loc: ['body', 'custom_fields'], msg: 'Input should be a valid dictionary' });
     if (errors.length) throw invalid(errors);
-    const id = body.id as string;
+    const id = (body.id as string | undefined) ?? generatedId('namespace');
     if (this.data.namespaces[id]) throw new HttpProblem(409, `Namespace ${id} already exists`);
     const now = new Date().toISOString();
-    const rec: NamespaceRecord = { id, created_at: now, updated_at: now };
-    if (typeof body.description === 'string') rec.description = body.description;
+    const rec: NamespaceRecord = { id, created_at: now, updated_at: now, custom_fields: {} };
+    for (const f of ['description', 'project', 'custom_fields', 'ownership'])
+      if (body[f] !== undefined) rec[f] = body[f];
     this.data.namespaces[id] = rec;
     this.save();
     return rec;
@@ -202,17 +245,21 @@ export class EntityStore {
   private createModel(body: unknown): ModelRecord {
     if (!isObject(body)) throw invalid([{ type: 'model_type', loc: ['body'], msg: 'Input should be an object' }]);
     const errors: FieldError[] = [];
-    requireString(body, 'name', MODEL_NAME, errors);
-    requireString(body, 'namespace', NAMESPACE_ID, errors);
+    // Both optional in the SDK: namespace "default", name the generated id.
+    if (body.name !== undefined) requireString(body, 'name', MODEL_NAME, errors);
+    if (body.namespace !== undefined) requireString(body, 'namespace', NAMESPACE_ID, errors);
     checkOptionalFields(body, errors);
     if (errors.length) throw invalid(errors);
-    const key = `${body.namespace as string}/${body.name as string}`;
+    const id = generatedId('model');
+    const namespace = (body.namespace as string | undefined) ?? 'default';
+    const name = (body.name as string | undefined) ?? id;
+    const key = `${namespace}/${name}`;
     if (this.data.models[key]) throw new HttpProblem(409, `Model ${key} already exists`);
     const now = new Date().toISOString();
     const rec: ModelRecord = {
-      name: body.name as string,
-      namespace: body.namespace as string,
-      id: `model-${Buffer.from(key).toString('base64url').slice(0, 22)}`,
+      name,
+      namespace,
+      id,
       created_at: now,
       updated_at: now,
       project: '',
@@ -244,10 +291,14 @@ export class EntityStore {
   }
 }
 
+/**
+ * One page of a collection. A page past the end is empty (never the last page again): clients,
+ * the SDK's pager among them, ask for page + 1 until `data` comes back empty.
+ */
 function page<T>(items: T[], url: URL) {
   const size = Math.min(Math.max(Number(url.searchParams.get('page_size')) || 10, 1), 1000);
   const total = Math.max(Math.ceil(items.length / size), 1);
-  const current = Math.min(Math.max(Number(url.searchParams.get('page')) || 1, 1), total);
+  const current = Math.max(Number(url.searchParams.get('page')) || 1, 1);
   const data = items.slice((current - 1) * size, current * size);
   return {
     object: 'list',
