@@ -323,6 +323,34 @@ describe('judged by what the URL answers', () => {
     else expect(a.reason).toMatch(fix);
   });
 
+  // An override stands for the Service's address: the URL's own port is still judged against the Service.
+  it.each<[string, string, string, RegExp]>([
+    [
+      'a port the gateway Service does not have',
+      'http://nemo-gateway:8080',
+      'fail',
+      /cannot connect in the cluster: port 8080 is not a port of Service nemo-gateway \(80\)/,
+    ],
+    ['the Service port, written out', 'http://nemo-gateway:80', 'pass', /answers a valid record/],
+    ['the default port of the scheme', 'http://nemo-gateway', 'pass', /answers a valid record/],
+    [
+      'a Service that does not exist',
+      'http://nemo-gateway-old:80',
+      'fail',
+      /Service nemo-gateway-old, which does not exist/,
+    ],
+  ])('behind an override: %s', (_, url, status, summary) => {
+    const env = { name: 'ENTITY_STORE_URL', value: url };
+    const overridden: UrlProbe = {
+      target: { base: 'http://127.0.0.1:1', via: 'FD_SERVICE_URL_OVERRIDES nemo-gateway' },
+      answers: [valid],
+      gatewayAnswers: [],
+    };
+    const r = judgeWith(check, world(env, false), overridden, config());
+    expect(r.status).toBe(status);
+    expect(r.summary).toMatch(summary);
+  });
+
   it('the evidence shows the 404 the evaluator gets, and the root cause fits the generation', () => {
     const proxyGen = judgeWith(check, world(ES, true), asked([missing], [missing]), config());
     expect(proxyGen.evidence.map((e) => e.value).join('\n')).toMatch(/HTTP 404[\s\S]*not found/);

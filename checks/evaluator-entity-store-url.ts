@@ -28,6 +28,7 @@ import {
   type ModelAnswer,
   type ModelSource,
 } from './shared/entity-store';
+import { servicePortProblem } from './shared/service-url';
 import { gatewayBase, GatewaySection } from './shared/gateway';
 import { generationOf, readGatewayConfig, type Generation } from './shared/gateway-config';
 
@@ -230,6 +231,24 @@ export function judgeEntityStoreUrl(
   if (eff.unknownReason) {
     evidence.push({ label: ENTITY_STORE_ENV, value: `from ${eff.source}: ${eff.unknownReason}`, tone: 'info' });
     return { status: 'warn', summary: `Cannot verify ${ENTITY_STORE_ENV}: ${eff.unknownReason}`, evidence };
+  }
+  // An override answers for the Service's address only: the URL's own port must still be one the
+  // Service has, or the evaluator in the cluster cannot connect whatever the override answered.
+  const portProblem = probe?.target?.via.startsWith('FD_SERVICE_URL_OVERRIDES')
+    ? servicePortProblem(eff.value!, snapshot, ns)
+    : undefined;
+  if (portProblem) {
+    evidence.push({ label: ENTITY_STORE_ENV, value: `${eff.value} (${eff.source})`, tone: 'bad' });
+    evidence.push({
+      label: 'Asked at',
+      value: `${probe!.target!.base} (${probe!.target!.via}): stands for the Service's address, not the URL's port`,
+      tone: 'info',
+    });
+    return {
+      status: 'fail',
+      summary: `The evaluator's ${ENTITY_STORE_ENV} (${eff.value}) cannot connect in the cluster: ${portProblem}`,
+      evidence,
+    };
   }
   if (judgedByBehaviour(probe)) return judgeByAnswers(ev, eff.value!, eff.source, probe, config, evidence);
   const ports = ev.gatewayPorts ?? [80];

@@ -1,7 +1,6 @@
 import type { ConfigOf } from '../lib/config';
 import type { Snapshot } from '../lib/engine/snapshot';
 import { defineCheck, type Evidence, type Finding } from '../lib/engine/types';
-import { parseServiceHost } from '../lib/k8s/names';
 import type { KObject } from '../lib/k8s/object';
 import { RESOURCES } from '../lib/k8s/resources';
 import { waitForRollout } from '../lib/k8s/wait';
@@ -17,42 +16,13 @@ import {
   type Container,
   type EvaluatorRefs,
 } from './shared/evaluator';
+import { serviceTarget, withPort } from './shared/service-url';
+
+export { withPort };
 
 export const NIM_PROXY_ENV = 'NIM_PROXY_URL';
 const sections = { evaluator: EvaluatorSection };
 type Config = ConfigOf<typeof sections>;
-
-/** Where a URL points inside the namespace: the Service it names and the port it uses. */
-export interface ServiceTarget {
-  url: string;
-  service?: string;
-  port: number;
-  /** Why the URL names no Service of this namespace (external address, another namespace, not a URL). */
-  outside?: string;
-}
-
-export function serviceTarget(raw: string, namespace: string): ServiceTarget | { invalid: string } {
-  let url: URL;
-  try {
-    url = new URL(raw.trim());
-  } catch {
-    return { invalid: `"${raw}" is not a URL` };
-  }
-  const port = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
-  const host = parseServiceHost(url.hostname);
-  if (!host || (host.namespace && !host.svc && host.namespace !== namespace))
-    return { url: raw, port, outside: `${url.hostname} is not a Service name in ${namespace}` };
-  if (host.namespace && host.namespace !== namespace)
-    return { url: raw, port, outside: `it names namespace ${host.namespace}` };
-  return { url: raw, service: host.service, port };
-}
-
-/** The URL with its port replaced (the Service's). */
-export function withPort(raw: string, port: number): string {
-  const url = new URL(raw.trim());
-  url.port = String(port);
-  return url.toString().replace(/\/$/, raw.trim().endsWith('/') ? '/' : '');
-}
 
 export interface ProxySubject extends EvaluatorRefs {
   /** What the running evaluator has (the Deployment) and what the CR renders next. */

@@ -92,12 +92,13 @@ export function locateDeploymentSubject(snapshot: Snapshot, config: Config): Dep
           model: m,
           body: JSON.stringify(items[i]),
         })),
-        // One answer serves both calls on this path: the SDK reads `data` for a list and a deployment
-        // (config, status_details, url) for a create, so it carries both.
+        // One static answer serves both calls on this path: the SDK reads `data` for a list and a
+        // deployment (config, status_details, url) for a create, so it carries both. The list is empty:
+        // nginx answers every page alike, and the SDK's pager asks for the next page until one is empty.
         {
           path: COLLECTION_PATH,
           kind: 'collection' as const,
-          body: JSON.stringify({ object: 'list', data: items, ...(items[0] ?? deploymentRecord(nmp, 'nim', nimUrl)) }),
+          body: JSON.stringify({ object: 'list', data: [], ...(items[0] ?? deploymentRecord(nmp, 'nim', nimUrl)) }),
         },
       ]
     : [];

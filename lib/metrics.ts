@@ -76,5 +76,10 @@ export class DoctorMetrics {
   }
 }
 
-/** The process's metrics: every Doctor and monitor records here. */
-export const metrics = new DoctorMetrics();
+/**
+ * The process's metrics: every Doctor and monitor records here. One instance per process, kept on
+ * globalThis: Next.js bundles the instrumentation hook (the watch) and each route separately, and
+ * a module-level instance per bundle meant the watch recorded into a registry /api/metrics never served.
+ */
+const g = globalThis as unknown as { __flywheelDoctorMetrics?: DoctorMetrics };
+export const metrics: DoctorMetrics = (g.__flywheelDoctorMetrics ??= new DoctorMetrics());

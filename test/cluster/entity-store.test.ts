@@ -83,7 +83,7 @@ describe('Entity Store stand-in', () => {
     for (const n of ['a', 'b', 'c']) await call('POST', '/v1/models', { ...model, name: `pg-${n}` });
     const pages = [1, 2, 3, 4].map((p) => call('GET', `/v1/models?page_size=1&page=${p}`));
     const bodies = await Promise.all(pages);
-    expect(bodies.map((b) => b.body.data.map((m: { name: string }) => m.name))).toEqual([
+    expect(bodies.map((b) => (b.body.data as Array<{ name: string }>).map((m) => m.name))).toEqual([
       ['pg-a'],
       ['pg-b'],
       ['pg-c'],

@@ -186,6 +186,7 @@ export class EntityStore {
         const rec = this.data.namespaces[ns];
         if (!rec) throw new HttpProblem(404, `Namespace ${ns} not found`);
         if (method === 'GET') return { status: 200, body: rec };
+        if (method === 'PATCH') return { status: 200, body: this.patchNamespace(ns, body) };
         if (method === 'DELETE') {
           delete this.data.namespaces[ns];
           this.save();
@@ -238,6 +239,22 @@ export class EntityStore {
     for (const f of ['description', 'project', 'custom_fields', 'ownership'])
       if (body[f] !== undefined) rec[f] = body[f];
     this.data.namespaces[id] = rec;
+    this.save();
+    return rec;
+  }
+
+  private patchNamespace(id: string, body: unknown): NamespaceRecord {
+    if (!isObject(body)) throw invalid([{ type: 'model_type', loc: ['body'], msg: 'Input should be an object' }]);
+    const errors: FieldError[] = [];
+    if (body.id !== undefined && body.id !== id)
+      errors.push({ type: 'frozen_field', loc: ['body', 'id'], msg: 'id cannot be changed; create another namespace' });
+    if (body.custom_fields !== undefined && !isObject(body.custom_fields))
+      errors.push({ type: 'dict_type', loc: ['body', 'custom_fields'], msg: 'Input should be a valid dictionary' });
+    if (errors.length) throw invalid(errors);
+    const rec = this.data.namespaces[id]!;
+    for (const f of ['description', 'project', 'custom_fields', 'ownership'])
+      if (body[f] !== undefined) rec[f] = body[f];
+    rec.updated_at = new Date().toISOString();
     this.save();
     return rec;
   }

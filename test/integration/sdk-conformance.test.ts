@@ -1,0 +1,76 @@
+/**
+ * The official NeMo Microservices SDK (PyPI nemo-microservices 1.5.0, strict response validation)
+ * through the real nginx gateway, in both generations: against the Entity Store stand-in (proxy
+ * generation: namespaces and models create, retrieve, list to the end, update, delete), and against
+ * what the doctor's own fixes make the mock generation answer (the base model's record, the
+ * deployment-management retrieve, list and create). Every answer must pass the SDK's own types.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { REPO_ROOT, testPort } from '../cluster/paths';
+import { doctorFor, seed } from './helpers';
+
+const MODEL = 'meta/llama-3.2-1b-instruct';
+const venv = execFileSync('bash', [path.join(REPO_ROOT, 'scripts/python-venv.sh')], { encoding: 'utf8' }).trim();
+
+function sdk(args: string[]) {
+  const r = spawnSync(
+    path.join(venv, 'bin/python'),
+    [path.join(REPO_ROOT, 'test/python/sdk_conformance.py'), ...args],
+    {
+      encoding: 'utf8',
+      timeout: 120_000,
+    },
+  );
+  const last = r.stdout.trim().split('\n').pop() ?? '';
+  let result: { ok: boolean; calls: string[]; failed?: string; error?: string };
+  try {
+    result = JSON.parse(last);
+  } catch {
+    throw new Error(`the SDK script printed no result (exit ${r.status}): ${r.stderr.slice(-2000)}`);
+  }
+  return result;
+}
+
+describe('the NeMo Microservices SDK, strict, through the gateway', () => {
+  it('proxy generation: the Entity Store stand-in answers every call as the SDK types it; list() ends', async () => {
+    const ns = 'it-sdk-proxy';
+    const port = testPort(94);
+    await seed(ns, 'healthy-proxy', port);
+    const r = sdk([`http://127.0.0.1:${port}`, 'entity-store', MODEL]);
+    expect(r.error ?? '').toBe('');
+    expect(r.ok).toBe(true);
+    expect(r.calls).toEqual(
+      expect.arrayContaining([
+        'models.list (to the end)',
+        'namespaces.list (to the end)',
+        'models.create (object base_model)',
+      ]),
+    );
+  });
+
+  it("mock generation: what the doctor's fixes write passes the SDK's strict types", async () => {
+    const ns = 'it-sdk-mock';
+    const port = testPort(95);
+    await seed(ns, 'broken', port);
+    const doctor = doctorFor(ns, port);
+    // The gateway's fixes in the order Fix all takes them (upstreams first: the others are judged through it).
+    for (const id of ['gateway-upstreams', 'gateway-models', 'gateway-deployment-mocks']) {
+      const preview = await doctor.fix(id, { dryRun: true });
+      const out = await doctor.fix(id, { dryRun: false, expectedGuards: preview.plan.guards });
+      expect('verified' in out ? out.verified.status : out.outcome, id).toBe('pass');
+    }
+    const r = sdk([`http://127.0.0.1:${port}`, 'mocks', MODEL, ns]);
+    expect(r.error ?? '').toBe('');
+    expect(r.ok).toBe(true);
+    expect(r.calls).toEqual(
+      expect.arrayContaining([
+        "models.retrieve (the doctor's mock)",
+        "deployment.model_deployments.retrieve (the doctor's mock)",
+        'deployment.model_deployments.list (to the end)',
+        "deployment.model_deployments.create (the doctor's mock)",
+      ]),
+    );
+  });
+});
