@@ -300,7 +300,7 @@ function writeEntityStoreRecords(ns: string, models: string[]) {
           namespace,
           id: `model-${name}`,
           description: `Base model ${id}`,
-          spec: { context_size: 8192, is_chat: true },
+          spec: { context_size: 8192, is_chat: true, num_parameters: 1000000000, num_virtual_tokens: 0 },
           artifact: { status: 'upload_completed', files_url: `nim://${id}` },
           project: '',
           custom_fields: {},

@@ -9,7 +9,9 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT, testPort } from '../cluster/paths';
-import { doctorFor, seed } from './helpers';
+import type { KObject } from '../../lib/k8s/object';
+import { RESOURCES } from '../../lib/k8s/resources';
+import { access, doctorFor, seed } from './helpers';
 
 const MODEL = 'meta/llama-3.2-1b-instruct';
 const venv = execFileSync('bash', [path.join(REPO_ROOT, 'scripts/python-venv.sh')], { encoding: 'utf8' }).trim();
@@ -39,7 +41,7 @@ describe('the NeMo Microservices SDK, strict, through the gateway', () => {
     const port = testPort(94);
     await seed(ns, 'healthy-proxy', port);
     const r = sdk([`http://127.0.0.1:${port}`, 'entity-store', MODEL]);
-    expect(r.error ?? '').toBe('');
+    expect(r.error ? `${r.failed}: ${r.error}` : '').toBe('');
     expect(r.ok).toBe(true);
     expect(r.calls).toEqual(
       expect.arrayContaining([
@@ -54,6 +56,18 @@ describe('the NeMo Microservices SDK, strict, through the gateway', () => {
     const ns = 'it-sdk-mock';
     const port = testPort(95);
     await seed(ns, 'broken', port);
+    // What the doctor writes, not the seed's own hand-written answer for the deployment lookup.
+    const admin = access('admin').app();
+    const cm = await admin.get<KObject>(RESOURCES.configmaps, ns, 'nemo-gateway-config');
+    // The block runs to its own closing line (its JSON answer holds braces too).
+    const conf = (cm.data['nginx.conf'] as string).replace(
+      /\n[ \t]*location ~ \^\/v1\/deployment\/model-deployments[^\n]*\n(?:[^\n]*\n)*?[ \t]*\}[ \t]*\n/,
+      '\n',
+    );
+    expect(conf).not.toContain('model-deployments');
+    await admin.jsonPatch(RESOURCES.configmaps, ns, 'nemo-gateway-config', [
+      { op: 'replace', path: '/data/nginx.conf', value: conf },
+    ]);
     const doctor = doctorFor(ns, port);
     // The gateway's fixes in the order Fix all takes them (upstreams first: the others are judged through it).
     for (const id of ['gateway-upstreams', 'gateway-models', 'gateway-deployment-mocks']) {
@@ -62,7 +76,7 @@ describe('the NeMo Microservices SDK, strict, through the gateway', () => {
       expect('verified' in out ? out.verified.status : out.outcome, id).toBe('pass');
     }
     const r = sdk([`http://127.0.0.1:${port}`, 'mocks', MODEL, ns]);
-    expect(r.error ?? '').toBe('');
+    expect(r.error ? `${r.failed}: ${r.error}` : '').toBe('');
     expect(r.ok).toBe(true);
     expect(r.calls).toEqual(
       expect.arrayContaining([

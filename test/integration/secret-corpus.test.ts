@@ -150,13 +150,16 @@ describe('planted secrets never reach an output', () => {
     });
     await monitor.start();
     try {
-      // A redeploy that writes credentials into the CR's env: the watch diffs it into the history.
+      // A redeploy that fixes NIM_PROXY_URL (a status change, so the watch records it) and writes
+      // credentials into the CR's env: the whole env list (DB_PASS, a URL with user:password, a
+      // token) is diffed into the history.
       await admin.jsonPatch(RESOURCES.nemoevaluators, NS, 'nemoevaluator-sample', [
         {
           op: 'add',
           path: '/spec/env/-',
-          value: { name: 'API_TOKEN', value: `${PLANTED[0]}-again` },
+          value: { name: 'NIM_PROXY_URL', value: 'http://meta-llama3-1b-instruct:8000' },
         },
+        { op: 'add', path: '/spec/env/-', value: { name: 'API_TOKEN', value: `${PLANTED[0]}-again` } },
       ]);
       const deadline = Date.now() + 30_000;
       while (!entries.some((e) => e.trigger?.kind === 'NemoEvaluator')) {

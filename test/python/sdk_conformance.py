@@ -21,8 +21,9 @@ calls = []
 def step(name, fn):
     try:
         out = fn()
-    except Exception as e:  # report which call failed and why, then stop
-        print(json.dumps({"ok": False, "calls": calls, "failed": name, "error": f"{type(e).__name__}: {e}"[:2000]}))
+    except Exception as e:  # report which call failed and why (with the validation detail), then stop
+        cause = f" ({e.__cause__})" if e.__cause__ else ""
+        print(json.dumps({"ok": False, "calls": calls, "failed": name, "error": f"{type(e).__name__}: {e}{cause}"[:2000]}))
         sys.exit(1)
     calls.append(name)
     return out
