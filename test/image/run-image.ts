@@ -78,7 +78,9 @@ async function versions(admin: KubeClient): Promise<string> {
 
 /** What oauth-proxy forwards: fixes run with the user's own token, so RBAC decides and the audit log names the user. */
 async function forwardedIdentityFixes(base: string, admin: KubeClient) {
-  // The first fix in the registry that writes a Kubernetes object (not a pod): its writes must be attributed.
+  // The first fix in the registry that writes a Kubernetes object (not a pod) and is judged on its own
+  // (no dependsOn: a check judged through another one, such as evaluator-entity-store-url through
+  // gateway-models, cannot verify pass while that one still fails): its writes must be attributed.
   const post = (id: string, token: string, body: unknown) =>
     fetch(`${base}/api/checks/${id}/fix`, {
       method: 'POST',
@@ -87,7 +89,7 @@ async function forwardedIdentityFixes(base: string, admin: KubeClient) {
     });
   let id = '';
   let targets: string[] = [];
-  for (const c of CHECKS.filter((x) => x.fix)) {
+  for (const c of CHECKS.filter((x) => x.fix && !x.dependsOn?.length)) {
     const preview = (await (await post(c.id, TOKENS.editor.token, { dryRun: true })).json()) as {
       plan?: { changes: Array<{ target: string; action: string }> };
     };
