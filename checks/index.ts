@@ -5,6 +5,7 @@ import evaluatorEntityStoreUrl from './evaluator-entity-store-url';
 import evaluatorInitImage from './evaluator-init-image';
 import evaluatorNimProxyUrl from './evaluator-nim-proxy-url';
 import evaluatorSecretsDelete from './evaluator-secrets-delete';
+import flywheelConfig from './flywheel-config';
 import flywheelStatePersistence from './flywheel-state-persistence';
 import gatewayDeploymentMocks from './gateway-deployment-mocks';
 import gatewayModels from './gateway-models';
@@ -27,6 +28,7 @@ export const CHECKS: readonly AnyCheck[] = [
   gatewayModels,
   gatewayDeploymentMocks,
   referencedSecrets,
+  flywheelConfig,
   flywheelStatePersistence,
   podHealth,
 ];
