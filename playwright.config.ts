@@ -1,6 +1,6 @@
 import { defineConfig } from '@playwright/test';
 import path from 'node:path';
-import { entityStorePortFor, testPort } from './test/cluster/paths';
+import { testPort, serviceOverridesEnv } from './test/cluster/paths';
 
 // Debian's Chromium, never a downloaded browser (no network for that here).
 const chromium = process.env.FD_CHROMIUM ?? '/usr/bin/chromium';
@@ -49,7 +49,7 @@ export default defineConfig({
       // The watch (lib/watch): re-runs on change, history in fd-e2e; no scheduled runs in tests.
       FD_WATCH: 'fd-e2e',
       FD_WATCH_SCHEDULE_SECONDS: '0',
-      FD_SERVICE_URL_OVERRIDES: `nemo-gateway=http://127.0.0.1:${testPort(19)},nemoentitystore-sample=http://127.0.0.1:${entityStorePortFor(testPort(19))}`,
+      FD_SERVICE_URL_OVERRIDES: serviceOverridesEnv(testPort(19)),
     },
   },
 });

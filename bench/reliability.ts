@@ -16,7 +16,7 @@ import type { KObject } from '../lib/k8s/object';
 import { RESOURCES } from '../lib/k8s/resources';
 import { waitForRollout } from '../lib/k8s/wait';
 import { up } from '../test/cluster/cluster';
-import { FILES, REPO_ROOT, testPort, TOKENS } from '../test/cluster/paths';
+import { FILES, REPO_ROOT, testPort, TOKENS, serviceOverrides, serviceOverridesEnv } from '../test/cluster/paths';
 import { killCliWhen } from '../test/cluster/cli-process';
 import { plantSecrets } from '../test/cluster/plant-secrets';
 import { seedScenario } from '../test/cluster/seed';
@@ -37,7 +37,7 @@ const doctor = () =>
     registry: CHECKS,
     kubeconfig: FILES.adminKubeconfig,
     namespace: NS,
-    config: { serviceUrlOverrides: { 'nemo-gateway': `http://127.0.0.1:${PORT}` } },
+    config: { serviceUrlOverrides: serviceOverrides(PORT) },
     env: {},
   });
 const admin = () => doctor().access.app();
@@ -102,7 +102,7 @@ async function faults() {
     await breakGateway();
     await killCliWhen(
       ['fix', 'gateway-models', '--yes', '-n', NS, '--kubeconfig', FILES.adminKubeconfig],
-      { ...process.env, FD_SERVICE_URL_OVERRIDES: `nemo-gateway=http://127.0.0.1:${PORT}` },
+      { ...process.env, FD_SERVICE_URL_OVERRIDES: serviceOverridesEnv(PORT) },
       /updated ConfigMap/,
     );
     if (await finishes('gateway-models')) finished++;
@@ -150,7 +150,7 @@ async function leaks(base: string) {
   say();
   const planted = await plantSecrets(admin(), NS, 'ZZREL');
   const outputs: string[] = [];
-  const env = { ...process.env, FD_SERVICE_URL_OVERRIDES: `nemo-gateway=http://127.0.0.1:${PORT}` };
+  const env = { ...process.env, FD_SERVICE_URL_OVERRIDES: serviceOverridesEnv(PORT) };
   const cli = (...args: string[]) =>
     spawnSync(
       process.execPath,

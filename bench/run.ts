@@ -22,7 +22,16 @@ import type { KObject } from '../lib/k8s/object';
 import { RESOURCES } from '../lib/k8s/resources';
 import { rolloutState, waitForObject } from '../lib/k8s/wait';
 import { up } from '../test/cluster/cluster';
-import { binDir, CLUSTER_DIR, entityStorePortFor, FILES, PORTS, REPO_ROOT, testPort } from '../test/cluster/paths';
+import {
+  binDir,
+  CLUSTER_DIR,
+  FILES,
+  PORTS,
+  REPO_ROOT,
+  testPort,
+  serviceOverrides,
+  serviceOverridesEnv,
+} from '../test/cluster/paths';
 import { seedScenario } from '../test/cluster/seed';
 import { startLatencyProxy } from './latency-proxy';
 import { startServer } from './server';
@@ -154,7 +163,7 @@ async function main() {
   const proxy = await startLatencyProxy({ pkiDir: FILES.pki, upstreamPort: PORTS.apiserver, dir: CLUSTER_DIR });
   const env = {
     ...process.env,
-    FD_SERVICE_URL_OVERRIDES: `nemo-gateway=http://127.0.0.1:${GATEWAY_PORT},nemoentitystore-sample=http://127.0.0.1:${entityStorePortFor(GATEWAY_PORT)}`,
+    FD_SERVICE_URL_OVERRIDES: serviceOverridesEnv(GATEWAY_PORT),
     FD_NAMESPACE: '',
   };
   const doctorCli = (extra: string[]) =>
@@ -390,7 +399,7 @@ async function probeTimeline() {
     registry: CHECKS,
     kubeconfig: FILES.adminKubeconfig,
     namespace: NS,
-    config: { serviceUrlOverrides: { 'nemo-gateway': `http://127.0.0.1:${GATEWAY_PORT}` } },
+    config: { serviceUrlOverrides: serviceOverrides(GATEWAY_PORT) },
     env: {},
   });
   const totals: number[] = [];
@@ -435,7 +444,7 @@ async function fixLatency() {
     registry: CHECKS,
     kubeconfig: FILES.adminKubeconfig,
     namespace: ns,
-    config: { serviceUrlOverrides: { 'nemo-gateway': `http://127.0.0.1:${port}` } },
+    config: { serviceUrlOverrides: serviceOverrides(port) },
     env: {},
   });
   const admin = doctor.access.app();

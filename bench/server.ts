@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { FILES, REPO_ROOT } from '../test/cluster/paths';
+import { FILES, REPO_ROOT, serviceOverridesEnv } from '../test/cluster/paths';
 
 export interface BenchServer {
   base: string;
@@ -43,7 +43,7 @@ export async function startServer(opts: {
         PORT: String(opts.port),
         FD_KUBECONFIG: FILES.adminKubeconfig,
         FD_NAMESPACE: opts.namespace,
-        FD_SERVICE_URL_OVERRIDES: `nemo-gateway=http://127.0.0.1:${opts.gatewayPort}`,
+        FD_SERVICE_URL_OVERRIDES: serviceOverridesEnv(opts.gatewayPort),
         NODE_ENV: 'production',
       },
       stdio: 'ignore',

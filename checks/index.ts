@@ -11,6 +11,7 @@ import gatewayDeploymentMocks from './gateway-deployment-mocks';
 import gatewayModels from './gateway-models';
 import gatewayUpstreams from './gateway-upstreams';
 import modelsPvcOwnership from './models-pvc-ownership';
+import nimModelSync from './nim-model-sync';
 import nemoOperator from './nemo-operator';
 import podHealth from './pod-health';
 import referencedSecrets from './referenced-secrets';
@@ -29,6 +30,7 @@ export const CHECKS: readonly AnyCheck[] = [
   gatewayDeploymentMocks,
   referencedSecrets,
   flywheelConfig,
+  nimModelSync,
   flywheelStatePersistence,
   podHealth,
 ];

@@ -14,7 +14,7 @@ import { loadConfig } from '../lib/config';
 import { KubeAccess, KubeClient } from '../lib/k8s/client';
 import { runChecks, runOneCheck } from '../lib/engine/runner';
 import { Snapshot } from '../lib/engine/snapshot';
-import { FILES, testPort } from '../test/cluster/paths';
+import { FILES, testPort, serviceOverrides } from '../test/cluster/paths';
 import { seedScenario } from '../test/cluster/seed';
 import { down, up } from '../test/cluster/cluster';
 
@@ -36,11 +36,7 @@ async function engine(runs: number) {
   const ns = 'bench-engine';
   const port = testPort(70);
   await seedScenario({ scenario: 'broken', namespace: ns, gatewayPort: port, log: () => undefined });
-  const config = loadConfig(
-    CONFIG_SCHEMA,
-    { namespace: ns, serviceUrlOverrides: { 'nemo-gateway': `http://127.0.0.1:${port}` } },
-    {},
-  );
+  const config = loadConfig(CONFIG_SCHEMA, { namespace: ns, serviceUrlOverrides: serviceOverrides(port) }, {});
   const access = new KubeAccess({ kubeconfig: FILES.adminKubeconfig });
   const shared: number[] = [];
   const perCheck: number[] = [];

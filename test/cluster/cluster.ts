@@ -10,7 +10,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { binDir, CLUSTER_DIR, entityStorePortFor, FILES, KWOK_NODE, PORTS, REPO_ROOT, TOKENS } from './paths';
+import { binDir, CLUSTER_DIR, FILES, KWOK_NODE, PORTS, REPO_ROOT, TOKENS, serviceOverridesEnv } from './paths';
 import { SCENARIO_NAMES, seedScenario } from './seed';
 
 const COMPONENTS = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok', 'sim'] as const;
@@ -403,7 +403,7 @@ metadata:
     FILES.env,
     [
       `export KUBECONFIG=${FILES.adminKubeconfig}`,
-      `export FD_SERVICE_URL_OVERRIDES=nemo-gateway=http://127.0.0.1:${PORTS.gateway},nemoentitystore-sample=http://127.0.0.1:${entityStorePortFor(PORTS.gateway)}`,
+      `export FD_SERVICE_URL_OVERRIDES=${serviceOverridesEnv(PORTS.gateway)}`,
       `export PATH=${bin}:$PATH`,
     ].join('\n') + '\n',
   );

@@ -20,6 +20,27 @@ export const PORTS = {
 export const testPort = (offset: number) => PORTS.gateway + 100 + offset;
 /** The loopback port of a namespace's Entity Store stand-in, tied to its gateway's so clusters never share one. */
 export const entityStorePortFor = (gatewayPort: number) => gatewayPort + 1000;
+/** The loopback port of a namespace's NIM stand-in (its /v1/models), likewise tied to the gateway's. */
+export const nimPortFor = (gatewayPort: number) => gatewayPort - 1000;
+/** The NIM Service of the seeded namespaces (as the NIM Operator names it for the NIMService). */
+export const NIM_SERVICE = 'meta-llama3-1b-instruct';
+
+/**
+ * What the doctor needs outside the cluster to reach a seeded namespace's Services (no cluster DNS
+ * here): the gateway, the Entity Store and the NIM stand-ins by their loopback addresses.
+ */
+export function serviceOverrides(gatewayPort: number): Record<string, string> {
+  return {
+    'nemo-gateway': `http://127.0.0.1:${gatewayPort}`,
+    'nemoentitystore-sample': `http://127.0.0.1:${entityStorePortFor(gatewayPort)}`,
+    [NIM_SERVICE]: `http://127.0.0.1:${nimPortFor(gatewayPort)}`,
+  };
+}
+/** The same, as FD_SERVICE_URL_OVERRIDES takes it. */
+export const serviceOverridesEnv = (gatewayPort: number) =>
+  Object.entries(serviceOverrides(gatewayPort))
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
 
 export const FILES = {
   adminKubeconfig: path.join(CLUSTER_DIR, 'kubeconfig'),
@@ -40,6 +61,8 @@ export const TOKENS = {
 };
 /** The records of a namespace's Entity Store stand-in (written by seed, served by the node agent). */
 export const entityStoreDataFile = (ns: string) => path.join(FILES.sim, 'entity-store', `${ns}.json`);
+/** The model ids a namespace's NIM stand-in lists at /v1/models (written by seed, read on every request). */
+export const nimModelsFile = (ns: string) => path.join(FILES.sim, 'nim', `${ns}.json`);
 export const LOCAL_NODE = 'fd-local-node';
 export const KWOK_NODE = 'kwok-node-0';
 

@@ -11,7 +11,7 @@ import { KubeAccess, type KubeClient } from '../../lib/k8s/client';
 import { KubeApiError } from '../../lib/k8s/errors';
 import type { ResourceType } from '../../lib/k8s/resources';
 import type { KObject } from '../../lib/k8s/object';
-import { entityStoreDataFile, FILES } from './paths';
+import { entityStoreDataFile, FILES, nimModelsFile } from './paths';
 import { specHash } from './spec-hash';
 
 /**
@@ -19,18 +19,33 @@ import { specHash } from './spec-hash';
  * failures (the worker's crash loop, models owned by the download jobs' UID), and the base models the
  * Entity Store stand-in starts with.
  */
+/** The base model of the seeded df-config, and another one the broken NIM serves instead (nim_base_url names the wrong NIM). */
+const BASE_MODEL = 'meta/llama-3.2-1b-instruct';
+const OTHER_MODEL = 'meta/llama-3.1-8b-instruct';
+
 export const SCENARIOS = {
   /** The guide's gateway (mocks) with the guide's four failures plus a crash-looping worker. */
-  broken: { files: ['broken.yaml', 'gateway-mock-missing-model.yaml'], failing: true, registered: [] },
-  healthy: { files: ['healthy.yaml', 'gateway-mock.yaml'], failing: false, registered: [] },
+  broken: {
+    files: ['broken.yaml', 'gateway-mock-missing-model.yaml'],
+    failing: true,
+    registered: [],
+    served: [OTHER_MODEL],
+  },
+  healthy: { files: ['healthy.yaml', 'gateway-mock.yaml'], failing: false, registered: [], served: [BASE_MODEL] },
   /** Today's gateway (no mocks, proxied to the Entity Store): a base model not registered, and the rest of broken. */
-  'broken-proxy': { files: ['broken.yaml', 'gateway-proxy.yaml'], failing: true, registered: [] },
+  'broken-proxy': {
+    files: ['broken.yaml', 'gateway-proxy.yaml'],
+    failing: true,
+    registered: [],
+    served: [OTHER_MODEL],
+  },
   'healthy-proxy': {
     files: ['healthy.yaml', 'gateway-proxy-healthy.yaml'],
     failing: false,
-    registered: ['meta/llama-3.2-1b-instruct'],
+    registered: [BASE_MODEL],
+    served: [BASE_MODEL],
   },
-} satisfies Record<string, { files: string[]; failing: boolean; registered: string[] }>;
+} satisfies Record<string, { files: string[]; failing: boolean; registered: string[]; served: string[] }>;
 export type ScenarioName = keyof typeof SCENARIOS;
 export const SCENARIO_NAMES = Object.keys(SCENARIOS) as ScenarioName[];
 const FIXTURES = path.join(__dirname, 'fixtures');
@@ -235,6 +250,8 @@ export async function seedScenario(opts: SeedOptions): Promise<void> {
   if (scenario.failing) fs.writeFileSync(marker, '');
   else fs.rmSync(marker, { force: true });
   writeEntityStoreRecords(ns, scenario.registered);
+  fs.mkdirSync(path.dirname(nimModelsFile(ns)), { recursive: true });
+  fs.writeFileSync(nimModelsFile(ns), JSON.stringify(scenario.served));
   for (const [file, manager] of [
     ['namespace.yaml', 'fd-seed'],
     ...scenario.files.map((f) => [f, 'fd-seed-scenario'] as const),

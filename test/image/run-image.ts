@@ -16,7 +16,7 @@ import { CHECKS } from '../../checks';
 import { KubeAccess, serviceAccountToken, type KubeClient } from '../../lib/k8s/client';
 import type { KObject } from '../../lib/k8s/object';
 import { RESOURCES } from '../../lib/k8s/resources';
-import { binDir, FILES, PORTS, REPO_ROOT, testPort, TOKENS } from '../cluster/paths';
+import { binDir, FILES, PORTS, REPO_ROOT, testPort, TOKENS, serviceOverridesEnv } from '../cluster/paths';
 import { seedScenario } from '../cluster/seed';
 import { parseAllDocuments } from 'yaml';
 
@@ -213,7 +213,7 @@ async function main() {
     // What the kubelet adds (the API server's address), and outside-the-cluster Service addresses.
     KUBERNETES_SERVICE_HOST: '127.0.0.1',
     KUBERNETES_SERVICE_PORT: String(PORTS.apiserver),
-    FD_SERVICE_URL_OVERRIDES: `nemo-gateway=http://127.0.0.1:${GATEWAY_PORT}`,
+    FD_SERVICE_URL_OVERRIDES: serviceOverridesEnv(GATEWAY_PORT),
   };
   // The image's own command (WORKDIR /app, its CMD), on the host's network. The
   // service account files go where the kubelet puts them; /var/run is a link to /run in the image,

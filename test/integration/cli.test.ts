@@ -4,7 +4,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CHECKS } from '../../checks';
 import { fixOrder } from '../../lib/engine/order';
-import { REPO_ROOT, testPort } from '../cluster/paths';
+import { REPO_ROOT, testPort, serviceOverridesEnv } from '../cluster/paths';
 import { KUBECONFIGS, seed } from './helpers';
 
 const NS = 'it-cli';
@@ -15,7 +15,7 @@ const cli = (args: string[]) =>
     [path.join(REPO_ROOT, 'bin/flywheel-doctor.cjs'), ...args, '--namespace', NS, '--kubeconfig', KUBECONFIGS.admin],
     {
       encoding: 'utf8',
-      env: { ...process.env, FD_SERVICE_URL_OVERRIDES: `nemo-gateway=http://127.0.0.1:${PORT}` },
+      env: { ...process.env, FD_SERVICE_URL_OVERRIDES: serviceOverridesEnv(PORT) },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
@@ -118,7 +118,7 @@ describe('flywheel-doctor CLI', () => {
       process.execPath,
       [path.join(REPO_ROOT, 'bin/flywheel-doctor.cjs'), 'run', '--namespace', NS, '--kubeconfig', KUBECONFIGS.admin],
       {
-        env: { ...process.env, FD_SERVICE_URL_OVERRIDES: `nemo-gateway=http://127.0.0.1:${PORT}` },
+        env: { ...process.env, FD_SERVICE_URL_OVERRIDES: serviceOverridesEnv(PORT) },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );

@@ -12,7 +12,7 @@ import type { KObject } from '../../lib/k8s/object';
 import { restartPatch } from '../../lib/engine/plan-helpers';
 import { RESOURCES } from '../../lib/k8s/resources';
 import { waitForRollout } from '../../lib/k8s/wait';
-import { FILES, testPort } from '../cluster/paths';
+import { FILES, testPort, serviceOverridesEnv } from '../cluster/paths';
 import { killCliWhen } from '../cluster/cli-process';
 import { up } from '../cluster/cluster';
 import { access, doctorFor, KUBECONFIGS, seed } from './helpers';
@@ -34,7 +34,7 @@ describe('faults', () => {
     // The CLI as a user runs it; killed (by its PID) the moment it reports the ConfigMap change.
     await killCliWhen(
       ['fix', 'gateway-models', '--yes', '--namespace', NS, '--kubeconfig', KUBECONFIGS.admin],
-      { ...process.env, FD_SERVICE_URL_OVERRIDES: `nemo-gateway=http://127.0.0.1:${PORT}` },
+      { ...process.env, FD_SERVICE_URL_OVERRIDES: serviceOverridesEnv(PORT) },
       /updated ConfigMap/,
     );
     // Half-applied: the ConfigMap carries the mock, the gateway was not restarted.

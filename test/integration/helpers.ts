@@ -5,7 +5,7 @@ import { KubeAccess, type KubeClient } from '../../lib/k8s/client';
 import { RESOURCES, type ResourceName } from '../../lib/k8s/resources';
 import { metrics } from '../../lib/metrics';
 import type { KObject } from '../../lib/k8s/object';
-import { entityStorePortFor, FILES, TOKENS } from '../cluster/paths';
+import { entityStorePortFor, FILES, nimPortFor, serviceOverrides, TOKENS } from '../cluster/paths';
 import { seedScenario, type ScenarioName } from '../cluster/seed';
 
 export const KUBECONFIGS = {
@@ -26,10 +26,7 @@ export function doctorFor(
   env: Record<string, string> = {},
 ): Doctor {
   const config = {
-    serviceUrlOverrides: {
-      'nemo-gateway': `http://127.0.0.1:${gatewayPort}`,
-      'nemoentitystore-sample': `http://127.0.0.1:${entityStorePortFor(gatewayPort)}`,
-    },
+    serviceUrlOverrides: serviceOverrides(gatewayPort),
     rolloutTimeoutMs: 90_000,
   };
   return createDoctor({ registry: CHECKS, kubeconfig: KUBECONFIGS[who], namespace, config, env, metrics });
@@ -37,9 +34,10 @@ export function doctorFor(
 
 export async function seed(namespace: string, scenario: ScenarioName, gatewayPort: number) {
   await seedScenario({ scenario, namespace, gatewayPort, log: () => undefined });
-  // The gateway's nginx and the Entity Store stand-in come up when their pods are Ready; wait until both answer.
+  // The gateway's nginx and the stand-ins come up when their pods are Ready; wait until each answers.
   await answers(`http://127.0.0.1:${gatewayPort}/healthz`, `gateway for ${namespace}`);
   await answers(`http://127.0.0.1:${entityStorePortFor(gatewayPort)}/health`, `Entity Store for ${namespace}`);
+  await answers(`http://127.0.0.1:${nimPortFor(gatewayPort)}/v1/health/ready`, `NIM for ${namespace}`);
 }
 
 /** Waits until a URL answers 2xx (30 s). */

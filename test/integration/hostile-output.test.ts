@@ -13,7 +13,7 @@ import { CHECKS } from '../../checks';
 import type { KObject } from '../../lib/k8s/object';
 import { RESOURCES } from '../../lib/k8s/resources';
 import { RunReportSchema } from '../../lib/report/json-schema';
-import { LOCAL_NODE, REPO_ROOT, testPort } from '../cluster/paths';
+import { LOCAL_NODE, REPO_ROOT, testPort, serviceOverridesEnv } from '../cluster/paths';
 import {
   activeElements,
   CONTROL,
@@ -46,7 +46,7 @@ const cli = (format: string) =>
     ],
     {
       encoding: 'utf8',
-      env: { ...process.env, FD_SERVICE_URL_OVERRIDES: `nemo-gateway=http://127.0.0.1:${PORT}` },
+      env: { ...process.env, FD_SERVICE_URL_OVERRIDES: serviceOverridesEnv(PORT) },
       maxBuffer: 64 << 20,
     },
   );
@@ -130,7 +130,7 @@ describe('hostile cluster text, every output format, the programs that read them
     Object.assign(process.env, {
       FD_KUBECONFIG: KUBECONFIGS.admin,
       FD_NAMESPACE: NS,
-      FD_SERVICE_URL_OVERRIDES: `nemo-gateway=http://127.0.0.1:${PORT}`,
+      FD_SERVICE_URL_OVERRIDES: serviceOverridesEnv(PORT),
       HOSTNAME: '127.0.0.1',
     });
     const call = async (

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHECKS } from '../../checks';
-import { entityStorePortFor, FILES, REPO_ROOT, testPort } from '../cluster/paths';
+import { FILES, REPO_ROOT, testPort, serviceOverridesEnv } from '../cluster/paths';
 import { access, seed } from './helpers';
 
 const NS = 'it-prom';
@@ -93,7 +93,7 @@ beforeAll(async () => {
     FD_REPORT_NAMESPACE: NS,
     FD_WATCH: watch.value, // as deployed: "default", the configured namespace
     FD_WATCH_SCHEDULE_SECONDS: '0',
-    FD_SERVICE_URL_OVERRIDES: `nemo-gateway=http://127.0.0.1:${GATEWAY},nemoentitystore-sample=http://127.0.0.1:${entityStorePortFor(GATEWAY)}`,
+    FD_SERVICE_URL_OVERRIDES: serviceOverridesEnv(GATEWAY),
   });
   start(
     'prometheus',

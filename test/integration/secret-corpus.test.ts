@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CHECKS } from '../../checks';
-import { REPO_ROOT, testPort } from '../cluster/paths';
+import { REPO_ROOT, testPort, serviceOverridesEnv } from '../cluster/paths';
 import { plantSecrets } from '../cluster/plant-secrets';
 import { access, doctorFor, KUBECONFIGS, seed } from './helpers';
 import type { KObject } from '../../lib/k8s/object';
@@ -28,7 +28,7 @@ const leaks = (text: string) => PLANTED.filter((s) => text.includes(s));
 
 const env = {
   ...process.env,
-  FD_SERVICE_URL_OVERRIDES: `nemo-gateway=http://127.0.0.1:${PORT}`,
+  FD_SERVICE_URL_OVERRIDES: serviceOverridesEnv(PORT),
   FD_KUBECONFIG: KUBECONFIGS.admin,
   FD_NAMESPACE: NS,
   HOSTNAME: '127.0.0.1',

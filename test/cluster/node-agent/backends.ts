@@ -1,22 +1,37 @@
 /**
- * Backends the gateway proxies to: for each Deployment whose pod template is annotated
- * `sim.flywheel-doctor.dev/backend: entity-store` and has a ready pod, runs the Entity Store stand-in
- * (test/cluster/entity-store.ts) as a process on loopback, stopped when the pods go away (scaled
- * to 0, deleted). Records live in .cluster/sim/entity-store/<namespace>.json, so a restart keeps them.
+ * Stand-ins for the platform's services: for each Deployment whose pod template is annotated
+ * `sim.flywheel-doctor.dev/backend: <kind>` and has a ready pod, runs that kind's stand-in as a
+ * process on loopback, stopped when the pods go away (scaled to 0, deleted):
+ * - `entity-store`: the Entity Store (test/cluster/entity-store.ts), the gateway's upstream; records
+ *   in .cluster/sim/entity-store/<namespace>.json, so a restart keeps them;
+ * - `nim`: a NIM's model list (test/cluster/nim.ts), ids from .cluster/sim/nim/<namespace>.json.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { KObject } from '../../../lib/k8s/object';
 import { RESOURCES } from '../../../lib/k8s/resources';
-import { entityStoreDataFile, entityStorePortFor, FILES, REPO_ROOT } from '../paths';
+import { entityStoreDataFile, entityStorePortFor, FILES, nimModelsFile, nimPortFor, REPO_ROOT } from '../paths';
 import { client, gatewayPort, log } from './common';
 import type { LocalUpstream } from './gateway';
 
 export const BACKEND_ANNOTATION = 'sim.flywheel-doctor.dev/backend';
-const pidFile = (ns: string) => path.join(FILES.sim, `entity-store-${ns}.pid`);
 
-/** Per namespace: the stand-in process and the Deployment (uid) it serves; a new Deployment gets a fresh process. */
+/** Each kind of stand-in: its program, its port (tied to the namespace's gateway port) and arguments. */
+const KINDS = {
+  'entity-store': {
+    script: 'test/cluster/entity-store.ts',
+    port: entityStorePortFor,
+    args: (ns: string) => ['--data', entityStoreDataFile(ns)],
+  },
+  nim: { script: 'test/cluster/nim.ts', port: nimPortFor, args: (ns: string) => ['--models', nimModelsFile(ns)] },
+} as const;
+type Kind = keyof typeof KINDS;
+const isKind = (k: unknown): k is Kind => typeof k === 'string' && k in KINDS;
+const keyOf = (kind: Kind, ns: string) => `${kind}/${ns}`;
+const pidFile = (key: string) => path.join(FILES.sim, `${key.replace('/', '-')}.pid`);
+
+/** Per kind and namespace: the stand-in process and the Deployment (uid) it serves; a new Deployment gets a fresh process. */
 export const backends = new Map<string, { proc: ChildProcess; port: number; uid: string }>();
 
 const isReady = (p: KObject) =>
@@ -28,64 +43,66 @@ const selectorOf = (d: KObject) =>
     .map(([k, v]) => `${k}=${v}`)
     .join(',');
 
-async function backendDeployments(ns?: string): Promise<KObject[]> {
+async function backendDeployments(ns?: string, kind?: Kind): Promise<Array<{ d: KObject; kind: Kind }>> {
   const list = await client.request<{ items: KObject[] }>(
     'GET',
     ns ? `/apis/apps/v1/namespaces/${ns}/deployments` : '/apis/apps/v1/deployments',
   );
-  return list.items.filter((d) => d.spec?.template?.metadata?.annotations?.[BACKEND_ANNOTATION] === 'entity-store');
+  return list.items
+    .map((d) => ({ d, kind: d.spec?.template?.metadata?.annotations?.[BACKEND_ANNOTATION] as unknown }))
+    .filter((x): x is { d: KObject; kind: Kind } => isKind(x.kind) && (!kind || x.kind === kind));
 }
 
-function stop(ns: string) {
-  const b = backends.get(ns);
+function stop(key: string) {
+  const b = backends.get(key);
   if (!b) return;
   b.proc.kill('SIGTERM');
-  backends.delete(ns);
-  fs.rmSync(pidFile(ns), { force: true });
-  log(`entity store ${ns}: stopped`);
+  backends.delete(key);
+  fs.rmSync(pidFile(key), { force: true });
+  log(`${key}: stopped`);
 }
 
 export async function reconcileBackends() {
   const live = new Set<string>();
-  for (const d of await backendDeployments()) {
+  for (const { d, kind } of await backendDeployments()) {
     const ns = d.metadata!.namespace!;
     const pods = await client.list<KObject>(RESOURCES.pods, ns, { query: { labelSelector: selectorOf(d) } });
     if (!pods.items.some(isReady)) continue;
-    live.add(ns);
+    const key = keyOf(kind, ns);
+    live.add(key);
     const uid = d.metadata!.uid!;
-    if (backends.get(ns)?.uid === uid) continue;
-    stop(ns); // a re-seeded namespace: the old process holds the old records in memory
-    const port = entityStorePortFor(await gatewayPort(ns));
+    if (backends.get(key)?.uid === uid) continue;
+    stop(key); // a re-seeded namespace: the old process holds the old records in memory
+    const port = KINDS[kind].port(await gatewayPort(ns));
     const proc = spawn(
       process.execPath,
       [
         path.join(REPO_ROOT, 'node_modules/tsx/dist/cli.mjs'),
-        path.join(REPO_ROOT, 'test/cluster/entity-store.ts'),
+        path.join(REPO_ROOT, KINDS[kind].script),
         '--port',
         String(port),
-        '--data',
-        entityStoreDataFile(ns),
+        ...KINDS[kind].args(ns),
       ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
     let stderr = '';
     proc.stderr!.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-2000)));
     proc.once('exit', (code) => {
-      if (backends.get(ns)?.proc === proc) {
-        backends.delete(ns);
-        fs.rmSync(pidFile(ns), { force: true });
-        log(`entity store ${ns}: exited (${code}) ${stderr.trim()}`);
+      if (backends.get(key)?.proc === proc) {
+        backends.delete(key);
+        fs.rmSync(pidFile(key), { force: true });
+        log(`${key}: exited (${code}) ${stderr.trim()}`);
       }
     });
-    backends.set(ns, { proc, port, uid });
-    fs.writeFileSync(pidFile(ns), String(proc.pid));
-    log(`entity store ${ns}: started on 127.0.0.1:${port} for Deployment ${d.metadata!.name}`);
+    backends.set(key, { proc, port, uid });
+    fs.writeFileSync(pidFile(key), String(proc.pid));
+    log(`${key}: started on 127.0.0.1:${port} for Deployment ${d.metadata!.name}`);
   }
-  for (const ns of [...backends.keys()]) if (!live.has(ns)) stop(ns);
+  for (const key of [...backends.keys()]) if (!live.has(key)) stop(key);
 }
 
 export function stopBackends() {
-  for (const ns of [...backends.keys()]) stop(ns);
+  for (const key of [...backends.keys()]) stop(key);
 }
 
 /**
@@ -93,7 +110,8 @@ export function stopBackends() {
  * Services in front of a namespace's stand-in, and the loopback address that answers for them.
  */
 export async function localUpstreams(ns: string): Promise<LocalUpstream[]> {
-  const deps = await backendDeployments(ns);
+  // Only the Entity Store is behind the gateway; the NIM is called directly.
+  const deps = (await backendDeployments(ns, 'entity-store')).map((x) => x.d);
   if (!deps.length) return [];
   const services = await client.list<KObject>(RESOURCES.services, ns);
   const local = `127.0.0.1:${entityStorePortFor(await gatewayPort(ns))}`;
