@@ -130,6 +130,7 @@ describe('hostile cluster text, every output format, the programs that read them
     Object.assign(process.env, {
       FD_KUBECONFIG: KUBECONFIGS.admin,
       FD_NAMESPACE: NS,
+      FD_REPORT_NAMESPACE: NS, // not the default app namespace, which this test did not create
       FD_SERVICE_URL_OVERRIDES: serviceOverridesEnv(PORT),
       HOSTNAME: '127.0.0.1',
     });
@@ -152,7 +153,9 @@ describe('hostile cluster text, every output format, the programs that read them
     const runId = (
       JSON.parse(await call(runs.POST, '/api/runs', { wait: true, namespace: NS })) as { run: { id: string } }
     ).run.id;
-    const id = (JSON.parse(await call(reports.POST, '/api/reports', { runId, namespace: NS })) as { id: string }).id;
+    const shared = JSON.parse(await call(reports.POST, '/api/reports', { runId, namespace: NS })) as { id?: string };
+    expect(shared.id, JSON.stringify(shared)).toBeTruthy();
+    const id = shared.id!;
     const html = await call(download.GET, `/api/reports/${id}/download?format=html`, undefined, { id });
     expect(html).toContain('ERROR');
     expect(html).not.toMatch(CONTROL);

@@ -51,6 +51,7 @@ describe('planted secrets never reach an output', () => {
     Object.assign(process.env, {
       FD_KUBECONFIG: env.FD_KUBECONFIG,
       FD_NAMESPACE: NS,
+      FD_REPORT_NAMESPACE: NS, // not the default app namespace, which this test did not create
       FD_SERVICE_URL_OVERRIDES: env.FD_SERVICE_URL_OVERRIDES,
       HOSTNAME: '127.0.0.1',
     });
