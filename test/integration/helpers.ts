@@ -87,3 +87,21 @@ export async function ensureEmptyNamespace(): Promise<string> {
   await admin.create(RESOURCES.rolebindings, EMPTY_NS, binding).catch(() => undefined);
   return EMPTY_NS;
 }
+
+/**
+ * Calls a route handler in this process as the dashboard would (a loopback host, JSON in), and
+ * returns the body text: GET without a body, POST with one.
+ */
+export async function callRoute(
+  handler: (req: Request, ctx: never) => Promise<Response>,
+  url: string,
+  body?: unknown,
+  params?: object,
+): Promise<string> {
+  const req = new Request(`http://127.0.0.1:3000${url}`, {
+    method: body ? 'POST' : 'GET',
+    headers: { 'content-type': 'application/json', host: '127.0.0.1:3000' },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  return (await handler(req, { params: Promise.resolve(params ?? {}) } as never)).text();
+}

@@ -22,7 +22,7 @@ import {
   renderedMarkdown,
   xmllintFindings,
 } from '../consumers';
-import { access, KUBECONFIGS, seed } from './helpers';
+import { access, callRoute, KUBECONFIGS, seed } from './helpers';
 
 const NS = 'it-hostile';
 const PORT = testPort(96);
@@ -134,19 +134,7 @@ describe('hostile cluster text, every output format, the programs that read them
       FD_SERVICE_URL_OVERRIDES: serviceOverridesEnv(PORT),
       HOSTNAME: '127.0.0.1',
     });
-    const call = async (
-      handler: (req: Request, ctx: never) => Promise<Response>,
-      url: string,
-      body?: unknown,
-      params?: object,
-    ) => {
-      const req = new Request(`http://127.0.0.1:3000${url}`, {
-        method: body ? 'POST' : 'GET',
-        headers: { 'content-type': 'application/json', host: '127.0.0.1:3000' },
-        body: body ? JSON.stringify(body) : undefined,
-      });
-      return (await handler(req, { params: Promise.resolve(params ?? {}) } as never)).text();
-    };
+    const call = callRoute;
     const runs = await import('../../app/api/runs/route');
     const reports = await import('../../app/api/reports/route');
     const download = await import('../../app/api/reports/[id]/download/route');

@@ -35,20 +35,22 @@ function sdk(args: string[]) {
   return result;
 }
 
+/** The script ran every call, the SDK accepted every answer, and the calls named were among them. */
+function sdkPasses(args: string[], calls: string[]) {
+  const r = sdk(args);
+  expect(r.error ? `${r.failed}: ${r.error}` : '').toBe('');
+  expect(r.ok).toBe(true);
+  expect(r.calls).toEqual(expect.arrayContaining(calls));
+}
+
 describe('the NeMo Microservices SDK, strict, through the gateway', () => {
   it('proxy generation: the Entity Store stand-in answers every call as the SDK types it; list() ends', async () => {
     const ns = 'it-sdk-proxy';
     const port = testPort(94);
     await seed(ns, 'healthy-proxy', port);
-    const r = sdk([`http://127.0.0.1:${port}`, 'entity-store', MODEL]);
-    expect(r.error ? `${r.failed}: ${r.error}` : '').toBe('');
-    expect(r.ok).toBe(true);
-    expect(r.calls).toEqual(
-      expect.arrayContaining([
-        'models.list (to the end)',
-        'namespaces.list (to the end)',
-        'models.create (object base_model)',
-      ]),
+    sdkPasses(
+      [`http://127.0.0.1:${port}`, 'entity-store', MODEL],
+      ['models.list (to the end)', 'namespaces.list (to the end)', 'models.create (object base_model)'],
     );
   });
 
@@ -75,16 +77,14 @@ describe('the NeMo Microservices SDK, strict, through the gateway', () => {
       const out = await doctor.fix(id, { dryRun: false, expectedGuards: preview.plan.guards });
       expect('verified' in out ? out.verified.status : out.outcome, id).toBe('pass');
     }
-    const r = sdk([`http://127.0.0.1:${port}`, 'mocks', MODEL, ns]);
-    expect(r.error ? `${r.failed}: ${r.error}` : '').toBe('');
-    expect(r.ok).toBe(true);
-    expect(r.calls).toEqual(
-      expect.arrayContaining([
+    sdkPasses(
+      [`http://127.0.0.1:${port}`, 'mocks', MODEL, ns],
+      [
         "models.retrieve (the doctor's mock)",
         "deployment.model_deployments.retrieve (the doctor's mock)",
         'deployment.model_deployments.list (to the end)',
         "deployment.model_deployments.create (the doctor's mock)",
-      ]),
+      ],
     );
   });
 });

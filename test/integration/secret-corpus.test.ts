@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CHECKS } from '../../checks';
 import { REPO_ROOT, testPort, serviceOverridesEnv } from '../cluster/paths';
 import { plantSecrets } from '../cluster/plant-secrets';
-import { access, doctorFor, KUBECONFIGS, seed } from './helpers';
+import { access, callRoute, doctorFor, KUBECONFIGS, seed } from './helpers';
 import type { KObject } from '../../lib/k8s/object';
 import { RESOURCES } from '../../lib/k8s/resources';
 import { metrics } from '../../lib/metrics';
@@ -77,21 +77,7 @@ describe('planted secrets never reach an output', () => {
   });
 
   it('the API: runs, every fix plan (plain and streamed), a shared report and its downloads', async () => {
-    const headers = { 'content-type': 'application/json', host: '127.0.0.1:3000' };
-    const call = async (
-      handler: (req: Request, ctx: never) => Promise<Response>,
-      url: string,
-      body?: unknown,
-      params?: object,
-    ) => {
-      const req = new Request(`http://127.0.0.1:3000${url}`, {
-        method: body ? 'POST' : 'GET',
-        headers,
-        body: body ? JSON.stringify(body) : undefined,
-      });
-      const res = await handler(req, { params: Promise.resolve(params ?? {}) } as never);
-      return res.text();
-    };
+    const call = callRoute;
     const runs = await import('../../app/api/runs/route');
     const fix = await import('../../app/api/checks/[id]/fix/route');
     const reports = await import('../../app/api/reports/route');
