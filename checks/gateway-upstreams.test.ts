@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Snapshot } from '../lib/engine/snapshot';
 import { availabilityWith, judgeWith, planWith } from '../lib/engine/testing';
-import check, { type UpstreamProbe } from './gateway-upstreams';
+import check, { routedServices, type UpstreamProbe } from './gateway-upstreams';
+import { readGatewayConfig, type GatewayConfigView } from './shared/gateway-config';
 import { config, NS } from './test-fixtures';
 
 const conf = (resolver: string | undefined, ...upstreams: string[]) =>
@@ -148,6 +149,59 @@ describe('gateway-upstreams: nothing to judge', () => {
     ['a config nginx cannot parse', 'server { location / { return 404; ', 'error', /cannot be parsed/],
   ])('%s', (_name, nginx, status, summary) => {
     const r = judge(world(nginx), DNS);
+    expect(r.status).toBe(status);
+    expect(r.summary).toMatch(summary);
+  });
+});
+
+// Every service the flywheel calls through the gateway gets its own end-to-end answer.
+describe('gateway-upstreams: the services behind the Entity Store, end to end', () => {
+  const DS = `nemodatastore-sample.${NS}.svc.cluster.local:8000`;
+  const nginx = `events {}\nhttp {\n  resolver 172.30.0.10 valid=30s;\n  server {\n    listen 8080;\n    location ~ ^/v1/(namespaces|models) {\n      set $es ${ES};\n      proxy_pass http://$es;\n    }\n    location ~ ^/v1/(datastore|hf) {\n      set $ds ${DS};\n      proxy_pass http://$ds;\n    }\n    location / { return 404; }\n  }\n}\n`;
+  const snap = (dsReady: boolean) =>
+    Snapshot.fromFixture(NS, {
+      configmaps: [
+        { metadata: { name: 'nemo-gateway-config', resourceVersion: '4' }, data: { 'nginx.conf': nginx } },
+      ] as never,
+      deployments: [
+        { metadata: { name: 'nemo-gateway', generation: 1 }, spec: { template: { metadata: {} } } },
+      ] as never,
+      services: [svc('nemoentitystore-sample', [8000]), svc('nemodatastore-sample', [8000])] as never,
+      endpointslices: [slice('nemoentitystore-sample', true), slice('nemodatastore-sample', dsReady)] as never,
+    });
+  const view = readGatewayConfig(nginx) as GatewayConfigView;
+  const probeWith = (status: number, contentType = 'application/json'): UpstreamProbe => ({
+    ...DNS,
+    services: routedServices(view).map((r) => ({
+      service: r.service,
+      path: r.path,
+      location: r.location,
+      answer: { url: 'x', status, contentType, body: status === 200 ? '{"namespaces":[]}' : 'Bad Gateway' },
+    })),
+  });
+
+  it('asks only the services the config routes somewhere', () => {
+    expect(routedServices(view).map((r) => r.path)).toEqual(['/v1/datastore/namespaces']);
+  });
+
+  it.each<[string, boolean, UpstreamProbe, string, RegExp]>([
+    ['the Data Store answers', true, probeWith(200), 'pass', /resolver is the cluster DNS/],
+    [
+      'the Data Store path answers 502 while its pods are ready',
+      true,
+      probeWith(502, 'text/html'),
+      'fail',
+      /no answer from the Data Store \(GET \/v1\/datastore\/namespaces: HTTP 502\): the data upload fails: "Unexpected response from Data Store during namespace creation: 502"/,
+    ],
+    [
+      'the Data Store is down: warned about its pods, not blamed on the gateway',
+      false,
+      probeWith(502, 'text/html'),
+      'warn',
+      /Service nemodatastore-sample .* has no ready endpoints/,
+    ],
+  ])('%s', (_, ready, probe, status, summary) => {
+    const r = judge(snap(ready), probe);
     expect(r.status).toBe(status);
     expect(r.summary).toMatch(summary);
   });

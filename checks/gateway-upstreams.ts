@@ -8,10 +8,16 @@ import { errorMessage, KubeApiError } from '../lib/k8s/errors';
 import { parseServiceHost } from '../lib/k8s/names';
 import type { KObject } from '../lib/k8s/object';
 import { RESOURCES } from '../lib/k8s/resources';
-import { spliceText, type Directive } from '../lib/nginx';
 import { fetchAnswer, type ModelAnswer } from './shared/entity-store';
 import { gatewayBase, GatewaySection, restartGateway } from './shared/gateway';
-import { configTextPatch, describeLocation, readGatewayConfig, type GatewayConfigView } from './shared/gateway-config';
+import { matchLocation, spliceText, type Directive } from '../lib/nginx';
+import {
+  configTextPatch,
+  describeLocation,
+  proxyTarget,
+  readGatewayConfig,
+  type GatewayConfigView,
+} from './shared/gateway-config';
 
 /** Where the cluster DNS Service lives: OpenShift's first, then upstream Kubernetes'. */
 export const ClusterDnsSection = z
@@ -129,7 +135,43 @@ export interface UpstreamProbe {
   dnsError?: string;
   /** GET /v1/namespaces through the gateway: the Entity Store path, end to end. */
   namespaces?: Omit<ModelAnswer, 'model'>;
+  /** The other services the flywheel calls through the gateway, each asked end to end. */
+  services?: ServiceAnswer[];
 }
+
+/**
+ * Besides the Entity Store, what the flywheel calls through the gateway (its data upload creates its
+ * namespace in the Data Store; customizations and evaluations go to their services), with a read
+ * that each answers: asked only where the config proxies the path somewhere.
+ */
+export const FLYWHEEL_SERVICES = [
+  {
+    service: 'Data Store',
+    path: '/v1/datastore/namespaces',
+    symptom: 'the data upload fails: "Unexpected response from Data Store during namespace creation: 502"',
+  },
+  { service: 'Customizer', path: '/v1/customization/configs', symptom: 'customization jobs cannot be created' },
+  { service: 'Evaluator', path: '/v1/evaluation/jobs', symptom: 'evaluations cannot be started' },
+] as const;
+
+export interface ServiceAnswer {
+  service: (typeof FLYWHEEL_SERVICES)[number]['service'];
+  path: string;
+  /** The location nginx picks for the path ("line 12: location /v1/customization"). */
+  location: string;
+  answer: Omit<ModelAnswer, 'model'>;
+}
+
+/** The proxied services of FLYWHEEL_SERVICES the config routes somewhere, with the block that routes each. */
+export function routedServices(view: GatewayConfigView) {
+  return FLYWHEEL_SERVICES.flatMap((f) => {
+    const loc = matchLocation(view.locations, f.path);
+    return loc && proxyTarget(loc) ? [{ ...f, location: describeLocation(view, loc) }] : [];
+  });
+}
+
+const answersJson = (a: Omit<ModelAnswer, 'model'>) =>
+  !a.networkError && !!a.status && a.status >= 200 && a.status < 300 && /json/i.test(a.contentType ?? '');
 
 const IP = /^\d{1,3}(\.\d{1,3}){3}$/;
 const resolverAddresses = (d: Directive | undefined) =>
@@ -245,12 +287,33 @@ export function judgeUpstreams(subject: UpstreamSubject, probe: UpstreamProbe, c
         `HTTP ${probe.namespaces.status}${probe.namespaces.body ? `: ${probe.namespaces.body.slice(0, 200)}` : ''}`,
       tone: entityStoreAnswers(probe.namespaces) ? 'good' : 'bad',
     });
+  for (const a of probe.services ?? [])
+    evidence.push({
+      label: `GET ${a.path} through the gateway (${a.service})`,
+      value:
+        a.answer.networkError ?? `HTTP ${a.answer.status}${a.answer.body ? `: ${a.answer.body.slice(0, 200)}` : ''}`,
+      tone: answersJson(a.answer) ? 'good' : 'bad',
+    });
   const problems = upstreamProblems(subject, probe, config);
   const fails = problems.filter((p) => p.severity === 'fail');
   if (fails.length)
     return {
       status: 'fail',
       summary: `Proxied requests fail (502/504: "Unexpected response from Entity Store during namespace creation: 502"): ${fails.map((p) => p.what).join('; ')}`,
+      evidence,
+    };
+  // End to end: a service whose upstream is configured right and whose pods are ready, yet the
+  // gateway cannot get an answer from it (a down service is warned about above, not blamed here).
+  const broken = (probe.services ?? []).filter((a) => {
+    if (answersJson(a.answer) || a.answer.status === 404) return false;
+    const up = subject.upstreams.find((u) => u.location === a.location);
+    const svc = up && subject.services.get(parseServiceHost(up.host)?.service ?? '');
+    return !svc || svc.ready;
+  });
+  if (broken.length)
+    return {
+      status: 'fail',
+      summary: `The gateway gets no answer from ${broken.map((a) => `the ${a.service} (GET ${a.path}: ${a.answer.networkError ?? `HTTP ${a.answer.status}`})`).join(', ')}: ${broken.map((a) => FLYWHEEL_SERVICES.find((f) => f.service === a.service)!.symptom).join('; ')}`,
       evidence,
     };
   if (problems.length) return { status: 'warn', summary: problems.map((p) => p.what).join('; '), evidence };
@@ -331,7 +394,20 @@ export default defineCheck<typeof sections, UpstreamSubject, UpstreamProbe, Upst
         if (!(e instanceof KubeApiError && e.isNotFound)) out.dnsError = errorMessage(e);
       }
     }
-    if (subject.view) out.namespaces = await fetchAnswer(subject.gatewayUrl, '/v1/namespaces', signal);
+    if (subject.view) {
+      const routed = routedServices(subject.view);
+      const [namespaces, ...answers] = await Promise.all([
+        fetchAnswer(subject.gatewayUrl, '/v1/namespaces', signal),
+        ...routed.map((r) => fetchAnswer(subject.gatewayUrl, r.path, signal)),
+      ]);
+      out.namespaces = namespaces;
+      out.services = routed.map((r, i) => ({
+        service: r.service,
+        path: r.path,
+        location: r.location,
+        answer: answers[i]!,
+      }));
+    }
     return out;
   },
   judge: ({ subject, probe, config }) => judgeUpstreams(subject, probe, config),

@@ -22,6 +22,12 @@ export const testPort = (offset: number) => PORTS.gateway + 100 + offset;
 export const entityStorePortFor = (gatewayPort: number) => gatewayPort + 1000;
 /** The loopback port of a namespace's NIM stand-in (its /v1/models), likewise tied to the gateway's. */
 export const nimPortFor = (gatewayPort: number) => gatewayPort - 1000;
+/**
+ * The loopback ports of the other services behind the gateway (test/cluster/platform-services.ts).
+ * Offsets 150 apart: test namespaces' gateway ports span testPort(0..100), so no two ranges meet.
+ */
+export const platformPortFor = (kind: 'data-store' | 'customizer' | 'evaluator', gatewayPort: number) =>
+  gatewayPort + { 'data-store': 1300, customizer: 1450, evaluator: 1600 }[kind];
 /** The NIM Service of the seeded namespaces (as the NIM Operator names it for the NIMService). */
 export const NIM_SERVICE = 'meta-llama3-1b-instruct';
 
@@ -63,6 +69,8 @@ export const TOKENS = {
 export const entityStoreDataFile = (ns: string) => path.join(FILES.sim, 'entity-store', `${ns}.json`);
 /** The model ids a namespace's NIM stand-in lists at /v1/models (written by seed, read on every request). */
 export const nimModelsFile = (ns: string) => path.join(FILES.sim, 'nim', `${ns}.json`);
+/** The namespaces a namespace's Data Store stand-in holds. */
+export const dataStoreFile = (ns: string) => path.join(FILES.sim, 'data-store', `${ns}.json`);
 export const LOCAL_NODE = 'fd-local-node';
 export const KWOK_NODE = 'kwok-node-0';
 

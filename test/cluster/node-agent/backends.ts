@@ -4,14 +4,25 @@
  * process on loopback, stopped when the pods go away (scaled to 0, deleted):
  * - `entity-store`: the Entity Store (test/cluster/entity-store.ts), the gateway's upstream; records
  *   in .cluster/sim/entity-store/<namespace>.json, so a restart keeps them;
- * - `nim`: a NIM's model list (test/cluster/nim.ts), ids from .cluster/sim/nim/<namespace>.json.
+ * - `nim`: a NIM's model list (test/cluster/nim.ts), ids from .cluster/sim/nim/<namespace>.json;
+ * - `data-store`, `customizer`, `evaluator`: test/cluster/platform-services.ts.
+ * The gateway's upstreams for the Services in front of all but the NIM are rewritten to them.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { KObject } from '../../../lib/k8s/object';
 import { RESOURCES } from '../../../lib/k8s/resources';
-import { entityStoreDataFile, entityStorePortFor, FILES, nimModelsFile, nimPortFor, REPO_ROOT } from '../paths';
+import {
+  dataStoreFile,
+  entityStoreDataFile,
+  entityStorePortFor,
+  FILES,
+  nimModelsFile,
+  nimPortFor,
+  platformPortFor,
+  REPO_ROOT,
+} from '../paths';
 import { client, gatewayPort, log } from './common';
 import type { LocalUpstream } from './gateway';
 
@@ -25,7 +36,24 @@ const KINDS = {
     args: (ns: string) => ['--data', entityStoreDataFile(ns)],
   },
   nim: { script: 'test/cluster/nim.ts', port: nimPortFor, args: (ns: string) => ['--models', nimModelsFile(ns)] },
+  'data-store': {
+    script: 'test/cluster/platform-services.ts',
+    port: (g: number) => platformPortFor('data-store', g),
+    args: (ns: string) => ['--kind', 'data-store', '--data', dataStoreFile(ns)],
+  },
+  customizer: {
+    script: 'test/cluster/platform-services.ts',
+    port: (g: number) => platformPortFor('customizer', g),
+    args: () => ['--kind', 'customizer'],
+  },
+  evaluator: {
+    script: 'test/cluster/platform-services.ts',
+    port: (g: number) => platformPortFor('evaluator', g),
+    args: () => ['--kind', 'evaluator'],
+  },
 } as const;
+/** The kinds behind the gateway: nginx's upstreams for their Services are rewritten to the stand-ins. */
+const PROXIED: Kind[] = ['entity-store', 'data-store', 'customizer', 'evaluator'];
 type Kind = keyof typeof KINDS;
 const isKind = (k: unknown): k is Kind => typeof k === 'string' && k in KINDS;
 const keyOf = (kind: Kind, ns: string) => `${kind}/${ns}`;
@@ -110,20 +138,20 @@ export function stopBackends() {
  * Services in front of a namespace's stand-in, and the loopback address that answers for them.
  */
 export async function localUpstreams(ns: string): Promise<LocalUpstream[]> {
-  // Only the Entity Store is behind the gateway; the NIM is called directly.
-  const deps = (await backendDeployments(ns, 'entity-store')).map((x) => x.d);
+  const deps = (await backendDeployments(ns)).filter((x) => PROXIED.includes(x.kind));
   if (!deps.length) return [];
   const services = await client.list<KObject>(RESOURCES.services, ns);
-  const local = `127.0.0.1:${entityStorePortFor(await gatewayPort(ns))}`;
+  const gw = await gatewayPort(ns);
   const out: LocalUpstream[] = [];
   for (const svc of services.items) {
     const sel = Object.entries((svc.spec?.selector ?? {}) as Record<string, string>);
     if (!sel.length) continue;
-    const serves = deps.some((d) => {
+    const serving = deps.find(({ d }) => {
       const labels = (d.spec?.template?.metadata?.labels ?? {}) as Record<string, string>;
       return sel.every(([k, v]) => labels[k] === v);
     });
-    if (!serves) continue;
+    if (!serving) continue;
+    const local = `127.0.0.1:${KINDS[serving.kind].port(gw)}`;
     const name = svc.metadata!.name!;
     for (const p of (svc.spec?.ports ?? []) as Array<{ port: number }>)
       // nginx's resolver uses no search domains: only the full name resolves in the real gateway.
