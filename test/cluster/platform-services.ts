@@ -67,15 +67,15 @@ export function platformServer(kind: PlatformKind, dataFile: string): http.Serve
         res.end(JSON.stringify(body));
       };
       const p = url.pathname.replace(/\/$/, '');
-      if (req.method === 'GET' && (p === '/health' || p === '/v1/health/ready')) return send(200, { status: 'healthy' });
+      if (req.method === 'GET' && (p === '/health' || p === '/v1/health/ready'))
+        return send(200, { status: 'healthy' });
       if (kind !== 'data-store') {
         if (req.method === 'GET' && LISTS[kind].includes(p)) return send(200, emptyPage());
         return send(404, { detail: 'Not Found' });
       }
       const namespaces = readNamespaces(dataFile);
       if (p === '/v1/datastore/namespaces') {
-        if (req.method === 'GET')
-          return send(200, { namespaces: Object.values(namespaces) });
+        if (req.method === 'GET') return send(200, { namespaces: Object.values(namespaces) });
         if (req.method === 'POST') {
           const ns = namespaceOf(Buffer.concat(chunks).toString('utf8'), req.headers['content-type'] ?? '');
           if (!ns || !/^[\w\-.]+$/.test(ns))
@@ -106,6 +106,9 @@ export function platformServer(kind: PlatformKind, dataFile: string): http.Serve
 
 if (process.argv[1] && /platform-services\.ts$/.test(process.argv[1])) {
   const arg = (name: string) => process.argv[process.argv.indexOf(name) + 1];
-  platformServer(arg('--kind') as PlatformKind, arg('--data') ?? '/dev/null').listen(Number(arg('--port')), '127.0.0.1');
+  platformServer(arg('--kind') as PlatformKind, arg('--data') ?? '/dev/null').listen(
+    Number(arg('--port')),
+    '127.0.0.1',
+  );
   process.once('SIGTERM', () => process.exit(0));
 }

@@ -1,3 +1,5 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import path from 'node:path';
 import { CHECKS } from '../../checks';
 import type { Doctor } from '../../lib/engine/doctor';
 import { createDoctor } from '../../lib/engine/factory';
@@ -5,7 +7,7 @@ import { KubeAccess, type KubeClient } from '../../lib/k8s/client';
 import { RESOURCES, type ResourceName } from '../../lib/k8s/resources';
 import { metrics } from '../../lib/metrics';
 import type { KObject } from '../../lib/k8s/object';
-import { entityStorePortFor, FILES, nimPortFor, serviceOverrides, TOKENS } from '../cluster/paths';
+import { entityStorePortFor, FILES, nimPortFor, REPO_ROOT, serviceOverrides, TOKENS } from '../cluster/paths';
 import { seedScenario, type ScenarioName } from '../cluster/seed';
 
 export const KUBECONFIGS = {
@@ -104,4 +106,28 @@ export async function callRoute(
     body: body ? JSON.stringify(body) : undefined,
   });
   return (await handler(req, { params: Promise.resolve(params ?? {}) } as never)).text();
+}
+
+/**
+ * Runs test/python/sdk_conformance.py (the official NeMo Microservices SDK, strict) with these
+ * arguments in the project's Python venv: which calls it made, and the first that failed and why.
+ */
+export function runSdk(args: string[]) {
+  const venv = execFileSync('bash', [path.join(REPO_ROOT, 'scripts/python-venv.sh')], { encoding: 'utf8' }).trim();
+  const r = spawnSync(
+    path.join(venv, 'bin/python'),
+    [path.join(REPO_ROOT, 'test/python/sdk_conformance.py'), ...args],
+    {
+      encoding: 'utf8',
+      timeout: 120_000,
+    },
+  );
+  const last = r.stdout.trim().split('\n').pop() ?? '';
+  let result: { ok: boolean; calls: string[]; failed?: string; error?: string };
+  try {
+    result = JSON.parse(last);
+  } catch {
+    throw new Error(`the SDK script printed no result (exit ${r.status}): ${r.stderr.slice(-2000)}`);
+  }
+  return result;
 }

@@ -5,36 +5,13 @@
  * what the doctor's own fixes make the mock generation answer (the base model's record, the
  * deployment-management retrieve, list and create). Every answer must pass the SDK's own types.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT, testPort } from '../cluster/paths';
+import { testPort } from '../cluster/paths';
 import type { KObject } from '../../lib/k8s/object';
 import { RESOURCES } from '../../lib/k8s/resources';
-import { access, doctorFor, seed } from './helpers';
+import { access, doctorFor, runSdk as sdk, seed } from './helpers';
 
 const MODEL = 'meta/llama-3.2-1b-instruct';
-const venv = execFileSync('bash', [path.join(REPO_ROOT, 'scripts/python-venv.sh')], { encoding: 'utf8' }).trim();
-
-function sdk(args: string[]) {
-  const r = spawnSync(
-    path.join(venv, 'bin/python'),
-    [path.join(REPO_ROOT, 'test/python/sdk_conformance.py'), ...args],
-    {
-      encoding: 'utf8',
-      timeout: 120_000,
-    },
-  );
-  const last = r.stdout.trim().split('\n').pop() ?? '';
-  let result: { ok: boolean; calls: string[]; failed?: string; error?: string };
-  try {
-    result = JSON.parse(last);
-  } catch {
-    throw new Error(`the SDK script printed no result (exit ${r.status}): ${r.stderr.slice(-2000)}`);
-  }
-  return result;
-}
-
 /** The script ran every call, the SDK accepted every answer, and the calls named were among them. */
 function sdkPasses(args: string[], calls: string[]) {
   const r = sdk(args);

@@ -3,14 +3,14 @@
  * by its short name (the resolver uses no search domains) is a failure naming that upstream, and the
  * fix makes the flywheel's own namespace creation succeed (its data upload POSTs the namespace to the
  * Entity Store as JSON and to the Data Store as a form, accepting 200, 201, 409 and 422), and the
- * SDK's too.
+ * official SDK's namespace calls too.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { httpRequest } from '../../../lib/http';
 import type { KObject } from '../../../lib/k8s/object';
 import { RESOURCES } from '../../../lib/k8s/resources';
 import { testPort } from '../../cluster/paths';
-import { access, doctorFor, seed } from '../helpers';
+import { access, doctorFor, runSdk, seed } from '../helpers';
 
 const ID = 'gateway-upstreams';
 const NS = 'it-upstreams';
@@ -82,8 +82,11 @@ describe('a broken Data Store upstream', () => {
     if (out.outcome === 'applied') expect(out.verified.status).toBe('pass');
     const after = await flywheelCreatesItsNamespace('fw-after');
     expect(
-      after.every((s) => [200, 201].includes(s)),
+      after.every((st) => [200, 201].includes(st)),
       `statuses ${after.join(', ')}`,
     ).toBe(true);
+    // And the SDK's (namespaces create, retrieve, update, list to the end, delete; strict).
+    const sdk = runSdk([gateway, 'namespaces']);
+    expect(sdk.error ? `${sdk.failed}: ${sdk.error}` : '').toBe('');
   });
 });
