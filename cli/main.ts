@@ -121,6 +121,9 @@ function printOutcome(o: FixOutcome) {
   for (const r of p.risks) out(`  risk: ${r}\n`);
 }
 
+/** Every JSON document the CLI prints carries the schema version (fix plans and outcomes too). */
+const versioned = (value: object, indent: number) => json({ schemaVersion: JSON_SCHEMA_VERSION, ...value }, indent);
+
 /** The JSON printed instead of a report when a run cannot start or finish (RunErrorSchema). */
 function jsonError(message: string): string {
   const body: z.infer<typeof RunErrorSchema> = {
@@ -207,12 +210,12 @@ export async function main(argv: string[]): Promise<number> {
     const preview = await doctor.fix(id, { dryRun: true, target: flags.target });
     if (flags.format === 'text') printOutcome(preview);
     if (preview.plan.noop) {
-      if (flags.format === 'json') out(json(preview, 2) + '\n');
+      if (flags.format === 'json') out(versioned(preview, 2) + '\n');
       else out('nothing to do\n');
       return 0;
     }
     if (flags.dryRun) {
-      if (flags.format === 'json') out(json(preview, 2) + '\n');
+      if (flags.format === 'json') out(versioned(preview, 2) + '\n');
       else out('dry run: nothing was changed (the server accepted the changes with dryRun=All)\n');
       return 0;
     }
@@ -224,7 +227,7 @@ export async function main(argv: string[]): Promise<number> {
       expectedGuards: preview.plan.guards,
       onProgress: (s) => flags.format === 'text' && out(`  … ${s}\n`),
     });
-    if (flags.format === 'json') out(json(outcome, 2) + '\n');
+    if (flags.format === 'json') out(versioned(outcome, 2) + '\n');
     else if ('verified' in outcome) {
       out(`verified: ${outcome.verified.status.toUpperCase()} — ${outcome.verified.summary}\n`);
       for (const a of outcome.outcome === 'applied' ? (outcome.affected ?? []) : [])
@@ -254,7 +257,7 @@ async function fixEverything(doctor: Doctor, flags: Flags): Promise<number> {
       show(preview.steps);
     }
     if (!planned.length || flags.dryRun) {
-      if (flags.format === 'json') out(json(preview, 2) + '\n');
+      if (flags.format === 'json') out(versioned(preview, 2) + '\n');
       else if (flags.dryRun) out('dry run: nothing was changed\n');
       return 0;
     }
@@ -264,7 +267,7 @@ async function fixEverything(doctor: Doctor, flags: Flags): Promise<number> {
       dryRun: false,
       onProgress: (st) => flags.format === 'text' && out(`  … ${st}\n`),
     });
-    if (flags.format === 'json') out(json(result, 2) + '\n');
+    if (flags.format === 'json') out(versioned(result, 2) + '\n');
     else {
       out('\nWhat was done:\n');
       show(result.steps);
