@@ -73,6 +73,12 @@ export default defineCheck<typeof sections, boolean, SccProbe>({
   config: sections,
   needs: ['deployments'],
   explain: {
+    jobSignatures: [
+      {
+        pattern: /unable to validate against any security context constraint/,
+        cause: "the Customizer's pods were refused by SCC admission",
+      },
+    ],
     symptom:
       'Customization jobs never get pods: "unable to validate against any security context constraint" in the job or ReplicaSet events.',
     rootCause:

@@ -397,6 +397,18 @@ export default defineCheck<typeof sections, EntityStoreSubject, UrlProbe, EnvPla
   // Through the gateway, the verdict is what the gateway answers.
   dependsOn: ['gateway-models'],
   explain: {
+    jobSignatures: [
+      {
+        pattern: /404\b[^\n]*\/v1\/models\/([\w\-.]+\/[\w\-.@:+]+)/,
+        cause: 'the evaluator got no record for $1 (a 404 from its ENTITY_STORE_URL)',
+      },
+      { pattern: /Model ([\w\-.]+\/[\w\-.@:+]+) not found/, cause: 'the evaluator got no record for $1' },
+      { pattern: /namespace="" fails pattern/, cause: 'the record the evaluator got has an empty namespace' },
+      {
+        pattern: /The model (default\/\S+?) does not exist/,
+        cause: 'the evaluator looked the model up as $1: the record it got names no namespace',
+      },
+    ],
     symptom:
       'base-eval / icl-eval fail with "404 ... /v1/models/meta/llama-3.2-1b-instruct", "namespace=\\"\\" fails pattern", or "The model default/... does not exist".',
     rootCause:

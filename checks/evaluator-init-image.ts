@@ -126,6 +126,12 @@ export default defineCheck<typeof sections, InitSubject, undefined, InitPlanData
   config: sections,
   needs: ['deployments', 'nemoevaluators', 'pods'],
   explain: {
+    jobSignatures: [
+      {
+        pattern: /EVALUATOR_IMAGE is not set/,
+        cause: "the evaluator's migration init container has no EVALUATOR_IMAGE",
+      },
+    ],
     symptom:
       'The evaluator pod stays in Init:CrashLoopBackOff; the init container evaluator-db-migration logs "Environment variable EVALUATOR_IMAGE is not set".',
     rootCause:

@@ -315,6 +315,12 @@ export default defineCheck<typeof sections, SecretsSubject, SecretsProbe, Secret
   needs: ['deployments', 'roles', 'rolebindings'],
   probePermissions: () => [{ verb: 'create', group: 'authorization.k8s.io', resource: 'subjectaccessreviews' }],
   explain: {
+    jobSignatures: [
+      {
+        pattern: /cannot delete resource "secrets"|Failed to delete secret/,
+        cause: "the evaluator's service account may not delete secrets",
+      },
+    ],
     symptom:
       '500: Failed to delete secret ... User "system:serviceaccount:<ns>:nemoevaluator-sample" cannot delete resource "secrets".',
     rootCause:

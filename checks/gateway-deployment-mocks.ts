@@ -196,6 +196,12 @@ export default defineCheck<typeof sections, DeploymentSubject, DeploymentProbe, 
   config: sections,
   needs: ['configmaps', 'deployments'],
   explain: {
+    jobSignatures: [
+      {
+        pattern: /Deployment did not complete within \d+ seconds|404\b[^\n]*\/v1\/deployment\/model-deployments/,
+        cause: 'the gateway gave no deployment-management answer for the NIM',
+      },
+    ],
     symptom: "Every NIM fails at spin-up; the job's nims[].error holds a 404 from /v1/deployment/model-deployments.",
     rootCause:
       'The flywheel asks the NeMo deployment-management API whether each NIM is deployed, and deploys it if not. With NIMs pre-deployed by the NIM Operator there is no such service: the gateway must answer both calls (the status as "ready", the deployment request with success). The port\'s current chart has no /v1/deployment route at all.',

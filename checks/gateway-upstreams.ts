@@ -367,6 +367,12 @@ export default defineCheck<typeof sections, UpstreamSubject, UpstreamProbe, Upst
   config: sections,
   needs: ['configmaps', 'deployments', 'services', 'endpointslices'],
   explain: {
+    jobSignatures: [
+      {
+        pattern: /Unexpected response from (Entity Store|Data Store) during namespace creation: (50[234])/,
+        cause: 'the gateway could not reach the $1 (HTTP $2)',
+      },
+    ],
     symptom:
       'Mocked gateway paths answer but proxied ones return 502/504; the flywheel logs "Unexpected response from Entity Store during namespace creation: 502".',
     rootCause:

@@ -371,6 +371,12 @@ export default defineCheck<typeof sections, OwnershipSubject, OwnershipProbe, Ch
   runsPods: true,
   probePermissions: podRunPermissions,
   explain: {
+    jobSignatures: [
+      {
+        pattern: /Permission denied: '\/mount\/models|PermissionError: \[Errno 13\]/,
+        cause: 'the model files on the PVC are owned by another UID',
+      },
+    ],
     symptom:
       'Customization jobs fail with "Cannot read directory \'/mount/models/...\'. Reason: [Errno 13] Permission denied".',
     rootCause:

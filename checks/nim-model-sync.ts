@@ -115,6 +115,7 @@ export default defineCheck<typeof sections, SyncSubject, SyncProbe>({
   config: sections,
   needs: ['configmaps', 'services'],
   explain: {
+    jobSignatures: [{ pattern: /Model (\S+) did not sync within \d+ second/, cause: 'the NIM proxy never listed $1' }],
     symptom:
       'A flywheel job stays at NIM spin-up for an hour, then fails with "Model <model> did not sync within 3600 second".',
     rootCause:

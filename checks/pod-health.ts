@@ -246,6 +246,12 @@ export default defineCheck<typeof sections, PodHealthSubject, PodHealthProbe, Re
   needs: ['pods', 'deployments', 'persistentvolumeclaims'],
   probePermissions: (c) => [{ verb: 'get', group: '', resource: 'pods', subresource: 'log', namespace: c.namespace }],
   explain: {
+    jobSignatures: [
+      {
+        pattern: /Cancelled by cleanup manager/,
+        cause: 'a flywheel worker restarted (its shutdown cancels every pending and running job)',
+      },
+    ],
     symptom:
       'Flywheel jobs stay pending or fail; pods show CrashLoopBackOff, ImagePullBackOff, CreateContainerConfigError, OOMKilled or Pending.',
     rootCause:

@@ -29,6 +29,18 @@ export interface CheckExplain<C extends BaseConfig = EngineConfig> {
   rootCause: string;
   /** The manual remedy as `oc` commands, with the configured names filled in. */
   manualFix(config: C): string[];
+  /**
+   * How this check's failure shows in a flywheel job's error text (lib/jobs): what identifies it,
+   * and the cause in one line. The job triage links a failed job to the check whose signature matches.
+   */
+  jobSignatures?: readonly JobSignature[];
+}
+
+/** One way a check's failure shows in a flywheel job's error (flywheel-jobs.md). */
+export interface JobSignature {
+  pattern: RegExp;
+  /** What broke, in one line; `$1`… are the pattern's groups (e.g. the model id). */
+  cause: string;
 }
 
 /** What every step of a check receives: the run's snapshot, the configuration, and what locate found. */
