@@ -28,16 +28,18 @@ const errOut = (text: string) => process.stderr.write(redactText(text, 'output',
 const json = (value: unknown, indent?: number) => JSON.stringify(redactDeep(value), null, indent);
 import { JSON_SCHEMA_VERSION, type RunErrorSchema } from '../lib/report/json-schema';
 import { renderJunit, renderMarkdown, renderText, toJsonReport } from '../lib/report/render';
+import { jobsErrorMessage, jobsExitCode, jobsReport, parseSince, renderJobsMarkdown, renderJobsText } from './jobs';
 
 const USAGE = `usage:
   flywheel-doctor run [--namespace NS] [--kubeconfig FILE] [--context NAME] [--check ID]... [--skip ID]... [--format text|json|markdown|junit] [--dashboard-url URL]
   flywheel-doctor fix ID [--target WORKLOAD] [--dry-run] [--yes] [--namespace NS] [--kubeconfig FILE] [--context NAME] [--format text|json]
   flywheel-doctor fix --all [--dry-run] [--yes] ...   every failing check with an automatic fix, in an order that does not undo itself
+  flywheel-doctor jobs [--since 7d] [--format text|json|markdown] [--namespace NS] ...   recent flywheel jobs, each failure traced to its check (exit 1: a job failed for a cause that still fails)
   flywheel-doctor list
 exit codes: 0 no failures, 1 at least one check failed, 2 could not run or a check errored`;
 
 const FlagsSchema = z.object({
-  command: z.enum(['run', 'fix', 'list', 'help']),
+  command: z.enum(['run', 'fix', 'jobs', 'list', 'help']),
   positional: z.array(z.string()),
   namespace: z.string().optional(),
   kubeconfig: z.string().optional(),
@@ -51,6 +53,8 @@ const FlagsSchema = z.object({
   all: z.boolean().default(false),
   /** Where the dashboard is served: text output links each check that is not passing to its page. */
   dashboardUrl: z.string().url().optional(),
+  /** jobs: the window, e.g. 24h, 7d (default), 90m. */
+  since: z.string().default('7d'),
 });
 type Flags = z.infer<typeof FlagsSchema>;
 
@@ -73,6 +77,7 @@ export function parseArgs(argv: string[]): Flags {
     '--skip': 'skip',
     '--target': 'target',
     '--dashboard-url': 'dashboardUrl',
+    '--since': 'since',
   };
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i]!;
@@ -165,6 +170,8 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
 
+  if (flags.command === 'jobs') return jobsCommand(doctor, flags);
+
   if (flags.command === 'run') {
     try {
       const ids = CHECKS.map((c) => c.id);
@@ -237,6 +244,30 @@ export async function main(argv: string[]): Promise<number> {
     return status === 'error' ? 2 : status === 'fail' ? 1 : 0;
   } catch (err) {
     errOut(`flywheel-doctor: ${err instanceof FixConflictError ? '' : 'fix failed: '}${errorMessage(err)}\n`);
+    return 2;
+  }
+}
+
+/** `jobs`: the window's flywheel jobs, each failed or stuck one explained (cli/jobs.ts). */
+async function jobsCommand(doctor: Doctor, flags: Flags): Promise<number> {
+  const window = parseSince(flags.since);
+  if (!window || flags.format === 'junit') {
+    errOut(`jobs takes --since as 90m, 24h or 7d and --format text, json or markdown\n${USAGE}\n`);
+    return 2;
+  }
+  try {
+    const report = await jobsReport(doctor, window);
+    out(
+      flags.format === 'json'
+        ? versioned(report, 2) + '\n'
+        : flags.format === 'markdown'
+          ? renderJobsMarkdown(report)
+          : renderJobsText(report),
+    );
+    return jobsExitCode(report);
+  } catch (err) {
+    errOut(`flywheel-doctor: could not read the flywheel's jobs: ${jobsErrorMessage(err)}\n`);
+    if (flags.format === 'json') out(jsonError(`could not read the flywheel's jobs: ${jobsErrorMessage(err)}`));
     return 2;
   }
 }

@@ -28,18 +28,21 @@ export const nimPortFor = (gatewayPort: number) => gatewayPort - 1000;
  */
 export const platformPortFor = (kind: 'data-store' | 'customizer' | 'evaluator', gatewayPort: number) =>
   gatewayPort + { 'data-store': 1300, customizer: 1450, evaluator: 1600 }[kind];
+/** The loopback port of a namespace's flywheel API stand-in (its job API). */
+export const flywheelApiPortFor = (gatewayPort: number) => gatewayPort + 1750;
 /** The NIM Service of the seeded namespaces (as the NIM Operator names it for the NIMService). */
 export const NIM_SERVICE = 'meta-llama3-1b-instruct';
 
 /**
  * What the doctor needs outside the cluster to reach a seeded namespace's Services (no cluster DNS
- * here): the gateway, the Entity Store and the NIM stand-ins by their loopback addresses.
+ * here): the gateway, the Entity Store, the NIM and the flywheel API stand-ins by their loopback addresses.
  */
 export function serviceOverrides(gatewayPort: number): Record<string, string> {
   return {
     'nemo-gateway': `http://127.0.0.1:${gatewayPort}`,
     'nemoentitystore-sample': `http://127.0.0.1:${entityStorePortFor(gatewayPort)}`,
     [NIM_SERVICE]: `http://127.0.0.1:${nimPortFor(gatewayPort)}`,
+    'df-api-service': `http://127.0.0.1:${flywheelApiPortFor(gatewayPort)}`,
   };
 }
 /** The same, as FD_SERVICE_URL_OVERRIDES takes it. */
@@ -69,6 +72,8 @@ export const TOKENS = {
 export const entityStoreDataFile = (ns: string) => path.join(FILES.sim, 'entity-store', `${ns}.json`);
 /** The model ids a namespace's NIM stand-in lists at /v1/models (written by seed, read on every request). */
 export const nimModelsFile = (ns: string) => path.join(FILES.sim, 'nim', `${ns}.json`);
+/** The jobs a namespace's flywheel API stand-in serves (the scenario's fixtures). */
+export const flywheelJobsFile = (ns: string) => path.join(FILES.sim, 'flywheel-api', `${ns}.json`);
 /** The namespaces a namespace's Data Store stand-in holds. */
 export const dataStoreFile = (ns: string) => path.join(FILES.sim, 'data-store', `${ns}.json`);
 export const LOCAL_NODE = 'fd-local-node';

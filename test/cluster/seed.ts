@@ -11,7 +11,8 @@ import { KubeAccess, type KubeClient } from '../../lib/k8s/client';
 import { KubeApiError } from '../../lib/k8s/errors';
 import type { ResourceType } from '../../lib/k8s/resources';
 import type { KObject } from '../../lib/k8s/object';
-import { entityStoreDataFile, FILES, nimModelsFile } from './paths';
+import { JOB_FIXTURES } from './fixtures/flywheel-jobs';
+import { entityStoreDataFile, FILES, flywheelJobsFile, nimModelsFile } from './paths';
 import { specHash } from './spec-hash';
 
 /**
@@ -252,6 +253,8 @@ export async function seedScenario(opts: SeedOptions): Promise<void> {
   writeEntityStoreRecords(ns, scenario.registered);
   fs.mkdirSync(path.dirname(nimModelsFile(ns)), { recursive: true });
   fs.writeFileSync(nimModelsFile(ns), JSON.stringify(scenario.served));
+  fs.mkdirSync(path.dirname(flywheelJobsFile(ns)), { recursive: true });
+  fs.writeFileSync(flywheelJobsFile(ns), JSON.stringify(JOB_FIXTURES[scenario.failing ? 'broken' : 'healthy']));
   for (const [file, manager] of [
     ['namespace.yaml', 'fd-seed'],
     ...scenario.files.map((f) => [f, 'fd-seed-scenario'] as const),

@@ -5,7 +5,8 @@
  * - `entity-store`: the Entity Store (test/cluster/entity-store.ts), the gateway's upstream; records
  *   in .cluster/sim/entity-store/<namespace>.json, so a restart keeps them;
  * - `nim`: a NIM's model list (test/cluster/nim.ts), ids from .cluster/sim/nim/<namespace>.json;
- * - `data-store`, `customizer`, `evaluator`: test/cluster/platform-services.ts.
+ * - `data-store`, `customizer`, `evaluator`: test/cluster/platform-services.ts;
+ * - `flywheel-api`: the flywheel's job API (test/cluster/flywheel-api.ts), jobs of the scenario.
  * The gateway's upstreams for the Services in front of all but the NIM are rewritten to them.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -18,6 +19,8 @@ import {
   entityStoreDataFile,
   entityStorePortFor,
   FILES,
+  flywheelApiPortFor,
+  flywheelJobsFile,
   nimModelsFile,
   nimPortFor,
   platformPortFor,
@@ -45,6 +48,11 @@ const KINDS = {
     script: 'test/cluster/platform-services.ts',
     port: (g: number) => platformPortFor('customizer', g),
     args: () => ['--kind', 'customizer'],
+  },
+  'flywheel-api': {
+    script: 'test/cluster/flywheel-api.ts',
+    port: flywheelApiPortFor,
+    args: (ns: string) => ['--jobs', flywheelJobsFile(ns)],
   },
   evaluator: {
     script: 'test/cluster/platform-services.ts',

@@ -1,0 +1,128 @@
+/**
+ * "Why did my flywheel job fail?" on the real cluster: the flywheel API stand-in behind df-api-service
+ * serves the scenario's jobs (the blueprint's own error strings); `flywheel-doctor jobs` traces each
+ * failed job to the check that explains it with that check's status now, says which pending job is
+ * stuck and why, shows an unknown error as unclassified; after Fix all the fixable causes read
+ * "passes now: re-run the job". An API that is unreachable, slow or answers garbage is an explained
+ * exit 2, never a crash.
+ */
+import { spawnSync } from 'node:child_process';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { JobsReport } from '../../cli/jobs';
+import { REPO_ROOT, serviceOverridesEnv, testPort } from '../cluster/paths';
+import { doctorFor, KUBECONFIGS, seed } from './helpers';
+
+const BROKEN = 'it-jobs';
+const HEALTHY = 'it-jobs-healthy';
+const PORT = testPort(98);
+const HEALTHY_PORT = testPort(99);
+
+const jobs = (ns: string, port: number, args: string[] = [], overrides = serviceOverridesEnv(port)) =>
+  spawnSync(
+    process.execPath,
+    [
+      path.join(REPO_ROOT, 'bin/flywheel-doctor.cjs'),
+      'jobs',
+      ...args,
+      '--namespace',
+      ns,
+      '--kubeconfig',
+      KUBECONFIGS.admin,
+    ],
+    { encoding: 'utf8', env: { ...process.env, FD_SERVICE_URL_OVERRIDES: overrides }, timeout: 60_000 },
+  );
+const report = (r: ReturnType<typeof jobs>) => JSON.parse(r.stdout) as JobsReport & { schemaVersion: number };
+
+beforeAll(async () => {
+  await Promise.all([seed(BROKEN, 'broken', PORT), seed(HEALTHY, 'healthy', HEALTHY_PORT)]);
+});
+
+describe('flywheel-doctor jobs', () => {
+  it('broken: every failed job with its check, still failing; the stuck job and why; the unknown one unclassified', () => {
+    const r = jobs(BROKEN, PORT, ['--format', 'json']);
+    expect(r.status, r.stderr).toBe(1);
+    const out = report(r);
+    expect(out.schemaVersion).toBe(1);
+    const byCause = out.jobs.map((j) => [
+      j.verdict,
+      j.causes[0]?.checkId ?? (j.causes[0]?.data ? 'data' : j.causes[0] ? 'unclassified' : '-'),
+    ]);
+    expect(byCause).toEqual([
+      ['failed', 'evaluator-entity-store-url'],
+      ['failed', 'evaluator-secrets-delete'],
+      ['failed', 'models-pvc-ownership'],
+      ['failed', 'gateway-upstreams'],
+      ['failed', 'nim-model-sync'],
+      ['failed', 'data'],
+      ['failed', 'unclassified'],
+      ['stuck', '-'],
+    ]);
+    for (const j of out.jobs.slice(0, 5)) expect(j.causes[0]!.checkStatus).toBe('fail');
+    expect(out.jobs[7]!.stuck).toMatch(/with no job running/);
+    const text = jobs(BROKEN, PORT).stdout;
+    expect(text).toMatch(
+      /failed because the evaluator got no record for meta\/llama-3\.2-1b-instruct .*; check evaluator-entity-store-url is still failing: fix it \(flywheel-doctor fix evaluator-entity-store-url\)/,
+    );
+    expect(text).toMatch(/unclassified: Error running base-eval evaluation: CUDA error/);
+  });
+
+  it('after Fix all, the fixed causes read "passes now: re-run the job"', async () => {
+    await doctorFor(BROKEN, PORT).fixAll({ dryRun: false });
+    const out = report(jobs(BROKEN, PORT, ['--format', 'json']));
+    for (const id of [
+      'evaluator-entity-store-url',
+      'evaluator-secrets-delete',
+      'models-pvc-ownership',
+      'gateway-upstreams',
+    ]) {
+      const cause = out.jobs.flatMap((j) => j.causes).find((c) => c.checkId === id)!;
+      expect(cause.checkStatus, id).toBe('pass');
+    }
+    expect(jobs(BROKEN, PORT).stdout).toMatch(/check evaluator-secrets-delete passes now: re-run the job/);
+  });
+
+  it('healthy: no failed job, exit 0; Markdown lists them', () => {
+    const r = jobs(HEALTHY, HEALTHY_PORT, ['--format', 'json']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(report(r).jobs.map((j) => j.verdict)).toEqual(['completed', 'completed']);
+    expect(jobs(HEALTHY, HEALTHY_PORT, ['--format', 'markdown']).stdout).toMatch(/\| OK \| `65f0c0ffee/);
+  });
+
+  describe('an API that cannot answer', () => {
+    const servers: http.Server[] = [];
+    const serve = async (handler: http.RequestListener) => {
+      const s = http.createServer(handler).listen(0, '127.0.0.1');
+      servers.push(s);
+      await new Promise((r) => s.once('listening', r));
+      return `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
+    };
+    afterAll(() => {
+      for (const s of servers) {
+        s.closeAllConnections();
+        s.close();
+      }
+    });
+    const withApi = (url: string) => serviceOverridesEnv(PORT).replace(/df-api-service=[^,]+/, `df-api-service=${url}`);
+
+    it.each<[string, () => Promise<string>, RegExp]>([
+      ['unreachable', async () => `http://127.0.0.1:${testPort(93)}`, /cannot be reached: ECONNREFUSED/],
+      ['slow (bounded wait)', () => serve(() => undefined), /no answer within 5 s/],
+      ['garbage', () => serve((_q, res) => res.end('<html>oops</html>')), /did not answer JSON/],
+      [
+        'JSON, but not the job list',
+        () => serve((_q, res) => res.end('{"items": []}')),
+        /something other than the job list: jobs/,
+      ],
+    ])('%s: exit 2 with the reason, JSON too', async (_, url, why) => {
+      const api = await url();
+      const r = jobs(BROKEN, PORT, ['--format', 'json'], withApi(api));
+      expect(r.status).toBe(2);
+      expect(r.stderr).toMatch(why);
+      expect(r.stderr).toMatch(/FD_SERVICE_URL_OVERRIDES=df-api-service=/);
+      expect(JSON.parse(r.stdout).error.message).toMatch(why);
+    });
+  });
+});
