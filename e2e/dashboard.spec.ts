@@ -16,6 +16,14 @@ const WARN_ONLY = ['flywheel-state-persistence'];
 const FIXABLE_IDS = fixOrder(CHECKS)
   .filter((c) => c.fix)
   .map((c) => c.id);
+/** The checks the seeded failed jobs point to (test/cluster/fixtures/flywheel-jobs.ts). */
+const JOB_CHECKS = [
+  'evaluator-entity-store-url',
+  'evaluator-secrets-delete',
+  'models-pvc-ownership',
+  'gateway-upstreams',
+  'nim-model-sync',
+];
 const SEEDED_SECRETS = [
   'nvapi-FDSEEDSECRET-do-not-leak-0001',
   'hf_FDSEEDSECRET-do-not-leak-0002',
@@ -53,6 +61,23 @@ test.describe.serial('dashboard on the seeded broken namespace', () => {
     await shot(page, '1-broken');
     await page.setViewportSize({ width: 420, height: 900 });
     await page.screenshot({ path: path.join(SHOTS, '1-broken-narrow-light.png'), fullPage: true });
+  });
+
+  test('the Jobs section: each failed job with its check and Fix, the stuck one, the unclassified one', async ({
+    page,
+  }) => {
+    await runAll(page);
+    const jobs = page.getByRole('region', { name: /Flywheel jobs that need you/ });
+    await expect(jobs).toBeVisible({ timeout: 30_000 });
+    for (const id of JOB_CHECKS) await expect(jobs.getByRole('link', { name: `Fix ${id}` })).toBeVisible();
+    await expect(jobs).toContainText('Stuck: pending for');
+    await expect(jobs).toContainText('unclassified: Error running base-eval evaluation: CUDA error');
+    await expect(jobs).toContainText('not enough logged data');
+    // Above the checks when there are failed jobs.
+    const jobsTop = (await jobs.boundingBox())!.y;
+    const firstCard = (await page.locator('article[data-check-id]').first().boundingBox())?.y ?? Infinity;
+    expect(jobsTop).toBeLessThan(firstCard);
+    await shot(page, '2-jobs');
   });
 
   test('a read-only identity sees disabled Fix buttons that name the missing permission', async ({ browser }) => {
@@ -105,6 +130,15 @@ test.describe.serial('dashboard on the seeded broken namespace', () => {
     // Every fixable check passes, and stays passing after the others' fixes (no fix undid another).
     for (const id of FIXABLE_IDS) await expect(card(page, id)).toHaveAttribute('data-status', 'pass');
     await shot(page, '4-all-fixed');
+  });
+
+  test('after the fixes, the jobs they explain read "re-run the job"', async ({ page }) => {
+    await page.goto('/');
+    const jobs = page.getByRole('region', { name: /Flywheel jobs that need you/ });
+    await expect(jobs).toBeVisible({ timeout: 30_000 });
+    for (const id of JOB_CHECKS.filter((id) => FIXABLE_IDS.includes(id)))
+      await expect(jobs.getByTestId(/^job-/).filter({ hasText: `${id} passes now: re-run the job` })).toHaveCount(1);
+    await shot(page, '8-jobs-after-fixes');
   });
 
   test('share a report, open the permalink in a fresh context, download Markdown without secrets', async ({

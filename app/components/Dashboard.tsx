@@ -17,6 +17,8 @@ import { ThemeToggle } from './ThemeToggle';
 // Loaded when opened: it is not needed for the first paint.
 const FixAllDialog = dynamic(() => import('./FixAllDialog'), { ssr: false });
 const HistoryPanel = dynamic(() => import('./HistoryPanel'), { ssr: false });
+// The jobs section loads on demand: it is a separate chunk, not in the dashboard's first load.
+const JobsPanel = dynamic(() => import('./JobsPanel'), { ssr: false });
 
 /** Areas in the order the registry lists their first check. */
 const areasOf = (checks: Array<{ area: string }>) => [...new Set(checks.map((c) => c.area))];
@@ -162,6 +164,7 @@ export function Dashboard() {
         </section>
       )}
 
+      {namespace && <JobsPanel namespace={namespace} />}
       {namespace && <HistoryPanel namespace={namespace} />}
       {shown && (
         <Summary run={shown} linkFor={(status) => viewQuery({ namespace: view.namespace, status: [status] }) || '?'} />

@@ -2,6 +2,8 @@ import type { CatalogEntry, FixPermission } from '@/lib/engine/doctor';
 import type { FixOutcome, PublicPlan } from '@/lib/engine/fix';
 import type { FixAllResult } from '@/lib/engine/fix-all';
 import type { HistoryEntry } from '@/lib/watch/history';
+import type { JobsReport } from '@/lib/jobs/report';
+import type { JobCause, JobTriage } from '@/lib/jobs/triage';
 import type { CheckResult, RunResult } from '@/lib/engine/types';
 import type { Report } from '@/lib/report/render';
 import type { ReportSummary } from '@/lib/report/store';
@@ -16,6 +18,9 @@ export type {
   FixOutcome,
   HistoryEntry,
   FixPermission,
+  JobCause,
+  JobsReport,
+  JobTriage,
   PublicPlan,
   Report,
   ReportSummary,
@@ -74,6 +79,8 @@ export const api = {
       'GET',
       `/api/history?namespace=${encodeURIComponent(namespace)}`,
     ),
+  jobs: (namespace: string, since = '7d') =>
+    call<JobsReport>('GET', `/api/jobs?namespace=${encodeURIComponent(namespace)}&since=${encodeURIComponent(since)}`),
   fixAll: (namespace: string, dryRun: boolean) => call<FixAllResult>('POST', '/api/fix-all', { namespace, dryRun }),
   reports: () => call<{ reports: ReportSummary[] }>('GET', '/api/reports'),
   report: (id: string) => call<{ report: Report }>('GET', `/api/reports/${encodeURIComponent(id)}`),

@@ -12,6 +12,7 @@ export const doctorKeys = {
   plan: (ns: string, checkId: string, target?: string) =>
     [...doctorKeys.namespace(ns), 'plan', checkId, target ?? ''] as const,
   history: (ns: string) => [...doctorKeys.namespace(ns), 'history'] as const,
+  jobs: (ns: string) => [...doctorKeys.namespace(ns), 'jobs'] as const,
   reports: () => [...doctorKeys.all, 'reports'] as const,
   report: (id: string) => [...doctorKeys.reports(), id] as const,
 };
@@ -22,6 +23,9 @@ export const doctorQueries = {
   /** What the watch recorded; refreshed every 5 s while the page is open. */
   history: (ns: string) =>
     queryOptions({ queryKey: doctorKeys.history(ns), queryFn: () => api.history(ns), refetchInterval: 5000 }),
+  /** The flywheel's recent jobs, explained; refreshed every 30 s, never retried (a 502 says why). */
+  jobs: (ns: string) =>
+    queryOptions({ queryKey: doctorKeys.jobs(ns), queryFn: () => api.jobs(ns), refetchInterval: 30_000, retry: false }),
   run: (ns: string, id: string) =>
     queryOptions({
       queryKey: doctorKeys.run(ns, id),

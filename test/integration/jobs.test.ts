@@ -11,7 +11,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { JobsReport } from '../../cli/jobs';
+import type { JobsReport } from '../../lib/jobs/report';
 import { REPO_ROOT, serviceOverridesEnv, testPort } from '../cluster/paths';
 import { doctorFor, KUBECONFIGS, seed } from './helpers';
 
