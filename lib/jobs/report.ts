@@ -4,7 +4,7 @@
  * "passed since" taken from the watch's history where there is one.
  */
 import type { Doctor } from '../engine/doctor';
-import type { CheckStatus } from '../engine/types';
+import type { CheckStatus, RunResult } from '../engine/types';
 import { HistoryStore } from '../watch/history';
 import { jobApiBase, readJobs } from './api';
 import { triageJobs, type CheckState, type JobTriage } from './triage';
@@ -57,4 +57,18 @@ export async function jobsReport(doctor: Doctor, sinceMs: number, now = Date.now
     api,
     jobs: triageJobs(jobs, doctor.registry, states, now),
   };
+}
+
+/**
+ * The jobs of a shared report's time range, judged by the report's own run (the checks' status then,
+ * not a new run); undefined when the flywheel's API cannot be read (the report has the run alone).
+ */
+export async function jobsForReport(doctor: Doctor, run: RunResult, since: number): Promise<JobTriage[] | undefined> {
+  try {
+    const jobs = await readJobs(jobApiBase(doctor.config), { since, limit: 50 });
+    const states: Record<string, CheckState> = Object.fromEntries(run.checks.map((c) => [c.id, { status: c.status }]));
+    return triageJobs(jobs, doctor.registry, states);
+  } catch {
+    return undefined;
+  }
 }

@@ -3,6 +3,7 @@ import type { RunResult } from '../engine/types';
 import { redactRun } from './redact';
 import { type Report } from './render';
 import { HistoryStore } from '../watch/history';
+import { jobsForReport } from '../jobs/report';
 import { newReportId } from './store';
 
 export const TOOL = { name: 'flywheel-doctor', version: '0.1.0' };
@@ -60,6 +61,8 @@ export async function buildReport(
           summary: f.summary,
           verifiedStatus: f.verified,
         });
+  // The flywheel's jobs of the same range, judged by this run's results (best effort).
+  const jobs = await jobsForReport(doctor, run, Date.parse(since));
   return {
     id: newReportId(),
     createdAt: new Date().toISOString(),
@@ -73,6 +76,13 @@ export async function buildReport(
     masked,
     anonymized: opts.anonymize,
     ...(Object.keys(fixedAfterRun).length ? { fixedAfterRun } : {}),
+    ...(jobs?.length
+      ? {
+          jobs: opts.anonymize
+            ? (JSON.parse(JSON.stringify(jobs).split(run.namespace).join('<namespace>')) as typeof jobs)
+            : jobs,
+        }
+      : {}),
     ...(regressions.length
       ? {
           regressions: opts.anonymize

@@ -1,4 +1,5 @@
 import type { AppliedFix, CheckResult, CheckStatus, RunResult } from '../engine/types';
+import { causeLine, type JobTriage } from '../jobs/triage';
 import { JSON_SCHEMA_VERSION } from './json-schema';
 import type { Masked } from './redact';
 
@@ -15,6 +16,8 @@ export interface Report {
   fixedAfterRun?: Record<string, { at: string; verified?: CheckResult['status'] }>;
   /** Checks the watch saw regress in the report's time range, and the change that did it. */
   regressions?: Array<{ at: string; check: string; to: CheckResult['status']; cause?: string }>;
+  /** The flywheel's jobs of the same time range, each failed or stuck one with its cause (lib/jobs). */
+  jobs?: JobTriage[];
   masked: Masked[];
   anonymized: boolean;
 }
@@ -177,6 +180,20 @@ export function renderMarkdown(run: RunResult, report?: Omit<Report, 'run'>): st
       '',
     );
   }
+  const attention = (report?.jobs ?? []).filter((j) => j.verdict === 'failed' || j.verdict === 'stuck');
+  if (attention.length) {
+    tail.push(
+      '## Flywheel jobs in this time range that failed or are stuck',
+      '',
+      '| Job | Verdict | Cause |',
+      '|---|---|---|',
+      ...attention.map(
+        (j) =>
+          `| ${code(j.id)} | ${j.verdict} | ${[j.stuck ? md(`stuck: ${j.stuck}`) : '', ...j.causes.map((c) => md(causeLine(c)))].filter(Boolean).join('<br>') || '—'} |`,
+      ),
+      '',
+    );
+  }
   if (report?.fixes.length) {
     tail.push(
       '## Fixes applied in this session',
@@ -264,6 +281,18 @@ const html = (s: string) =>
     .replace(/"/g, '&quot;')
     .replace(/'/g, '&#39;');
 
+/** The failed and stuck jobs of a report, as an HTML section (empty when there are none). */
+function jobsHtml(jobs: JobTriage[] | undefined): string {
+  const attention = (jobs ?? []).filter((j) => j.verdict === 'failed' || j.verdict === 'stuck');
+  if (!attention.length) return '';
+  return `<h2>Flywheel jobs that failed or are stuck</h2><ul>${attention
+    .map(
+      (j) =>
+        `<li><code>${html(j.id)}</code> ${html(j.verdict)}${j.stuck ? `: ${html(j.stuck)}` : ''}<ul>${j.causes.map((c) => `<li>${html(causeLine(c))}</li>`).join('')}</ul></li>`,
+    )
+    .join('')}</ul>`;
+}
+
 /** A self-contained HTML file (inline CSS, no scripts): every cluster string escaped. */
 export function renderHtml(report: Report): string {
   const { run } = report;
@@ -292,6 +321,7 @@ ${c.status !== 'pass' && c.status !== 'skipped' ? `<p><b>Root cause:</b> ${html(
 Cluster ${html(report.cluster.server)} (${html(report.cluster.version)}) · ${html(report.tool.name)} ${html(report.tool.version)} · run ${html(run.startedAt)} · shared by ${html(report.createdBy)} at ${html(report.createdAt)}</p>
 <h2>Checks</h2>
 ${checks}
+${jobsHtml(report.jobs)}
 ${report.fixes.length ? `<h2>Fixes applied</h2><ul>${report.fixes.map((f) => `<li>${html(f.at)} ${html(f.by)}: <code>${html(f.checkId)}</code> ${html(f.outcome)} — ${html(f.summary)}</li>`).join('')}</ul>` : ''}
 <h2>Redaction</h2><p>${report.masked.length ? `Masked ${report.masked.length} value(s): ${html([...new Set(report.masked.map((m) => `${m.kind} in ${m.where}`))].join('; '))}` : 'No credential-like values found; secret values are never read.'}</p>
 </body></html>

@@ -13,6 +13,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobsReport } from '../../lib/jobs/report';
 import { REPO_ROOT, serviceOverridesEnv, testPort } from '../cluster/paths';
+import { buildReport } from '../../lib/report/build';
+import { renderMarkdown } from '../../lib/report/render';
 import { doctorFor, KUBECONFIGS, seed } from './helpers';
 
 const BROKEN = 'it-jobs';
@@ -67,6 +69,16 @@ describe('flywheel-doctor jobs', () => {
       /failed because the evaluator got no record for meta\/llama-3\.2-1b-instruct .*; check evaluator-entity-store-url is still failing: fix it \(flywheel-doctor fix evaluator-entity-store-url\)/,
     );
     expect(text).toMatch(/unclassified: Error running base-eval evaluation: CUDA error/);
+  });
+
+  it('a shared report holds the jobs of its time range with their causes', async () => {
+    const doctor = doctorFor(BROKEN, PORT);
+    const run = await doctor.run();
+    const built = await buildReport(doctor, run, { createdBy: 'test', anonymize: false });
+    expect(built.jobs?.filter((j) => j.verdict === 'failed')).toHaveLength(7);
+    const md = renderMarkdown(built.run, built);
+    expect(md).toContain('## Flywheel jobs in this time range that failed or are stuck');
+    expect(md).toMatch(/check evaluator\\-secrets\\-delete is still failing/);
   });
 
   it('after Fix all, the fixed causes read "passes now: re-run the job"', async () => {
