@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CHECKS } from '../../checks';
-import { JOB_FIXTURES, jobRecord } from '../../test/cluster/fixtures/flywheel-jobs';
+import { explainedBy, JOB_FIXTURES, jobRecord } from '../../test/cluster/fixtures/flywheel-jobs';
 import { JobSchema } from './api';
 import { causeLine, classify, failsStill, signaturesOf, triageJobs } from './triage';
 
@@ -113,21 +113,7 @@ describe('triageJobs on the seeded jobs', () => {
   const failing = Object.fromEntries(CHECKS.map((c) => [c.id, { status: 'fail' as const }]));
   it('broken: every failed job traced to its check, still failing; the pending one stuck; one unclassified', () => {
     const t = triageJobs(jobs('broken'), CHECKS, failing, NOW);
-    expect(
-      t.map((j) => [
-        j.verdict,
-        j.causes[0]?.checkId ?? (j.causes[0]?.data ? 'data' : j.causes[0] ? 'unclassified' : '-'),
-      ]),
-    ).toEqual([
-      ['failed', 'evaluator-entity-store-url'],
-      ['failed', 'evaluator-secrets-delete'],
-      ['failed', 'models-pvc-ownership'],
-      ['failed', 'gateway-upstreams'],
-      ['failed', 'nim-model-sync'],
-      ['failed', 'data'],
-      ['failed', 'unclassified'],
-      ['stuck', '-'],
-    ]);
+    expect(t.map(explainedBy)).toEqual(JOB_FIXTURES.broken.map((f) => f.expected));
     expect(t[7]!.stuck).toMatch(/pending for 90 min with no job running/);
     expect(causeLine(t[0]!.causes[0]!)).toMatch(
       /check evaluator-entity-store-url is still failing: fix it \(flywheel-doctor fix evaluator-entity-store-url\)/,

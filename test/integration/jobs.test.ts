@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobsReport } from '../../lib/jobs/report';
+import { explainedBy, JOB_FIXTURES } from '../cluster/fixtures/flywheel-jobs';
 import { REPO_ROOT, serviceOverridesEnv, testPort } from '../cluster/paths';
 import { buildReport } from '../../lib/report/build';
 import { renderMarkdown } from '../../lib/report/render';
@@ -48,20 +49,7 @@ describe('flywheel-doctor jobs', () => {
     expect(r.status, r.stderr).toBe(1);
     const out = report(r);
     expect(out.schemaVersion).toBe(1);
-    const byCause = out.jobs.map((j) => [
-      j.verdict,
-      j.causes[0]?.checkId ?? (j.causes[0]?.data ? 'data' : j.causes[0] ? 'unclassified' : '-'),
-    ]);
-    expect(byCause).toEqual([
-      ['failed', 'evaluator-entity-store-url'],
-      ['failed', 'evaluator-secrets-delete'],
-      ['failed', 'models-pvc-ownership'],
-      ['failed', 'gateway-upstreams'],
-      ['failed', 'nim-model-sync'],
-      ['failed', 'data'],
-      ['failed', 'unclassified'],
-      ['stuck', '-'],
-    ]);
+    expect(out.jobs.map(explainedBy)).toEqual(JOB_FIXTURES.broken.map((f) => f.expected));
     for (const j of out.jobs.slice(0, 5)) expect(j.causes[0]!.checkStatus).toBe('fail');
     expect(out.jobs[7]!.stuck).toMatch(/with no job running/);
     const text = jobs(BROKEN, PORT).stdout;
