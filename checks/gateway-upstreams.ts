@@ -173,6 +173,17 @@ export function routedServices(view: GatewayConfigView) {
 const answersJson = (a: Omit<ModelAnswer, 'model'>) =>
   !a.networkError && !!a.status && a.status >= 200 && a.status < 300 && /json/i.test(a.contentType ?? '');
 
+/**
+ * Whether a routed service's answer through the gateway is as it should be: JSON, or a 404 of the
+ * service's own, or no answer because its pods are down (warned about elsewhere, not the gateway's).
+ */
+function serviceAnswers(subject: UpstreamSubject, location: string, a: Omit<ModelAnswer, 'model'>): boolean {
+  if (answersJson(a) || a.status === 404) return true;
+  const up = subject.upstreams.find((u) => u.location === location);
+  const svc = up && subject.services.get(parseServiceHost(up.host)?.service ?? '');
+  return !!svc && !svc.ready;
+}
+
 const IP = /^\d{1,3}(\.\d{1,3}){3}$/;
 const resolverAddresses = (d: Directive | undefined) =>
   (d?.args ?? []).filter((a) => !a.includes('=')).map((a) => a.replace(/^\[|\]$/g, '').replace(/:\d+$/, ''));
@@ -304,12 +315,7 @@ export function judgeUpstreams(subject: UpstreamSubject, probe: UpstreamProbe, c
     };
   // End to end: a service whose upstream is configured right and whose pods are ready, yet the
   // gateway cannot get an answer from it (a down service is warned about above, not blamed here).
-  const broken = (probe.services ?? []).filter((a) => {
-    if (answersJson(a.answer) || a.answer.status === 404) return false;
-    const up = subject.upstreams.find((u) => u.location === a.location);
-    const svc = up && subject.services.get(parseServiceHost(up.host)?.service ?? '');
-    return !svc || svc.ready;
-  });
+  const broken = (probe.services ?? []).filter((a) => !serviceAnswers(subject, a.location, a.answer));
   if (broken.length)
     return {
       status: 'fail',
@@ -482,9 +488,18 @@ export default defineCheck<typeof sections, UpstreamSubject, UpstreamProbe, Upst
         dryRun,
       });
       if (!dryRun) progress(`updated ConfigMap ${config.gateway.configMap}`);
-      await restartGateway({ actor, reader, config, dryRun, signal, progress }, async () =>
-        entityStoreAnswers(await fetchAnswer(subject.gatewayUrl, '/v1/namespaces', signal)),
-      );
+      // Served means every routed service answers: /v1/namespaces alone can still be answered by the
+      // old nginx (its Entity Store path worked) before the new one has loaded the corrected config.
+      const routed = subject.view ? routedServices(subject.view) : [];
+      await restartGateway({ actor, reader, config, dryRun, signal, progress }, async () => {
+        const [namespaces, ...answers] = await Promise.all([
+          fetchAnswer(subject.gatewayUrl, '/v1/namespaces', signal),
+          ...routed.map((r) => fetchAnswer(subject.gatewayUrl, r.path, signal)),
+        ]);
+        return (
+          entityStoreAnswers(namespaces) && routed.every((r, i) => serviceAnswers(subject, r.location, answers[i]!))
+        );
+      });
     },
   },
 });

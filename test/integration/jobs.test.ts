@@ -40,7 +40,9 @@ const jobs = (ns: string, port: number, args: string[] = [], overrides = service
 const report = (r: ReturnType<typeof jobs>) => JSON.parse(r.stdout) as JobsReport & { schemaVersion: number };
 
 beforeAll(async () => {
-  await Promise.all([seed(BROKEN, 'broken', PORT), seed(HEALTHY, 'healthy', HEALTHY_PORT)]);
+  // One after the other: a first seed creates the cluster-wide objects (the DNS Service), which two at once race on.
+  await seed(BROKEN, 'broken', PORT);
+  await seed(HEALTHY, 'healthy', HEALTHY_PORT);
 });
 
 describe('flywheel-doctor jobs', () => {
