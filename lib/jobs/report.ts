@@ -7,7 +7,9 @@ import type { Doctor } from '../engine/doctor';
 import type { CheckStatus, RunResult } from '../engine/types';
 import { HistoryStore } from '../watch/history';
 import { jobApiBase, readJobs } from './api';
-import { triageJobs, type CheckState, type JobTriage } from './triage';
+import type { KObject } from '../k8s/object';
+import { RESOURCES } from '../k8s/resources';
+import { triageJobs, workerEvidence, type CheckState, type JobTriage } from './triage';
 
 const UNITS: Record<string, number> = { m: 60_000, h: 3600_000, d: 86_400_000 };
 
@@ -36,11 +38,40 @@ async function passingSince(doctor: Doctor): Promise<Record<string, string>> {
   }
 }
 
+/** The Celery worker pods of the namespace, said as evidence for a stuck job (undefined when unreadable). */
+async function workersOf(doctor: Doctor): Promise<string | undefined> {
+  try {
+    const pods = await doctor.client().list<KObject>(RESOURCES.pods, doctor.config.namespace);
+    return workerEvidence(
+      pods.items
+        .filter((p) => /^df-celery/.test(p.metadata?.name ?? ''))
+        .map((p) => {
+          const cs = (
+            (p.status?.containerStatuses ?? []) as Array<{
+              ready?: boolean;
+              restartCount?: number;
+              state?: { waiting?: { reason?: string } };
+            }>
+          )[0];
+          return {
+            name: p.metadata!.name!,
+            ready: !!cs?.ready,
+            restarts: cs?.restartCount ?? 0,
+            waiting: cs?.state?.waiting?.reason,
+          };
+        }),
+    );
+  } catch {
+    return undefined;
+  }
+}
+
 /** Reads, judges and explains the window's jobs (the CLI's and any other front door's one path). */
 export async function jobsReport(doctor: Doctor, sinceMs: number, now = Date.now()): Promise<JobsReport> {
   const api = jobApiBase(doctor.config);
   const jobs = await readJobs(api, { since: now - sinceMs, limit: 50 });
   const first = triageJobs(jobs, doctor.registry, {}, now);
+  const workers = first.some((j) => j.verdict === 'stuck') ? await workersOf(doctor) : undefined;
   const ids = [...new Set(first.flatMap((j) => j.causes.map((c) => c.checkId).filter((i): i is string => !!i)))];
   const states: Record<string, CheckState> = {};
   if (ids.length) {
@@ -55,7 +86,7 @@ export async function jobsReport(doctor: Doctor, sinceMs: number, now = Date.now
     namespace: doctor.config.namespace,
     since: new Date(now - sinceMs).toISOString(),
     api,
-    jobs: triageJobs(jobs, doctor.registry, states, now),
+    jobs: triageJobs(jobs, doctor.registry, states, now, workers),
   };
 }
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CHECKS } from '../../checks';
 import { explainedBy, JOB_FIXTURES, jobRecord } from '../../test/cluster/fixtures/flywheel-jobs';
 import { JobSchema } from './api';
-import { causeLine, classify, failsStill, signaturesOf, triageJobs } from './triage';
+import { causeLine, classify, failsStill, signaturesOf, triageJobs, workerEvidence } from './triage';
 
 const signatures = signaturesOf(CHECKS);
 const NOW = Date.parse('2026-12-04T12:00:00Z');
@@ -159,5 +159,33 @@ describe('triageJobs on the seeded jobs', () => {
 
   it('healthy: completed jobs, nothing failed', () => {
     expect(triageJobs(jobs('healthy'), CHECKS, failing, NOW).map((j) => j.verdict)).toEqual(['completed', 'completed']);
+  });
+});
+
+describe('workerEvidence: why nothing takes a pending job', () => {
+  it.each<[string, Parameters<typeof workerEvidence>[0], RegExp]>([
+    ['no worker pod', [], /No Celery worker pod is running/],
+    [
+      'a crash-looping worker',
+      [{ name: 'df-celery-worker-1', ready: false, restarts: 7, waiting: 'CrashLoopBackOff' }],
+      /df-celery-worker-1 is not ready \(CrashLoopBackOff\): it never takes the job/,
+    ],
+    [
+      'a worker that restarted',
+      [{ name: 'df-celery-parent-worker-1', ready: true, restarts: 1 }],
+      /restarted 1 time\(s\): a restart purges the queue/,
+    ],
+    ['workers up and idle', [{ name: 'df-celery-worker-1', ready: true, restarts: 0 }], /up and idle/],
+  ])('%s', (_, pods, want) => expect(workerEvidence(pods)).toMatch(want));
+
+  it('is what a stuck job says', () => {
+    const [t] = triageJobs(
+      jobs('broken').slice(7),
+      CHECKS,
+      {},
+      NOW,
+      'No Celery worker pod is running (df-celery-*), so nothing takes the job',
+    );
+    expect(t!.stuck).toMatch(/none does\. No Celery worker pod is running .*: start it again/);
   });
 });

@@ -116,6 +116,8 @@ export function triageJobs(
   registry: readonly AnyCheck[],
   checks: Record<string, CheckState>,
   now = Date.now(),
+  /** What the flywheel's Celery workers are doing (workerEvidence), said with a stuck pending job. */
+  workers?: string,
 ): JobTriage[] {
   const signatures = signaturesOf(registry);
   const running = jobs.some((j) => j.status === 'running');
@@ -145,7 +147,7 @@ export function triageJobs(
           ...base,
           verdict: 'stuck',
           causes,
-          stuck: `pending for ${Math.round(waited / 60_000)} min with no job running: only one job runs at a time, and none does. A worker that restarted purged its queue (workers start with --purge), so this job's message is gone: start it again`,
+          stuck: `pending for ${Math.round(waited / 60_000)} min with no job running: only one job runs at a time, and none does. ${workers ?? "A worker that restarted purged its queue (workers start with --purge), so this job's message is gone"}: start it again`,
         };
       return { ...base, verdict: 'queued', causes };
     }
@@ -183,3 +185,26 @@ export function causeLine(c: JobCause): string {
 export const failsStill = (t: JobTriage) =>
   (t.verdict === 'failed' || t.verdict === 'stuck') &&
   t.causes.some((c) => c.checkId && c.checkStatus && c.checkStatus !== 'pass');
+
+interface WorkerPod {
+  name: string;
+  ready: boolean;
+  restarts: number;
+  waiting?: string;
+}
+
+/**
+ * Why a pending job with nothing running is stuck, from the flywheel's Celery worker pods: none there,
+ * one not ready (crash-looping: it never takes the job), or one that restarted (a restart purges the
+ * queue: workers start with --purge, so the job's message is gone).
+ */
+export function workerEvidence(pods: readonly WorkerPod[]): string {
+  if (!pods.length) return 'No Celery worker pod is running (df-celery-*), so nothing takes the job';
+  const down = pods.filter((p) => !p.ready);
+  if (down.length)
+    return `Celery worker ${down.map((p) => `${p.name} is not ready${p.waiting ? ` (${p.waiting})` : ''}`).join(', ')}: it never takes the job`;
+  const restarted = pods.filter((p) => p.restarts > 0);
+  if (restarted.length)
+    return `Celery worker ${restarted.map((p) => `${p.name} restarted ${p.restarts} time(s)`).join(', ')}: a restart purges the queue (workers start with --purge), so this job's message is gone`;
+  return "The workers are up and idle: the job's message was lost (a worker restart purges the queue)";
+}
