@@ -7,8 +7,17 @@ import { KubeAccess, type KubeClient } from '../../lib/k8s/client';
 import { RESOURCES, type ResourceName } from '../../lib/k8s/resources';
 import { metrics } from '../../lib/metrics';
 import type { KObject } from '../../lib/k8s/object';
-import { entityStorePortFor, FILES, nimPortFor, REPO_ROOT, serviceOverrides, TOKENS } from '../cluster/paths';
-import { seedScenario, type ScenarioName } from '../cluster/seed';
+import {
+  entityStorePortFor,
+  FILES,
+  flywheelApiPortFor,
+  nimPortFor,
+  platformPortFor,
+  REPO_ROOT,
+  serviceOverrides,
+  TOKENS,
+} from '../cluster/paths';
+import { SCENARIOS, seedScenario, type ScenarioName } from '../cluster/seed';
 
 export const KUBECONFIGS = {
   admin: FILES.adminKubeconfig,
@@ -40,11 +49,30 @@ export async function seed(namespace: string, scenario: ScenarioName, gatewayPor
   await answers(`http://127.0.0.1:${gatewayPort}/healthz`, `gateway for ${namespace}`);
   await answers(`http://127.0.0.1:${entityStorePortFor(gatewayPort)}/health`, `Entity Store for ${namespace}`);
   await answers(`http://127.0.0.1:${nimPortFor(gatewayPort)}/v1/health/ready`, `NIM for ${namespace}`);
+  await answers(`http://127.0.0.1:${flywheelApiPortFor(gatewayPort)}/openapi.json`, `flywheel API for ${namespace}`);
+  // The services behind the gateway answer once their pods are Ready. A healthy scenario has them all
+  // up: wait for each. A failing one may keep one down (the evaluator's init container crash-loops),
+  // so only those already Ready are waited for.
+  const admin = access('admin').app();
+  for (const [kind, deployment] of [
+    ['data-store', 'nemodatastore-sample'],
+    ['customizer', 'nemocustomizer-sample'],
+    ['evaluator', 'nemoevaluator-sample'],
+  ] as const) {
+    const d = await admin.get<KObject>(RESOURCES.deployments, namespace, deployment).catch(() => undefined);
+    if (!SCENARIOS[scenario].failing || (d?.status?.readyReplicas ?? 0) > 0)
+      await answers(
+        `http://127.0.0.1:${platformPortFor(kind, gatewayPort)}/health`,
+        `${kind} for ${namespace}`,
+        true,
+        60_000,
+      );
+  }
 }
 
-/** Waits until a URL answers 2xx (30 s). */
-export async function answers(url: string, what: string, wantUp = true): Promise<void> {
-  const deadline = Date.now() + 30_000;
+/** Waits until a URL answers 2xx (30 s unless said). */
+export async function answers(url: string, what: string, wantUp = true, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const up = await fetch(url).then(
       (r) => r.ok,
