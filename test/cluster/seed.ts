@@ -12,7 +12,7 @@ import { KubeApiError } from '../../lib/k8s/errors';
 import type { ResourceType } from '../../lib/k8s/resources';
 import type { KObject } from '../../lib/k8s/object';
 import { JOB_FIXTURES } from './fixtures/flywheel-jobs';
-import { entityStoreDataFile, FILES, flywheelJobsFile, nimModelsFile } from './paths';
+import { dataStoreFile, entityStoreDataFile, FILES, flywheelJobsFile, nimModelsFile } from './paths';
 import { specHash } from './spec-hash';
 
 /**
@@ -253,6 +253,9 @@ export async function seedScenario(opts: SeedOptions): Promise<void> {
   writeEntityStoreRecords(ns, scenario.registered);
   fs.mkdirSync(path.dirname(nimModelsFile(ns)), { recursive: true });
   fs.writeFileSync(nimModelsFile(ns), JSON.stringify(scenario.served));
+  // A re-seeded namespace starts with an empty Data Store, as the Entity Store starts with the scenario's records.
+  fs.mkdirSync(path.dirname(dataStoreFile(ns)), { recursive: true });
+  fs.writeFileSync(dataStoreFile(ns), '{}');
   fs.mkdirSync(path.dirname(flywheelJobsFile(ns)), { recursive: true });
   fs.writeFileSync(flywheelJobsFile(ns), JSON.stringify(JOB_FIXTURES[scenario.failing ? 'broken' : 'healthy']));
   for (const [file, manager] of [
