@@ -1,7 +1,8 @@
+import { KubeApiError } from '../lib/k8s/errors';
 import { describe, expect, it } from 'vitest';
 import { Snapshot } from '../lib/engine/snapshot';
 import { judgeWith } from '../lib/engine/testing';
-import check, { type SccProbe } from './customizer-scc';
+import check, { isOpenShift, type SccProbe } from './customizer-scc';
 import { config, NS } from './test-fixtures';
 
 const CUSTOMIZER = { metadata: { name: 'nemocustomizer-sample' } };
@@ -50,5 +51,31 @@ describe('customizer-scc', () => {
     const r = judge([CUSTOMIZER], { scc: SCC, reviews: reviews(true, false) });
     expect(r.manualFix).toEqual(['oc adm policy add-scc-to-user nemo-customizer-scc -z default -n flywheel']);
     expect(check.fix).toBeUndefined();
+  });
+});
+
+describe('isOpenShift: only a 404 for the SCC API means "not OpenShift"', () => {
+  const answering = (err?: Error) => ({ request: async () => (err ? Promise.reject(err) : ({} as never)) }) as never;
+  it.each<[string, Error | undefined, boolean | RegExp]>([
+    ['the API is served', undefined, true],
+    [
+      'a 404 for the group',
+      new KubeApiError(404, 'NotFound', 'the server could not find the requested resource'),
+      false,
+    ],
+    [
+      'a 403 is not "not OpenShift"',
+      new KubeApiError(403, 'Forbidden', 'forbidden'),
+      /cannot tell whether this is OpenShift .*forbidden/,
+    ],
+    [
+      'a timeout neither',
+      Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' }),
+      /cannot tell whether this is OpenShift .*timed out/,
+    ],
+  ])('%s', async (_, err, want) => {
+    const got = await isOpenShift(answering(err));
+    if (typeof want === 'boolean') expect(got).toBe(want);
+    else expect(got).toMatch(want);
   });
 });

@@ -1,6 +1,6 @@
 import type { ConfigOf } from '../lib/config';
 import { defineCheck, type Evidence, type Finding } from '../lib/engine/types';
-import { canUser } from '../lib/k8s/client';
+import { canUser, type KubeClient } from '../lib/k8s/client';
 import { errorMessage, KubeApiError } from '../lib/k8s/errors';
 import type { KObject } from '../lib/k8s/object';
 import './shared/openshift-resources';
@@ -12,6 +12,20 @@ type Config = ConfigOf<typeof sections>;
 
 /** The service accounts whose pods the SCC must admit: the Customizer's and `default` (entity handler). */
 export const sccAccounts = (config: Config) => [...new Set([config.customizer.serviceAccount, 'default'])];
+
+/**
+ * Whether the SecurityContextConstraints API is served: true, false (a 404 for the group: not
+ * OpenShift), or why it could not be told (a 403 or a timeout is not "not OpenShift").
+ */
+export async function isOpenShift(client: Pick<KubeClient, 'request'>): Promise<boolean | string> {
+  try {
+    await client.request('GET', '/apis/security.openshift.io/v1');
+    return true;
+  } catch (e) {
+    if (e instanceof KubeApiError && e.isNotFound) return false;
+    return `cannot tell whether this is OpenShift (GET /apis/security.openshift.io/v1: ${errorMessage(e)})`;
+  }
+}
 
 export interface SccProbe {
   /** The SCC object; undefined when this is not OpenShift or it was never created. */
@@ -102,11 +116,9 @@ export default defineCheck<typeof sections, boolean, SccProbe>({
     } catch (e) {
       if (e instanceof KubeApiError && e.isNotFound) {
         // 404 for the object, or for the whole API group (not OpenShift): ask which.
-        const group = await client.request('GET', '/apis/security.openshift.io/v1').then(
-          () => true,
-          () => false,
-        );
-        return group ? {} : { notOpenShift: true };
+        const openShift = await isOpenShift(client);
+        if (typeof openShift === 'string') return { error: openShift };
+        return openShift ? {} : { notOpenShift: true };
       }
       return { error: errorMessage(e) };
     }

@@ -66,3 +66,28 @@ describe('flywheel-state-persistence', () => {
     expect(r.evidence[0]!.value).toMatch(/PVC m/);
   });
 });
+
+describe('a store with more than one data directory', () => {
+  const twoPaths = config({
+    flywheelState: {
+      stores: [{ name: 'MongoDB', deployment: 'df-mongodb', dataPaths: ['/data/db', '/data/configdb'] }],
+    },
+  });
+  const mongo = (volumes: unknown[], mounts: unknown[]) => [store('df-mongodb-deployment', volumes, mounts)];
+  it.each<[string, unknown[], string, RegExp]>([
+    [
+      'one on a PVC, the other on an emptyDir: the emptyDir decides',
+      mongo(
+        [claim('m'), { name: 'config', emptyDir: {} }],
+        [...at('/data/db'), { name: 'config', mountPath: '/data/configdb' }],
+      ),
+      'warn',
+      /^MongoDB keeps data/,
+    ],
+    ['both on claims', mongo([claim('m')], at('/data')), 'pass', /persistent volume claims/],
+  ])('%s', (_, deployments, status, summary) => {
+    const r = judgeWith(check, Snapshot.fromFixture(NS, { deployments: deployments as never }), undefined, twoPaths);
+    expect(r.status).toBe(status);
+    expect(r.summary).toMatch(summary);
+  });
+});

@@ -57,7 +57,9 @@ export function storeVerdict(store: Store, d: KObject | undefined): StoreVerdict
   const volumes = (spec.volumes ?? []) as Volume[];
   const containers = (spec.containers ?? []) as Array<{ name: string; volumeMounts?: Mount[] }>;
   const mounts = containers.flatMap((c) => (c.volumeMounts ?? []).map((m) => ({ ...m, container: c.name })));
-  for (const path of store.dataPaths) {
+  // Every data directory is judged (a store may keep one on a PVC and another on an emptyDir); the
+  // store keeps its data only when all of them are on claims.
+  const perPath = store.dataPaths.map((path): StoreVerdict => {
     // The deepest mount that holds the data directory decides where the data lives.
     const mount = mounts
       .filter((m) => covers(m.mountPath, path))
@@ -104,8 +106,10 @@ export function storeVerdict(store: Store, d: KObject | undefined): StoreVerdict
           : 'not declared'
       }, not a persistent volume`,
     };
-  }
-  return { store: store.name, deployment: name, keeps: 'claim', detail: '' };
+  });
+  const lost = perPath.find((v) => v.keeps !== 'claim');
+  if (lost) return lost;
+  return { store: store.name, deployment: name, keeps: 'claim', detail: perPath.map((v) => v.detail).join('; ') };
 }
 
 export function judgeState(verdicts: StoreVerdict[], config: Config): Finding {
