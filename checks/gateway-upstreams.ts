@@ -154,6 +154,22 @@ export const FLYWHEEL_SERVICES = [
   { service: 'Evaluator', path: '/v1/evaluation/jobs', symptom: 'evaluations cannot be started' },
 ] as const;
 
+/** /v1/namespaces and every routed service's path, asked through the gateway at once (probe and fix alike). */
+async function askThroughGateway(subject: UpstreamSubject, view: GatewayConfigView, signal?: AbortSignal) {
+  const routed = routedServices(view);
+  const [namespaces, ...answers] = await Promise.all([
+    fetchAnswer(subject.gatewayUrl, '/v1/namespaces', signal),
+    ...routed.map((r) => fetchAnswer(subject.gatewayUrl, r.path, signal)),
+  ]);
+  const services: ServiceAnswer[] = routed.map((r, i) => ({
+    service: r.service,
+    path: r.path,
+    location: r.location,
+    answer: answers[i]!,
+  }));
+  return { namespaces, services };
+}
+
 export interface ServiceAnswer {
   service: (typeof FLYWHEEL_SERVICES)[number]['service'];
   path: string;
@@ -406,20 +422,7 @@ export default defineCheck<typeof sections, UpstreamSubject, UpstreamProbe, Upst
         if (!(e instanceof KubeApiError && e.isNotFound)) out.dnsError = errorMessage(e);
       }
     }
-    if (subject.view) {
-      const routed = routedServices(subject.view);
-      const [namespaces, ...answers] = await Promise.all([
-        fetchAnswer(subject.gatewayUrl, '/v1/namespaces', signal),
-        ...routed.map((r) => fetchAnswer(subject.gatewayUrl, r.path, signal)),
-      ]);
-      out.namespaces = namespaces;
-      out.services = routed.map((r, i) => ({
-        service: r.service,
-        path: r.path,
-        location: r.location,
-        answer: answers[i]!,
-      }));
-    }
+    if (subject.view) Object.assign(out, await askThroughGateway(subject, subject.view, signal));
     return out;
   },
   judge: ({ subject, probe, config }) => judgeUpstreams(subject, probe, config),
@@ -490,14 +493,12 @@ export default defineCheck<typeof sections, UpstreamSubject, UpstreamProbe, Upst
       if (!dryRun) progress(`updated ConfigMap ${config.gateway.configMap}`);
       // Served means every routed service answers: /v1/namespaces alone can still be answered by the
       // old nginx (its Entity Store path worked) before the new one has loaded the corrected config.
-      const routed = subject.view ? routedServices(subject.view) : [];
       await restartGateway({ actor, reader, config, dryRun, signal, progress }, async () => {
-        const [namespaces, ...answers] = await Promise.all([
-          fetchAnswer(subject.gatewayUrl, '/v1/namespaces', signal),
-          ...routed.map((r) => fetchAnswer(subject.gatewayUrl, r.path, signal)),
-        ]);
+        if (!subject.view) return true;
+        const asked = await askThroughGateway(subject, subject.view, signal);
         return (
-          entityStoreAnswers(namespaces) && routed.every((r, i) => serviceAnswers(subject, r.location, answers[i]!))
+          entityStoreAnswers(asked.namespaces) &&
+          asked.services.every((a) => serviceAnswers(subject, a.location, a.answer))
         );
       });
     },

@@ -23,36 +23,28 @@ const HEALTHY = 'it-jobs-healthy';
 const PORT = testPort(98);
 const HEALTHY_PORT = testPort(99);
 
+/** `flywheel-doctor jobs` for a namespace, with the test cluster's overrides (or others). */
+const jobsCommand = (ns: string, args: string[]) => [
+  path.join(REPO_ROOT, 'bin/flywheel-doctor.cjs'),
+  'jobs',
+  ...args,
+  '--namespace',
+  ns,
+  '--kubeconfig',
+  KUBECONFIGS.admin,
+];
 const jobs = (ns: string, port: number, args: string[] = [], overrides = serviceOverridesEnv(port)) =>
-  spawnSync(
-    process.execPath,
-    [
-      path.join(REPO_ROOT, 'bin/flywheel-doctor.cjs'),
-      'jobs',
-      ...args,
-      '--namespace',
-      ns,
-      '--kubeconfig',
-      KUBECONFIGS.admin,
-    ],
-    { encoding: 'utf8', env: { ...process.env, FD_SERVICE_URL_OVERRIDES: overrides }, timeout: 60_000 },
-  );
+  spawnSync(process.execPath, jobsCommand(ns, args), {
+    encoding: 'utf8',
+    env: { ...process.env, FD_SERVICE_URL_OVERRIDES: overrides },
+    timeout: 60_000,
+  });
 /** The same, without blocking this process (the API stand-ins of the failure cases run in it). */
-const jobsAsync = (ns: string, port: number, args: string[], overrides: string) =>
+const jobsAsync = (ns: string, args: string[], overrides: string) =>
   new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-    const p = spawn(
-      process.execPath,
-      [
-        path.join(REPO_ROOT, 'bin/flywheel-doctor.cjs'),
-        'jobs',
-        ...args,
-        '--namespace',
-        ns,
-        '--kubeconfig',
-        KUBECONFIGS.admin,
-      ],
-      { env: { ...process.env, FD_SERVICE_URL_OVERRIDES: overrides } },
-    );
+    const p = spawn(process.execPath, jobsCommand(ns, args), {
+      env: { ...process.env, FD_SERVICE_URL_OVERRIDES: overrides },
+    });
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (d: Buffer) => (stdout += d));
@@ -144,7 +136,7 @@ describe('flywheel-doctor jobs', () => {
       ],
     ])('%s: exit 2 with the reason, JSON too', async (_, url, why) => {
       const api = await url();
-      const r = await jobsAsync(BROKEN, PORT, ['--format', 'json'], withApi(api));
+      const r = await jobsAsync(BROKEN, ['--format', 'json'], withApi(api));
       expect(r.status).toBe(2);
       expect(r.stderr).toMatch(why);
       expect(r.stderr).toMatch(/FD_SERVICE_URL_OVERRIDES=df-api-service=/);
