@@ -2,8 +2,6 @@
  * `flywheel-doctor jobs`: the flywheel's recent jobs, each failed or stuck one traced to the check
  * that explains it and that check's status now (lib/jobs). Read-only.
  */
-import { errorMessage } from '../lib/k8s/errors';
-import { JobApiError } from '../lib/jobs/api';
 import type { JobsReport } from '../lib/jobs/report';
 import { causeLine, failsStill, type JobTriage } from '../lib/jobs/triage';
 import { code, md, printable } from '../lib/report/render';
@@ -53,8 +51,3 @@ export function renderJobsMarkdown(r: JobsReport): string {
 export function jobsExitCode(r: JobsReport): number {
   return r.jobs.some(failsStill) ? 1 : 0;
 }
-
-export const jobsErrorMessage = (e: unknown) =>
-  e instanceof JobApiError
-    ? `${e.message}. Outside the cluster set FD_SERVICE_URL_OVERRIDES=df-api-service=http://<reachable address>`
-    : errorMessage(e);

@@ -28,7 +28,7 @@ const errOut = (text: string) => process.stderr.write(redactText(text, 'output',
 const json = (value: unknown, indent?: number) => JSON.stringify(redactDeep(value), null, indent);
 import { JSON_SCHEMA_VERSION, type RunErrorSchema } from '../lib/report/json-schema';
 import { renderJunit, renderMarkdown, renderText, toJsonReport } from '../lib/report/render';
-import { jobsErrorMessage, jobsExitCode, jobsReport, parseSince, renderJobsMarkdown, renderJobsText } from './jobs';
+import { jobsExitCode, jobsReport, parseSince, renderJobsMarkdown, renderJobsText } from './jobs';
 
 const USAGE = `usage:
   flywheel-doctor run [--namespace NS] [--kubeconfig FILE] [--context NAME] [--check ID]... [--skip ID]... [--format text|json|markdown|junit] [--dashboard-url URL]
@@ -266,8 +266,8 @@ async function jobsCommand(doctor: Doctor, flags: Flags): Promise<number> {
     );
     return jobsExitCode(report);
   } catch (err) {
-    errOut(`flywheel-doctor: could not read the flywheel's jobs: ${jobsErrorMessage(err)}\n`);
-    if (flags.format === 'json') out(jsonError(`could not read the flywheel's jobs: ${jobsErrorMessage(err)}`));
+    errOut(`flywheel-doctor: could not read the flywheel's jobs: ${errorMessage(err)}\n`);
+    if (flags.format === 'json') out(jsonError(`could not read the flywheel's jobs: ${errorMessage(err)}`));
     return 2;
   }
 }

@@ -49,7 +49,14 @@ export interface JobWindow {
   timeoutMs?: number;
 }
 
-export class JobApiError extends Error {}
+/** The flywheel API could not be read; the message says why and how to point the doctor at it. */
+export class JobApiError extends Error {
+  constructor(reason: string) {
+    super(
+      `${reason}. Outside the cluster set FD_SERVICE_URL_OVERRIDES=${FLYWHEEL_API.service}=http://<reachable address>`,
+    );
+  }
+}
 
 /** The API's address: the Service in the namespace, or its override outside the cluster. */
 export const jobApiBase = (config: BaseConfig) => serviceBaseUrl(config, FLYWHEEL_API.service, FLYWHEEL_API.port);

@@ -17,11 +17,7 @@ export async function GET(req: Request) {
     try {
       return respond(await jobsReport(doctorFor(q.get('namespace')), window));
     } catch (e) {
-      if (e instanceof JobApiError)
-        throw new HttpError(
-          502,
-          `${e.message}. Outside the cluster set FD_SERVICE_URL_OVERRIDES=df-api-service=http://<reachable address>`,
-        );
+      if (e instanceof JobApiError) throw new HttpError(502, e.message);
       throw e;
     }
   });
