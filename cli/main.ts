@@ -22,10 +22,19 @@ import { redactDeep, redactRun, redactText } from '../lib/report/redact';
 
 // Everything the CLI prints leaves the machine (tickets, CI logs): masked on the way out, every
 // format and stream (plans, verified results and errors carry cluster text too).
-const out = (text: string) => process.stdout.write(redactText(text, 'output', []));
+// JSON is masked before it is serialised (inside a JSON string, quotes around a key are escaped) and
+// printed as it is: masking the serialised text again could break it (`"…Token": ***,`).
+class MaskedJson {
+  constructor(readonly text: string) {}
+  toString() {
+    return this.text;
+  }
+}
+const out = (text: string | MaskedJson) =>
+  process.stdout.write(text instanceof MaskedJson ? text.text : redactText(text, 'output', []));
 const errOut = (text: string) => process.stderr.write(redactText(text, 'output', []));
-// JSON is masked before it is serialised: inside a JSON string, quotes around a key are escaped.
-const json = (value: unknown, indent?: number) => JSON.stringify(redactDeep(value), null, indent);
+const json = (value: unknown, indent?: number) =>
+  new MaskedJson(JSON.stringify(redactDeep(value), null, indent) + (indent ? '\n' : ''));
 import { JSON_SCHEMA_VERSION, type RunErrorSchema } from '../lib/report/json-schema';
 import { renderJunit, renderMarkdown, renderText, toJsonReport } from '../lib/report/render';
 import { jobsExitCode, jobsReport, parseSince, renderJobsMarkdown, renderJobsText } from './jobs';
@@ -130,12 +139,12 @@ function printOutcome(o: FixOutcome) {
 const versioned = (value: object, indent: number) => json({ schemaVersion: JSON_SCHEMA_VERSION, ...value }, indent);
 
 /** The JSON printed instead of a report when a run cannot start or finish (RunErrorSchema). */
-function jsonError(message: string): string {
+function jsonError(message: string): MaskedJson {
   const body: z.infer<typeof RunErrorSchema> = {
     schemaVersion: JSON_SCHEMA_VERSION,
     error: { message: redactText(message, 'error', []), exitCode: 2 },
   };
-  return json(body, 2) + '\n';
+  return json(body, 2);
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -189,7 +198,7 @@ export async function main(argv: string[]): Promise<number> {
       const { run } = redactRun(raw);
       const rendered =
         flags.format === 'json'
-          ? json(toJsonReport(run), 2) + '\n'
+          ? json(toJsonReport(run), 2)
           : flags.format === 'markdown'
             ? renderMarkdown(run)
             : flags.format === 'junit'
@@ -217,12 +226,12 @@ export async function main(argv: string[]): Promise<number> {
     const preview = await doctor.fix(id, { dryRun: true, target: flags.target });
     if (flags.format === 'text') printOutcome(preview);
     if (preview.plan.noop) {
-      if (flags.format === 'json') out(versioned(preview, 2) + '\n');
+      if (flags.format === 'json') out(versioned(preview, 2));
       else out('nothing to do\n');
       return 0;
     }
     if (flags.dryRun) {
-      if (flags.format === 'json') out(versioned(preview, 2) + '\n');
+      if (flags.format === 'json') out(versioned(preview, 2));
       else out('dry run: nothing was changed (the server accepted the changes with dryRun=All)\n');
       return 0;
     }
@@ -234,7 +243,7 @@ export async function main(argv: string[]): Promise<number> {
       expectedGuards: preview.plan.guards,
       onProgress: (s) => flags.format === 'text' && out(`  … ${s}\n`),
     });
-    if (flags.format === 'json') out(versioned(outcome, 2) + '\n');
+    if (flags.format === 'json') out(versioned(outcome, 2));
     else if ('verified' in outcome) {
       out(`verified: ${outcome.verified.status.toUpperCase()} — ${outcome.verified.summary}\n`);
       for (const a of outcome.outcome === 'applied' ? (outcome.affected ?? []) : [])
@@ -259,7 +268,7 @@ async function jobsCommand(doctor: Doctor, flags: Flags): Promise<number> {
     const report = await jobsReport(doctor, window);
     out(
       flags.format === 'json'
-        ? versioned(report, 2) + '\n'
+        ? versioned(report, 2)
         : flags.format === 'markdown'
           ? renderJobsMarkdown(report)
           : renderJobsText(report),
@@ -288,7 +297,7 @@ async function fixEverything(doctor: Doctor, flags: Flags): Promise<number> {
       show(preview.steps);
     }
     if (!planned.length || flags.dryRun) {
-      if (flags.format === 'json') out(versioned(preview, 2) + '\n');
+      if (flags.format === 'json') out(versioned(preview, 2));
       else if (flags.dryRun) out('dry run: nothing was changed\n');
       return 0;
     }
@@ -298,7 +307,7 @@ async function fixEverything(doctor: Doctor, flags: Flags): Promise<number> {
       dryRun: false,
       onProgress: (st) => flags.format === 'text' && out(`  … ${st}\n`),
     });
-    if (flags.format === 'json') out(versioned(result, 2) + '\n');
+    if (flags.format === 'json') out(versioned(result, 2));
     else {
       out('\nWhat was done:\n');
       show(result.steps);

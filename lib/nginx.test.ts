@@ -4,7 +4,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { matchLocation, nginxQuote, parseNginx, serverLocations } from './nginx';
+import { matchLocation, nginxQuote, parseNginx, serverLocations, UnjudgedPatternError } from './nginx';
 
 const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => fs.existsSync(p));
 
@@ -46,6 +46,12 @@ const CASES: Array<{ name: string; locations: string[]; uris: string[] }> = [
       'location ~ ^/v1/models/ { return 200 "L2"; }',
     ],
     uris: ['/v1/models/a/customized-b', '/v1/models/a/b', '/v1/models/'],
+  },
+  {
+    // Catastrophic for a backtracking engine; the linear-time one must still agree with nginx.
+    name: 'a pattern with nested quantifiers matches as nginx matches it',
+    locations: ['location ~ ^/v1/model(.*)*!$ { return 404 "L0"; }', 'location / { return 200 "L1"; }'],
+    uris: ['/v1/model!', '/v1/models/x!', '/v1/models/x'],
   },
 ];
 
@@ -102,6 +108,26 @@ describe.runIf(NGINX)('location precedence agrees with the real nginx', () => {
       const label = predicted ? `L${parsed.indexOf(predicted)}` : 'none';
       expect(label, `${uri}: nginx served ${served}`).toBe(/^L\d+$/.test(served) ? served : 'none');
     }
+  });
+});
+
+describe('patterns from the cluster cost bounded time', () => {
+  const locs = (src: string) => serverLocations(parseNginx(`server { ${src} }`)).locations;
+
+  it('answers at once for a pattern a backtracking engine would take hours on', () => {
+    // With RegExp this single call backtracks 2^n times; the suite's timeout is the failure.
+    const uri = `/v1/model${'a'.repeat(5000)}`;
+    const [loc] = locs('location ~ ^/v1/model(.*)*!$ { return 404; }');
+    expect(matchLocation([loc!], uri)).toBeUndefined();
+    expect(matchLocation([loc!], `${uri}!`)).toBe(loc);
+  });
+
+  it.each([
+    ['a backreference', 'location ~ ^/(a+)/\\1$ { return 404; }'],
+    ['a lookahead', 'location ~ ^/v1/(?!health) { return 404; }'],
+    ['an invalid pattern', 'location ~ ^/v1/(unclosed { return 404; }'],
+  ])('says a pattern with %s is not judged, instead of guessing', (_what, src) => {
+    expect(() => matchLocation(locs(src), '/v1/x')).toThrow(UnjudgedPatternError);
   });
 });
 

@@ -1,3 +1,4 @@
+import { RE2JS } from 're2js';
 /**
  * Reads nginx configuration the way nginx does, far enough to answer "which `location` serves
  * this URI?" and to edit one block in place: a tokenizer (quotes, escapes, comments), a directive
@@ -137,12 +138,30 @@ export function serverLocations(conf: Directive[], port?: number): { server?: Di
   return { server, locations: ds.filter((d) => d.name === 'location' && d.block).map(toLocation) };
 }
 
-/** nginx PCRE patterns as JavaScript regular expressions (the subset configs use); undefined if invalid. */
-export function locationRegex(loc: Location): RegExp | undefined {
+/** A location pattern the doctor will not evaluate: judging it could take unbounded time. */
+export class UnjudgedPatternError extends Error {
+  constructor(readonly pattern: string) {
+    super(
+      `the gateway's location pattern ${JSON.stringify(pattern.slice(0, 200))} is not one Flywheel Doctor evaluates (a backreference, lookaround or other PCRE-only feature, or invalid) (patterns from the cluster are matched in linear time, so that a config cannot stall it): check by hand which location answers this path, or rewrite the pattern without it`,
+    );
+  }
+}
+
+export interface PatternMatcher {
+  test(uri: string): boolean;
+}
+
+/**
+ * nginx PCRE patterns, matched by a linear-time engine (RE2's algorithm): a pattern from a ConfigMap
+ * such as `(.*)*!$` would otherwise backtrack for hours on the event loop. UnjudgedPatternError for
+ * what RE2 does not accept (PCRE-only features, or a pattern nginx would refuse too).
+ */
+export function locationRegex(loc: Location): PatternMatcher {
   try {
-    return new RegExp(loc.pattern, loc.kind === 'regex-i' ? 'i' : '');
+    const re = RE2JS.compile(loc.pattern, loc.kind === 'regex-i' ? RE2JS.CASE_INSENSITIVE : 0);
+    return { test: (uri) => re.matcher(uri).find() };
   } catch {
-    return undefined;
+    throw new UnjudgedPatternError(loc.pattern);
   }
 }
 
@@ -163,7 +182,7 @@ export function matchLocation(locations: Location[], uri: string): Location | un
   if (prefix?.kind === 'preferred-prefix') return prefix;
   for (const l of locations) {
     if (l.kind !== 'regex' && l.kind !== 'regex-i') continue;
-    if (locationRegex(l)?.test(uri)) return l;
+    if (locationRegex(l).test(uri)) return l;
   }
   return prefix;
 }

@@ -20,13 +20,38 @@ describe('redactText', () => {
     ['DB_PASS=ZZSECRET46', 'ZZSECRET46'],
     ['{"user": "a", "password": "ZZSECRET47"}', 'ZZSECRET47'],
     ["client_secret: 'ZZSECRET48'", 'ZZSECRET48'],
+    // Round two: shapes that passed every output before.
+    ['mongodb://flywheel:ZZ@SECRET/50x@df-mongodb:27017/db', 'SECRET/50x'],
+    ['authorization: bearer zzsecret51abcdef', 'zzsecret51abcdef'],
+    ['Authorization: Token ZZSECRET52abc', 'ZZSECRET52abc'],
+    ['Authorization: ApiKey ZZSECRET53abc', 'ZZSECRET53abc'],
+    ['proxy_set_header X-Api-Key ZZSECRET54;', 'ZZSECRET54'],
+    ['proxy_set_header X-Auth-Token "ZZSECRET55";', 'ZZSECRET55'],
+    ['password: "two ZZSECRET56 words"', 'ZZSECRET56'],
+    ['aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYZZSECRET57', 'ZZSECRET57'],
+    ['key wJalrXUtnFEMI/K7MDENG/bPxRfiCYZZSECRET58 in a log line', 'ZZSECRET58'],
+    ['AWS_ACCESS_KEY_ID ASIAZZSECRET59ABCDEF', 'ZZSECRET59'],
+    ['Cookie: session=ZZSECRET60; theme=dark', 'ZZSECRET60'],
+    ['git clone https://ghp_ZZSECRET61abcdef@github.com/org/repo', 'ZZSECRET61'],
+    ['git clone https://ZZSECRET62abcdefgh@github.com/org/repo', 'ZZSECRET62'],
+    ['blob: QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo5ODc2NTQzMjEwWlpTRUNSRVQ2Mw==', 'WlpTRUNSRVQ2Mw'],
   ])('masks %s', (input, secret) => {
     const { out, masked } = r(input);
     expect(out).not.toContain(secret);
     expect(masked.length).toBeGreaterThan(0);
     expect(JSON.stringify(masked)).not.toContain(secret);
   });
-  it.each(['5 pass: all good', 'bypass: none', 'ENTITY_STORE_URL=http://nemo-gateway'])('leaves %j alone', (text) => {
+  it.each([
+    '5 pass: all good',
+    'bypass: none',
+    'ENTITY_STORE_URL=http://nemo-gateway',
+    // A boolean under a credential-looking key: masking it made the JSON invalid.
+    '"automountServiceAccountToken": false,',
+    'proxy_set_header Authorization $http_authorization;',
+    'image: nvcr.io/nvidia/nemo-microservices/evaluator@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef',
+    'mounted at /mnt/models/Llama3Instruct/Model00001Of00004SafetensorsWeights',
+    'models/meta/llama-3.2-1b-instruct/tokenizer.json',
+  ])('leaves %j alone', (text) => {
     expect(r(text).out).toBe(text);
   });
   it('leaves ordinary text alone', () => {
@@ -44,6 +69,14 @@ describe('redactText', () => {
 });
 
 describe('redactDeep', () => {
+  it('keeps a serialised plan valid JSON', () => {
+    const plan = { spec: { automountServiceAccountToken: false, password: 'ZZSECRET64', port: 8000 } };
+    const text = JSON.stringify(redactDeep(plan), null, 2);
+    expect(JSON.parse(text)).toEqual({ spec: { automountServiceAccountToken: false, password: '***', port: 8000 } });
+    // Masking the serialised text again (as a log line would) keeps it JSON too.
+    expect(() => JSON.parse(redactText(text, 'again', []))).not.toThrow();
+  });
+
   it('masks every string at any depth and says where', () => {
     const masked: Masked[] = [];
     const out = redactDeep({ plan: { changes: [{ before: 'DB_PASS=ZZSECRET49', after: 'ok' }] }, n: 3 }, masked);

@@ -7,28 +7,87 @@ export interface Masked {
 }
 
 /** A rule's replacement, or undefined to leave the match as it is (it was not a value after all). */
+const CREDENTIAL_KEY =
+  '[A-Za-z0-9_.-]*(?:token|password|passwd|(?<=_)pass|pwd|secret|api[_-]?key|access[_-]?key|private[_-]?key|credential)[A-Za-z0-9_]*';
+
+/** Values that are never credentials: masking them would break the JSON or YAML they sit in. */
+const NOT_A_VALUE = /^(true|false|null|none|yes|no)$/i;
+
+/** A run of base64 that is a key, not a word or a path: mixed case and digits, few slashes. */
+const looksLikeKey = (blob: string) =>
+  /[A-Z]/.test(blob) &&
+  /[a-z]/.test(blob) &&
+  /\d/.test(blob) &&
+  !blob.startsWith('/') &&
+  !blob.includes('//') &&
+  (blob.match(/\//g)?.length ?? 0) * 10 <= blob.length;
+
+/** A rule's replacement, or undefined to leave the match as it is (it was not a value after all). */
 const RULES: Array<{ kind: string; re: RegExp; replace: (m: string, ...g: string[]) => string | undefined }> = [
   {
+    // The password may hold `@` and `/` (greedy to the last `@` of the word).
     kind: 'credentials in URL',
-    re: /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/:@]+):([^\s/@]+)@/gi,
+    re: /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/:@]+):(\S+)@/gi,
     replace: (_m, scheme) => `${scheme}***:***@`,
   },
-  { kind: 'bearer token', re: /\b(Bearer\s+)[A-Za-z0-9\-._~+/]{8,}=*/g, replace: (_m, p) => `${p}***` },
+  {
+    // https://TOKEN@github.com: a user part alone, long enough to be a token.
+    kind: 'token in URL',
+    re: /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/:@*]{8,})@/gi,
+    replace: (_m, scheme) => `${scheme}***@`,
+  },
+  { kind: 'bearer token', re: /\b(Bearer\s+)[A-Za-z0-9\-._~+/]{8,}=*/gi, replace: (_m, p) => `${p}***` },
   { kind: 'JWT', re: /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g, replace: () => '***JWT***' },
   {
     kind: 'API key',
-    re: /\b(nvapi-|hf_|ghp_|gho_|sk-|xox[abp]-|AKIA)[A-Za-z0-9\-_]{8,}/g,
+    re: /\b(nvapi-|hf_|ghp_|gho_|ghs_|github_pat_|glpat-|sk-|xox[abp]-)[A-Za-z0-9\-_]{8,}/g,
     replace: (_m, p) => `${p}***`,
   },
-  { kind: 'basic credentials', re: /\b(Basic\s+)[A-Za-z0-9+/]{6,}=*/g, replace: (_m, p) => `${p}***` },
+  { kind: 'AWS access key id', re: /\b(AKIA|ASIA)[A-Z0-9]{16}\b/g, replace: (_m, p) => `${p}***` },
+  { kind: 'basic credentials', re: /\b(Basic\s+)[A-Za-z0-9+/]{6,}=*/gi, replace: (_m, p) => `${p}***` },
+  {
+    // Authorization: Token …, ApiKey …, or any other scheme (Bearer and Basic are masked above).
+    kind: 'authorization header',
+    re: /\b((?:proxy-)?authorization["']?\s*[:=]\s*["']?(?:[A-Za-z][\w-]*\s+)?)([^\s"';,]{6,})/gi,
+    replace: (_m, p, value) => (value === '***' ? undefined : `${p}***`),
+  },
+  {
+    kind: 'cookie',
+    re: /\b((?:set-)?cookie["']?\s*:\s*["']?)([^\r\n"']+)/gi,
+    replace: (_m, p) => `${p}***`,
+  },
+  {
+    // nginx header directives (gateway plans carry the whole nginx.conf): the value after a
+    // credential-looking header name. Variables ($http_authorization) are not values.
+    kind: 'credential header',
+    re: /\b((?:proxy_set_header|add_header|grpc_set_header|more_set_headers|more_set_input_headers)\s+["']?[\w-]*(?:key|token|secret|auth[\w-]*|password|cookie|session)[\w-]*["']?\s+)("[^"\n]*"|'[^'\n]*'|[^\s;]+)/gi,
+    replace: (_m, p, value) => {
+      const q = /^["']/.test(value!) ? value![0]! : '';
+      return value!.replace(/^["']/, '').startsWith('$') ? undefined : `${p}${q}***${q}`;
+    },
+  },
+  {
+    // password: "two words" (a quoted value with spaces; one-word values are the next rule's).
+    kind: 'credential assignment',
+    re: new RegExp(`\\b(${CREDENTIAL_KEY})(["']?\\s*[=:]\\s*)(["'])([^"'\\n]*\\s[^"'\\n]*)\\3`, 'gi'),
+    replace: (_m, k, sep, q) => `${k}${sep}${q}***${q}`,
+  },
   {
     // KEY=value, key: value, "key": "value", ?apiKey=value — any case; keys that name a credential.
     kind: 'credential assignment',
-    re: /\b([A-Za-z0-9_.-]*(?:token|password|passwd|(?<=_)pass|pwd|secret|api[_-]?key|access[_-]?key|private[_-]?key|credential)[A-Za-z0-9_]*)(["']?\s*[=:]\s*)(["']?)([^\s"',;&}]{4,})\3/gi,
+    re: new RegExp(`\\b(${CREDENTIAL_KEY})(["']?\\s*[=:]\\s*)(["']?)([^\\s"',;&}]{4,})\\3`, 'gi'),
     // A placeholder (`<your NGC API key>`) or the next key (`secrets: verbs: get`) is not a value:
     // masking it breaks the command or the sentence it sits in and hides nothing.
     replace: (_m, k, sep, q, value) =>
-      value!.startsWith('<') || value!.endsWith(':') ? undefined : `${k}${sep}${q}***${q}`,
+      value!.startsWith('<') || value!.endsWith(':') || NOT_A_VALUE.test(value!) || value === '***'
+        ? undefined
+        : `${k}${sep}${q}***${q}`,
+  },
+  {
+    // AWS secret keys, service-account keys, any long random base64 (after the named rules).
+    kind: 'key material',
+    re: /(?<![A-Za-z0-9+/=*])[A-Za-z0-9+/]{40,}={0,2}(?![A-Za-z0-9+/=])/g,
+    replace: (m) => (looksLikeKey(m) ? '***' : undefined),
   },
 ];
 
