@@ -125,6 +125,23 @@ export function assertSafeStateChange(req: Request, opts: { body?: boolean } = {
   }
 }
 
+/**
+ * Every read of cluster data (runs, reports and their downloads, history, jobs, context, fix
+ * permissions): allowed hosts only (DNS rebinding) and, where every request must be logged in, a
+ * validated login. Public without login: /api/healthz, /api/readyz, the check list, and
+ * /api/metrics for the scraper (counts per check and code, no cluster text).
+ */
+export async function reader(req: Request, namespace?: string | null): Promise<{ d: Doctor; identity: Identity }> {
+  assertAllowedHost(req);
+  if (requireLogin() && !req.headers.get('x-forwarded-access-token'))
+    throw new HttpError(
+      401,
+      'this deployment requires a logged-in user: open Flywheel Doctor through its Route (oauth-proxy), not the Service directly',
+    );
+  const d = doctorFor(namespace);
+  return { d, identity: await callerIdentity(req, d) };
+}
+
 const validTokens = new Map<string, number>(); // sha256(token) -> valid until (ms)
 
 /**

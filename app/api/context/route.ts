@@ -1,15 +1,13 @@
 import { flywheelNamespaces } from '@/checks/shared/install';
 import { RESOURCES } from '@/lib/k8s/resources';
-import { doctor, handle, identityFrom, respond, assertAllowedHost } from '../_lib/server';
+import { handle, respond, reader } from '../_lib/server';
 
 export const runtime = 'nodejs';
 
 /** What the header shows: cluster, acting identity, namespaces the user can pick from. */
 export async function GET(req: Request) {
   return handle(async () => {
-    assertAllowedHost(req); // DNS rebinding: cluster data only for allowed hosts
-    const d = doctor();
-    const identity = identityFrom(req);
+    const { d, identity } = await reader(req);
     const [cluster, actingUser] = await Promise.all([d.clusterInfo(), d.actingUser(identity)]);
     let namespaces: string[] = [d.config.namespace];
     let installs: string[] = [];

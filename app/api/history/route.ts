@@ -1,5 +1,5 @@
 import { HistoryStore } from '@/lib/watch/history';
-import { doctorFor, handle, respond } from '../_lib/server';
+import { handle, respond, reader } from '../_lib/server';
 
 export const runtime = 'nodejs';
 
@@ -7,7 +7,7 @@ export const runtime = 'nodejs';
 export async function GET(req: Request) {
   return handle(async () => {
     const namespace = new URL(req.url).searchParams.get('namespace');
-    const d = doctorFor(namespace);
+    const { d } = await reader(req, namespace);
     const store = new HistoryStore(d.client(), d.appNamespace, d.config.namespace);
     return respond({ namespace: d.config.namespace, entries: await store.load() });
   });

@@ -9,7 +9,7 @@ import {
   callerIdentity,
   parseJson,
   respond,
-  assertAllowedHost,
+  reader,
 } from '../_lib/server';
 
 export const runtime = 'nodejs';
@@ -22,7 +22,7 @@ const ShareRequest = z.object({
 
 export async function GET(req: Request) {
   return handle(async () => {
-    assertAllowedHost(req);
+    await reader(req);
     return respond({ reports: await doctor().reports.list() });
   });
 }

@@ -5,14 +5,14 @@ import {
   handle,
   HttpError,
   respond,
-  assertAllowedHost,
+  reader,
 } from '../../_lib/server';
 
 export const runtime = 'nodejs';
 
 export async function GET(req: Request, ctx: { params: Promise<{ id: string }> }) {
   return handle(async () => {
-    assertAllowedHost(req); // DNS rebinding: cluster data only for allowed hosts
+    await reader(req);
     const { id } = await ctx.params;
     const report = await doctor().reports.get(id);
     if (!report)

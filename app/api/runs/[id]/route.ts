@@ -1,10 +1,10 @@
-import { doctorFor, handle, HttpError, respond, assertAllowedHost } from '../../_lib/server';
+import { doctorFor, handle, HttpError, respond, reader } from '../../_lib/server';
 
 export const runtime = 'nodejs';
 
 export async function GET(req: Request, ctx: { params: Promise<{ id: string }> }) {
   return handle(async () => {
-    assertAllowedHost(req); // DNS rebinding: cluster data only for allowed hosts
+    await reader(req);
     const { id } = await ctx.params;
     const ns = new URL(req.url).searchParams.get('namespace');
     const run = doctorFor(ns).getRun(id);

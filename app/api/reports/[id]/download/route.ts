@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { renderHtml, renderMarkdown, toJsonReport } from '@/lib/report/render';
-import { doctor, handle, HttpError, assertAllowedHost } from '../../../_lib/server';
+import { doctor, handle, HttpError, reader } from '../../../_lib/server';
 
 export const runtime = 'nodejs';
 
@@ -8,7 +8,7 @@ const Format = z.enum(['md', 'json', 'html']);
 
 export async function GET(req: Request, ctx: { params: Promise<{ id: string }> }) {
   return handle(async () => {
-    assertAllowedHost(req); // DNS rebinding: cluster data only for allowed hosts
+    await reader(req);
     const { id } = await ctx.params;
     const format = Format.parse(new URL(req.url).searchParams.get('format') ?? 'md');
     const report = await doctor().reports.get(id);
