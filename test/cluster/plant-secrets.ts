@@ -5,8 +5,9 @@ import { RESOURCES } from '../../lib/k8s/resources';
 /**
  * Plants fake credentials everywhere cluster text comes from in a seeded namespace: an env value and
  * a URL with user:password (through the NemoEvaluator CR, which the operator renders), a namespace
- * annotation the PVC check quotes, and bearer, basic and JSON credentials in the gateway's
- * nginx.conf. The seeded worker already logs its API key (FDSEEDSECRET). Returns the strings that
+ * annotation the PVC check quotes, and in the gateway's nginx.conf (which gateway plans carry whole)
+ * every credential shape an adversary tried: bearer in any case, basic, Token and ApiKey schemes,
+ * nginx credential headers, cookies, quoted passwords with spaces, AWS keys, tokens as URL users. The seeded worker already logs its API key (FDSEEDSECRET). Returns the strings that
  * must never appear in any output.
  */
 export async function plantSecrets(client: KubeClient, ns: string, tag: string): Promise<string[]> {
@@ -19,6 +20,8 @@ export async function plantSecrets(client: KubeClient, ns: string, tag: string):
       value: [
         { name: 'ENTITY_STORE_URL', value: `http://admin:${v(2)}@nemoentitystore-sample:8000` },
         { name: 'DB_PASS', value: v(1) },
+        // A password holding `@` and `/`, in a variable whose name says nothing.
+        { name: 'DATABASE_URL', value: `mongodb://flywheel:p@ss/${v(7)}@df-mongodb:27017/flywheel` },
       ],
     },
   ]);
@@ -27,10 +30,18 @@ export async function plantSecrets(client: KubeClient, ns: string, tag: string):
     body: { metadata: { annotations: { 'openshift.io/sa.scc.uid-range': `apiKey=${v(3)}` } } },
   });
   const cm = await client.get<KObject>(RESOURCES.configmaps, ns, 'nemo-gateway-config');
+  const aws = `wJalrXUtnFEMI/K7MDENG/bPxRfiCY${v(13)}Ab12Cd34`;
   const lines = [
     `# proxy_set_header Authorization "Bearer ${v(4)}abcdefgh";`,
     `# Authorization: Basic ${basic}`,
     `# {"password": "${v(6)}"}`,
+    `# proxy_set_header X-Api-Key ${v(8)};`,
+    `# authorization: bearer ${v(9)}lowercase`,
+    `# Authorization: Token ${v(10)}`,
+    `# Cookie: session=${v(11)}; theme=dark`,
+    `# password: "two ${v(12)} words"`,
+    `# aws_secret ${aws} id ASIA${v(14).padEnd(16, 'X')}`,
+    `# git clone https://${v(15)}abcdefgh@github.com/org/repo`,
   ];
   const conf = (cm.data['nginx.conf'] as string).replace(
     '# Catch-all',
@@ -39,5 +50,14 @@ export async function plantSecrets(client: KubeClient, ns: string, tag: string):
   await client.jsonPatch(RESOURCES.configmaps, ns, 'nemo-gateway-config', [
     { op: 'replace', path: '/data/nginx.conf', value: conf },
   ]);
-  return [v(1), v(2), v(3), v(4), basic.replace(/=+$/, ''), v(6), 'FDSEEDSECRET'];
+  return [
+    v(1),
+    v(2),
+    v(3),
+    v(4),
+    basic.replace(/=+$/, ''),
+    v(6),
+    ...[7, 8, 9, 10, 11, 12, 13, 14, 15].map(v),
+    'FDSEEDSECRET',
+  ];
 }

@@ -22,7 +22,7 @@ import { NamespaceMonitor } from '../../lib/watch/monitor';
 
 const NS = 'it-secret-corpus';
 const PORT = testPort(54);
-/** Filled by plantSecrets: ZZCORPUS01..06 (one as basic credentials) and the seeded FDSEEDSECRET. */
+/** Filled by plantSecrets: ZZCORPUS01..15 (one as basic credentials) and the seeded FDSEEDSECRET. */
 let PLANTED: string[] = [];
 const leaks = (text: string) => PLANTED.filter((s) => text.includes(s));
 
@@ -147,6 +147,14 @@ describe('planted secrets never reach an output', () => {
           value: { name: 'NIM_PROXY_URL', value: 'http://meta-llama3-1b-instruct:8000' },
         },
         { op: 'add', path: '/spec/env/-', value: { name: 'API_TOKEN', value: `${PLANTED[0]}-again` } },
+        // The issue's example: a password env pair, and a URL longer than the history's cut whose
+        // credentials are recognised only before it is cut.
+        { op: 'add', path: '/spec/env/-', value: { name: 'EVALUATOR_DB_PASSWORD', value: `${PLANTED[1]}-env` } },
+        {
+          op: 'add',
+          path: '/spec/env/-',
+          value: { name: 'ARCHIVE_URL', value: `mongodb://u:${PLANTED[2]}-long@${'h'.repeat(240)}:27017` },
+        },
       ]);
       const deadline = Date.now() + 30_000;
       while (!entries.some((e) => e.trigger?.kind === 'NemoEvaluator')) {
@@ -157,7 +165,10 @@ describe('planted secrets never reach an output', () => {
       monitor.stop();
       await monitor.idle();
     }
-    const history = await admin.get<KObject>(RESOURCES.configmaps, NS, `flywheel-doctor-history-${NS}`);
+    // As a `view` user would read it (kubectl get cm): refused on Secrets, allowed on ConfigMaps.
+    const history = await access('readonly')
+      .app()
+      .get<KObject>(RESOURCES.configmaps, NS, `flywheel-doctor-history-${NS}`);
     const historyText = JSON.stringify(history);
     // The change is recorded (its path and masked values), and nothing planted is readable in it.
     expect(historyText).toContain('spec.env');
