@@ -25,7 +25,8 @@ export function regressions(entries: HistoryEntry[]) {
 export default function HistoryPanel({ namespace }: { namespace: string }) {
   const history = useQuery(doctorQueries.history(namespace));
   const entries = history.data?.entries ?? [];
-  if (!entries.length) return null;
+  const note = history.data?.note;
+  if (!entries.length && !note) return null;
   const regressed = regressions(entries);
   type Change = HistoryEntry['transitions'][number] & { at: string; entry: HistoryEntry };
   const byCheck = new Map<string, Change[]>();
@@ -41,6 +42,11 @@ export default function HistoryPanel({ namespace }: { namespace: string }) {
         Watch history{' '}
         <span className="text-sm font-normal text-slate-600 dark:text-slate-400">({entries.length} runs kept)</span>
       </h2>
+      {note && (
+        <p data-testid="history-note" className="text-sm text-amber-800 dark:text-amber-200">
+          {note}
+        </p>
+      )}
       {regressed.map(({ check, entry }) => (
         <p
           key={check}

@@ -75,7 +75,7 @@ export const api = {
   planFix: (checkId: string, namespace: string, target?: string) =>
     call<FixOutcome>('POST', `/api/checks/${encodeURIComponent(checkId)}/fix`, { namespace, dryRun: true, target }),
   history: (namespace: string) =>
-    call<{ namespace: string; entries: HistoryEntry[] }>(
+    call<{ namespace: string; entries: HistoryEntry[]; note?: string }>(
       'GET',
       `/api/history?namespace=${encodeURIComponent(namespace)}`,
     ),

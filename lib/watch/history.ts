@@ -28,6 +28,36 @@ export interface HistoryEntry {
 }
 
 const KEY = 'history.json';
+
+const isEntry = (e: unknown): e is HistoryEntry => {
+  const x = e as Partial<HistoryEntry> | null;
+  return (
+    !!x &&
+    typeof x === 'object' &&
+    typeof x.at === 'string' &&
+    typeof x.runId === 'string' &&
+    !!x.statuses &&
+    typeof x.statuses === 'object' &&
+    Array.isArray(x.transitions)
+  );
+};
+
+/**
+ * The stored history as far as it can be read: anyone who may edit ConfigMaps here can break its
+ * JSON, and a broken entry must not cost every later one (nor answer 500 for ever).
+ */
+export function parseHistory(text: string | undefined): { entries: HistoryEntry[]; damaged: boolean } {
+  if (text === undefined || text === '') return { entries: [], damaged: false };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return { entries: [], damaged: true };
+  }
+  if (!Array.isArray(parsed)) return { entries: [], damaged: true };
+  const entries = parsed.filter(isEntry);
+  return { entries, damaged: entries.length !== parsed.length };
+}
 const MAX_BYTES = 512 * 1024;
 
 /**
@@ -52,11 +82,16 @@ export class HistoryStore {
   }
 
   async load(): Promise<HistoryEntry[]> {
+    return (await this.read()).entries;
+  }
+
+  /** The stored entries; `damaged` when some (or all) of what is stored could not be read. */
+  async read(): Promise<{ entries: HistoryEntry[]; damaged: boolean }> {
     try {
       const cm = await this.client.get<KObject>(RESOURCES.configmaps, this.appNamespace, this.name);
-      return JSON.parse(cm.data?.[KEY] ?? '[]') as HistoryEntry[];
+      return parseHistory(cm.data?.[KEY]);
     } catch (e) {
-      if (e instanceof KubeApiError && e.isNotFound) return [];
+      if (e instanceof KubeApiError && e.isNotFound) return { entries: [], damaged: false };
       throw e;
     }
   }
@@ -70,7 +105,8 @@ export class HistoryStore {
       } catch (e) {
         if (!(e instanceof KubeApiError && e.isNotFound)) throw e;
       }
-      const previous = JSON.parse(cm?.data?.[KEY] ?? '[]') as HistoryEntry[];
+      // A damaged history (edited by hand, truncated) keeps what can be read and goes on.
+      const previous = parseHistory(cm?.data?.[KEY]).entries;
       // An entry may judge only some checks (a fix): the others keep their last known status.
       // Masked before it is written: the history is readable by anyone who may read ConfigMaps here.
       const merged = redactDeep(

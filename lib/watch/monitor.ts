@@ -15,6 +15,11 @@ export interface MonitorOptions {
   history: HistoryStore;
   /** Bursts of changes within this window become one run (default 1 s). */
   debounceMs?: number;
+  /**
+   * A burst runs at the latest this long after its first change (default 5 s), so endless churn
+   * (an annotation every 0.4 s) cannot postpone the run that would see a real regression.
+   */
+  maxWaitMs?: number;
   /** Full runs, probes included, every this many ms; 0 = none. */
   scheduleMs?: number;
   /** Checks whose fix is applied on regression (off unless listed). */
@@ -37,7 +42,7 @@ const isRegression = (from: CheckStatus | undefined, to: CheckStatus) =>
 export class NamespaceMonitor {
   private readonly abort = new AbortController();
   private readonly known = new Map<string, KObject>();
-  private pending: { kinds: Set<ResourceName>; trigger?: Trigger } | undefined;
+  private pending: { kinds: Set<ResourceName>; trigger?: Trigger; since: number } | undefined;
   private timer?: NodeJS.Timeout;
   private schedule?: NodeJS.Timeout;
   private last: Record<string, CheckStatus> = {};
@@ -154,20 +159,25 @@ export class NamespaceMonitor {
       changedAt: writer?.time,
       diff,
     };
-    this.pending ??= { kinds: new Set() };
+    this.pending ??= { kinds: new Set(), since: Date.now() };
     this.pending.kinds.add(kind);
     // The first change with a real diff names the burst; status churn does not.
     if (diff.length && !this.pending.trigger) this.pending.trigger = trigger;
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      const batch = this.pending!;
-      this.pending = undefined;
-      this.running = this.running.then(() => this.runAndRecord(batch, 'change'));
-    }, this.opts.debounceMs ?? 1000);
+    const debounce = this.opts.debounceMs ?? 1000;
+    const deadline = this.pending.since + (this.opts.maxWaitMs ?? 5 * debounce);
+    this.timer = setTimeout(
+      () => {
+        const batch = this.pending!;
+        this.pending = undefined;
+        this.running = this.running.then(() => this.runAndRecord(batch, 'change'));
+      },
+      Math.max(0, Math.min(debounce, deadline - Date.now())),
+    );
   }
 
   private async runAndRecord(
-    batch: { kinds: Set<ResourceName>; trigger?: Trigger } | undefined,
+    batch: { kinds: Set<ResourceName>; trigger?: Trigger; since?: number } | undefined,
     reason: HistoryEntry['reason'],
   ): Promise<void> {
     if (this.abort.signal.aborted) return;

@@ -154,3 +154,28 @@ describe('one schedule across replicas', () => {
     await b.stop();
   });
 });
+
+describe('a damaged history', () => {
+  it('is read as far as it can be, and the next entry is recorded after it', async () => {
+    const store = new HistoryStore(admin, APP_NS, 'it-damaged');
+    await admin.delete(RESOURCES.configmaps, APP_NS, store.name).catch(() => undefined);
+    await admin.create(RESOURCES.configmaps, APP_NS, {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: store.name, namespace: APP_NS },
+      data: { 'history.json': '[{"at": "2026-01-01T00:00:00Z", "runId": ' }, // cut short by a hand edit
+    });
+    expect(await store.read()).toEqual({ entries: [], damaged: true });
+    const entry: HistoryEntry = {
+      at: new Date().toISOString(),
+      runId: 'after-damage',
+      reason: 'change',
+      statuses: { [ID]: 'pass' },
+      transitions: [{ check: ID, to: 'pass' }],
+    };
+    await store.append(entry);
+    const after = await store.read();
+    expect(after.damaged).toBe(false);
+    expect(after.entries.map((e) => e.runId)).toEqual(['after-damage']);
+  });
+});

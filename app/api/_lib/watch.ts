@@ -3,7 +3,30 @@ import { redactText } from '@/lib/report/redact';
 import { HistoryStore } from '@/lib/watch/history';
 import { LeaderLease } from '@/lib/watch/leader';
 import { Monitor, NamespaceMonitor } from '@/lib/watch/monitor';
+import { NamespaceSchema } from '@/lib/k8s/names';
 import { doctor, doctorFor } from './server';
+
+/** FD_WATCH's namespaces (`default` is the configured one), and what is wrong with each bad name. */
+export function watchedNamespaces(
+  value: string | undefined,
+  configured: string,
+): { namespaces: string[]; invalid: string[] } {
+  const namespaces: string[] = [];
+  const invalid: string[] = [];
+  for (const raw of (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
+    const name = raw === 'default' ? configured : raw;
+    const parsed = NamespaceSchema.safeParse(name);
+    if (!parsed.success)
+      invalid.push(
+        `"${name.slice(0, 80)}": ${parsed.error.issues[0]?.message ?? 'not a namespace name'} (fix FD_WATCH: comma-separated namespace names, or "default")`,
+      );
+    else if (!namespaces.includes(parsed.data)) namespaces.push(parsed.data);
+  }
+  return { namespaces, invalid };
+}
 
 /**
  * The server's watch (FD_WATCH): namespaces to watch, full runs every FD_WATCH_SCHEDULE_SECONDS
@@ -15,11 +38,13 @@ export function startWatch(env: Record<string, string | undefined>): Monitor | u
   const log = (m: string) => process.stderr.write(`[watch] ${redactText(m, 'log', [])}\n`);
   try {
     const base = doctor();
-    const namespaces = (env.FD_WATCH ?? '')
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean)
-      .map((n) => (n === 'default' ? base.config.namespace : n));
+    const { namespaces, invalid } = watchedNamespaces(env.FD_WATCH, base.config.namespace);
+    // One bad name must not stop the others from being watched (nor the lease from being renewed).
+    for (const bad of invalid) log(`FD_WATCH: ignoring ${bad}`);
+    if (!namespaces.length) {
+      log('not started: FD_WATCH names no valid namespace');
+      return undefined;
+    }
     const autoFix = (env.FD_AUTOFIX ?? '')
       .split(',')
       .map((s) => s.trim())

@@ -9,6 +9,15 @@ export async function GET(req: Request) {
     const namespace = new URL(req.url).searchParams.get('namespace');
     const { d } = await reader(req, namespace);
     const store = new HistoryStore(d.client(), d.appNamespace, d.config.namespace);
-    return respond({ namespace: d.config.namespace, entries: await store.load() });
+    const { entries, damaged } = await store.read();
+    return respond({
+      namespace: d.config.namespace,
+      entries,
+      ...(damaged
+        ? {
+            note: `part of the stored history (ConfigMap ${store.name} in ${d.appNamespace}) could not be read and is left out; new entries are recorded as usual`,
+          }
+        : {}),
+    });
   });
 }
