@@ -330,13 +330,18 @@ export default defineCheck<typeof sections, PodHealthSubject, PodHealthProbe, Re
         plan.data.deployments.map(async (name) => {
           const before = subject.deployments.find((d) => d.metadata?.name === name)?.metadata?.generation ?? 0;
           const d = await reader.get<KObject>(RESOURCES.deployments, config.namespace, name, { signal });
-          // A restart bumps the spec generation; done once that generation has rolled out.
-          return {
-            step: `${name} restarted and rolled out`,
-            done: (d.metadata?.generation ?? 0) > before && rolloutState(d).done,
-          };
+          // A restart bumps the spec generation (applied); then that generation rolls out.
+          const restarted = (d.metadata?.generation ?? 0) > before;
+          const rollout = rolloutState(d);
+          return [
+            { step: `${name} restart applied (new generation)`, done: restarted },
+            {
+              step: `${name} rolled out${restarted && !rollout.done ? ` (${rollout.message})` : ''}`,
+              done: restarted && rollout.done,
+            },
+          ];
         }),
-      );
+      ).then((s) => s.flat());
     },
     async apply({ actor, reader, config, dryRun, progress, signal, subject }, plan) {
       for (const name of plan.data.deployments) {

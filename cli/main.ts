@@ -252,7 +252,9 @@ export async function main(argv: string[]): Promise<number> {
     const status = 'verified' in outcome ? outcome.verified.status : 'pass';
     return status === 'error' ? 2 : status === 'fail' ? 1 : 0;
   } catch (err) {
-    errOut(`flywheel-doctor: ${err instanceof FixConflictError ? '' : 'fix failed: '}${errorMessage(err)}\n`);
+    errOut(
+      `flywheel-doctor: ${err instanceof FixConflictError || /^fix failed/.test(errorMessage(err)) ? '' : 'fix failed: '}${errorMessage(err)}\n`,
+    );
     return 2;
   }
 }

@@ -150,6 +150,7 @@ export function Dashboard() {
       {start.isError && <Problem title="Could not start the run">{start.error.message}</Problem>}
       {run.isError && <Problem title="Lost track of the run">{run.error.message}</Problem>}
       {current?.error && <Problem title="The run could not start">{current.error}</Problem>}
+      {current?.notice && <Problem title="This namespace is being deleted">{current.notice}</Problem>}
 
       {!current && !start.isPending && (
         <section className="rounded-lg border border-dashed border-slate-300 p-6 text-center dark:border-slate-700">

@@ -60,12 +60,22 @@ export async function fixAll(
     const before = fixable.find((r) => r.id === check.id)!;
     const step = { checkId: check.id, title: check.title, before: before.status };
     if (!opts.dryRun) {
-      const now = (await host.run([check.id])).checks[0];
-      if (now && !needsFix(now)) {
+      const again = await host.run([check.id]);
+      const now = again.checks[0];
+      // Judged again as error (the API stopped answering, a read failed): not fixed by anyone.
+      if (again.error || !now || now.status === 'error') {
+        steps.push({
+          ...step,
+          outcome: 'failed',
+          summary: `not attempted: could not judge it again before fixing (${again.error ?? now?.summary ?? 'no result'})`,
+        });
+        continue;
+      }
+      if (!needsFix(now)) {
         steps.push({ ...step, outcome: 'skipped', summary: `now ${now.status}: an earlier step fixed it` });
         continue;
       }
-      if (now && !now.fix.available) {
+      if (!now.fix.available) {
         steps.push({ ...step, outcome: 'skipped', summary: `no automatic fix now: ${now.fix.reason}` });
         continue;
       }

@@ -52,7 +52,8 @@ export { FixConflictError, FixFailedError } from './fix-errors';
  * How the API server answers a JSON Patch it could not apply: for our guarded patches (whose dry
  * run passed at preview) that means a `test` op failed, i.e. someone changed the object meanwhile.
  */
-const JSON_PATCH_REJECTED = /rejected our request due to an error in our request|\btest(ing)?\b|test operation/i;
+const JSON_PATCH_REJECTED =
+  /rejected our request due to an error in our request|testing value .* failed|test operation/i;
 
 export function publicPlan(plan: FixPlan): PublicPlan {
   const { data: _data, ...rest } = plan;
@@ -170,6 +171,9 @@ async function planApplyVerify(req: FixRequest): Promise<FixOutcome> {
         `not applied: ${err.apiMessage}. Another change landed first; nothing was overwritten. Re-run the check and review the new plan.`,
       );
     }
+    // A step the API refused (4xx) did not take effect: say so instead of listing it as taken.
+    if (err instanceof KubeApiError && err.status >= 400 && err.status < 500 && steps.length)
+      steps[steps.length - 1] = `${steps.at(-1)} — refused by the API (${err.status}), not in effect`;
     throw new FixFailedError(
       `fix failed: ${errorMessage(err)}. ${await whatTookEffect(fix, ctx, plan, steps)}`,
       steps,

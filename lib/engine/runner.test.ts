@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { configSchema, loadConfig } from '../config';
-import { runOneCheck, verdictOf } from './runner';
+import { namespaceNotice, runOneCheck, verdictOf } from './runner';
 import { Snapshot } from './snapshot';
 import { defineCheck } from './types';
 
@@ -40,5 +40,21 @@ describe('runner isolation', () => {
     expect(verdictOf({ pass: 4, warn: 0, fail: 0, error: 1, skipped: 0 })).toBe('incomplete');
     expect(verdictOf({ pass: 5, warn: 0, fail: 0, error: 0, skipped: 0 })).toBe('healthy');
     expect(verdictOf({ pass: 3, warn: 1, fail: 1, error: 0, skipped: 0 })).toBe('unhealthy');
+  });
+});
+
+describe('namespaceNotice: every run says when the namespace is being deleted', () => {
+  it.each([
+    ['Active', { status: { phase: 'Active' } }, undefined],
+    [
+      'Terminating',
+      { status: { phase: 'Terminating' }, metadata: { name: 'ns', deletionTimestamp: '2026-12-04T10:00:00Z' } },
+      /namespace ns is being deleted \(Terminating since 2026-12-04T10:00:00Z\)/,
+    ],
+    ['unreadable', new Error('forbidden'), undefined],
+  ])('%s', (_what, namespaceObject, notice) => {
+    const snap = Snapshot.fromFixture('ns', { namespaceObject: namespaceObject as never });
+    if (notice) expect(namespaceNotice(snap)).toMatch(notice);
+    else expect(namespaceNotice(snap)).toBeUndefined();
   });
 });

@@ -56,6 +56,18 @@ export function newRun(id: string, namespace: string, checks: readonly AnyCheck[
   };
 }
 
+/** Said on every run in a namespace that is being deleted: no fix can create anything there. */
+export function namespaceNotice(snapshot: Snapshot): string | undefined {
+  let ns: { status?: { phase?: string }; metadata?: { deletionTimestamp?: string } } | undefined;
+  try {
+    ns = snapshot.namespaceObject();
+  } catch {
+    return undefined; // a read error is left to the checks, as for a missing namespace
+  }
+  if (ns?.status?.phase !== 'Terminating') return undefined;
+  return `namespace ${snapshot.namespace} is being deleted (Terminating${ns.metadata?.deletionTimestamp ? ` since ${ns.metadata.deletionTimestamp}` : ''}): nothing new can be created in it, so fixes that create objects will be refused. Wait until it is gone and install again, or, if the deletion is stuck, see what holds it: oc get namespace ${snapshot.namespace} -o jsonpath='{.status.conditions}'`;
+}
+
 /** "namespace X does not exist ..." when the snapshot says so (a read error is left to the checks). */
 export function namespaceMissing(snapshot: Snapshot): string | undefined {
   try {
@@ -213,6 +225,7 @@ export async function runChecks(opts: RunOptions, runId: string = randomUUID()):
       timings: { ...run.timings, totalMs: Math.round(performance.now() - t0) },
     };
   }
+  run.notice = namespaceNotice(snapshot);
   await Promise.all(
     checks.map(async (check) => {
       const result = await runOneCheck(check, snapshot, opts);

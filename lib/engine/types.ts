@@ -254,6 +254,8 @@ export interface RunResult {
   timings: { snapshotMs: number; totalMs: number };
   /** Set when the run as a whole could not start (e.g. the cluster is unreachable). */
   error?: string;
+  /** What every reader must know about the namespace as a whole (it is being deleted). */
+  notice?: string;
 }
 
 /** The check an id names: its own id or one of its former ids (aliases). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { grantCommand, type Attempt } from './errors';
+import { grantCommand, KubeApiError, type Attempt } from './errors';
 
 const NS = 'flywheel';
 const at = (verb: string, resource: string, group = '', name?: string): Attempt => ({
@@ -50,5 +50,45 @@ describe('grantCommand names a role that really grants what is missing', () => {
     ],
   ])('%s', (_, attempt, want) => {
     expect(grantCommand(attempt, 'alice')).toBe(want);
+  });
+});
+
+describe('a 403 says its real cause: only RBAC refusals ask for a role', () => {
+  const create = { verb: 'create', group: '', resource: 'configmaps', namespace: 'flywheel', user: 'alice' };
+  it.each<[string, number, string, RegExp]>([
+    [
+      'a Terminating namespace',
+      403,
+      'configmaps "x" is forbidden: unable to create new content in namespace flywheel because it is being terminated',
+      /namespace flywheel is being deleted \(Terminating\)/,
+    ],
+    [
+      'a full quota',
+      403,
+      'configmaps "x" is forbidden: exceeded quota: cm-quota, requested: count/configmaps=1, used: count/configmaps=5, limited: count/configmaps=5',
+      /ResourceQuota in flywheel is full \(a quota, not RBAC\)/,
+    ],
+    [
+      'an admission webhook',
+      400,
+      'admission webhook "validate.example.com" denied the request: label team is required',
+      /admission webhook refused the change, not RBAC/,
+    ],
+    [
+      'pod security',
+      403,
+      'pods "p" is forbidden: violates PodSecurity "restricted:latest": runAsNonRoot != true',
+      /pod security admission refused the pod/,
+    ],
+    [
+      'RBAC',
+      403,
+      'configmaps is forbidden: User "alice" cannot create resource "configmaps" in API group "" in the namespace "flywheel"',
+      /missing permission: create configmaps in namespace flywheel\. An admin can grant it with: oc adm policy add-role-to-user edit alice -n flywheel/,
+    ],
+  ])('%s', (_what, status, message, hint) => {
+    const err = new KubeApiError(status, 'Forbidden', message, create);
+    expect(err.message).toMatch(hint);
+    if (!/^RBAC/.test(_what)) expect(err.message).not.toMatch(/missing permission|add-role-to-user/);
   });
 });

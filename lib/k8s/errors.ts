@@ -102,7 +102,29 @@ export function grantCommand(a: Attempt, user = '<user>'): string {
   return `oc create role ${name} --verb=${a.verb} --resource=${res}${a.name ? ` --resource-name=${a.name}` : ''} -n ${a.namespace} && oc adm policy add-role-to-user ${name} ${subject} --role-namespace=${a.namespace} -n ${a.namespace}`;
 }
 
+/**
+ * Why the API refused a request that RBAC may well allow: a 403 is also what a Terminating
+ * namespace, a full ResourceQuota, an admission webhook and pod security answer, each with its own
+ * remedy. Undefined when the refusal is RBAC's (or unknown).
+ */
+export function refusalCause(status: number, message: string, a?: Pick<Attempt, 'namespace'>): string | undefined {
+  const ns = a?.namespace ?? (message.match(/namespace "?([a-z0-9-]+)"?/)?.[1] || '<namespace>');
+  if (/because it is being terminated|namespace .* is terminating/i.test(message))
+    return `namespace ${ns} is being deleted (Terminating): nothing new can be created in it, whatever the permissions. Wait until it is gone and install again, or see what holds the deletion: oc get namespace ${ns} -o jsonpath='{.status.conditions}'`;
+  if (/exceeded quota/i.test(message))
+    return `a ResourceQuota in ${ns} is full (a quota, not RBAC): see which with oc describe resourcequota -n ${ns}, then free some (delete what is no longer needed) or have an admin raise the quota`;
+  if (/admission webhook .* denied/i.test(message))
+    return 'an admission webhook refused the change, not RBAC: its message above says why; ask whoever runs that webhook, or change what it objects to';
+  if (/violates PodSecurity|unable to validate against any security context constraint/i.test(message))
+    return "pod security admission refused the pod, not RBAC: the namespace's pod security level or the user's SCCs do not allow it (oc get pod -o yaml shows the pod's securityContext; an admin can grant an SCC)";
+  if (status === 403 && /is forbidden: .*(limit|quota)/i.test(message))
+    return `a LimitRange or quota in ${ns} refused it: oc describe limitrange,resourcequota -n ${ns}`;
+  return undefined;
+}
+
 function hintFor(status: number, reason: string, message: string, a?: Attempt): string {
+  const cause = status === 403 || status === 400 || status === 422 ? refusalCause(status, message, a) : undefined;
+  if (cause) return cause;
   if (status === 403 && a) {
     if (/escalat|not currently held/i.test(message)) {
       const missing = (message.split(/not currently held:?/)[1] ?? '')

@@ -1,3 +1,4 @@
+import { refusalCause } from './errors';
 import type { KubeClient } from './client';
 import { RESOURCES, type ResourceType } from './resources';
 import type { KObject } from './object';
@@ -17,9 +18,19 @@ export const sleep = (ms: number, signal?: AbortSignal) =>
   });
 
 /** Same rule as `kubectl rollout status`: the new ReplicaSet is fully updated and available. */
-export function rolloutState(d: KObject): { done: boolean; message: string } {
+export function rolloutState(d: KObject): { done: boolean; message: string; stuck?: string } {
   const spec = d.spec ?? {};
   const st = d.status ?? {};
+  // The new ReplicaSet cannot create its pods (a full quota, admission): waiting will not help.
+  const failure = (st.conditions ?? []).find(
+    (c: { type: string; status: string }) => c.type === 'ReplicaFailure' && c.status === 'True',
+  );
+  if (failure)
+    return {
+      done: false,
+      message: `cannot create pods: ${failure.message ?? failure.reason}`,
+      stuck: failure.message ?? failure.reason,
+    };
   const want = spec.replicas ?? 1;
   const gen = d.metadata?.generation ?? 0;
   if ((st.observedGeneration ?? 0) < gen)
@@ -107,13 +118,14 @@ export async function waitForRollout(
   onProgress?: (m: string) => void,
 ): Promise<void> {
   let last = '';
+  let final: KObject;
   try {
-    await waitForObject(
+    final = await waitForObject(
       client,
       RESOURCES.deployments,
       namespace,
       name,
-      (d) => rolloutState(d).done,
+      (d) => rolloutState(d).done || !!rolloutState(d).stuck,
       timeoutMs,
       signal,
       (d) => {
@@ -128,6 +140,11 @@ export async function waitForRollout(
       `deployment ${name} did not finish rolling out within ${Math.round(timeoutMs / 1000)} s (${last}). Check with: oc rollout status deployment/${name} -n ${namespace}`,
     );
   }
+  const stuck = rolloutState(final).stuck;
+  if (stuck)
+    throw new Error(
+      `deployment ${name} was updated but cannot create its new pods: ${stuck}${refusalCause(403, stuck, { namespace }) ? ` — ${refusalCause(403, stuck, { namespace })}` : ''}`,
+    );
 }
 
 /** Waits for a pod to finish (Succeeded/Failed) and returns it; fails early when it cannot start. */

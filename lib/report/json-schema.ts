@@ -19,6 +19,7 @@ export const RunReportSchema = z
     finishedAt: z.string().optional(),
     verdict: z.enum(['healthy', 'degraded', 'unhealthy', 'incomplete']),
     summary: z.object({ pass: count, warn: count, fail: count, error: count, skipped: count }),
+    notice: z.string().optional().describe('about the namespace as a whole, e.g. that it is being deleted'),
     checks: z.array(
       z.object({
         id: z.string(),

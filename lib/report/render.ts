@@ -59,6 +59,7 @@ function renderTextRaw(run: RunResult): string {
     }
   }
   const s = run.summary;
+  if (run.notice) lines.push('', `NOTE: ${run.notice}`);
   lines.push(
     '',
     `${s.pass} pass, ${s.warn} warn, ${s.fail} fail, ${s.error} error, ${s.skipped} skipped (${run.timings.totalMs} ms)`,
@@ -144,6 +145,7 @@ export function renderMarkdown(run: RunResult, report?: Omit<Report, 'run'>): st
     `Verdict: **${run.verdict}** — ${s.pass} pass, ${s.warn} warn, ${s.fail} fail, ${s.error} error, ${s.skipped} skipped`,
     '',
     `- Run: ${run.startedAt} → ${run.finishedAt ?? '(running)'} (${run.timings.totalMs} ms)`,
+    ...(run.notice ? [`- **Note:** ${md(run.notice)}`] : []),
   ];
   if (report) {
     head.push(
@@ -258,6 +260,7 @@ export function toJsonReport(run: RunResult) {
     finishedAt: run.finishedAt,
     verdict: run.verdict,
     summary: run.summary,
+    ...(run.notice ? { notice: run.notice } : {}),
     checks: run.checks.map((c) => ({
       id: c.id,
       title: c.title,
@@ -319,6 +322,7 @@ ${c.status !== 'pass' && c.status !== 'skipped' ? `<p><b>Root cause:</b> ${html(
 <body><h1>Flywheel Doctor report — ${html(run.namespace)}</h1>
 <p>Verdict <b>${html(run.verdict)}</b>: ${run.summary.pass} pass, ${run.summary.warn} warn, ${run.summary.fail} fail, ${run.summary.error} error, ${run.summary.skipped} skipped.<br>
 Cluster ${html(report.cluster.server)} (${html(report.cluster.version)}) · ${html(report.tool.name)} ${html(report.tool.version)} · run ${html(run.startedAt)} · shared by ${html(report.createdBy)} at ${html(report.createdAt)}</p>
+${run.notice ? `<p><b>Note:</b> ${html(run.notice)}</p>` : ''}
 <h2>Checks</h2>
 ${checks}
 ${jobsHtml(report.jobs)}
