@@ -42,6 +42,10 @@ export async function buildCli() {
     format: 'cjs',
     target: 'node20',
     external: ['@kubernetes/client-node'],
+    // import() of the external as require(): bin/ runs the bundle through vm.Script with a code
+    // cache, and a script compiled from a cache has no dynamic-import callback (exec-plugin
+    // kubeconfigs failed on every call after the first). Node >= 20.19 requires ES modules.
+    supported: { 'dynamic-import': false },
     minify: true,
     keepNames: false,
     legalComments: 'none',

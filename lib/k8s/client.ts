@@ -30,6 +30,20 @@ export interface RequestOptions {
 }
 
 /** Loads a KubeConfig the way kubectl does: explicit file, $KUBECONFIG, ~/.kube/config, or in-cluster. */
+/** Why a loaded kubeconfig names no cluster to talk to, in terms of the file given. */
+function noClusterReason(kc: KubeConfig, file: string | undefined): string {
+  const which = file ? `kubeconfig ${file}` : 'the kubeconfig';
+  const contexts = kc.getContexts().map((c) => c.name);
+  if (!contexts.length)
+    return `${which} has no contexts: log in (oc login / kubectl config set-context) or pass a kubeconfig that has one`;
+  if (!kc.currentContext)
+    return `${which} has no current-context: pass --context with one of: ${contexts.slice(0, 10).join(', ')}`;
+  const ctx = kc.getContextObject(kc.currentContext);
+  if (!ctx)
+    return `${which}: current-context "${kc.currentContext}" is not among its contexts (${contexts.slice(0, 10).join(', ')})`;
+  return `${which}: context "${ctx.name}" names cluster "${ctx.cluster}", which is not in the file`;
+}
+
 export function loadKubeConfig(opts: ConnectionOptions = {}): { kc: KubeConfig; mode: 'kubeconfig' | 'in-cluster' } {
   const inCluster =
     !opts.kubeconfig &&
@@ -51,8 +65,7 @@ export function loadKubeConfig(opts: ConnectionOptions = {}): { kc: KubeConfig; 
       );
     kc.setCurrentContext(opts.context);
   }
-  if (!kc.getCurrentCluster())
-    throw new Error('no Kubernetes cluster configured: pass --kubeconfig, set KUBECONFIG, or run in-cluster');
+  if (!kc.getCurrentCluster()) throw new Error(noClusterReason(kc, opts.kubeconfig ?? process.env.KUBECONFIG));
   if (!/^https?:\/\//.test(kc.getCurrentCluster()!.server))
     throw new Error(`the kubeconfig's server "${kc.getCurrentCluster()!.server}" is not an http(s) URL`);
   return { kc, mode: 'kubeconfig' };

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { KubeConfig } from './kubeconfig';
+import { loadKubeConfig } from './client';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fd-kc-'));
 const write = (name: string, text: string) => {
@@ -109,5 +110,36 @@ describe('KubeConfig', () => {
       /no kubeconfig found .*pass --kubeconfig/,
     );
     expect(() => KubeConfig.fromFile(path.join(dir, 'nope'))).toThrow(/does not exist/);
+  });
+});
+
+describe('a kubeconfig that cannot be used says what is wrong with the file given', () => {
+  const cluster =
+    'clusters: [{name: c, cluster: {server: "https://127.0.0.1:6443"}}]\nusers: [{name: u, user: {token: t}}]\n';
+  it.each([
+    ['empty', '', /is empty/],
+    ['binary', '\u0000\u0001\u0002garbage', /not a text file/],
+    ['not YAML', 'clusters: [unclosed', /not valid YAML/],
+    ['a list, not a map', '- a\n- b\n', /is not a kubeconfig/],
+    ['no contexts', cluster, /has no contexts/],
+    [
+      'no current-context',
+      `${cluster}contexts: [{name: x, context: {cluster: c, user: u}}]\n`,
+      /no current-context: pass --context with one of: x/,
+    ],
+    [
+      'a current-context that is not there',
+      `${cluster}contexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: gone\n`,
+      /current-context "gone" is not among its contexts/,
+    ],
+    [
+      'a context naming a missing cluster',
+      `${cluster}contexts: [{name: x, context: {cluster: other, user: u}}]\ncurrent-context: x\n`,
+      /names cluster "other", which is not in the file/,
+    ],
+  ])('%s', (name, text, message) => {
+    const file = write(`bad-${name.replace(/\W+/g, '-')}.yaml`, text);
+    expect(() => loadKubeConfig({ kubeconfig: file })).toThrow(message);
+    expect(() => loadKubeConfig({ kubeconfig: file })).not.toThrow(/pass --kubeconfig/);
   });
 });

@@ -69,11 +69,22 @@ export class KubeConfig {
   /** Adds a kubeconfig file; earlier files win on name clashes and on current-context, as in kubectl. */
   addFile(file: string): void {
     let raw: RawConfig;
+    let text: string;
     try {
-      raw = (parseYaml(fs.readFileSync(file, 'utf8')) ?? {}) as RawConfig;
+      text = fs.readFileSync(file, 'utf8');
     } catch (e) {
       throw new Error(`cannot read kubeconfig ${file}: ${(e as Error).message.split('\n')[0]}`);
     }
+    if (!text.trim()) throw new Error(`kubeconfig ${file} is empty: log in again (oc login) or pass another file`);
+    if (text.includes('\0') || text.includes('\uFFFD'))
+      throw new Error(`kubeconfig ${file} is not a text file (binary content): pass the kubeconfig YAML file`);
+    try {
+      raw = parseYaml(text) as RawConfig;
+    } catch (e) {
+      throw new Error(`kubeconfig ${file} is not valid YAML: ${(e as Error).message.split('\n')[0]}`);
+    }
+    if (!raw || typeof raw !== 'object' || Array.isArray(raw))
+      throw new Error(`kubeconfig ${file} is not a kubeconfig (a YAML map with clusters, users and contexts)`);
     this.sources.push({ file, raw });
     const have = <T extends { name: string }>(list: T[], name: string) => list.some((x) => x.name === name);
     for (const c of raw.clusters ?? []) {

@@ -1,10 +1,13 @@
 /** The CLI on the real cluster: every check fails and exit 1 on the broken seed; after `fix --yes` for each, exit 0. */
 import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CHECKS } from '../../checks';
 import { fixOrder } from '../../lib/engine/order';
 import { REPO_ROOT, testPort, serviceOverridesEnv } from '../cluster/paths';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { KUBECONFIGS, seed } from './helpers';
 
 const NS = 'it-cli';
@@ -160,5 +163,74 @@ describe('flywheel-doctor CLI', () => {
     expect(r.status).toBe(left.some((c) => c.status === 'fail') ? 1 : 0);
     const again = cli(['fix', '--all', '--yes']);
     expect(again.stdout).toMatch(/nothing to fix automatically/);
+  });
+});
+
+/**
+ * An exec-plugin kubeconfig (EKS, GKE, oc with an external login helper): the credential comes from
+ * a program. The first call compiles the bundle and the later ones run from its code cache, which
+ * has no dynamic-import callback: every check failed there ("A dynamic import callback was not
+ * specified") while the server handled the same file.
+ */
+describe('the CLI with an exec-plugin kubeconfig', () => {
+  it('runs every check on the first call and on the cached ones', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fd-exec-kc-'));
+    const admin = parseYaml(fs.readFileSync(KUBECONFIGS.admin, 'utf8')) as {
+      clusters: Array<{ name: string }>;
+      users: Array<{ user: Record<string, string> }>;
+    };
+    // The helper hands out the admin's client certificate, as a plugin would hand out its credential.
+    const { 'client-certificate-data': cert, 'client-key-data': key } = admin.users[0]!.user;
+    expect(cert && key).toBeTruthy();
+    const credential = {
+      apiVersion: 'client.authentication.k8s.io/v1',
+      kind: 'ExecCredential',
+      status: {
+        clientCertificateData: Buffer.from(cert!, 'base64').toString(),
+        clientKeyData: Buffer.from(key!, 'base64').toString(),
+      },
+    };
+    fs.writeFileSync(path.join(dir, 'credential.json'), JSON.stringify(credential));
+    const helper = path.join(dir, 'credential-helper.sh');
+    fs.writeFileSync(helper, `#!/bin/sh\ncat "${path.join(dir, 'credential.json')}"\n`, { mode: 0o755 });
+    const kubeconfig = path.join(dir, 'kubeconfig');
+    fs.writeFileSync(
+      kubeconfig,
+      stringifyYaml({
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: admin.clusters,
+        users: [
+          {
+            name: 'exec-user',
+            user: {
+              exec: { apiVersion: 'client.authentication.k8s.io/v1', command: helper, interactiveMode: 'Never' },
+            },
+          },
+        ],
+        contexts: [{ name: 'exec', context: { cluster: admin.clusters[0]!.name, user: 'exec-user' } }],
+        'current-context': 'exec',
+      }),
+    );
+    for (let call = 0; call < 3; call++) {
+      const r = spawnSync(
+        process.execPath,
+        [
+          path.join(REPO_ROOT, 'bin/flywheel-doctor.cjs'),
+          'run',
+          '--format',
+          'json',
+          '--namespace',
+          NS,
+          '--kubeconfig',
+          kubeconfig,
+        ],
+        { encoding: 'utf8', env: { ...process.env, FD_SERVICE_URL_OVERRIDES: serviceOverridesEnv(PORT) } },
+      );
+      const out = JSON.parse(r.stdout) as { summary: Record<string, number>; checks: Array<{ summary: string }> };
+      expect(out.summary.error, `call ${call}: ${out.checks.map((c) => c.summary).join('; ')}`).toBe(0);
+      expect(out.checks).toHaveLength(CHECKS.length);
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 });
