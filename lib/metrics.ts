@@ -52,8 +52,36 @@ export class DoctorMetrics {
     registers: [this.registry],
   });
 
+  private readonly unlabelled = new Counter({
+    name: 'flywheel_doctor_runs_unlabelled_total',
+    help: 'Runs kept out of the per-namespace series: the namespace does not exist or the API server did not answer (for a namespace never judged), or more namespaces than the series limit',
+    labelNames: ['cause'],
+    registers: [this.registry],
+  });
+  /** Namespaces with series, at most MAX_NAMESPACES: any valid name can be asked for. */
+  private readonly labelled = new Set<string>();
+  static readonly MAX_NAMESPACES = 50;
+
+  /** Whether a namespace may have (or already has) series of its own. */
+  private admit(namespace: string, exists: boolean): boolean {
+    if (this.labelled.has(namespace)) return true;
+    if (!exists) {
+      this.unlabelled.inc({ cause: 'namespace-not-judged' });
+      return false;
+    }
+    if (this.labelled.size >= DoctorMetrics.MAX_NAMESPACES) {
+      this.unlabelled.inc({ cause: 'namespace-limit' });
+      return false;
+    }
+    this.labelled.add(namespace);
+    return true;
+  }
+
   recordRun(run: RunResult, reason = 'request'): void {
     if (run.state !== 'done') return;
+    // A run that could not start (missing namespace, API down) adds series only for a namespace
+    // already judged once: 1,150 runs for made-up names once made 26,450 series.
+    if (!this.admit(run.namespace, !run.error)) return;
     for (const c of run.checks)
       for (const s of STATUSES)
         this.checkStatus.set({ namespace: run.namespace, check: c.id, status: s }, c.status === s ? 1 : 0);
@@ -64,6 +92,7 @@ export class DoctorMetrics {
   }
 
   recordFix(namespace: string, check: string, outcome: string, auto: boolean): void {
+    if (!this.admit(namespace, outcome !== 'failed')) return;
     this.fixes.inc({ namespace, check, outcome, auto: String(auto) });
   }
 
