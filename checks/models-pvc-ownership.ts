@@ -8,6 +8,8 @@ import { errorMessage, KubeApiError } from '../lib/k8s/errors';
 import type { KObject } from '../lib/k8s/object';
 import { RESOURCES } from '../lib/k8s/resources';
 import { waitForPodCompletion } from '../lib/k8s/wait';
+import { CREATED_BY, POD_ROLE_LABEL } from '../lib/engine/janitor';
+import { holderIsDead, PROCESS_TAG } from '../lib/engine/lock';
 
 /** The customizer's models PVC and how the probe and chown pods are run. */
 export const ModelsSection = z
@@ -28,7 +30,7 @@ const sections = { models: ModelsSection };
 type Config = ConfigOf<typeof sections>;
 
 export const UID_RANGE_ANNOTATION = 'openshift.io/sa.scc.uid-range';
-const PROBE_LABEL = 'flywheel-doctor.dev/role';
+const PROBE_LABEL = POD_ROLE_LABEL;
 
 /** Parses `start/length` and `start-end`; returns undefined for malformed values. */
 export function parseUidRange(raw: string): { start: number; size: number } | undefined {
@@ -182,6 +184,8 @@ export function pvcPodSpec(opts: {
       name: opts.name,
       namespace: config.namespace,
       labels: { [PROBE_LABEL]: `pvc-${opts.role}`, 'app.kubernetes.io/managed-by': 'flywheel-doctor' },
+      // Whose it is: a pod whose creator died is removed by the next fix or server start (lib/engine/janitor).
+      annotations: { [CREATED_BY]: PROCESS_TAG },
     },
     spec: {
       restartPolicy: 'Never',
@@ -220,7 +224,10 @@ export function stalePods(snapshot: Snapshot, config: Config, now = Date.now()):
   return snapshot
     .list('pods')
     .filter(
-      (p) => p.metadata?.labels?.[PROBE_LABEL] && now - Date.parse(p.metadata?.creationTimestamp ?? '') > maxAgeMs,
+      (p) =>
+        p.metadata?.labels?.[PROBE_LABEL] &&
+        (now - Date.parse(p.metadata?.creationTimestamp ?? '') > maxAgeMs ||
+          holderIsDead(`(${p.metadata?.annotations?.[CREATED_BY] ?? ''})`)),
     )
     .map((p) => p.metadata!.name!);
 }

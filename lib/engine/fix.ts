@@ -3,7 +3,8 @@ import type { EngineConfig } from '../config';
 import type { KubeClient } from '../k8s/client';
 import { errorMessage, KubeApiError } from '../k8s/errors';
 import { FixConflictError, FixFailedError } from './fix-errors';
-import { withFixLock } from './lock';
+import { sweepQuietly } from './janitor';
+import { objectKeys, withLocks } from './lock';
 import { evaluate, fixAvailability, namespaceMissing, runOneCheck } from './runner';
 import { Snapshot } from './snapshot';
 import type { AnyCheck, CheckResult, FixContext, FixDefinition, FixPlan, PlanGuard } from './types';
@@ -76,14 +77,33 @@ function guardsMoved(expected: PlanGuard[], current: PlanGuard[]): string[] {
  * since the preview; the writes themselves carry `test` ops so a race after that is refused too.
  */
 export async function executeFix(req: FixRequest): Promise<FixOutcome> {
-  // Applying holds the check's lock from planning to verification; previews never wait for it.
+  // Previews never wait for a lock. Applying holds the check's lock from planning to verification,
+  // and the locks of the objects its plan touches from before the writes (other checks' fixes
+  // touch the same objects: three gateway fixes edit one ConfigMap and restart one Deployment).
   if (req.dryRun) return planApplyVerify(req);
-  return withFixLock(req.reader, req.config.namespace, req.check.id, req.who ?? 'flywheel-doctor', () =>
-    planApplyVerify(req),
+  const ns = req.config.namespace;
+  const who = req.who ?? 'flywheel-doctor';
+  // What a process of ours left behind when it died (pods, Leases) goes first.
+  await sweepQuietly(req.reader, ns);
+  const notes: string[] = [];
+  const note = (m: string) => {
+    notes.push(m);
+    req.onProgress?.(m);
+  };
+  const out = await withLocks(
+    req.reader,
+    ns,
+    [`fix ${req.check.id}`],
+    who,
+    () => planApplyVerify(req, (plan, fn) => withLocks(req.reader, ns, objectKeys(plan), who, fn, { note })),
+    { note },
   );
+  return { ...out, steps: [...out.steps, ...notes] };
 }
 
-async function planApplyVerify(req: FixRequest): Promise<FixOutcome> {
+type UnderLocks = <T>(plan: FixPlan, fn: () => Promise<T>) => Promise<T>;
+
+async function planApplyVerify(req: FixRequest, underLocks: UnderLocks = (_plan, fn) => fn()): Promise<FixOutcome> {
   const { check, config } = req;
   const fix = check.fix;
   if (!fix) throw new FixFailedError(`check ${check.id} has no automatic fix; follow the manual steps`, [], 400);
@@ -153,6 +173,19 @@ async function planApplyVerify(req: FixRequest): Promise<FixOutcome> {
     }
     return { outcome: 'planned', plan: shown, dryRunValidated: true, steps };
   }
+  return underLocks(plan, () => applyAndVerify(req, fix, ctx, plan, shown, steps, progress, verify));
+}
+
+async function applyAndVerify(
+  req: FixRequest,
+  fix: FixDefinition,
+  ctx: FixContext,
+  plan: FixPlan,
+  shown: PublicPlan,
+  steps: string[],
+  progress: (s: string) => void,
+  verify: () => Promise<CheckResult>,
+): Promise<FixOutcome> {
   if (req.expectedGuards) {
     const moved = guardsMoved(req.expectedGuards, plan.guards);
     if (moved.length)

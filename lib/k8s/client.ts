@@ -305,9 +305,18 @@ export class KubeClient {
     type: ResourceType,
     namespace: string | undefined,
     name: string,
-    opts: { gracePeriodSeconds?: number; dryRun?: boolean } = {},
+    opts: { gracePeriodSeconds?: number; dryRun?: boolean; resourceVersion?: string; uid?: string } = {},
   ) {
+    // A guarded delete: refused (409) if the object changed since that version was read, or (uid)
+    // if it is another object by the same name.
+    const preconditions = {
+      ...(opts.resourceVersion ? { resourceVersion: opts.resourceVersion } : {}),
+      ...(opts.uid ? { uid: opts.uid } : {}),
+    };
     return this.request('DELETE', resourcePath(type, namespace, name), {
+      ...(Object.keys(preconditions).length
+        ? { body: { kind: 'DeleteOptions', apiVersion: 'v1', preconditions } }
+        : {}),
       query: {
         gracePeriodSeconds: opts.gracePeriodSeconds,
         dryRun: opts.dryRun ? 'All' : undefined,

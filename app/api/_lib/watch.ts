@@ -3,6 +3,7 @@ import { redactText } from '@/lib/report/redact';
 import { HistoryStore } from '@/lib/watch/history';
 import { LeaderLease } from '@/lib/watch/leader';
 import { Monitor, NamespaceMonitor } from '@/lib/watch/monitor';
+import { sweepQuietly } from '@/lib/engine/janitor';
 import { NamespaceSchema } from '@/lib/k8s/names';
 import { doctor, doctorFor } from './server';
 
@@ -26,6 +27,21 @@ export function watchedNamespaces(
     else if (!namespaces.includes(parsed.data)) namespaces.push(parsed.data);
   }
   return { namespaces, invalid };
+}
+
+/**
+ * At start: what a previous process left behind when it was killed mid-fix (its chown or probe pod,
+ * its fix Leases) is removed in the configured and watched namespaces, without waiting for a run.
+ */
+export function sweepAtStart(env: Record<string, string | undefined>): void {
+  const log = (m: string) => process.stderr.write(`[start] ${redactText(m, 'log', [])}\n`);
+  try {
+    const base = doctor();
+    const { namespaces } = watchedNamespaces(env.FD_WATCH, base.config.namespace);
+    for (const ns of new Set([base.config.namespace, ...namespaces])) void sweepQuietly(base.client(), ns, log);
+  } catch (e) {
+    log(`no sweep for leftovers: ${errorMessage(e)}`);
+  }
 }
 
 /**

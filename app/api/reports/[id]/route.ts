@@ -1,12 +1,4 @@
-import {
-  assertSafeStateChange,
-  callerIdentity,
-  doctor,
-  handle,
-  HttpError,
-  respond,
-  reader,
-} from '../../_lib/server';
+import { assertSafeStateChange, callerIdentity, doctor, handle, HttpError, respond, reader } from '../../_lib/server';
 
 export const runtime = 'nodejs';
 
