@@ -104,7 +104,12 @@ export interface TreeScan {
   complete: boolean;
 }
 
-export type OwnershipProbe = (TreeScan & { probePod: string; node?: string }) | { notRun: string } | { failed: string };
+export type OwnershipProbe =
+  | (TreeScan & { probePod: string; node?: string })
+  | { notRun: string }
+  | { failed: string }
+  /** A fix preview: no probe pod (previews create nothing); applying probes first. */
+  | { previewed: true };
 
 export const PATH_SAMPLE = 20;
 const ERROR_SAMPLE = 10;
@@ -304,6 +309,12 @@ export function judgeOwnership(
     { label: 'Expected owner UID', value: `${exp.uid} — ${exp.source}` },
   ];
   if ('notRun' in probe) return { status: 'skipped', summary: probe.notRun, evidence };
+  if ('previewed' in probe)
+    return {
+      status: 'fail',
+      summary: `not probed again for this preview (a preview creates no pods): applying probes ${config.models.mountPath} first and changes nothing if every file is already owned by UID ${exp.uid}`,
+      evidence,
+    };
   if ('failed' in probe) return { status: 'error', summary: `Could not inspect the files: ${probe.failed}`, evidence };
   evidence.push({
     label: 'Probe pod',
@@ -395,8 +406,9 @@ export default defineCheck<typeof sections, OwnershipSubject, OwnershipProbe, Ch
     ],
   },
   locate: locateOwnershipSubject,
-  async probe({ config, subject, client, signal, snapshot }) {
+  async probe({ config, subject, client, signal, snapshot, preview }) {
     if (!subject.pvc) return { notRun: 'no PVC' };
+    if (preview) return { previewed: true };
     await sweepStalePods(client, snapshot, config);
     if (!('uid' in subject.expected)) return { notRun: 'no expected UID' };
     const name = podName('fd-pvc-probe');
@@ -430,24 +442,27 @@ export default defineCheck<typeof sections, OwnershipSubject, OwnershipProbe, Ch
       const exp = subject.expected;
       if (!('uid' in exp)) throw new Error('error' in exp ? exp.error : exp.skip);
       // The probe looked at the files first: no root pod when nothing needs changing.
-      if (!('scanned' in probe))
+      const previewed = 'previewed' in probe;
+      if (!('scanned' in probe) && !previewed)
         throw new Error('failed' in probe ? `could not inspect the files: ${probe.failed}` : probe.notRun);
       const base = { guards: [], risks: [] as string[] };
       // What is in the volume, not its root (as the guide's `chown -R ... /mount/models/*`, dotfiles
       // included); -h changes symlinks themselves, never what they point at (a link may lead off the volume).
       const command = `find ${shellQuote(config.models.mountPath)} -mindepth 1 -maxdepth 1 -exec chown -R -h ${exp.uid}:${config.models.gid} {} +`;
+      // Named when applied (a random suffix): the plan, and what a confirmation binds to, stay the same.
       const pod = pvcPodSpec({
-        name: podName('fd-pvc-chown'),
+        name: 'fd-pvc-chown',
         role: 'fix',
         config,
         command,
         readOnly: false,
-        node: subject.node ?? probe.node,
+        // Where the volume's users run (RWO); the scheduler places it otherwise, as it placed the probe.
+        node: subject.node,
         runAsRoot: true,
       });
       // Directories the probe's UID could not read may hide more: a root chown covers them too.
-      const unreadable = probe.errors.filter((e) => /Permission denied/i.test(e)).length;
-      if (probe.wrong === 0 && unreadable === 0)
+      const unreadable = 'errors' in probe ? probe.errors.filter((e) => /Permission denied/i.test(e)).length : 0;
+      if ('scanned' in probe && probe.wrong === 0 && unreadable === 0)
         return {
           ...base,
           noop: true,
@@ -458,10 +473,13 @@ export default defineCheck<typeof sections, OwnershipSubject, OwnershipProbe, Ch
       return {
         ...base,
         noop: false,
-        summary: `chown -R ${exp.uid}:${config.models.gid} ${config.models.mountPath} in PVC ${config.models.pvc} (${probe.wrong} of ${probe.scanned} entries owned by another UID${unreadable ? `, ${unreadable} unreadable by the probe` : ''})`,
+        summary:
+          'scanned' in probe
+            ? `chown -R ${exp.uid}:${config.models.gid} ${config.models.mountPath} in PVC ${config.models.pvc} (${probe.wrong} of ${probe.scanned} entries owned by another UID${unreadable ? `, ${unreadable} unreadable by the probe` : ''})`
+            : `chown -R ${exp.uid}:${config.models.gid} ${config.models.mountPath} in PVC ${config.models.pvc}, once a probe pod has confirmed that files are owned by another UID (nothing runs if none are)`,
         changes: [
           {
-            target: `Pod ${config.namespace}/${pod.metadata!.name}`,
+            target: `Pod ${config.namespace}/fd-pvc-chown-<suffix>`,
             action: 'create',
             description: 'root pod that runs chown, then is deleted',
             manifest: pod,
@@ -470,7 +488,10 @@ export default defineCheck<typeof sections, OwnershipSubject, OwnershipProbe, Ch
             target: `PVC ${config.namespace}/${config.models.pvc}`,
             action: 'patch',
             description: 'file ownership',
-            before: probe.owners.map((o) => `${o.owner} (${o.count} entries)`).join(', '),
+            before:
+              'owners' in probe
+                ? probe.owners.map((o) => `${o.owner} (${o.count} entries)`).join(', ')
+                : 'probed when applied',
             after: `${exp.uid}:${config.models.gid}`,
           },
         ],

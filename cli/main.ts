@@ -241,6 +241,7 @@ export async function main(argv: string[]): Promise<number> {
       dryRun: false,
       target: flags.target,
       expectedGuards: preview.plan.guards,
+      expectedFingerprint: preview.plan.fingerprint,
       onProgress: (s) => flags.format === 'text' && out(`  … ${s}\n`),
     });
     if (flags.format === 'json') out(versioned(outcome, 2));
@@ -307,6 +308,8 @@ async function fixEverything(doctor: Doctor, flags: Flags): Promise<number> {
     if (confirmed !== 'yes') return confirmed === 'refused' ? 2 : 0;
     const result = await doctor.fixAll({
       dryRun: false,
+      // Applies what was shown: these steps, each as previewed (a changed one is refused).
+      expected: Object.fromEntries(planned.map((st) => [st.checkId, st.intent ?? ''])),
       onProgress: (st) => flags.format === 'text' && out(`  … ${st}\n`),
     });
     if (flags.format === 'json') out(versioned(result, 2));

@@ -47,7 +47,8 @@ export default function FixAllDialog({
     gcTime: 0,
   });
   const apply = useMutation({
-    mutationFn: () => api.fixAll(namespace, false),
+    // Applies the steps shown, each as previewed (a step whose plan changed meanwhile is refused).
+    mutationFn: () => api.fixAll(namespace, false, Object.fromEntries(planned.map((s) => [s.checkId, s.intent ?? '']))),
     onSuccess: (r) => r.after && onDone(r.after),
   });
   const planned = preview.data?.steps.filter((s) => s.outcome === 'planned') ?? [];

@@ -102,8 +102,12 @@ export function FixDialog({
   const offered = !target ? plan.data?.plan.targets : undefined;
   if (offered && offered.join('\n') !== targets.join('\n')) setTargets(offered);
   const apply = useMutation({
-    mutationFn: () =>
-      api.applyFix(check.id, namespace, target, plan.data!.plan.guards, (s) => setProgress((p) => [...p, s])),
+    mutationFn: () => api.applyFix(check.id, namespace, target, plan.data!.plan, (s) => setProgress((p) => [...p, s])),
+    // A 409 means the plan changed since this preview: show the new one to confirm instead.
+    onError: (e) => {
+      if (e instanceof ApiError && e.status === 409)
+        void qc.invalidateQueries({ queryKey: doctorQueries.plan(namespace, check.id, target).queryKey });
+    },
     onSuccess: (outcome) => {
       if ('verified' in outcome) onApplied(outcome.verified, outcome);
       void qc.invalidateQueries({ queryKey: doctorKeys.namespace(namespace) });

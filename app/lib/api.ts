@@ -81,7 +81,8 @@ export const api = {
     ),
   jobs: (namespace: string, since = '7d') =>
     call<JobsReport>('GET', `/api/jobs?namespace=${encodeURIComponent(namespace)}&since=${encodeURIComponent(since)}`),
-  fixAll: (namespace: string, dryRun: boolean) => call<FixAllResult>('POST', '/api/fix-all', { namespace, dryRun }),
+  fixAll: (namespace: string, dryRun: boolean, expected?: Record<string, string>) =>
+    call<FixAllResult>('POST', '/api/fix-all', { namespace, dryRun, expected }),
   reports: () => call<{ reports: ReportSummary[] }>('GET', '/api/reports'),
   report: (id: string) => call<{ report: Report }>('GET', `/api/reports/${encodeURIComponent(id)}`),
   share: (namespace: string, runId: string, anonymize: boolean) =>
@@ -93,13 +94,20 @@ export const api = {
     checkId: string,
     namespace: string,
     target: string | undefined,
-    expectedGuards: PublicPlan['guards'],
+    confirmed: Pick<PublicPlan, 'guards' | 'fingerprint'>,
     onProgress: (s: string) => void,
   ): Promise<FixOutcome> {
     const res = await fetch(`/api/checks/${encodeURIComponent(checkId)}/fix`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ namespace, dryRun: false, target, expectedGuards, stream: true }),
+      body: JSON.stringify({
+        namespace,
+        dryRun: false,
+        target,
+        expectedGuards: confirmed.guards,
+        expectedFingerprint: confirmed.fingerprint,
+        stream: true,
+      }),
     });
     if (!res.ok || !res.body) {
       const data = (await res.json().catch(() => ({}))) as { error?: string };

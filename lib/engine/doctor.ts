@@ -212,6 +212,7 @@ export class Doctor {
       target?: string;
       identity?: Identity;
       expectedGuards?: PlanGuard[];
+      expectedFingerprint?: string;
       onProgress?: (s: string) => void;
       /** Applied by the watch on a regression (auto-fix), not by a person. */
       auto?: boolean;
@@ -232,6 +233,7 @@ export class Doctor {
         dryRun: opts.dryRun,
         target: opts.target,
         expectedGuards: opts.expectedGuards,
+        expectedFingerprint: opts.expectedFingerprint,
         onProgress: opts.onProgress,
       });
     } catch (err) {
@@ -291,7 +293,12 @@ export class Doctor {
   }
 
   /** Fix every failing check with an automatic fix, in the derived order, as the acting identity. */
-  fixAll(opts: { dryRun: boolean; identity?: Identity; onProgress?: (s: string) => void }): Promise<FixAllResult> {
+  fixAll(opts: {
+    dryRun: boolean;
+    identity?: Identity;
+    onProgress?: (s: string) => void;
+    expected?: Record<string, string>;
+  }): Promise<FixAllResult> {
     return fixAll(
       {
         registry: this.registry,

@@ -1,5 +1,5 @@
 import { errorMessage } from '../k8s/errors';
-import type { FixOutcome } from './fix';
+import { planIntent, type FixOutcome } from './fix';
 import { fixOrder } from './order';
 import type { AnyCheck, CheckResult, CheckStatus, RunResult } from './types';
 
@@ -12,6 +12,8 @@ export interface FixAllStep {
   /** The plan's summary, or why the step was skipped or failed. */
   summary: string;
   verified?: CheckStatus;
+  /** A planned step's binding (planIntent): applying Fix all sends these back. */
+  intent?: string;
 }
 
 export interface FixAllResult {
@@ -24,7 +26,15 @@ export interface FixAllResult {
 export interface FixAllHost {
   registry: readonly AnyCheck[];
   run(only?: string[]): Promise<RunResult>;
-  fix(checkId: string, opts: { dryRun: boolean; onProgress?: (s: string) => void }): Promise<FixOutcome>;
+  fix(
+    checkId: string,
+    opts: {
+      dryRun: boolean;
+      onProgress?: (s: string) => void;
+      expectedFingerprint?: string;
+      expectedGuards?: FixOutcome['plan']['guards'];
+    },
+  ): Promise<FixOutcome>;
 }
 
 const needsFix = (r: CheckResult) => r.status === 'fail' || r.status === 'warn';
@@ -37,7 +47,12 @@ const needsFix = (r: CheckResult) => r.status === 'fail' || r.status === 'warn';
  */
 export async function fixAll(
   host: FixAllHost,
-  opts: { dryRun: boolean; onProgress?: (s: string) => void },
+  opts: {
+    dryRun: boolean;
+    onProgress?: (s: string) => void;
+    /** The previewed steps confirmed (check id -> intent): only these, only as previewed. */
+    expected?: Record<string, string>;
+  },
 ): Promise<FixAllResult> {
   const first = await host.run();
   if (first.error) throw new Error(first.error);
@@ -80,17 +95,38 @@ export async function fixAll(
         continue;
       }
     }
+    if (!opts.dryRun && opts.expected && !(check.id in opts.expected)) {
+      steps.push({
+        ...step,
+        outcome: 'skipped',
+        summary: 'not applied: not among the fixes you confirmed (preview again)',
+      });
+      continue;
+    }
     opts.onProgress?.(`${check.id}: ${opts.dryRun ? 'planning' : 'fixing'}`);
     try {
+      const onProgress = (s: string) => opts.onProgress?.(`${check.id}: ${s}`);
+      // Applying: planned again now (earlier steps changed the cluster), bound to the preview's intent.
+      const preview = opts.expected ? await host.fix(check.id, { dryRun: true, onProgress }) : undefined;
+      if (preview && opts.expected && planIntent(preview.plan) !== opts.expected[check.id]) {
+        steps.push({
+          ...step,
+          outcome: 'skipped',
+          summary: `not applied: its plan changed since you confirmed Fix all (now: ${preview.plan.summary}); review it and fix it on its own`,
+        });
+        continue;
+      }
       const out = await host.fix(check.id, {
         dryRun: opts.dryRun,
-        onProgress: (s) => opts.onProgress?.(`${check.id}: ${s}`),
+        onProgress,
+        ...(preview ? { expectedFingerprint: preview.plan.fingerprint, expectedGuards: preview.plan.guards } : {}),
       });
       steps.push({
         ...step,
         outcome: out.outcome,
         summary: out.plan.summary,
         verified: 'verified' in out ? out.verified.status : undefined,
+        ...(opts.dryRun ? { intent: planIntent(out.plan) } : {}),
       });
     } catch (e) {
       steps.push({ ...step, outcome: 'failed', summary: errorMessage(e) });

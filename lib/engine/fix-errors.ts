@@ -3,7 +3,11 @@
 /** Raised when the objects changed between the preview and the apply. */
 export class FixConflictError extends Error {
   readonly status = 409;
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** The plan as it is now, when the refusal is "the plan changed since you previewed it". */
+    readonly plan?: unknown,
+  ) {
     super(message);
     this.name = 'FixConflictError';
   }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { EngineConfig } from '../config';
 import type { KubeClient } from '../k8s/client';
@@ -19,6 +20,8 @@ export interface FixRequest {
   target?: string;
   /** Guards from the plan the user confirmed; apply refuses if the cluster moved since. */
   expectedGuards?: PlanGuard[];
+  /** The fingerprint of the plan the user confirmed: apply refuses (409, with the new plan) if it differs. */
+  expectedFingerprint?: string;
   signal?: AbortSignal;
   onProgress?(step: string): void;
   /** Who applies it (named in the lock that keeps a second fix of this check from running at once). */
@@ -32,8 +35,33 @@ export const PlanGuardSchema = z.object({
   value: z.string().max(100),
 }) satisfies z.ZodType<PlanGuard>;
 
-/** The plan as sent to clients: fix-private data removed. */
-export type PublicPlan = Omit<FixPlan, 'data'>;
+/** The plan as sent to clients: fix-private data removed, its fingerprint added. */
+export type PublicPlan = Omit<FixPlan, 'data'> & { fingerprint: string };
+
+const sha = (v: unknown) => createHash('sha256').update(JSON.stringify(v)).digest('hex').slice(0, 16);
+
+/**
+ * What a confirmation binds to: every write the plan makes (target, action, patch, resulting text,
+ * manifest), the object versions it was computed from, and what it may be limited to. A plan whose
+ * content comes from HTTP answers (the models to register) names them in its targets.
+ */
+export function planFingerprint(plan: FixPlan | PublicPlan): string {
+  return sha({
+    checkId: plan.checkId,
+    noop: plan.noop,
+    changes: plan.changes.map((c) => [c.target, c.action, c.patch ?? null, c.after ?? null, c.manifest ?? null]),
+    guards: plan.guards,
+    targets: plan.targets ?? [],
+  });
+}
+
+/**
+ * What a Fix all confirmation binds each step to: which objects it changes and how. Not the exact
+ * content: an earlier step of the same Fix all legitimately changes what a later one starts from.
+ */
+export function planIntent(plan: FixPlan | PublicPlan): string {
+  return sha({ checkId: plan.checkId, changes: plan.changes.map((c) => `${c.action} ${c.target}`).sort() });
+}
 
 export type FixOutcome =
   | { outcome: 'planned'; plan: PublicPlan; dryRunValidated: boolean; steps: string[] }
@@ -58,16 +86,19 @@ const JSON_PATCH_REJECTED =
 
 export function publicPlan(plan: FixPlan): PublicPlan {
   const { data: _data, ...rest } = plan;
-  return rest;
+  return { ...rest, fingerprint: planFingerprint(plan) };
 }
 
-function guardsMoved(expected: PlanGuard[], current: PlanGuard[]): string[] {
+/** How the objects a plan reads moved since the preview, including objects the new plan reads and the old did not. */
+export function guardsMoved(expected: PlanGuard[], current: PlanGuard[]): string[] {
   const moved: string[] = [];
   for (const e of expected) {
     const c = current.find((g) => g.target === e.target);
     if (!c) moved.push(e.field === 'absent' ? `${e.target} was created by someone else` : `${e.target} is gone`);
     else if (c.value !== e.value) moved.push(`${e.target} changed (${e.field} ${e.value} -> ${c.value})`);
   }
+  for (const c of current)
+    if (!expected.some((e) => e.target === c.target)) moved.push(`${c.target} is now part of the plan`);
   return moved;
 }
 
@@ -118,7 +149,7 @@ async function planApplyVerify(req: FixRequest, underLocks: UnderLocks = (_plan,
   const missing = namespaceMissing(snapshot);
   if (missing) throw new FixFailedError(missing, [], 404);
   // The plan starts from what the check sees now: its subject, probe and finding.
-  const seen = await evaluate(check, snapshot, { client: req.reader, config, signal });
+  const seen = await evaluate(check, snapshot, { client: req.reader, config, signal, preview: req.dryRun });
   // The same rule that decides whether results offer this fix: a fix that would be refused is never planned.
   const availability = fixAvailability(check, seen, config);
   if (!availability.available && seen.finding.status !== 'pass') {
@@ -186,13 +217,17 @@ async function applyAndVerify(
   progress: (s: string) => void,
   verify: () => Promise<CheckResult>,
 ): Promise<FixOutcome> {
-  if (req.expectedGuards) {
-    const moved = guardsMoved(req.expectedGuards, plan.guards);
-    if (moved.length)
-      throw new FixConflictError(
-        `not applied: the cluster changed since you previewed this fix (${moved.join('; ')}). Review the new plan and confirm again.`,
-      );
-  }
+  const moved = req.expectedGuards ? guardsMoved(req.expectedGuards, plan.guards) : [];
+  if (moved.length)
+    throw new FixConflictError(
+      `not applied: the cluster changed since you previewed this fix (${moved.join('; ')}). Review the new plan and confirm again.`,
+      shown,
+    );
+  if (req.expectedFingerprint && req.expectedFingerprint !== shown.fingerprint)
+    throw new FixConflictError(
+      `not applied: the plan changed since you previewed it (what it would write is different now). Nothing was changed. Review the new plan and confirm again.`,
+      shown,
+    );
   try {
     await fix.apply(ctx, plan);
   } catch (err) {

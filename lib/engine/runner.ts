@@ -124,11 +124,11 @@ export interface Evaluation {
 export async function evaluate(
   check: AnyCheck,
   snapshot: Snapshot,
-  opts: { client: KubeClient; config: EngineConfig; signal: AbortSignal },
+  opts: { client: KubeClient; config: EngineConfig; signal: AbortSignal; preview?: boolean },
 ): Promise<Evaluation> {
-  const { config, client, signal } = opts;
+  const { config, client, signal, preview } = opts;
   const subject = check.locate ? check.locate(snapshot, config) : undefined;
-  const probe = check.probe ? await check.probe({ config, snapshot, subject, client, signal }) : undefined;
+  const probe = check.probe ? await check.probe({ config, snapshot, subject, client, signal, preview }) : undefined;
   return { snapshot, subject, probe, finding: check.judge({ snapshot, subject, probe, config }) };
 }
 

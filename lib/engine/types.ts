@@ -55,6 +55,8 @@ export interface ProbeContext<C extends BaseConfig = EngineConfig, S = unknown> 
   /** The app's own identity: checks only read. */
   client: KubeClient;
   signal: AbortSignal;
+  /** Judging for a fix preview, which must create nothing: probes that start pods do not run. */
+  preview?: boolean;
 }
 
 export interface JudgeInput<C extends BaseConfig = EngineConfig, S = unknown, P = unknown> extends CheckInput<C, S> {

@@ -227,7 +227,12 @@ export class NamespaceMonitor {
           outcome: 'skipped',
           summary: 'not applied automatically: the fix restarts workloads (allow with autoFixRestarts)',
         };
-      const out = await d.fix(checkId, { dryRun: false, expectedGuards: preview.plan.guards, auto: true });
+      const out = await d.fix(checkId, {
+        dryRun: false,
+        expectedGuards: preview.plan.guards,
+        expectedFingerprint: preview.plan.fingerprint,
+        auto: true,
+      });
       return {
         check: checkId,
         by: await d.actingUser(),

@@ -89,9 +89,10 @@ async function forwardedIdentityFixes(base: string, admin: KubeClient) {
     });
   let id = '';
   let targets: string[] = [];
+  let confirmed = {};
   for (const c of CHECKS.filter((x) => x.fix && !x.dependsOn?.length)) {
     const preview = (await (await post(c.id, TOKENS.editor.token, { dryRun: true })).json()) as {
-      plan?: { changes: Array<{ target: string; action: string }> };
+      plan?: { changes: Array<{ target: string; action: string }>; fingerprint: string; guards: unknown[] };
     };
     const writes = (preview.plan?.changes ?? []).filter(
       (ch) => ch.action !== 'restart' && !ch.target.startsWith('Pod '),
@@ -99,13 +100,15 @@ async function forwardedIdentityFixes(base: string, admin: KubeClient) {
     if (writes.length) {
       id = c.id;
       targets = writes.map((ch) => ch.target);
+      // Applying confirms this previewed plan (its fingerprint), as the dashboard does.
+      confirmed = { expectedFingerprint: preview.plan!.fingerprint, expectedGuards: preview.plan!.guards };
       break;
     }
   }
   if (!id) throw new Error('no fix in the registry plans a write to a Kubernetes object');
 
   const before = await versions(admin);
-  const denied = await post(id, TOKENS.readonly.token, { dryRun: false });
+  const denied = await post(id, TOKENS.readonly.token, { dryRun: false, ...confirmed });
   const deniedBody = (await denied.json()) as { error: string };
   if (denied.status !== 403 || !/oc adm policy/.test(deniedBody.error))
     throw new Error(
@@ -114,7 +117,7 @@ async function forwardedIdentityFixes(base: string, admin: KubeClient) {
   if ((await versions(admin)) !== before) throw new Error(`read-only user's refused ${id} fix changed the namespace`);
   console.log(`read-only user's ${id} fix refused (403): ${deniedBody.error.slice(0, 160)}...`);
 
-  const ok = await post(id, TOKENS.editor.token, { dryRun: false });
+  const ok = await post(id, TOKENS.editor.token, { dryRun: false, ...confirmed });
   const okBody = (await ok.json()) as { outcome: string; verified?: { status: string } };
   if (ok.status !== 200 || okBody.outcome !== 'applied' || okBody.verified?.status !== 'pass')
     throw new Error(`editor's ${id} fix: ${ok.status} ${JSON.stringify(okBody)}`);

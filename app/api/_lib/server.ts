@@ -243,7 +243,12 @@ export function errorResponse(err: unknown): NextResponse {
   // Logs never carry unbounded input.
   if (status >= 500) console.error(`[flywheel-doctor] ${redactText(message.slice(0, 2000), 'log', [])}`);
   return respond(
-    { error: message, status, ...(err instanceof FixFailedError ? { steps: err.steps } : {}) },
+    {
+      error: message,
+      status,
+      ...(err instanceof FixFailedError ? { steps: err.steps } : {}),
+      ...(err instanceof FixConflictError && err.plan ? { plan: err.plan } : {}),
+    },
     { status },
   );
 }

@@ -5,6 +5,7 @@ import {
   doctorFor,
   errorResponse,
   handle,
+  HttpError,
   callerIdentity,
   parseJson,
   respond,
@@ -20,6 +21,8 @@ const FixRequest = z.object({
   target: z.string().max(253).optional(),
   /** The guards of the plan the user confirmed; apply refuses if the cluster moved since. */
   expectedGuards: z.array(PlanGuardSchema).max(100).optional(),
+  /** The fingerprint of the previewed plan the user confirmed: required to apply. */
+  expectedFingerprint: z.string().max(64).optional(),
   /** Stream progress as NDJSON lines ({progress} ... then {result} or {error}). */
   stream: z.boolean().default(false),
 });
@@ -30,12 +33,24 @@ export async function POST(req: Request, ctx: { params: Promise<{ id: string }> 
     assertSafeStateChange(req);
     const { id } = await ctx.params;
     const body = await parseJson(req, FixRequest);
+    // What is applied is what was previewed: a confirmation names the plan it confirms.
+    if (!body.dryRun && !body.expectedFingerprint)
+      throw new HttpError(
+        400,
+        'preview the fix first (dryRun: true) and send the fingerprint of the plan you confirm (plan.fingerprint) as expectedFingerprint',
+      );
     const d = doctorFor(body.namespace);
     // Dry runs and fixes act as the caller; the login is validated first.
     const identity = await callerIdentity(req, d, { changesCluster: !body.dryRun });
     if (!body.stream)
       return respond(
-        await d.fix(id, { dryRun: body.dryRun, target: body.target, identity, expectedGuards: body.expectedGuards }),
+        await d.fix(id, {
+          dryRun: body.dryRun,
+          target: body.target,
+          identity,
+          expectedGuards: body.expectedGuards,
+          expectedFingerprint: body.expectedFingerprint,
+        }),
       );
     const enc = new TextEncoder();
     const stream = new ReadableStream({
@@ -47,6 +62,7 @@ export async function POST(req: Request, ctx: { params: Promise<{ id: string }> 
             target: body.target,
             identity,
             expectedGuards: body.expectedGuards,
+            expectedFingerprint: body.expectedFingerprint,
             onProgress: (progress) => send({ progress }),
           });
           send({ result });
