@@ -77,6 +77,17 @@ export class DoctorMetrics {
     return true;
   }
 
+  private readonly autoFixStoppedGauge = new Gauge({
+    name: 'flywheel_doctor_autofix_stopped',
+    help: 'Auto-fix of a check stopped because its fix did not stick twice in a row (1 while stopped)',
+    labelNames: ['namespace', 'check'],
+    registers: [this.registry],
+  });
+
+  autoFixStopped(namespace: string, check: string): void {
+    this.autoFixStoppedGauge.set({ namespace, check }, 1);
+  }
+
   recordRun(run: RunResult, reason = 'request'): void {
     if (run.state !== 'done') return;
     // A run that could not start (missing namespace, API down) adds series only for a namespace

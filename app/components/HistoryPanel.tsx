@@ -28,6 +28,10 @@ export default function HistoryPanel({ namespace }: { namespace: string }) {
   const note = history.data?.note;
   if (!entries.length && !note) return null;
   const regressed = regressions(entries);
+  // Auto-fix that stopped itself (its fix kept being undone): said until the server restarts it.
+  const stopped = new Map(
+    entries.flatMap((e) => (e.fixes ?? []).filter((f) => f.outcome === 'stopped').map((f) => [f.check, f.summary])),
+  );
   type Change = HistoryEntry['transitions'][number] & { at: string; entry: HistoryEntry };
   const byCheck = new Map<string, Change[]>();
   for (const e of entries)
@@ -47,6 +51,16 @@ export default function HistoryPanel({ namespace }: { namespace: string }) {
           {note}
         </p>
       )}
+      {[...stopped].map(([check, summary]) => (
+        <p
+          key={`stopped-${check}`}
+          role="alert"
+          data-testid={`autofix-stopped-${check}`}
+          className="text-sm text-red-800 dark:text-red-200"
+        >
+          {summary}
+        </p>
+      ))}
       {regressed.map(({ check, entry }) => (
         <p
           key={check}

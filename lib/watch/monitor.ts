@@ -8,6 +8,7 @@ import { metrics } from '../metrics';
 import { lastWriter, objectDiff } from './diff';
 import { HistoryStore, type HistoryEntry, type Trigger } from './history';
 import type { LeaderLease } from './leader';
+import { AutoFixLimiter, type AutoFixLimits } from './autofix-limit';
 
 export interface MonitorOptions {
   /** The doctor of the watched namespace (its configuration names the namespace). */
@@ -26,6 +27,8 @@ export interface MonitorOptions {
   autoFix?: readonly string[];
   /** Auto-fixes whose plan restarts workloads are skipped unless this is set. */
   autoFixRestarts?: boolean;
+  /** Rate limits of auto-fix (default: 3 per check per hour, stop after 2 fixes that did not stick). */
+  autoFixLimits?: AutoFixLimits;
   onEntry?: (e: HistoryEntry) => void;
   log?: (m: string) => void;
 }
@@ -48,9 +51,11 @@ export class NamespaceMonitor {
   private last: Record<string, CheckStatus> = {};
   private running: Promise<void> = Promise.resolve();
   private readonly log: (m: string) => void;
+  private readonly limiter: AutoFixLimiter;
 
   constructor(private readonly opts: MonitorOptions) {
     this.log = opts.log ?? (() => undefined);
+    this.limiter = new AutoFixLimiter(opts.autoFixLimits);
     // One signal ends every watch of this namespace (one per kind), each listening on it.
     setMaxListeners(0, this.abort.signal);
   }
@@ -217,6 +222,20 @@ export class NamespaceMonitor {
 
   private async autoFix(checkId: string): Promise<NonNullable<HistoryEntry['fixes']>[number]> {
     const d = this.opts.doctor;
+    const refused = this.limiter.refusal(checkId);
+    if (refused) {
+      if (refused.stopped) {
+        metrics.autoFixStopped(this.namespace, checkId);
+        this.log(`${this.namespace}: ${refused.reason}`);
+      }
+      return {
+        check: checkId,
+        by: 'flywheel-doctor',
+        auto: true,
+        outcome: refused.stopped ? 'stopped' : 'skipped',
+        summary: refused.reason,
+      };
+    }
     try {
       const preview = await d.fix(checkId, { dryRun: true });
       if (!this.opts.autoFixRestarts && preview.plan.changes.some((c) => c.action === 'restart'))
@@ -233,6 +252,7 @@ export class NamespaceMonitor {
         expectedFingerprint: preview.plan.fingerprint,
         auto: true,
       });
+      this.limiter.applied(checkId, 'verified' in out ? out.verified.status : undefined);
       return {
         check: checkId,
         by: await d.actingUser(),
@@ -242,6 +262,7 @@ export class NamespaceMonitor {
         summary: out.plan.summary,
       };
     } catch (e) {
+      this.limiter.applied(checkId, undefined); // a fix that failed did not stick either
       return { check: checkId, by: 'flywheel-doctor', auto: true, outcome: 'failed', summary: errorMessage(e) };
     }
   }

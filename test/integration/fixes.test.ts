@@ -4,8 +4,6 @@
  * a concurrent change between plan and apply is detected, not overwritten; a read-only identity
  * gets an explained error; fix -> verified pass; a second fix is a no-op.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CHECKS } from '../../checks';
 import { FixConflictError } from '../../lib/engine/fix';
@@ -29,6 +27,11 @@ const SPEC_EDITS: Record<string, { patch: Record<string, unknown>; kept(o: KObje
 const LABEL_EDIT = {
   patch: { metadata: { labels: { 'concurrent-edit': 'kept' } } },
   kept: (o: KObject) => o.metadata?.labels?.['concurrent-edit'] === 'kept',
+};
+
+/** What someone else's object of a kind needs to be valid, when they create it first (else empty). */
+const MINIMAL: Record<string, Record<string, unknown>> = {
+  RoleBinding: { roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' }, subjects: [] },
 };
 
 function concurrentEditOf(guard: PlanGuard) {
@@ -88,39 +91,56 @@ describe.each(CASES)('$id on the real cluster', ({ id, port }) => {
     expect(await resourceVersions(admin, ns)).toEqual(before);
   });
 
-  it('detects a concurrent change between plan and apply and does not overwrite it', async () => {
+  it('detects a concurrent change to any object it guards, and does not overwrite it', async () => {
+    const { guards } = (await doctor().fix(id, { dryRun: true })).plan;
+    // Each guarded object in turn (not only the first), from a fresh preview each time.
+    for (const [i] of guards.entries()) {
+      const preview = await doctor().fix(id, { dryRun: true });
+      const guard = preview.plan.guards[i]!;
+      const edit = concurrentEditOf(guard);
+      if (guard.field === 'absent') {
+        // The plan creates this object: someone else creates one of that name first (a Role or ConfigMap with no content).
+        await admin.create(edit.type, ns, {
+          metadata: { name: edit.name, labels: { 'concurrent-edit': 'kept' } },
+          ...MINIMAL[guard.target.split(' ')[0]!],
+        });
+      } else {
+        await admin.request('PATCH', resourcePath(edit.type, ns, edit.name), {
+          contentType: 'application/merge-patch+json',
+          body: edit.patch,
+        });
+      }
+      const err = await doctor()
+        .fix(id, { dryRun: false, expectedGuards: preview.plan.guards, expectedFingerprint: preview.plan.fingerprint })
+        .then(
+          () => undefined,
+          (e: Error) => e,
+        );
+      expect(err, guard.target).toBeInstanceOf(FixConflictError);
+      expect(err!.message).toMatch(/changed since you previewed/);
+      expect(edit.kept(await admin.get(edit.type, ns, edit.name))).toBe(true);
+      expect((await doctor().run([id])).checks[0]!.status).toBe('fail');
+      // Put the namespace back as seeded for the next case.
+      if (guard.field === 'absent') await admin.delete(edit.type, ns, edit.name);
+    }
+  });
+
+  it('refuses to apply a plan other than the one previewed (409 with the new plan)', async () => {
     const preview = await doctor().fix(id, { dryRun: true });
-    const guard = preview.plan.guards[0];
-    if (!guard) {
-      // Nothing to guard (files, not objects): the check's own integration test proves apply re-plans.
-      expect(
-        fs.existsSync(path.join(__dirname, 'checks', `${id}.test.ts`)),
-        `${id} has no guards: cover its concurrency in test/integration/checks/${id}.test.ts`,
-      ).toBe(true);
-      return;
-    }
-    const edit = concurrentEditOf(guard);
-    if (guard.field === 'absent') {
-      // The plan creates this object: someone else creates one of that name first (a Role or ConfigMap with no content).
-      await admin.create(edit.type, ns, { metadata: { name: edit.name, labels: { 'concurrent-edit': 'kept' } } });
-    } else {
-      await admin.request('PATCH', resourcePath(edit.type, ns, edit.name), {
-        contentType: 'application/merge-patch+json',
-        body: edit.patch,
-      });
-    }
+    const before = await resourceVersions(admin, ns);
     const err = await doctor()
-      .fix(id, { dryRun: false, expectedGuards: preview.plan.guards })
+      .fix(id, {
+        dryRun: false,
+        expectedFingerprint: `stale-${preview.plan.fingerprint}`,
+      })
       .then(
         () => undefined,
-        (e: Error) => e,
+        (e: FixConflictError) => e,
       );
     expect(err).toBeInstanceOf(FixConflictError);
-    expect(err!.message).toMatch(/changed since you previewed/);
-    expect(edit.kept(await admin.get(edit.type, ns, edit.name))).toBe(true);
-    expect((await doctor().run([id])).checks[0]!.status).toBe('fail');
-    // Put the namespace back as seeded for the next case.
-    if (guard.field === 'absent') await admin.delete(edit.type, ns, edit.name);
+    expect(err!.message).toMatch(/plan changed since you previewed it/);
+    expect((err!.plan as { fingerprint: string }).fingerprint).toBe(preview.plan.fingerprint);
+    expect(await resourceVersions(admin, ns)).toEqual(before);
   });
 
   it('fix applies, waits and returns a verified pass; a second fix is a no-op', async () => {
@@ -161,10 +181,14 @@ describe('guidance instead of crashes', () => {
     }
   });
 
-  it('a missing namespace is explained by every check', async () => {
+  it('a missing namespace is one clear answer from every check', async () => {
     const run = await doctorFor('it-does-not-exist', testPort(49)).run();
-    for (const c of run.checks)
-      expect(['error', 'skipped', 'fail', 'warn'], `${c.id}: ${c.summary}`).toContain(c.status);
-    expect(run.verdict).not.toBe('healthy');
+    expect(run.error).toMatch(/namespace it-does-not-exist does not exist: check --namespace/);
+    expect(run.checks.map((c) => c.id)).toEqual(CHECKS.map((c) => c.id));
+    for (const c of run.checks) {
+      expect(c.status, c.id).toBe('error');
+      expect(c.summary, c.id).toBe(run.error);
+    }
+    expect(run.verdict).toBe('incomplete');
   });
 });
