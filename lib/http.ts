@@ -50,5 +50,22 @@ export function httpRequest(
   });
 }
 
-export const httpGet = (url: string, opts: { timeoutMs: number; signal?: AbortSignal; maxBytes?: number }) =>
-  httpRequest('GET', url, opts);
+const TRANSIENT = new Set(['ETIMEDOUT', 'ECONNRESET', 'EPIPE', 'ECONNREFUSED', 'EAI_AGAIN']);
+
+/**
+ * GET, asked once more (with twice the time) after a transient network error: on a busy machine or
+ * a loaded gateway one slow answer is not "the gateway does not answer". GETs only: they are safe
+ * to repeat. The error of the last try is the one reported.
+ */
+export async function httpGet(
+  url: string,
+  opts: { timeoutMs: number; signal?: AbortSignal; maxBytes?: number },
+): Promise<HttpAnswer> {
+  try {
+    return await httpRequest('GET', url, opts);
+  } catch (e) {
+    if (opts.signal?.aborted || !TRANSIENT.has((e as { code?: string }).code ?? '')) throw e;
+    await new Promise((r) => setTimeout(r, 250));
+    return httpRequest('GET', url, { ...opts, timeoutMs: opts.timeoutMs * 2 });
+  }
+}

@@ -152,7 +152,7 @@ export function judgeAnswer(a: ModelAnswer): string[] {
 
 const networkErrorOf = (e: unknown) => {
   const err = e as Error & { code?: string };
-  return err.code === 'ETIMEDOUT' ? 'timed out after 5 s' : (err.code ?? err.message);
+  return err.code === 'ETIMEDOUT' ? `${err.message} (asked twice)` : (err.code ?? err.message);
 };
 
 /** GET <base><path>: status, content type and the first 4 KiB of the body, or the network error. */
