@@ -17,6 +17,10 @@ export interface BenchServer {
    */
   heapSnapshot(): Promise<{ totalMiB: number; codeMiB: number; objectsMiB: number }>;
   stop(): void;
+  /** SIGKILL: the server dies as a crash or an OOM kill would end it. */
+  kill(): void;
+  /** What the server wrote to stdout and stderr so far. */
+  log(): string;
 }
 
 /**
@@ -28,6 +32,7 @@ export async function startServer(opts: {
   port: number;
   namespace: string;
   gatewayPort: number;
+  env?: Record<string, string>;
 }): Promise<BenchServer | undefined> {
   const standalone = path.join(REPO_ROOT, '.next/standalone/server.js');
   if (!fs.existsSync(standalone)) return undefined;
@@ -45,10 +50,14 @@ export async function startServer(opts: {
         FD_NAMESPACE: opts.namespace,
         FD_SERVICE_URL_OVERRIDES: serviceOverridesEnv(opts.gatewayPort),
         NODE_ENV: 'production',
+        ...opts.env,
       },
-      stdio: 'ignore',
+      stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
+  let output = '';
+  proc.stdout!.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-200_000)));
+  proc.stderr!.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-200_000)));
   const base = `http://127.0.0.1:${opts.port}`;
   for (let i = 0; ; i++) {
     // Ours must answer: another server left on the port would answer too.
@@ -88,6 +97,11 @@ export async function startServer(opts: {
       proc.kill('SIGTERM');
       fs.rmSync(snapDir, { recursive: true, force: true });
     },
+    kill: () => {
+      proc.kill('SIGKILL');
+      fs.rmSync(snapDir, { recursive: true, force: true });
+    },
+    log: () => output,
   };
 }
 
