@@ -455,10 +455,12 @@ async function watchFaults() {
   await seed('healthy', WATCH_NS, WATCH_PORT);
   const d = doctor(WATCH_NS, WATCH_PORT);
   const entries: HistoryEntry[] = [];
-  await a.delete(RESOURCES.configmaps, d.appNamespace, `flywheel-doctor-history-${WATCH_NS}`).catch(() => undefined);
+  // The history is kept in the watched namespace itself here (the server's FD_REPORT_NAMESPACE below).
+  const store = new HistoryStore(a, WATCH_NS, WATCH_NS);
+  await a.delete(RESOURCES.configmaps, WATCH_NS, store.name).catch(() => undefined);
   const monitor = new NamespaceMonitor({
     doctor: d,
-    history: new HistoryStore(a, d.appNamespace, WATCH_NS),
+    history: store,
     onEntry: (e) => entries.push(e),
   });
   await monitor.start();
@@ -489,9 +491,8 @@ async function watchFaults() {
   say(
     `| a change every 0.4 s for 20 s, a regression 5.2 s in (debounce 1 s, maximum wait 5 s) | regression recorded ${seen ? `${Date.parse(seen.at) - regressedAt} ms after the change` : 'not recorded during the flood'}; ${entries.length} history entries |`,
   );
-  // A damaged history: the route's answer, and the next entry.
-  const store = new HistoryStore(a, d.appNamespace, WATCH_NS);
-  await a.jsonPatch(RESOURCES.configmaps, d.appNamespace, store.name, [
+  // A damaged history: what is read, and the next entry.
+  await a.jsonPatch(RESOURCES.configmaps, WATCH_NS, store.name, [
     { op: 'replace', path: '/data/history.json', value: '[{"at": "2026-01-01", "runId": ' },
   ]);
   const damaged = await store.read();
@@ -501,12 +502,12 @@ async function watchFaults() {
     `| history ConfigMap with broken JSON | read: ${damaged.entries.length} entries, damaged=${damaged.damaged}; after the next append: ${after.entries.length} entry, damaged=${after.damaged} |`,
   );
   // FD_WATCH with a bad name beside a good one: what the server logs, and whether the good one is watched.
-  await a.delete(RESOURCES.configmaps, d.appNamespace, store.name).catch(() => undefined);
+  await a.delete(RESOURCES.configmaps, WATCH_NS, store.name).catch(() => undefined);
   const server = await startServer({
     port: testPort(87),
     namespace: WATCH_NS,
     gatewayPort: WATCH_PORT,
-    env: { FD_WATCH: `Bad_NS,${WATCH_NS}`, FD_WATCH_SCHEDULE_SECONDS: '0' },
+    env: { FD_WATCH: `Bad_NS,${WATCH_NS}`, FD_WATCH_SCHEDULE_SECONDS: '0', FD_REPORT_NAMESPACE: WATCH_NS },
   });
   let watched = false;
   for (let i = 0; i < 150 && !watched; i++) {

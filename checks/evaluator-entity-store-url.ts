@@ -507,18 +507,24 @@ export default defineCheck<typeof sections, EntityStoreSubject, UrlProbe, EnvPla
       }
       return state;
     },
-    async apply({ subject: ev, config, actor, reader, dryRun, progress, signal }, plan) {
-      const type = plan.data.kind === 'cr' ? RESOURCES.nemoevaluators : RESOURCES.deployments;
-      await actor.jsonPatch(type, config.namespace, plan.data.name, plan.data.ops, { dryRun });
-      if (dryRun) return;
-      progress(`patched ${plan.data.kind === 'cr' ? 'NemoEvaluator' : 'Deployment'} ${plan.data.name}`);
-      await waitForEvaluatorRender(
-        { reader, config, signal, progress },
-        ev.deploymentName,
-        (d) => carriesGatewayUrl(d, ev, config),
-        `the new ${ENTITY_STORE_ENV}`,
-      );
-      progress('rollout complete');
+    steps({ subject: ev, config, reader }, plan) {
+      const cr = plan.data.kind === 'cr';
+      return [
+        {
+          kind: 'patch',
+          label: `patch ${cr ? 'NemoEvaluator' : 'Deployment'} ${plan.data.name}: ${ENTITY_STORE_ENV}`,
+          resource: cr ? 'nemoevaluators' : 'deployments',
+          name: plan.data.name,
+          ops: plan.data.ops,
+          settle: (signal, progress) =>
+            waitForEvaluatorRender(
+              { reader, config, signal, progress },
+              ev.deploymentName,
+              (d) => carriesGatewayUrl(d, ev, config),
+              `the new ${ENTITY_STORE_ENV}`,
+            ),
+        },
+      ];
     },
   },
 });

@@ -214,11 +214,18 @@ export default defineCheck<typeof sections, InitSubject, undefined, InitPlanData
         { step: `Deployment ${subject.deploymentName} rolled out`, done: rolloutState(d).done },
       ];
     },
-    async apply({ subject, config, actor, reader, dryRun, progress, signal }, plan) {
-      await actor.jsonPatch(RESOURCES.deployments, config.namespace, subject.deploymentName, plan.data.ops, { dryRun });
-      if (dryRun) return;
-      progress(`patched Deployment ${subject.deploymentName}`);
-      await waitForRollout(reader, config.namespace, subject.deploymentName, config.rolloutTimeoutMs, signal, progress);
+    steps({ subject, config, reader }, plan) {
+      return [
+        {
+          kind: 'patch',
+          label: `patch Deployment ${subject.deploymentName}: init container env`,
+          resource: 'deployments',
+          name: subject.deploymentName,
+          ops: plan.data.ops,
+          settle: (signal, progress) =>
+            waitForRollout(reader, config.namespace, subject.deploymentName, config.rolloutTimeoutMs, signal, progress),
+        },
+      ];
     },
   },
 });

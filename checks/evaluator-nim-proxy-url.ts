@@ -197,27 +197,33 @@ export default defineCheck<typeof sections, ProxySubject, undefined, EnvPlanData
       }
       return state;
     },
-    async apply({ subject, config, actor, reader, dryRun, progress, signal }, plan) {
-      const type = plan.data.kind === 'cr' ? RESOURCES.nemoevaluators : RESOURCES.deployments;
-      await actor.jsonPatch(type, config.namespace, plan.data.name, plan.data.ops, { dryRun });
-      if (dryRun) return;
-      progress(`patched ${plan.data.kind === 'cr' ? 'NemoEvaluator' : 'Deployment'} ${plan.data.name}`);
-      if (plan.data.kind === 'cr')
-        await waitForEvaluatorRender(
-          { reader, config, signal, progress },
-          subject.deploymentName,
-          (d) => carries(d, subject.container?.name, plan.data.value),
-          `${NIM_PROXY_ENV}=${plan.data.value}`,
-        );
-      else
-        await waitForRollout(
-          reader,
-          config.namespace,
-          subject.deploymentName,
-          config.rolloutTimeoutMs,
-          signal,
-          progress,
-        );
+    steps({ subject, config, reader }, plan) {
+      const cr = plan.data.kind === 'cr';
+      return [
+        {
+          kind: 'patch',
+          label: `patch ${cr ? 'NemoEvaluator' : 'Deployment'} ${plan.data.name}: ${NIM_PROXY_ENV}`,
+          resource: cr ? 'nemoevaluators' : 'deployments',
+          name: plan.data.name,
+          ops: plan.data.ops,
+          settle: (signal, progress) =>
+            cr
+              ? waitForEvaluatorRender(
+                  { reader, config, signal, progress },
+                  subject.deploymentName,
+                  (d) => carries(d, subject.container?.name, plan.data.value),
+                  `${NIM_PROXY_ENV}=${plan.data.value}`,
+                )
+              : waitForRollout(
+                  reader,
+                  config.namespace,
+                  subject.deploymentName,
+                  config.rolloutTimeoutMs,
+                  signal,
+                  progress,
+                ),
+        },
+      ];
     },
   },
 });

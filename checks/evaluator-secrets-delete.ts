@@ -2,7 +2,8 @@ import type { ConfigOf } from '../lib/config';
 import { absentGuard, targetOf } from '../lib/engine/plan-helpers';
 import type { Snapshot } from '../lib/engine/snapshot';
 import { defineCheck, type Evidence, type Finding, type PlanBody } from '../lib/engine/types';
-import { canI, canUser, type AccessQuestion, type KubeClient } from '../lib/k8s/client';
+import { ruleQuestions } from '../lib/engine/steps';
+import { canUser, type AccessQuestion } from '../lib/k8s/client';
 import { errorMessage, KubeApiError } from '../lib/k8s/errors';
 import type { KObject } from '../lib/k8s/object';
 import { RESOURCES } from '../lib/k8s/resources';
@@ -227,48 +228,9 @@ function danglingManualFix(subject: SecretsSubject, config: Config): string[] {
   ];
 }
 
-/**
- * What the API server asks before it stores a RoleBinding: may the user create it, and either bind
- * the Role or already hold every permission it grants. Throws a 403 naming what is missing.
- */
-async function mayBindNewRole(actor: KubeClient, ns: string, binding: string, role: KObject): Promise<void> {
-  const attempt = { verb: 'create', group: 'rbac.authorization.k8s.io', resource: 'rolebindings', namespace: ns };
-  if (!(await canI(actor, { ...attempt, name: binding })).allowed)
-    throw new KubeApiError(403, 'Forbidden', `cannot create rolebindings in namespace ${ns}`, attempt);
-  const bind = {
-    verb: 'bind',
-    group: 'rbac.authorization.k8s.io',
-    resource: 'roles',
-    namespace: ns,
-    name: nameOf(role),
-  };
-  if ((await canI(actor, bind)).allowed) return;
-  const answers = await Promise.all(
-    resultingRoleQuestions(role.rules ?? [], ns).map(async (q) => ({ q, ...(await canI(actor, q)) })),
-  );
-  const missing = answers.filter((a) => !a.allowed).map((a) => `${a.q.verb} ${a.q.resource}`);
-  if (missing.length)
-    throw new KubeApiError(
-      403,
-      'Forbidden',
-      `rolebindings "${binding}" is forbidden: user is attempting to grant RBAC permissions not currently held: ${missing.join(', ')}`,
-      attempt,
-    );
-}
-
 /** Every permission the Roles this fix creates grant, as access questions (RBAC escalation prevention). */
 export function resultingRoleQuestions(rules: PolicyRule[], namespace: string): AccessQuestion[] {
-  const out = new Map<string, AccessQuestion>();
-  for (const r of rules)
-    for (const group of r.apiGroups ?? [])
-      for (const resource of r.resources ?? [])
-        for (const verb of r.verbs ?? [])
-          for (const name of r.resourceNames?.length ? r.resourceNames : [undefined]) {
-            const [res, sub] = resource.split('/');
-            const q: AccessQuestion = { verb, group, resource: res!, subresource: sub, namespace, name };
-            out.set(JSON.stringify(q), q);
-          }
-  return [...out.values()];
+  return ruleQuestions(rules, namespace);
 }
 
 interface SecretsPlanData {
@@ -434,23 +396,14 @@ export default defineCheck<typeof sections, SecretsSubject, SecretsProbe, Secret
         }),
       );
     },
-    async apply({ actor, config, dryRun, progress }, plan) {
-      // Roles before the binding that names them; each create fails with 409 if the object appeared meanwhile.
-      const dryRunRoles = new Map<string, KObject>();
-      for (const obj of plan.data.creates) {
-        const type = obj.kind === 'RoleBinding' ? RESOURCES.rolebindings : RESOURCES.roles;
-        const role = obj.kind === 'RoleBinding' ? dryRunRoles.get(obj.roleRef?.name) : undefined;
-        if (dryRun && role) {
-          // The API server cannot dry-run a binding to a Role its own dry run only pretended to
-          // create (404): ask the questions its escalation check would ask instead.
-          await mayBindNewRole(actor, config.namespace, nameOf(obj), role);
-          progress(`${obj.kind} ${nameOf(obj)}: checked by access review (its Role does not exist until applied)`);
-          continue;
-        }
-        await actor.create(type, config.namespace, obj, { dryRun });
-        if (dryRun && obj.kind === 'Role') dryRunRoles.set(nameOf(obj), obj);
-        if (!dryRun) progress(`created ${obj.kind} ${nameOf(obj)}`);
-      }
+    // Roles before the binding that names them; each create fails with 409 if the object appeared meanwhile.
+    steps(_ctx, plan) {
+      return plan.data.creates.map((obj) => ({
+        kind: 'create' as const,
+        label: `create ${obj.kind} ${nameOf(obj)}`,
+        resource: obj.kind === 'RoleBinding' ? ('rolebindings' as const) : ('roles' as const),
+        object: obj,
+      }));
     },
   },
 });

@@ -5,10 +5,9 @@ import type { Snapshot } from '../lib/engine/snapshot';
 import { defineCheck, type Evidence, type Finding, type PlannedChange } from '../lib/engine/types';
 import type { JsonPatchOp } from '../lib/k8s/client';
 import type { KObject } from '../lib/k8s/object';
-import { RESOURCES } from '../lib/k8s/resources';
 import { matchLocation } from '../lib/nginx';
 import { DataFlywheelSection, fetchAnswer, type ModelAnswer } from './shared/entity-store';
-import { gatewayBase, GatewaySection, restartGateway } from './shared/gateway';
+import { gatewayBase, gatewayEditSteps, GatewaySection } from './shared/gateway';
 import {
   answerFor,
   applyBlockEdits,
@@ -302,14 +301,8 @@ export default defineCheck<typeof sections, DeploymentSubject, DeploymentProbe, 
         data: { ops, restart: true, paths: failing },
       };
     },
-    async apply({ subject, actor, reader, config, dryRun, progress, signal }, plan) {
-      if (plan.data.ops.length) {
-        await actor.jsonPatch(RESOURCES.configmaps, config.namespace, config.gateway.configMap, plan.data.ops, {
-          dryRun,
-        });
-        if (!dryRun) progress(`updated ConfigMap ${config.gateway.configMap}`);
-      }
-      await restartGateway({ actor, reader, config, dryRun, signal, progress }, async () => {
+    steps({ subject, config }, plan) {
+      return gatewayEditSteps(config, plan.data.ops, 'deployment mocks', async (signal) => {
         const answers = await Promise.all(plan.data.paths.map((p) => fetchAnswer(subject.gatewayUrl, p.path, signal)));
         return plan.data.paths.every((p, i) => !answerProblem(p, answers[i]!));
       });

@@ -1,9 +1,10 @@
+import type { FixStep } from '../lib/engine/steps';
 import './shared/nim-resources';
 import type { ConfigOf } from '../lib/config';
 import { guardFor, targetOf } from '../lib/engine/plan-helpers';
 import type { Snapshot } from '../lib/engine/snapshot';
 import { defineCheck, type Evidence, type Finding, type PlannedChange } from '../lib/engine/types';
-import { canI, type JsonPatchOp } from '../lib/k8s/client';
+import type { JsonPatchOp } from '../lib/k8s/client';
 import type { KObject } from '../lib/k8s/object';
 import { RESOURCES } from '../lib/k8s/resources';
 import { rolloutState } from '../lib/k8s/wait';
@@ -16,12 +17,12 @@ import {
   isModelId,
   judgeAnswer,
   probeModels,
-  registerModel,
+  registrationSteps,
   registrationBody,
   type ModelAnswer,
   type ModelSource,
 } from './shared/entity-store';
-import { gatewayBase, GatewaySection, restartGateway } from './shared/gateway';
+import { gatewayBase, gatewayEditSteps, gatewayLoad, GatewaySection, lastChanged } from './shared/gateway';
 import {
   applyBlockEdits,
   catchAllBody,
@@ -83,29 +84,13 @@ export interface GatewaySubject {
   gatewayStartedAt?: string;
 }
 
-/** The latest write to an object, from its managedFields (Kubernetes keeps no modification time). */
-export function lastChanged(obj: KObject | undefined): string | undefined {
-  const times = ((obj?.metadata?.managedFields ?? []) as Array<{ time?: string }>)
-    .map((f) => f.time)
-    .filter(Boolean) as string[];
-  return times.sort().pop();
-}
-
 export function locateGatewaySubject(snapshot: Snapshot, config: Config): GatewaySubject {
   const configMap = snapshot.find('configmaps', config.gateway.configMap);
   const deployment = snapshot.find('deployments', config.gateway.deployment);
   const raw = configMap?.data?.[config.gateway.configKey];
   const read = raw === undefined ? undefined : readGatewayConfig(raw);
   const view = read && 'conf' in read ? read : undefined;
-  const gatewayPods = snapshot
-    .list('pods')
-    .filter(
-      (p) =>
-        p.metadata?.name?.startsWith(`${config.gateway.deployment}-`) &&
-        p.status?.phase === 'Running' &&
-        !p.metadata?.deletionTimestamp,
-    );
-  const starts = gatewayPods.map((p) => p.status?.startTime as string | undefined).filter(Boolean) as string[];
+  const load = gatewayLoad(snapshot, config, configMap);
   const gen = view ? generationOf(view) : undefined;
   return {
     ...baseModels(snapshot, config),
@@ -126,8 +111,8 @@ export function locateGatewaySubject(snapshot: Snapshot, config: Config): Gatewa
         ? `${describeLocation(view, gen.modelRoute)}${proxyTarget(gen.modelRoute) ? ` -> ${proxyTarget(gen.modelRoute)}` : ''}`
         : undefined,
     catchAll: view ? catchAllBody(view) : undefined,
-    configChangedAt: lastChanged(configMap),
-    gatewayStartedAt: starts.sort()[0],
+    configChangedAt: load.configChangedAt,
+    gatewayStartedAt: load.gatewayStartedAt,
   };
 }
 
@@ -664,39 +649,23 @@ export default defineCheck<typeof sections, GatewaySubject, GatewayProbe, Gatewa
       }
       return state;
     },
-    async apply({ subject, actor, reader, config, dryRun, progress, signal }, plan) {
-      const { namespace } = config;
-      if (plan.data.ops.length) {
-        await actor.jsonPatch(RESOURCES.configmaps, namespace, config.gateway.configMap, plan.data.ops, { dryRun });
-        if (!dryRun) progress(`updated ConfigMap ${config.gateway.configMap}`);
-      }
-      if (plan.data.register.length) {
-        // The Entity Store has no Kubernetes identity to check: the acting user must be allowed to
-        // send requests to the gateway Service, or the doctor would register on behalf of anyone.
-        const allowed = await canI(actor, gatewayProxyAccess(config));
-        if (!allowed.allowed)
-          throw new Error(
-            `you may not send requests to Service ${config.gateway.service} (create services/proxy in ${namespace}), so Flywheel Doctor does not register models for you; ask for that permission or register them by hand`,
-          );
-        if (dryRun) {
-          // No server-side dry run over HTTP: check that the Entity Store answers through the gateway.
-          const ns = await fetchAnswer(subject.gatewayUrl, '/v1/namespaces', signal);
-          if (!answersJson(ns))
-            throw new Error(
-              `the Entity Store does not answer through the gateway (GET /v1/namespaces: ${describeAnswer(ns)})`,
-            );
-        } else {
-          for (const model of plan.data.register) {
-            const from = subject.models.find((m) => m.model === model)?.from ?? [];
-            const r = await registerModel(subject.gatewayUrl, model, from, signal);
-            progress(r.outcome === 'created' ? `registered ${model}` : `${model} was already registered (409)`);
-          }
-        }
-      }
-      if (!plan.data.restart) return;
-      await restartGateway({ actor, reader, config, dryRun, signal, progress }, async () =>
-        (await probeModels(subject.gatewayUrl, plan.data.models, signal)).every((a) => judgeAnswer(a).length === 0),
+    steps({ subject, config }, plan) {
+      const served = async (signal: AbortSignal) =>
+        (await probeModels(subject.gatewayUrl, plan.data.models, signal)).every((a) => judgeAnswer(a).length === 0);
+      const edit = gatewayEditSteps(config, plan.data.ops, 'model routes', served);
+      // The Entity Store has no Kubernetes identity to check: the acting user must be allowed to
+      // send requests to the gateway Service, or the doctor would register on behalf of anyone.
+      const register: FixStep[] = plan.data.register.flatMap((model) =>
+        registrationSteps(
+          subject.gatewayUrl,
+          model,
+          subject.models.find((m) => m.model === model)?.from ?? [],
+          gatewayProxyAccess(config),
+        ),
       );
+      // Config edit first, registrations, then the restart that loads the config (when one is needed).
+      const [patch, restart] = [edit.filter((x) => x.kind === 'patch'), edit.filter((x) => x.kind === 'restart')];
+      return [...patch, ...register, ...(plan.data.restart ? restart : [])];
     },
   },
 });

@@ -18,14 +18,27 @@ const slice = (service: string, ready: boolean) => ({
   metadata: { name: `${service}-x`, labels: { 'kubernetes.io/service-name': service } },
   endpoints: [{ addresses: ['10.0.0.1'], conditions: { ready } }],
 });
-const world = (nginx: string, ready = true, services = [svc('nemoentitystore-sample', [8000])]) =>
+/** A running gateway pod that started before (stale) or after the ConfigMap's last write at 10:00. */
+const gatewayPod = (startedAt: string) => ({
+  metadata: { name: 'nemo-gateway-5d8f7-abcde' },
+  status: { phase: 'Running', startTime: startedAt },
+});
+const world = (nginx: string, ready = true, services = [svc('nemoentitystore-sample', [8000])], pods: object[] = []) =>
   Snapshot.fromFixture(NS, {
     configmaps: [
-      { metadata: { name: 'nemo-gateway-config', resourceVersion: '4' }, data: { 'nginx.conf': nginx } },
+      {
+        metadata: {
+          name: 'nemo-gateway-config',
+          resourceVersion: '4',
+          managedFields: [{ manager: 'kubectl', time: '2026-12-04T10:00:00Z' }],
+        },
+        data: { 'nginx.conf': nginx },
+      },
     ] as never,
     deployments: [{ metadata: { name: 'nemo-gateway', generation: 1 }, spec: { template: { metadata: {} } } }] as never,
     services: services as never,
     endpointslices: [slice('nemoentitystore-sample', ready)] as never,
+    pods: pods as never,
   });
 const DNS: UpstreamProbe = {
   dns: { namespace: 'openshift-dns', name: 'dns-default', ip: '172.30.0.10' },
@@ -109,6 +122,22 @@ describe('gateway-upstreams', () => {
       /nothing to rewrite/,
     ],
     [
+      'the config is right, but the running gateway started before it changed: a restart is offered',
+      world(conf('172.30.0.10', ES), true, undefined, [gatewayPod('2026-12-04T09:00:00Z')]),
+      bad502,
+      'fail',
+      /configured right, yet GET \/v1\/namespaces/,
+      true,
+    ],
+    [
+      'the config is right and loaded (the gateway started after it changed): nothing to do here',
+      world(conf('172.30.0.10', ES), true, undefined, [gatewayPod('2026-12-04T11:00:00Z')]),
+      bad502,
+      'fail',
+      /configured right, yet GET \/v1\/namespaces/,
+      /nothing to rewrite/,
+    ],
+    [
       'no cluster DNS Service found',
       world(conf('172.30.0.10', ES)),
       { namespaces: DNS.namespaces },
@@ -168,6 +197,7 @@ describe('gateway-upstreams: the services behind the Entity Store, end to end', 
       ] as never,
       services: [svc('nemoentitystore-sample', [8000]), svc('nemodatastore-sample', [8000])] as never,
       endpointslices: [slice('nemoentitystore-sample', true), slice('nemodatastore-sample', dsReady)] as never,
+      pods: [] as never,
     });
   const view = readGatewayConfig(nginx) as GatewayConfigView;
   const probeWith = (status: number, contentType = 'application/json'): UpstreamProbe => ({

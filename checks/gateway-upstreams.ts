@@ -9,7 +9,7 @@ import { parseServiceHost } from '../lib/k8s/names';
 import type { KObject } from '../lib/k8s/object';
 import { RESOURCES } from '../lib/k8s/resources';
 import { fetchAnswer, type ModelAnswer } from './shared/entity-store';
-import { gatewayBase, GatewaySection, restartGateway } from './shared/gateway';
+import { gatewayBase, gatewayEditSteps, gatewayLoad, GatewaySection } from './shared/gateway';
 import { matchLocation, spliceText, type Directive } from '../lib/nginx';
 import {
   configTextPatch,
@@ -56,6 +56,8 @@ export interface UpstreamSubject {
   upstreams: Upstream[];
   /** Service name -> ports, and whether it has a ready endpoint. */
   services: Map<string, { ports: number[]; ready: boolean }>;
+  /** The ConfigMap changed after the running gateway started: what it serves is the older config. */
+  notLoaded: boolean;
 }
 
 function parseAddress(raw: string): { host: string; port: number } | undefined {
@@ -127,6 +129,7 @@ export function locateUpstreamSubject(snapshot: Snapshot, config: Config): Upstr
     resolver,
     upstreams: view ? upstreamsOf(view) : [],
     services,
+    notLoaded: gatewayLoad(snapshot, config, cm).notLoaded,
   };
 }
 
@@ -387,7 +390,7 @@ export default defineCheck<typeof sections, UpstreamSubject, UpstreamProbe, Upst
   title: "Gateway's resolver and upstreams reach this namespace's Services",
   area: 'Gateway',
   config: sections,
-  needs: ['configmaps', 'deployments', 'services', 'endpointslices'],
+  needs: ['configmaps', 'deployments', 'services', 'endpointslices', 'pods'],
   explain: {
     jobSignatures: [
       {
@@ -437,7 +440,10 @@ export default defineCheck<typeof sections, UpstreamSubject, UpstreamProbe, Upst
       const manual = fails.filter((p) => !p.edit);
       if (manual.length) return { reason: `needs your decision: ${manual.map((p) => p.what).join('; ')}` };
       if (!fails.length)
-        return { reason: 'the config is right; restart the gateway or look at the Entity Store: nothing to rewrite' };
+        // The config is right but the running nginx started before it changed: a restart loads it.
+        return subject.notLoaded
+          ? true
+          : { reason: 'the config is right and loaded; look at the services behind the gateway: nothing to rewrite' };
       return true;
     },
     permissions: (c) => [
@@ -448,6 +454,23 @@ export default defineCheck<typeof sections, UpstreamSubject, UpstreamProbe, Upst
       const cm = subject.configMap!;
       const { guard, test } = guardFor('ConfigMap', cm);
       const problems = upstreamProblems(subject, probe, config).filter((p) => p.edit);
+      if (finding.status !== 'pass' && !problems.length && subject.notLoaded)
+        return {
+          noop: false,
+          summary: `Only restart ${config.gateway.deployment}: ConfigMap ${config.gateway.configMap} is right, but the running gateway started before it changed`,
+          changes: [
+            {
+              target: targetOf('Deployment', subject.deployment!),
+              action: 'restart',
+              description: 'rollout restart so nginx loads the config',
+            },
+          ],
+          risks: [
+            `Restarts the gateway (${config.gateway.deployment}); requests in flight through it may fail during the rollout.`,
+          ],
+          guards: [guard, guardFor('Deployment', subject.deployment!).guard],
+          data: { ops: [] },
+        };
       if (finding.status === 'pass' || !problems.length)
         return {
           noop: true,
@@ -486,14 +509,10 @@ export default defineCheck<typeof sections, UpstreamSubject, UpstreamProbe, Upst
         data: { ops },
       };
     },
-    async apply({ subject, actor, reader, config, dryRun, progress, signal }, plan) {
-      await actor.jsonPatch(RESOURCES.configmaps, config.namespace, config.gateway.configMap, plan.data.ops, {
-        dryRun,
-      });
-      if (!dryRun) progress(`updated ConfigMap ${config.gateway.configMap}`);
+    steps({ subject, config }, plan) {
       // Served means every routed service answers: /v1/namespaces alone can still be answered by the
       // old nginx (its Entity Store path worked) before the new one has loaded the corrected config.
-      await restartGateway({ actor, reader, config, dryRun, signal, progress }, async () => {
+      return gatewayEditSteps(config, plan.data.ops, 'upstreams', async (signal) => {
         if (!subject.view) return true;
         const asked = await askThroughGateway(subject, subject.view, signal);
         return (

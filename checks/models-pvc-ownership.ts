@@ -7,7 +7,7 @@ import type { AccessQuestion, KubeClient } from '../lib/k8s/client';
 import { errorMessage, KubeApiError } from '../lib/k8s/errors';
 import type { KObject } from '../lib/k8s/object';
 import { RESOURCES } from '../lib/k8s/resources';
-import { waitForPodCompletion } from '../lib/k8s/wait';
+import { runPodToCompletion } from '../lib/k8s/pods';
 import { CREATED_BY, POD_ROLE_LABEL } from '../lib/engine/janitor';
 import { holderIsDead, PROCESS_TAG } from '../lib/engine/lock';
 
@@ -243,34 +243,6 @@ async function sweepStalePods(client: KubeClient, snapshot: Snapshot, config: Co
   }
 }
 
-/** Creates a pod, waits for it to finish, returns its log; the pod is always deleted. */
-export async function runPodToCompletion(
-  client: KubeClient,
-  pod: KObject,
-  timeoutMs: number,
-  signal?: AbortSignal,
-  dryRun = false,
-): Promise<{ exitCode: number; log: string; node?: string }> {
-  const ns = pod.metadata!.namespace!;
-  const name = pod.metadata!.name!;
-  const created = await client.create<KObject>(RESOURCES.pods, ns, pod, { dryRun });
-  if (dryRun) return { exitCode: 0, log: '' };
-  try {
-    const done = await waitForPodCompletion(client, ns, name, timeoutMs, signal, created);
-    const log = await client.podLog(ns, name, pod.spec.containers[0].name, { limitBytes: 64 * 1024 });
-    return {
-      exitCode:
-        done.status?.containerStatuses?.[0]?.state?.terminated?.exitCode ??
-        (done.status?.phase === 'Succeeded' ? 0 : 1),
-      log,
-      node: done.spec?.nodeName,
-    };
-  } finally {
-    // Always clean up, also on timeout or error; a fresh signal so an aborted run still deletes.
-    await client.delete(RESOURCES.pods, ns, name, { gracePeriodSeconds: 0 }).catch(() => undefined);
-  }
-}
-
 /** What this check is about: the PVC, the UID its files should belong to, and where a pod can mount it. */
 export interface OwnershipSubject {
   pvc?: KObject;
@@ -502,17 +474,18 @@ export default defineCheck<typeof sections, OwnershipSubject, OwnershipProbe, Ch
         data: { pod },
       };
     },
-    async apply({ actor, reader, snapshot, config, dryRun, progress, signal }, plan) {
-      if (!dryRun) await sweepStalePods(reader, snapshot, config);
+    steps({ config }, plan) {
       const pod = { ...plan.data.pod, metadata: { ...plan.data.pod.metadata, name: podName('fd-pvc-chown') } };
-      if (!dryRun) progress(`running pod ${pod.metadata.name} (chown as root)`);
-      const res = await runPodToCompletion(actor, pod, config.models.probeTimeoutSeconds * 1000, signal, dryRun);
-      if (dryRun) return;
-      if (res.exitCode !== 0)
-        throw new Error(
-          `chown pod exited with code ${res.exitCode}: ${res.log.trim().split('\n').slice(-5).join(' | ') || 'no output'}. The pod was deleted; ownership may be partly changed, re-run the check to see the current state`,
-        );
-      progress(`chown finished (exit 0); pod ${pod.metadata.name} deleted`);
+      return [
+        {
+          kind: 'run-pod',
+          label: `run pod ${pod.metadata.name} (chown as root), then delete it`,
+          pod,
+          timeoutMs: config.models.probeTimeoutSeconds * 1000,
+          failure: (exitCode, log) =>
+            `chown pod exited with code ${exitCode}: ${log.trim().split('\n').slice(-5).join(' | ') || 'no output'}. The pod was deleted; ownership may be partly changed, re-run the check to see the current state`,
+        },
+      ];
     },
   },
 });

@@ -6,7 +6,7 @@ import { defineCheck, type Evidence, type Finding } from '../lib/engine/types';
 import { errorMessage } from '../lib/k8s/errors';
 import type { KObject } from '../lib/k8s/object';
 import { RESOURCES } from '../lib/k8s/resources';
-import { rolloutState, waitForRollout } from '../lib/k8s/wait';
+import { rolloutState } from '../lib/k8s/wait';
 import { GatewaySection } from './shared/gateway';
 
 export const PodHealthSection = z
@@ -343,16 +343,13 @@ export default defineCheck<typeof sections, PodHealthSubject, PodHealthProbe, Re
         }),
       ).then((s) => s.flat());
     },
-    async apply({ actor, reader, config, dryRun, progress, signal, subject }, plan) {
-      for (const name of plan.data.deployments) {
-        const d = subject.deployments.find((x) => x.metadata?.name === name)!;
-        await actor.jsonPatch(RESOURCES.deployments, config.namespace, name, restartPatch(d), { dryRun });
-        if (!dryRun) progress(`restarting deployment ${name}`);
-      }
-      if (dryRun) return;
-      for (const name of plan.data.deployments)
-        await waitForRollout(reader, config.namespace, name, config.rolloutTimeoutMs, signal, progress);
-      progress('all restarted deployments rolled out');
+    // One restart per workload; each waits for its rollout (a full pod quota fails it at once, with the cause).
+    steps(_ctx, plan) {
+      return plan.data.deployments.map((name) => ({
+        kind: 'restart' as const,
+        label: `restart Deployment ${name}`,
+        deployment: name,
+      }));
     },
   },
 });

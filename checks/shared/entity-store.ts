@@ -1,9 +1,11 @@
+import type { FixStep } from '../../lib/engine/steps';
+import type { AccessQuestion } from '../../lib/k8s/client';
 import './nim-resources';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { serviceBaseUrl, type ConfigOf } from '../../lib/config';
 import type { Snapshot } from '../../lib/engine/snapshot';
-import { httpGet, httpRequest } from '../../lib/http';
+import { httpGet } from '../../lib/http';
 import { parseServiceHost } from '../../lib/k8s/names';
 
 /** Where the flywheel's config names its base models, and models checked beyond those. */
@@ -189,33 +191,35 @@ export function registrationBody(model: string, from: string[]) {
   };
 }
 
-export type Registered = { model: string; outcome: 'created' | 'exists' };
-
 /**
- * Registers one base model through `base` (the gateway): its Entity Store namespace first (200,
- * 201, 409 and 422 all mean it is there, as the flywheel treats them), then the model; 409 means
- * it was already registered, which counts as done.
+ * Registering one base model as steps the engine executes: its Entity Store namespace (200, 201,
+ * 409 and 422 all mean it is there, as the flywheel treats them), then the model (409: already
+ * registered, done). `requires` is the permission that stands for sending them.
  */
-export async function registerModel(
-  base: string,
-  model: string,
-  from: string[],
-  signal?: AbortSignal,
-): Promise<Registered> {
+export function registrationSteps(base: string, model: string, from: string[], requires: AccessQuestion): FixStep[] {
   const body = registrationBody(model, from);
-  const ns = await httpRequest('POST', `${base}/v1/namespaces`, {
-    timeoutMs: 10_000,
-    signal,
-    json: { id: body.namespace },
-  });
-  if (![200, 201, 409, 422].includes(ns.status))
-    throw new Error(
-      `POST ${base}/v1/namespaces {"id":"${body.namespace}"} answered HTTP ${ns.status}: ${ns.body.slice(0, 300)}`,
-    );
-  const res = await httpRequest('POST', `${base}/v1/models`, { timeoutMs: 10_000, signal, json: body });
-  if (res.status === 200 || res.status === 201) return { model, outcome: 'created' };
-  if (res.status === 409) return { model, outcome: 'exists' };
-  throw new Error(`POST ${base}/v1/models for ${model} answered HTTP ${res.status}: ${res.body.slice(0, 300)}`);
+  return [
+    {
+      kind: 'http',
+      label: `create Entity Store namespace ${body.namespace}`,
+      method: 'POST',
+      url: `${base}/v1/namespaces`,
+      body: { id: body.namespace },
+      accept: [200, 201, 409, 422],
+      reachable: `${base}/v1/namespaces`,
+      requires,
+    },
+    {
+      kind: 'http',
+      label: `register model ${model}`,
+      method: 'POST',
+      url: `${base}/v1/models`,
+      body,
+      accept: [200, 201, 409],
+      reachable: `${base}/v1/namespaces`,
+      requires,
+    },
+  ];
 }
 
 /**

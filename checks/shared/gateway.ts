@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { serviceBaseUrl, type ConfigOf } from '../../lib/config';
-import { restartPatch } from '../../lib/engine/plan-helpers';
-import type { KubeClient } from '../../lib/k8s/client';
+import type { Snapshot } from '../../lib/engine/snapshot';
+import type { FixStep } from '../../lib/engine/steps';
 import type { KObject } from '../../lib/k8s/object';
-import { RESOURCES } from '../../lib/k8s/resources';
-import { sleep, waitForRollout } from '../../lib/k8s/wait';
+import type { JsonPatchOp } from '../../lib/k8s/client';
+import { sleep } from '../../lib/k8s/wait';
 
 /** The nginx nemo-gateway: its Deployment, Service and the ConfigMap holding nginx.conf. */
 export const GatewaySection = z
@@ -26,29 +26,76 @@ export function gatewayBase(config: GatewayConfig): string {
 }
 
 /**
- * `rollout restart` of the gateway (nginx reads its config only at start), then wait for the
- * rollout and until `served()` says the new config answers (the Service switches to the new pod
- * shortly after it is Ready). Gives up on `served` after 30 s: the verification re-run says what is wrong.
+ * The one way a gateway fix changes the gateway: edit nginx.conf in its ConfigMap (guarded JSON
+ * Patch, when there is an edit), then `rollout restart` (nginx reads its config only at start) and
+ * wait until `served()` says the new config answers (the Service switches to the new pod shortly
+ * after it is Ready). Gives up on `served` after 30 s: the verification re-run says what is wrong.
+ * The engine executes the steps (lib/engine/steps) and locks the ConfigMap and the Deployment.
  */
-export async function restartGateway(
-  ctx: {
-    actor: KubeClient;
-    reader: KubeClient;
-    config: GatewayConfig & { rolloutTimeoutMs: number };
-    dryRun: boolean;
-    signal: AbortSignal;
-    progress(step: string): void;
-  },
-  served: () => Promise<boolean>,
-): Promise<void> {
-  const { actor, reader, config, dryRun, signal, progress } = ctx;
-  const name = config.gateway.deployment;
-  const dep = await reader.get<KObject>(RESOURCES.deployments, config.namespace, name, { signal });
-  await actor.jsonPatch(RESOURCES.deployments, config.namespace, name, restartPatch(dep), { dryRun });
-  if (dryRun) return;
-  progress(`restarting deployment ${name}`);
-  await waitForRollout(reader, config.namespace, name, config.rolloutTimeoutMs, signal, progress);
-  const deadline = Date.now() + 30_000;
-  while (!(await served()) && Date.now() < deadline) await sleep(500, signal);
-  progress('gateway rolled out');
+export function gatewayEditSteps(
+  config: GatewayConfig,
+  ops: JsonPatchOp[],
+  what: string,
+  served: (signal: AbortSignal) => Promise<boolean>,
+): FixStep[] {
+  const { configMap, deployment } = config.gateway;
+  return [
+    ...(ops.length
+      ? [
+          {
+            kind: 'patch' as const,
+            label: `update ConfigMap ${configMap}: ${what}`,
+            resource: 'configmaps' as const,
+            name: configMap,
+            ops,
+          },
+        ]
+      : []),
+    {
+      kind: 'restart',
+      label: `restart Deployment ${deployment} (nginx reads its config only at start)`,
+      deployment,
+      settle: async (signal, progress) => {
+        const deadline = Date.now() + 30_000;
+        while (!(await served(signal)) && Date.now() < deadline) await sleep(500, signal);
+        progress('gateway rolled out');
+      },
+    },
+  ];
+}
+
+/** The latest write to an object, from its managedFields (Kubernetes keeps no modification time). */
+export function lastChanged(obj: KObject | undefined): string | undefined {
+  const times = ((obj?.metadata?.managedFields ?? []) as Array<{ time?: string }>)
+    .map((f) => f.time)
+    .filter(Boolean) as string[];
+  return times.sort().pop();
+}
+
+/**
+ * Whether the running gateway can have loaded its ConfigMap: nginx reads it only at start, so a
+ * ConfigMap changed after the oldest running gateway pod started is not what is served.
+ */
+export function gatewayLoad(
+  snapshot: Snapshot,
+  config: GatewayConfig,
+  configMap: KObject | undefined,
+): { configChangedAt?: string; gatewayStartedAt?: string; notLoaded: boolean } {
+  const starts = snapshot
+    .list('pods')
+    .filter(
+      (p) =>
+        p.metadata?.name?.startsWith(`${config.gateway.deployment}-`) &&
+        p.status?.phase === 'Running' &&
+        !p.metadata?.deletionTimestamp,
+    )
+    .map((p) => p.status?.startTime as string | undefined)
+    .filter(Boolean) as string[];
+  const configChangedAt = lastChanged(configMap);
+  const gatewayStartedAt = starts.sort()[0];
+  return {
+    configChangedAt,
+    gatewayStartedAt,
+    notLoaded: !!configChangedAt && !!gatewayStartedAt && Date.parse(configChangedAt) > Date.parse(gatewayStartedAt),
+  };
 }

@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { configSchema, loadConfig } from '../config';
 import type { KubeAccess } from '../k8s/client';
 import { KubeApiError } from '../k8s/errors';
+import { FixConflictError } from './fix-errors';
 import type { ReportStore } from '../report/store';
 import { Doctor } from './doctor';
 import { defineCheck } from './types';
@@ -144,13 +145,16 @@ describe('the fix lock', () => {
 });
 
 describe('a fix that fails midway', () => {
-  it('says what is in effect, read back from the cluster, and that the next plan finishes', async () => {
+  /** A check whose fix patches a ConfigMap, then restarts a Deployment; `second` is the restart's answer. */
+  async function twoSteps(second: () => never) {
     const { executeFix } = await import('./fix');
+    let patches = 0;
     const client = {
       list: async () => ({ items: [] }),
-      get: async () => ({ metadata: { name: 'ns' } }),
+      get: async () => ({ metadata: { name: 'gw', generation: 1 }, spec: { template: { metadata: {} } } }),
       create: async () => ({}),
       delete: async () => ({}),
+      jsonPatch: async () => (++patches === 1 ? {} : second()),
     };
     const check = defineCheck({
       id: 'two-steps',
@@ -163,24 +167,49 @@ describe('a fix that fails midway', () => {
         description: 'two steps',
         permissions: () => [],
         plan: () => ({ noop: false, summary: 's', changes: [], risks: [], guards: [], data: undefined }),
-        apply: async (_ctx, _plan) => {
-          throw new KubeApiError(0, 'down', 'the API went away');
-        },
+        steps: () => [
+          { kind: 'patch', label: 'update ConfigMap gw-config', resource: 'configmaps', name: 'gw-config', ops: [] },
+          { kind: 'restart', label: 'restart Deployment gw', deployment: 'gw' },
+        ],
         readBack: async () => [
           { step: 'ConfigMap updated', done: true },
           { step: 'gateway restarted', done: false },
         ],
       },
     });
-    const err = await executeFix({
-      check,
-      config,
-      reader: client as never,
-      actor: client as never,
-      dryRun: false,
-    }).catch((e: Error) => e);
+    return executeFix({ check, config, reader: client as never, actor: client as never, dryRun: false }).catch(
+      (e: Error) => e,
+    );
+  }
+
+  it('says which steps are in effect, read back from the cluster, and that the next plan finishes', async () => {
+    const err = await twoSteps(() => {
+      throw new KubeApiError(0, 'down', 'the API went away');
+    });
+    expect((err as Error).message).toMatch(/fix failed at step 2 of 2: the API went away/);
+    expect((err as Error).message).toMatch(
+      /1\. update ConfigMap gw-config: applied; 2\. restart Deployment gw: failed/,
+    );
     expect((err as Error).message).toMatch(
       /in effect: ConfigMap updated; not in effect: gateway restarted\. Run the fix again/,
     );
+  });
+
+  it('a conflict in step 2 reports step 1 as applied (not "nothing was overwritten ... not applied")', async () => {
+    const err = await twoSteps(() => {
+      throw new KubeApiError(409, 'Conflict', 'the object has been modified');
+    });
+    expect(err).toBeInstanceOf(FixConflictError);
+    expect((err as Error).message).toMatch(
+      /^partly applied: 1\. update ConfigMap gw-config: applied; 2\. restart Deployment gw: refused\. Step 2 was refused because another change landed first.*Run the fix again: its plan does what is left/,
+    );
+  });
+
+  it('a 422 about an object whose name contains "test" is a failure, not a guard conflict', async () => {
+    const err = await twoSteps(() => {
+      throw new KubeApiError(422, 'Invalid', 'Deployment.apps "gw-test" is invalid: spec.replicas: Invalid value: -1');
+    });
+    expect(err).not.toBeInstanceOf(FixConflictError);
+    expect((err as Error).message).toMatch(/fix failed at step 2 of 2/);
   });
 });

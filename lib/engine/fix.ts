@@ -5,6 +5,7 @@ import type { KubeClient } from '../k8s/client';
 import { errorMessage, KubeApiError } from '../k8s/errors';
 import { FixConflictError, FixFailedError } from './fix-errors';
 import { sweepQuietly } from './janitor';
+import { describeOutcomes, runSteps, StepsFailed, type StepContext, type StepOutcome } from './steps';
 import { objectKeys, withLocks } from './lock';
 import { evaluate, fixAvailability, namespaceMissing, runOneCheck } from './runner';
 import { Snapshot } from './snapshot';
@@ -76,13 +77,6 @@ export type FixOutcome =
     };
 
 export { FixConflictError, FixFailedError } from './fix-errors';
-
-/**
- * How the API server answers a JSON Patch it could not apply: for our guarded patches (whose dry
- * run passed at preview) that means a `test` op failed, i.e. someone changed the object meanwhile.
- */
-const JSON_PATCH_REJECTED =
-  /rejected our request due to an error in our request|testing value .* failed|test operation/i;
 
 export function publicPlan(plan: FixPlan): PublicPlan {
   const { data: _data, ...rest } = plan;
@@ -192,19 +186,33 @@ async function planApplyVerify(req: FixRequest, underLocks: UnderLocks = (_plan,
     progress('nothing to change: the check already passes');
     return { outcome: 'noop', plan: shown, verified: await verify(), steps };
   }
+  const stepContext = (dryRun: boolean): StepContext => ({
+    actor: req.actor,
+    reader: req.reader,
+    namespace: config.namespace,
+    dryRun,
+    rolloutTimeoutMs: config.rolloutTimeoutMs,
+    signal,
+    progress,
+  });
   if (req.dryRun) {
     try {
-      await fix.apply(ctx, plan);
+      const outcomes = await runSteps(await fix.steps(ctx, plan), stepContext(true));
+      for (const [i, o] of outcomes.entries())
+        steps.push(`${i + 1}. ${o.label}: ${o.state}${o.detail ? ` (${o.detail})` : ''}`);
     } catch (err) {
+      const cause = err instanceof StepsFailed ? err.cause : err;
       throw new FixFailedError(
-        `the server-side dry run was refused, so applying would fail too: ${errorMessage(err)}`,
+        `the server-side dry run was refused, so applying would fail too: ${errorMessage(cause)}`,
         steps,
-        err instanceof KubeApiError ? err.status || 500 : 500,
+        cause instanceof KubeApiError ? cause.status || 500 : 500,
       );
     }
     return { outcome: 'planned', plan: shown, dryRunValidated: true, steps };
   }
-  return underLocks(plan, () => applyAndVerify(req, fix, ctx, plan, shown, steps, progress, verify));
+  return underLocks(plan, () =>
+    applyAndVerify(req, fix, ctx, plan, shown, steps, progress, verify, stepContext(false)),
+  );
 }
 
 async function applyAndVerify(
@@ -216,6 +224,7 @@ async function applyAndVerify(
   steps: string[],
   progress: (s: string) => void,
   verify: () => Promise<CheckResult>,
+  stepContext: StepContext,
 ): Promise<FixOutcome> {
   const moved = req.expectedGuards ? guardsMoved(req.expectedGuards, plan.guards) : [];
   if (moved.length)
@@ -228,33 +237,35 @@ async function applyAndVerify(
       `not applied: the plan changed since you previewed it (what it would write is different now). Nothing was changed. Review the new plan and confirm again.`,
       shown,
     );
+  let outcomes: StepOutcome[];
   try {
-    await fix.apply(ctx, plan);
+    outcomes = await runSteps(await fix.steps(ctx, plan), stepContext);
   } catch (err) {
-    if (
-      err instanceof KubeApiError &&
-      (err.isConflict || (err.status === 422 && JSON_PATCH_REJECTED.test(err.apiMessage)))
-    ) {
+    if (!(err instanceof StepsFailed)) throw err;
+    const report = describeOutcomes(err.outcomes);
+    if (err.isConflict) {
+      // Someone else's change landed between our read and our write: nothing of theirs was overwritten.
       throw new FixConflictError(
-        `not applied: ${err.apiMessage}. Another change landed first; nothing was overwritten. Re-run the check and review the new plan.`,
+        err.applied.length
+          ? `partly applied: ${report}. Step ${err.at + 1} was refused because another change landed first (${(err.cause as KubeApiError).apiMessage}); nothing was overwritten. Run the fix again: its plan does what is left.`
+          : `not applied: ${(err.cause as KubeApiError).apiMessage}. Another change landed first; nothing was overwritten. Re-run the check and review the new plan.`,
       );
     }
-    // A step the API refused (4xx) did not take effect: say so instead of listing it as taken.
-    if (err instanceof KubeApiError && err.status >= 400 && err.status < 500 && steps.length)
-      steps[steps.length - 1] = `${steps.at(-1)} — refused by the API (${err.status}), not in effect`;
+    const cause = err.cause;
     throw new FixFailedError(
-      `fix failed: ${errorMessage(err)}. ${await whatTookEffect(fix, ctx, plan, steps)}`,
-      steps,
-      err instanceof KubeApiError && err.status ? err.status : 500,
+      `fix failed at step ${err.at + 1} of ${err.outcomes.length}: ${errorMessage(cause)}. Steps: ${report}. ${await whatTookEffect(fix, ctx, plan)}`,
+      err.outcomes.map((o, i) => `${i + 1}. ${o.label}: ${o.state}`),
+      cause instanceof KubeApiError && cause.status ? cause.status : 500,
     );
   }
+  steps.push(...outcomes.filter((o) => o.detail).map((o) => `${o.label}: ${o.detail}`));
   progress('re-running the check to verify');
   return { outcome: 'applied', plan: shown, verified: await verify(), steps };
 }
 
-/** After a failure: what is in effect, read back from the cluster when the fix can, else as reported. */
-async function whatTookEffect(fix: FixDefinition, ctx: FixContext, plan: FixPlan, steps: string[]): Promise<string> {
-  const reported = `Steps reported before the failure: ${steps.length ? steps.join('; ') : 'none'}`;
+/** After a failure: what is in effect, read back from the cluster when the fix can say more than its steps. */
+async function whatTookEffect(fix: FixDefinition, ctx: FixContext, plan: FixPlan): Promise<string> {
+  const reported = 'Run the fix again: its plan does what is left';
   if (!fix.readBack) return `${reported}.`;
   try {
     const state = await fix.readBack({ ...ctx, signal: AbortSignal.timeout(10_000) }, plan);

@@ -1,3 +1,4 @@
+import type { FixStep } from './steps';
 import type { BaseConfig, ConfigOf, ConfigSections, EngineConfig } from '../config';
 import type { AccessQuestion, JsonPatchOp, KubeClient } from '../k8s/client';
 import type { ResourceName } from '../k8s/resources';
@@ -149,8 +150,12 @@ export interface FixDefinition<C extends BaseConfig = EngineConfig, S = unknown,
    */
   permissions(config: C, subject?: S): AccessQuestion[];
   plan(ctx: FixContext<C, S, P>): Promise<PlanBody<D>> | PlanBody<D>;
-  /** Applies the plan (honouring ctx.dryRun) and waits until the change took effect. */
-  apply(ctx: FixContext<C, S, P>, plan: PlanBody<D>): Promise<void>;
+  /**
+   * The plan as steps the engine executes (lib/engine/steps): typed writes with their waits. The
+   * engine dry-runs each in a preview, reports progress per step, and after a failure says which
+   * steps are in effect; the same path serves a person's fix, Fix all and the watch's auto-fix.
+   */
+  steps(ctx: FixContext<C, S, P>, plan: PlanBody<D>): FixStep[] | Promise<FixStep[]>;
   /**
    * Reads back which of the plan's steps are in effect in the cluster now (when a fix fails midway,
    * the answer says what took effect, not what was attempted). Absent: the progress log is reported.
