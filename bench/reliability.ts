@@ -142,7 +142,7 @@ async function faults() {
     await killCliWhen(
       ['fix', 'gateway-models', '--yes', '-n', NS, '--kubeconfig', FILES.adminKubeconfig],
       { ...process.env, FD_SERVICE_URL_OVERRIDES: serviceOverridesEnv(PORT) },
-      /updated ConfigMap/,
+      /applied: update ConfigMap/,
     );
     await afterFault('gateway-models', t);
   }
@@ -156,7 +156,7 @@ async function faults() {
     await doctor()
       .fix('gateway-models', {
         dryRun: false,
-        onProgress: (s) => /updated ConfigMap/.test(s) && process.kill(apiPid(), 'SIGKILL'),
+        onProgress: (s) => /applied: update ConfigMap/.test(s) && process.kill(apiPid(), 'SIGKILL'),
       })
       .catch(() => undefined);
     await up();

@@ -140,9 +140,11 @@ export async function runSteps(steps: FixStep[], ctx: StepContext): Promise<Step
   const dryRunRoles = new Map<string, KObject>();
   for (const [i, step] of steps.entries()) {
     const say = (m: string) => ctx.progress(steps.length > 1 ? `step ${i + 1}/${steps.length}: ${m}` : m);
+    // Said the moment the write is accepted (before any wait): what is in effect from then on.
+    const written = () => !dryRun && say(`applied: ${step.label}`);
     try {
       if (!dryRun) say(step.label);
-      outcomes[i] = { label: step.label, ...(await runStep(step)) };
+      outcomes[i] = { label: step.label, ...(await runStep(step, written)) };
     } catch (e) {
       const refused = e instanceof KubeApiError && e.status >= 400 && e.status < 500;
       outcomes[i] = { label: step.label, state: refused ? 'refused' : 'failed', detail: errorMessage(e) };
@@ -151,10 +153,11 @@ export async function runSteps(steps: FixStep[], ctx: StepContext): Promise<Step
   }
   return outcomes;
 
-  async function runStep(step: FixStep): Promise<Omit<StepOutcome, 'label'>> {
+  async function runStep(step: FixStep, written: () => void): Promise<Omit<StepOutcome, 'label'>> {
     switch (step.kind) {
       case 'patch': {
         await actor.jsonPatch(RESOURCES[step.resource], ns, step.name, step.ops, { dryRun });
+        written();
         if (!dryRun) await step.settle?.(signal, ctx.progress);
         return { state: dryRun ? 'validated' : 'applied' };
       }
@@ -165,6 +168,7 @@ export async function runSteps(steps: FixStep[], ctx: StepContext): Promise<Step
           return { state: 'validated', detail: 'by access review: its Role exists only once applied' };
         }
         await actor.create(RESOURCES[step.resource], ns, step.object, { dryRun });
+        written();
         if (dryRun && step.object.kind === 'Role') dryRunRoles.set(step.object.metadata!.name!, step.object);
         if (!dryRun) await step.settle?.(signal, ctx.progress);
         return { state: dryRun ? 'validated' : 'applied' };
@@ -172,6 +176,7 @@ export async function runSteps(steps: FixStep[], ctx: StepContext): Promise<Step
       case 'restart': {
         const dep = await reader.get<KObject>(RESOURCES.deployments, ns, step.deployment, { signal });
         await actor.jsonPatch(RESOURCES.deployments, ns, step.deployment, restartPatch(dep), { dryRun });
+        written();
         if (dryRun) return { state: 'validated' };
         await waitForRollout(reader, ns, step.deployment, ctx.rolloutTimeoutMs, signal, ctx.progress);
         await step.settle?.(signal, ctx.progress);
@@ -203,6 +208,7 @@ export async function runSteps(steps: FixStep[], ctx: StepContext): Promise<Step
         const res = await httpRequest(step.method, step.url, { timeoutMs: 10_000, signal, json: step.body });
         if (!step.accept.includes(res.status))
           throw new Error(`${step.method} ${step.url} answered ${res.status}: ${res.body.slice(0, 300)}`);
+        written();
         return { state: 'applied', detail: `answered ${res.status}` };
       }
     }

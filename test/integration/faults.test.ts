@@ -35,7 +35,7 @@ describe('faults', () => {
     await killCliWhen(
       ['fix', 'gateway-models', '--yes', '--namespace', NS, '--kubeconfig', KUBECONFIGS.admin],
       { ...process.env, FD_SERVICE_URL_OVERRIDES: serviceOverridesEnv(PORT) },
-      /updated ConfigMap/,
+      /applied: update ConfigMap/,
     );
     // Half-applied: the ConfigMap carries the mock, the gateway was not restarted.
     const d = doctorFor(NS, PORT);
@@ -73,14 +73,14 @@ describe('faults', () => {
       .fix('gateway-models', {
         dryRun: false,
         onProgress: (step) => {
-          if (/updated ConfigMap/.test(step)) process.kill(Number(fs.readFileSync(pidFile, 'utf8')), 'SIGKILL');
+          if (/applied: update ConfigMap/.test(step)) process.kill(Number(fs.readFileSync(pidFile, 'utf8')), 'SIGKILL');
         },
       })
       .then(
         () => undefined,
         (e: Error) => e,
       );
-    expect(err?.message).toMatch(/fix failed: .*Run the fix again/);
+    expect(err?.message).toMatch(/fix failed at step \d of \d: .*Run the fix again/);
     // Bring the API server back (the cluster starts what is not running), then finish the job.
     await up();
     const preview = await d.fix('gateway-models', { dryRun: true });

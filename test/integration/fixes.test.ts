@@ -91,6 +91,24 @@ describe.each(CASES)('$id on the real cluster', ({ id, port }) => {
     expect(await resourceVersions(admin, ns)).toEqual(before);
   });
 
+  it('refuses to apply a plan other than the one previewed (409 with the new plan)', async () => {
+    const preview = await doctor().fix(id, { dryRun: true });
+    const before = await resourceVersions(admin, ns);
+    const err = await doctor()
+      .fix(id, {
+        dryRun: false,
+        expectedFingerprint: `stale-${preview.plan.fingerprint}`,
+      })
+      .then(
+        () => undefined,
+        (e: FixConflictError) => e,
+      );
+    expect(err).toBeInstanceOf(FixConflictError);
+    expect(err!.message).toMatch(/plan changed since you previewed it/);
+    expect((err!.plan as { fingerprint: string }).fingerprint).toBe(preview.plan.fingerprint);
+    expect(await resourceVersions(admin, ns)).toEqual(before);
+  });
+
   it('detects a concurrent change to any object it guards, and does not overwrite it', async () => {
     const { guards } = (await doctor().fix(id, { dryRun: true })).plan;
     // Each guarded object in turn (not only the first), from a fresh preview each time.
@@ -123,24 +141,6 @@ describe.each(CASES)('$id on the real cluster', ({ id, port }) => {
       // Put the namespace back as seeded for the next case.
       if (guard.field === 'absent') await admin.delete(edit.type, ns, edit.name);
     }
-  });
-
-  it('refuses to apply a plan other than the one previewed (409 with the new plan)', async () => {
-    const preview = await doctor().fix(id, { dryRun: true });
-    const before = await resourceVersions(admin, ns);
-    const err = await doctor()
-      .fix(id, {
-        dryRun: false,
-        expectedFingerprint: `stale-${preview.plan.fingerprint}`,
-      })
-      .then(
-        () => undefined,
-        (e: FixConflictError) => e,
-      );
-    expect(err).toBeInstanceOf(FixConflictError);
-    expect(err!.message).toMatch(/plan changed since you previewed it/);
-    expect((err!.plan as { fingerprint: string }).fingerprint).toBe(preview.plan.fingerprint);
-    expect(await resourceVersions(admin, ns)).toEqual(before);
   });
 
   it('fix applies, waits and returns a verified pass; a second fix is a no-op', async () => {

@@ -93,7 +93,13 @@ export async function resourceVersions(
   const out: Record<string, string> = {};
   for (const k of kinds) {
     const list = await client.list<KObject>(RESOURCES[k], namespace);
-    for (const o of list.items) out[`${k}/${o.metadata?.name}`] = o.metadata?.resourceVersion ?? '';
+    // Objects with a spec generation by it (controllers update their status all the time; a write
+    // to the spec bumps it); the others by resourceVersion.
+    for (const o of list.items)
+      out[`${k}/${o.metadata?.name}`] =
+        o.metadata?.generation !== undefined
+          ? `generation ${o.metadata.generation}`
+          : (o.metadata?.resourceVersion ?? '');
   }
   return out;
 }

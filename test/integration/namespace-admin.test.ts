@@ -49,7 +49,7 @@ describe('a namespace admin', () => {
     const doctor = doctorFor(NS, PORT, 'editor');
     const preview = await doctor.fix('evaluator-secrets-delete', { dryRun: true });
     expect(preview.outcome).toBe('planned');
-    expect(preview.steps.join('\n')).toMatch(/checked by access review/);
+    expect(preview.steps.join('\n')).toMatch(/create RoleBinding .*: validated \(by access review/);
     const applied = await doctor.fix('evaluator-secrets-delete', {
       dryRun: false,
       expectedGuards: preview.plan.guards,

@@ -162,7 +162,7 @@ describe('proxy generation: the real nginx proxies to the Entity Store stand-in'
     const out = await doctor().fix(ID, { dryRun: false });
     expect(out.outcome).toBe('applied');
     if (out.outcome === 'applied') expect(out.verified.status, out.verified.summary).toBe('pass');
-    expect(out.steps.join('\n')).toMatch(/registered meta\/llama-3\.2-1b-instruct/);
+    expect(out.steps.join('\n')).toMatch(/register model meta\/llama-3\.2-1b-instruct: answered 20[01]/);
     expect(await conf()).toBe(before); // no mock, no config change
     const record = await fetch(`${entityStore}/v1/models/${MODEL}`);
     expect(record.status).toBe(200); // in the Entity Store itself, not only through nginx
