@@ -213,3 +213,38 @@ describe('a fix that fails midway', () => {
     expect((err as Error).message).toMatch(/fix failed at step 2 of 2/);
   });
 });
+
+describe('fixPermission', () => {
+  it('is never "allowed" when what the fix would change could not be read', async () => {
+    const down = new KubeApiError(0, 'ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:6443');
+    const client = {
+      list: async () => {
+        throw down;
+      },
+      get: async () => {
+        throw down;
+      },
+      request: async () => ({ status: { allowed: true, userInfo: { username: 'alice' } } }),
+    };
+    const access = { app: () => client, as: () => client } as unknown as KubeAccess;
+    const check = defineCheck({
+      id: 'role-fix',
+      title: 't',
+      area: 'a',
+      needs: ['roles'],
+      explain,
+      locate: (s) => s.list('roles'),
+      judge: () => ({ status: 'fail', summary: 'broken', evidence: [] }),
+      fix: {
+        description: 'd',
+        permissions: () => [{ verb: 'create', group: '', resource: 'configmaps', namespace: 'ns' }],
+        plan: () => ({ noop: true, summary: 's', changes: [], risks: [], guards: [], data: undefined }),
+        steps: () => [],
+      },
+    });
+    const doctor = new Doctor(access, config, [check], {} as ReportStore);
+    const p = await doctor.fixPermission('role-fix');
+    expect(p.allowed).toBe(false);
+    expect(p.missing[0]!.permission).toMatch(/unknown \(what this fix would change could not be read: .*ECONNREFUSED/);
+  });
+});

@@ -328,9 +328,24 @@ export class Doctor {
     const client = this.client(identity);
     const user = await this.actingUser(identity);
     // Permissions may depend on what the check is about (e.g. the Role a fix would change).
-    const subject = await Snapshot.load(this.access.app(), this.config.namespace, check.needs)
-      .then((snapshot) => check.locate?.(snapshot, this.config))
-      .catch(() => undefined);
+    let subject: unknown;
+    try {
+      const snapshot = await Snapshot.load(this.access.app(), this.config.namespace, check.needs);
+      const down = snapshot.unreachable();
+      if (down) throw down;
+      subject = check.locate?.(snapshot, this.config);
+    } catch (e) {
+      // Without the subject some questions are unknown (everything a Role grants): never "allowed".
+      return {
+        allowed: false,
+        missing: [
+          {
+            permission: `unknown (what this fix would change could not be read: ${errorMessage(e)})`,
+            command: 're-run the checks once the cluster answers',
+          },
+        ],
+      };
+    }
     const questions: AccessQuestion[] = check.fix.permissions(this.config, subject);
     const answers = await Promise.all(
       questions.map(async (q) => ({ q, a: await canI(client, q).catch(() => ({ allowed: false })) })),
