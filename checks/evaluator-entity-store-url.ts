@@ -16,7 +16,7 @@ import {
   deploymentEnvPlan,
   type EnvPlanData,
   type EvaluatorRefs,
-  waitForEvaluatorRender,
+  evaluatorEnvStep,
 } from './shared/evaluator';
 import {
   baseModels,
@@ -508,22 +508,16 @@ export default defineCheck<typeof sections, EntityStoreSubject, UrlProbe, EnvPla
       return state;
     },
     steps({ subject: ev, config, reader }, plan) {
-      const cr = plan.data.kind === 'cr';
       return [
-        {
-          kind: 'patch',
-          label: `patch ${cr ? 'NemoEvaluator' : 'Deployment'} ${plan.data.name}: ${ENTITY_STORE_ENV}`,
-          resource: cr ? 'nemoevaluators' : 'deployments',
-          name: plan.data.name,
-          ops: plan.data.ops,
-          settle: (signal, progress) =>
-            waitForEvaluatorRender(
-              { reader, config, signal, progress },
-              ev.deploymentName,
-              (d) => carriesGatewayUrl(d, ev, config),
-              `the new ${ENTITY_STORE_ENV}`,
-            ),
-        },
+        evaluatorEnvStep(
+          { reader, config },
+          { ...plan.data, deployment: ev.deploymentName },
+          {
+            name: ENTITY_STORE_ENV,
+            rendered: (d) => carriesGatewayUrl(d, ev, config),
+            what: `the new ${ENTITY_STORE_ENV}`,
+          },
+        ),
       ];
     },
   },

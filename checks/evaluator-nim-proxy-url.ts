@@ -3,7 +3,6 @@ import type { Snapshot } from '../lib/engine/snapshot';
 import { defineCheck, type Evidence, type Finding } from '../lib/engine/types';
 import type { KObject } from '../lib/k8s/object';
 import { RESOURCES } from '../lib/k8s/resources';
-import { waitForRollout } from '../lib/k8s/wait';
 import {
   crEnv,
   crEnvPlan,
@@ -12,9 +11,9 @@ import {
   type EnvPlanData,
   EvaluatorSection,
   resolveEvaluator,
-  waitForEvaluatorRender,
   type Container,
   type EvaluatorRefs,
+  evaluatorEnvStep,
 } from './shared/evaluator';
 import { serviceTarget, withPort } from './shared/service-url';
 
@@ -198,31 +197,16 @@ export default defineCheck<typeof sections, ProxySubject, undefined, EnvPlanData
       return state;
     },
     steps({ subject, config, reader }, plan) {
-      const cr = plan.data.kind === 'cr';
       return [
-        {
-          kind: 'patch',
-          label: `patch ${cr ? 'NemoEvaluator' : 'Deployment'} ${plan.data.name}: ${NIM_PROXY_ENV}`,
-          resource: cr ? 'nemoevaluators' : 'deployments',
-          name: plan.data.name,
-          ops: plan.data.ops,
-          settle: (signal, progress) =>
-            cr
-              ? waitForEvaluatorRender(
-                  { reader, config, signal, progress },
-                  subject.deploymentName,
-                  (d) => carries(d, subject.container?.name, plan.data.value),
-                  `${NIM_PROXY_ENV}=${plan.data.value}`,
-                )
-              : waitForRollout(
-                  reader,
-                  config.namespace,
-                  subject.deploymentName,
-                  config.rolloutTimeoutMs,
-                  signal,
-                  progress,
-                ),
-        },
+        evaluatorEnvStep(
+          { reader, config },
+          { ...plan.data, deployment: subject.deploymentName },
+          {
+            name: NIM_PROXY_ENV,
+            rendered: (d) => carries(d, subject.container?.name, plan.data.value),
+            what: `${NIM_PROXY_ENV}=${plan.data.value}`,
+          },
+        ),
       ];
     },
   },

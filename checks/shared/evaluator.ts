@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { ConfigOf } from '../../lib/config';
 import type { Snapshot } from '../../lib/engine/snapshot';
 import { guardFor, show, targetOf } from '../../lib/engine/plan-helpers';
+import type { FixStep } from '../../lib/engine/steps';
 import type { PlanBody } from '../../lib/engine/types';
 import type { JsonPatchOp, KubeClient } from '../../lib/k8s/client';
 import type { KObject } from '../../lib/k8s/object';
@@ -146,6 +147,31 @@ export async function waitForEvaluatorRender(
   progress(`waiting for deployment ${deployment} to roll out`);
   await waitForRollout(reader, config.namespace, deployment, config.rolloutTimeoutMs, signal, progress);
   progress('rollout complete');
+}
+
+/**
+ * The step that sets an evaluator env var: a patch of the NemoEvaluator CR (then wait until the
+ * operator has re-rendered the Deployment with it and it rolled out) or of the Deployment itself
+ * (then wait for its rollout).
+ */
+export function evaluatorEnvStep(
+  ctx: { reader: KubeClient; config: { namespace: string; rolloutTimeoutMs: number } },
+  target: { kind: 'cr' | 'deployment'; name: string; ops: JsonPatchOp[]; deployment: string },
+  env: { name: string; rendered: (d: KObject) => boolean; what: string },
+): FixStep {
+  const { reader, config } = ctx;
+  const cr = target.kind === 'cr';
+  return {
+    kind: 'patch',
+    label: `patch ${cr ? 'NemoEvaluator' : 'Deployment'} ${target.name}: ${env.name}`,
+    resource: cr ? 'nemoevaluators' : 'deployments',
+    name: target.name,
+    ops: target.ops,
+    settle: (signal, progress) =>
+      cr
+        ? waitForEvaluatorRender({ reader, config, signal, progress }, target.deployment, env.rendered, env.what)
+        : waitForRollout(reader, config.namespace, target.deployment, config.rolloutTimeoutMs, signal, progress),
+  };
 }
 
 export interface EffectiveEnv {

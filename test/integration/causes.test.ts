@@ -19,6 +19,12 @@ const refusal = (p: Promise<unknown>) =>
     (e: unknown) => e as KubeApiError,
   );
 
+/** A ResourceQuota in `ns` whose hard limits are `hard` (set to what is used now: full). */
+const quota = (ns: string, name: string, hard: Record<string, string>) =>
+  admin.request('POST', `/api/v1/namespaces/${ns}/resourcequotas`, {
+    body: { apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name }, spec: { hard } },
+  });
+
 /** Deletes a namespace left by an earlier run of this file and waits until it is gone. */
 async function freshNamespace(ns: string) {
   await admin
@@ -49,14 +55,7 @@ describe('a full ConfigMap quota', () => {
       metadata: { name: NS },
     });
     const used = (await admin.list<KObject>(RESOURCES.configmaps, NS)).items.length;
-    await admin.request('POST', `/api/v1/namespaces/${NS}/resourcequotas`, {
-      body: {
-        apiVersion: 'v1',
-        kind: 'ResourceQuota',
-        metadata: { name: 'cm-quota' },
-        spec: { hard: { 'count/configmaps': String(used) } },
-      },
-    });
+    await quota(NS, 'cm-quota', { 'count/configmaps': String(used) });
   });
 
   it('says the quota is full, not that a permission is missing', async () => {
@@ -114,14 +113,7 @@ describe('a restart under a full pod quota', () => {
   beforeAll(async () => {
     await seed(NS, 'broken', PORT);
     const pods = (await admin.list<KObject>(RESOURCES.pods, NS)).items.length;
-    await admin.request('POST', `/api/v1/namespaces/${NS}/resourcequotas`, {
-      body: {
-        apiVersion: 'v1',
-        kind: 'ResourceQuota',
-        metadata: { name: 'pod-quota' },
-        spec: { hard: { pods: String(pods) } },
-      },
-    });
+    await quota(NS, 'pod-quota', { pods: String(pods) });
   });
 
   it('fails at once with the quota as the cause, and reads back that the restart was applied', async () => {

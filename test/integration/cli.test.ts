@@ -12,10 +12,10 @@ import { KUBECONFIGS, seed } from './helpers';
 
 const NS = 'it-cli';
 const PORT = testPort(51);
-const cli = (args: string[]) =>
+const cli = (args: string[], kubeconfig = KUBECONFIGS.admin) =>
   spawnSync(
     process.execPath,
-    [path.join(REPO_ROOT, 'bin/flywheel-doctor.cjs'), ...args, '--namespace', NS, '--kubeconfig', KUBECONFIGS.admin],
+    [path.join(REPO_ROOT, 'bin/flywheel-doctor.cjs'), ...args, '--namespace', NS, '--kubeconfig', kubeconfig],
     {
       encoding: 'utf8',
       env: { ...process.env, FD_SERVICE_URL_OVERRIDES: serviceOverridesEnv(PORT) },
@@ -66,20 +66,7 @@ describe('flywheel-doctor CLI', () => {
         .readFileSync(KUBECONFIGS.admin, 'utf8')
         .replace(/server: https:\/\/127\.0\.0\.1:\d+/, `server: https://127.0.0.1:${testPort(93)}`),
     );
-    const r = spawnSync(
-      process.execPath,
-      [
-        path.join(REPO_ROOT, 'bin/flywheel-doctor.cjs'),
-        'run',
-        '--format',
-        'json',
-        '--namespace',
-        NS,
-        '--kubeconfig',
-        dead,
-      ],
-      { encoding: 'utf8' },
-    );
+    const r = cli(['run', '--format', 'json'], dead);
     expect(r.status).toBe(2);
     const err = RunErrorSchema.parse(JSON.parse(r.stdout));
     expect(err.error.message).toMatch(/could not reach the Kubernetes API/);
@@ -213,20 +200,7 @@ describe('the CLI with an exec-plugin kubeconfig', () => {
       }),
     );
     for (let call = 0; call < 3; call++) {
-      const r = spawnSync(
-        process.execPath,
-        [
-          path.join(REPO_ROOT, 'bin/flywheel-doctor.cjs'),
-          'run',
-          '--format',
-          'json',
-          '--namespace',
-          NS,
-          '--kubeconfig',
-          kubeconfig,
-        ],
-        { encoding: 'utf8', env: { ...process.env, FD_SERVICE_URL_OVERRIDES: serviceOverridesEnv(PORT) } },
-      );
+      const r = cli(['run', '--format', 'json'], kubeconfig);
       const out = JSON.parse(r.stdout) as { summary: Record<string, number>; checks: Array<{ summary: string }> };
       expect(out.summary.error, `call ${call}: ${out.checks.map((c) => c.summary).join('; ')}`).toBe(0);
       expect(out.checks).toHaveLength(CHECKS.length);
