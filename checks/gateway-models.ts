@@ -486,6 +486,7 @@ export default defineCheck<typeof sections, GatewaySubject, GatewayProbe, Gatewa
   fix: {
     description:
       'Mock generation: give each failing base model exactly one exact-match mock location in the gateway ConfigMap and restart the gateway so nginx loads it. Proxy generation: register each missing base model in the Entity Store with POST /v1/models through the gateway (never a mock). Re-checked over HTTP.',
+    touches: ['gateway-config'],
     available({ subject, probe, config }) {
       if (!subject.configMap)
         return { reason: `ConfigMap ${config.gateway.configMap} does not exist; set gateway.configMap` };
