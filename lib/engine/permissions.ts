@@ -92,14 +92,15 @@ export function requiredAppPermissions(registry: readonly AnyCheck[], config: En
     });
     add(rules, { apiGroup: '', resource: 'pods', verb, clusterScoped: false, why: 'wait for probe pods' });
   }
-  // One fix per check and namespace at a time: a Lease held while it is applied (lib/engine/lock.ts).
-  for (const verb of ['get', 'create', 'update', 'delete'])
+  // Locks on the objects a fix touches: Leases held while it is applied (lib/engine/lock.ts); listed
+  // to find the ones a dead process left (lib/engine/janitor.ts).
+  for (const verb of ['get', 'list', 'create', 'update', 'delete'])
     add(rules, {
       apiGroup: 'coordination.k8s.io',
       resource: 'leases',
       verb,
       clusterScoped: false,
-      why: 'one fix at a time',
+      why: 'locks on the objects a fix touches',
     });
   // The audit trail: an Event on the object each applied fix changed (lib/engine/events.ts).
   add(rules, { apiGroup: '', resource: 'events', verb: 'create', clusterScoped: false, why: 'audit trail of fixes' });
