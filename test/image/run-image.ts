@@ -280,9 +280,16 @@ async function main() {
     );
     const ready = await (await fetch(`${base}/api/readyz`)).json();
     console.log(`image ${image} ready as uid ${UID} gid 0: ${JSON.stringify(ready)}`);
-    const ctx = (await (await fetch(`${base}/api/context`)).json()) as { acting: { user: string; source: string } };
-    if (ctx.acting.source !== 'service account' || ctx.acting.user !== `system:serviceaccount:${NS}:flywheel-doctor`)
+    // The overlay requires a logged-in user: reads of cluster data too (a request past oauth-proxy has none).
+    const anonymous = await fetch(`${base}/api/context`);
+    if (anonymous.status !== 401)
+      throw new Error(`/api/context without a login: expected 401, got ${anonymous.status} ${await anonymous.text()}`);
+    const ctx = (await (
+      await fetch(`${base}/api/context`, { headers: { 'X-Forwarded-Access-Token': TOKENS.readonly.token } })
+    ).json()) as { acting: { user: string; source: string } };
+    if (ctx.acting.source !== 'forwarded login (oauth-proxy)' || ctx.acting.user !== TOKENS.readonly.user)
       throw new Error(`unexpected identity: ${JSON.stringify(ctx.acting)}`);
+    console.log(`/api/context: 401 without a login; as the forwarded login: ${ctx.acting.user}`);
     // As oauth-proxy forwards it (the overlay requires a logged-in user): a project member who may only view.
     const res = await fetch(`${base}/api/runs`, {
       method: 'POST',
