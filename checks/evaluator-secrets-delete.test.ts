@@ -1,3 +1,4 @@
+import { ruleQuestions } from '../lib/engine/steps';
 import { describe, expect, it } from 'vitest';
 import { Snapshot } from '../lib/engine/snapshot';
 import { judgeWith, planWith } from '../lib/engine/testing';
@@ -8,7 +9,6 @@ import check, {
   FIX_LABEL,
   locateSecretsSubject,
   OPERATOR_EVALUATOR_RULES,
-  resultingRoleQuestions,
   type SecretsProbe,
 } from './evaluator-secrets-delete';
 import { config, evaluatorDeployment, NS, OPERATOR_RULES, role, roleBinding } from './test-fixtures';
@@ -202,7 +202,7 @@ describe('permissions needed to apply the fix (RBAC escalation prevention)', () 
       namespace: NS,
       name: undefined,
     });
-    expect(resultingRoleQuestions([secretsRule(['get', 'delete'])], NS).map((q) => q.verb)).toEqual(['get', 'delete']);
+    expect(ruleQuestions([secretsRule(['get', 'delete'])], NS).map((q) => q.verb)).toEqual(['get', 'delete']);
   });
   it('explains a missing SCC permission with the oc command that grants it', () => {
     const a = {

@@ -3,7 +3,7 @@ import { absentGuard, targetOf } from '../lib/engine/plan-helpers';
 import type { Snapshot } from '../lib/engine/snapshot';
 import { defineCheck, type Evidence, type Finding, type PlanBody } from '../lib/engine/types';
 import { ruleQuestions } from '../lib/engine/steps';
-import { canUser, type AccessQuestion } from '../lib/k8s/client';
+import { canUser } from '../lib/k8s/client';
 import { errorMessage, KubeApiError } from '../lib/k8s/errors';
 import type { KObject } from '../lib/k8s/object';
 import { RESOURCES } from '../lib/k8s/resources';
@@ -228,11 +228,6 @@ function danglingManualFix(subject: SecretsSubject, config: Config): string[] {
   ];
 }
 
-/** Every permission the Roles this fix creates grant, as access questions (RBAC escalation prevention). */
-export function resultingRoleQuestions(rules: PolicyRule[], namespace: string): AccessQuestion[] {
-  return ruleQuestions(rules, namespace);
-}
-
 interface SecretsPlanData {
   creates: KObject[];
 }
@@ -365,7 +360,7 @@ export default defineCheck<typeof sections, SecretsSubject, SecretsProbe, Secret
         { verb: 'create', group: 'rbac.authorization.k8s.io', resource: 'roles', namespace: ns },
         { verb: 'create', group: 'rbac.authorization.k8s.io', resource: 'rolebindings', namespace: ns },
         // RBAC escalation prevention: whoever creates a Role must hold everything it grants.
-        ...resultingRoleQuestions(rules, ns),
+        ...ruleQuestions(rules, ns),
       ];
     },
     plan({ subject, probe, config }) {

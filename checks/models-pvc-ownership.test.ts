@@ -1,3 +1,4 @@
+import { planFingerprint } from '../lib/engine/fix';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -98,6 +99,13 @@ describe('models-pvc-ownership summaries', () => {
       /could not list the model files: find: I\/O error/,
     ],
     ['error: the probe was cut short', snap(), probe(scanLog({ scanned: 0, complete: false })), 'error', /cut short/],
+    [
+      'fail: a fix preview, which starts no probe pod',
+      snap(),
+      { previewed: true } as OwnershipProbe,
+      'fail',
+      /not probed again for this preview .*applying probes \/mount\/models first and changes nothing if every file is already owned by UID 1000920000/,
+    ],
     ['warn: an empty volume', snap(), probe(scanLog({ scanned: 0 })), 'warn', /holds no model files yet/],
     [
       'pass: every entry has the expected owner',
@@ -200,6 +208,29 @@ describe('models-pvc-ownership fix', () => {
       /find '\/mount\/models' -mindepth 1 -maxdepth 1 -exec chown -R -h 1000920000:1000 \{\} \+/,
     );
     expect((await planWith(check, snap(), probe(scanLog({ scanned: 9 })), config())).noop).toBe(true);
+  });
+  it('a preview plans the chown conditionally, and binds to the same writes as the probed plan', async () => {
+    const previewed = await planWith(check, snap(), { previewed: true } as OwnershipProbe, config());
+    const probed = await planWith(
+      check,
+      snap(),
+      probe(scanLog({ scanned: 9, wrong: [['1000:1000', './a']] })),
+      config(),
+    );
+    expect(previewed.noop).toBe(false);
+    expect(previewed.summary).toMatch(/once a probe pod has confirmed .*nothing runs if none are/);
+    expect(
+      check.fix!.available!({
+        snapshot: snap(),
+        subject: check.locate!(snap(), config()),
+        probe: { previewed: true } as OwnershipProbe,
+        finding: judge(snap(), { previewed: true } as OwnershipProbe),
+        config: config(),
+      }),
+    ).toBe(true);
+    expect(planFingerprint({ checkId: check.id, ...previewed })).toBe(
+      planFingerprint({ checkId: check.id, ...probed }),
+    );
   });
 });
 
