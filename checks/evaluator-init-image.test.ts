@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Snapshot } from '../lib/engine/snapshot';
 import { availabilityWith, judgeWith, planWith } from '../lib/engine/testing';
-import check from './evaluator-init-image';
+import check, { evaluatorVersion, migrationVariable } from './evaluator-init-image';
 import { config, evaluatorCr, evaluatorDeployment, NS } from './test-fixtures';
 
 const IMAGE = 'nvcr.io/nvidia/nemo-microservices/evaluator:25.12';
@@ -93,6 +93,49 @@ describe('evaluator-init-image', () => {
 
   it('goes after fixes that patch the NemoEvaluator CR', () => {
     expect(check.fix!.undoneBy).toContain('NemoEvaluator');
+  });
+});
+
+describe('evaluator-init-image by evaluator version band', () => {
+  const REPO = 'nvcr.io/nvidia/nemo-microservices/evaluator';
+  const atTag = (tag: string, inits: unknown[], pods: unknown[] = []) =>
+    Snapshot.fromFixture(NS, {
+      deployments: [withInits(inits)] as never,
+      nemoevaluators: [{ ...evaluatorCr(), spec: { ...evaluatorCr().spec, image: { repository: REPO, tag } } }] as never,
+      pods: pods as never,
+    });
+  const operatorRender = (tag: string) => ({
+    name: 'evaluator-db-migration',
+    image: `${REPO}:${tag}`,
+    env: [{ name: 'EVAL_CONTAINER', value: `${REPO}:${tag}` }],
+  });
+  it.each([
+    // tag, pods crash-looping, status, summary, fix offered
+    ['25.12', false, 'fail', /has no EVALUATOR_IMAGE/, true],
+    ['25.12.1', true, 'fail', /has no EVALUATOR_IMAGE/, true],
+    ['26.02', false, 'fail', /has no EVALUATOR_IMAGE/, true],
+    ['v25.12-rc1', false, 'fail', /has no EVALUATOR_IMAGE/, true],
+    ['25.08', false, 'pass', /Evaluator 25\.08 \(before 25\.12\) reads EVAL_CONTAINER/, false],
+    ['25.04', false, 'pass', /reads EVAL_CONTAINER, not EVALUATOR_IMAGE/, false],
+    ['25.11', true, 'warn', /is failing, but evaluator 25\.11 \(before 25\.12\) does not read EVALUATOR_IMAGE/, false],
+    ['latest', false, 'warn', /version cannot be told \(image tag "latest" is not a calendar version/, true],
+    ['latest', true, 'fail', /has no EVALUATOR_IMAGE/, true],
+  ] as const)('evaluator %s (crash-looping: %s) → %s', (tag, crashLoop, status, summary, offered) => {
+    const s = atTag(tag, [WAIT, operatorRender(tag)], crashLoop ? [crashing] : []);
+    const r = judge(s);
+    expect(r.status).toBe(status);
+    expect(r.summary).toMatch(summary);
+    expect(availabilityWith(check, s, undefined, config()).available).toBe(offered);
+  });
+
+  it('reads the version from tags and digests, and tells when it cannot', () => {
+    expect(evaluatorVersion(`${REPO}:25.12`)).toEqual({ tag: '25.12', version: 2512 });
+    expect(evaluatorVersion('registry:5000/evaluator:25.09.3')).toEqual({ tag: '25.09.3', version: 2509 });
+    expect(evaluatorVersion('registry:5000/evaluator')).toEqual({ tag: 'latest', version: undefined });
+    expect(evaluatorVersion(`${REPO}@sha256:abc`)?.version).toBeUndefined();
+    expect(migrationVariable(undefined, '25.12')).toEqual({ unknown: 'the evaluator image is not known' });
+    // The band's start is configuration: a site that knows its 25.10 build reads EVALUATOR_IMAGE says so.
+    expect(migrationVariable(`${REPO}:25.10`, '25.10')).toMatchObject({ reads: 'EVALUATOR_IMAGE' });
   });
 });
 

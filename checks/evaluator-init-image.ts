@@ -16,11 +16,48 @@ import {
 } from './shared/evaluator';
 
 export const EVALUATOR_IMAGE_ENV = 'EVALUATOR_IMAGE';
+/** What the NIM Operator (3.0.x-3.1.x) sets on the migration container for every evaluator tag. */
+export const EVAL_CONTAINER_ENV = 'EVAL_CONTAINER';
 
-/** The evaluator's database migration init container (evaluator 25.12 needs EVALUATOR_IMAGE in it). */
+/**
+ * The evaluator's database migration init container, and the first evaluator version (calendar
+ * YY.MM, as its image tags) whose migration reads EVALUATOR_IMAGE: 25.12 (real-stack.md). Earlier
+ * evaluators were written against what the operator renders (EVAL_CONTAINER).
+ */
 export const EvaluatorInitSection = z
-  .object({ initContainer: z.string().default('evaluator-db-migration') })
+  .object({
+    initContainer: z.string().default('evaluator-db-migration'),
+    evaluatorImageFrom: z
+      .string()
+      .regex(/^\d{2}\.\d{2}$/, 'a calendar version YY.MM, as in evaluator image tags (25.12)')
+      .default('25.12'),
+  })
   .prefault({});
+
+/** An evaluator image tag's calendar version (25.12, v25.12.1, 25.12-rc1 → 2512), or undefined (latest, digests, custom tags). */
+export function evaluatorVersion(image: string | undefined): { tag: string; version?: number } | undefined {
+  if (!image) return undefined;
+  const at = image.indexOf('@');
+  const ref = at >= 0 ? image.slice(0, at) : image;
+  const colon = ref.lastIndexOf(':');
+  const tag = colon > ref.lastIndexOf('/') ? ref.slice(colon + 1) : at >= 0 ? image.slice(at + 1) : 'latest';
+  const m = /^v?(\d{2})\.(\d{2})(?:[.+-].*)?$/.exec(tag);
+  return { tag, version: m ? Number(m[1]) * 100 + Number(m[2]) : undefined };
+}
+
+/** Which variable this evaluator's migration reads, by its version band; `unknown` says why it cannot be told. */
+export function migrationVariable(
+  image: string | undefined,
+  from: string,
+): { reads: typeof EVALUATOR_IMAGE_ENV | typeof EVAL_CONTAINER_ENV; band: string } | { unknown: string } {
+  const v = evaluatorVersion(image);
+  if (!v) return { unknown: 'the evaluator image is not known' };
+  if (v.version === undefined) return { unknown: `image tag "${v.tag}" is not a calendar version (YY.MM)` };
+  const threshold = Number(from.replace('.', ''));
+  return v.version >= threshold
+    ? { reads: EVALUATOR_IMAGE_ENV, band: `${v.tag} (${from} or later)` }
+    : { reads: EVAL_CONTAINER_ENV, band: `${v.tag} (before ${from})` };
+}
 
 const sections = { evaluator: EvaluatorSection, evaluatorInit: EvaluatorInitSection };
 type Config = ConfigOf<typeof sections>;
@@ -55,8 +92,8 @@ export function locateInitSubject(snapshot: Snapshot, config: Config): InitSubje
   return { ...ev, init: inits[initIndex], initIndex, image, podStates };
 }
 
-const envValue = (c: Container | undefined) =>
-  [...(c?.env ?? [])].reverse().find((e) => e.name === EVALUATOR_IMAGE_ENV)?.value;
+const envValue = (c: Container | undefined, name = EVALUATOR_IMAGE_ENV) =>
+  [...(c?.env ?? [])].reverse().find((e) => e.name === name)?.value;
 
 export function judgeInit(s: InitSubject, config: Config): Finding {
   const name = config.evaluatorInit.initContainer;
@@ -82,6 +119,33 @@ export function judgeInit(s: InitSubject, config: Config): Finding {
     { label: 'Evaluator image', value: s.image ?? '(unknown)' },
   ];
   for (const st of s.podStates) evidence.push({ label: 'Pod', value: st, tone: 'bad' });
+  const band = migrationVariable(s.image, config.evaluatorInit.evaluatorImageFrom);
+  if (!value && 'reads' in band && band.reads === EVAL_CONTAINER_ENV) {
+    // An evaluator before the band reads EVAL_CONTAINER, which the operator renders: nothing to add.
+    const evalContainer = envValue(s.init, EVAL_CONTAINER_ENV);
+    evidence.push({ label: 'Evaluator version', value: band.band });
+    evidence.push({ label: EVAL_CONTAINER_ENV, value: show(evalContainer), tone: evalContainer ? 'good' : 'bad' });
+    return s.podStates.length === 0
+      ? {
+          status: 'pass',
+          summary: `Evaluator ${band.band} reads ${EVAL_CONTAINER_ENV}, not ${EVALUATOR_IMAGE_ENV}: the init container ${name} needs no ${EVALUATOR_IMAGE_ENV}`,
+          evidence,
+        }
+      : {
+          status: 'warn',
+          summary: `The init container ${name} is failing, but evaluator ${band.band} does not read ${EVALUATOR_IMAGE_ENV}: read its log for the cause`,
+          evidence,
+        };
+  }
+  if (!value && 'unknown' in band && s.podStates.length === 0) {
+    evidence.push({ label: 'Evaluator version', value: `cannot be told: ${band.unknown}`, tone: 'bad' });
+    return {
+      status: 'warn',
+      summary: `The init container ${name} has no ${EVALUATOR_IMAGE_ENV}; evaluators from ${config.evaluatorInit.evaluatorImageFrom} need it, but this one's version cannot be told (${band.unknown})`,
+      evidence,
+      rootCause: `Set evaluatorInit.evaluatorImageFrom or pin the evaluator to a calendar tag; if its pod goes to Init:CrashLoopBackOff, this check fails and offers the fix.`,
+    };
+  }
   if (!value)
     return {
       status: 'fail',
@@ -149,9 +213,12 @@ export default defineCheck<typeof sections, InitSubject, undefined, InitPlanData
       "Add EVALUATOR_IMAGE (the CR's image) to the init container found by name, guarded by a test on its name, then wait for the rollout. Applied after fixes that patch the NemoEvaluator CR, whose re-render would drop it.",
     touches: ['evaluator-deployment'],
     undoneBy: ['NemoEvaluator'],
-    available({ subject }) {
+    available({ subject, config }) {
       if (!subject.image)
         return { reason: 'the evaluator image is not known (no CR image, no container image): set it by hand' };
+      const band = migrationVariable(subject.image, config.evaluatorInit.evaluatorImageFrom);
+      if ('reads' in band && band.reads === EVAL_CONTAINER_ENV)
+        return { reason: `evaluator ${band.band} reads ${EVAL_CONTAINER_ENV}; adding ${EVALUATOR_IMAGE_ENV} would change nothing` };
       // Already set to the evaluator's image: only the rollout is missing, there is nothing to patch.
       if (envValue(subject.init) === subject.image)
         return {

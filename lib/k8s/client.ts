@@ -288,7 +288,12 @@ export class KubeClient {
     return this.request<T>('PATCH', resourcePath(type, namespace, name), {
       body: ops,
       contentType: 'application/json-patch+json',
-      query: { dryRun: opts.dryRun ? 'All' : undefined, fieldManager: opts.fieldManager ?? 'flywheel-doctor' },
+      // Strict: a field the schema does not know is an error, never silently pruned from the write.
+      query: {
+        dryRun: opts.dryRun ? 'All' : undefined,
+        fieldManager: opts.fieldManager ?? 'flywheel-doctor',
+        fieldValidation: 'Strict',
+      },
       attempt: { verb: 'patch', group: type.group, resource: type.plural, namespace, name },
     });
   }
@@ -296,7 +301,7 @@ export class KubeClient {
   create<T>(type: ResourceType, namespace: string | undefined, body: unknown, opts: { dryRun?: boolean } = {}) {
     return this.request<T>('POST', resourcePath(type, namespace), {
       body,
-      query: { dryRun: opts.dryRun ? 'All' : undefined, fieldManager: 'flywheel-doctor' },
+      query: { dryRun: opts.dryRun ? 'All' : undefined, fieldManager: 'flywheel-doctor', fieldValidation: 'Strict' },
       attempt: { verb: 'create', group: type.group, resource: type.plural, namespace },
     });
   }

@@ -1,6 +1,6 @@
 /**
  * Loads the YAML fixtures of a scenario into a namespace with server-side apply:
- * crds.yaml (cluster-wide), namespace.yaml, then the scenario's files (SCENARIOS). Re-seeding an
+ * the CRDs (fixtures/nim-crds.ts, crds.yaml; cluster-wide), namespace.yaml, then the scenario's files (SCENARIOS). Re-seeding an
  * existing namespace deletes it first, so every seed starts from the same state.
  */
 import { execFileSync } from 'node:child_process';
@@ -12,6 +12,7 @@ import { KubeApiError } from '../../lib/k8s/errors';
 import type { ResourceType } from '../../lib/k8s/resources';
 import type { KObject } from '../../lib/k8s/object';
 import { JOB_FIXTURES } from './fixtures/flywheel-jobs';
+import { NIM_CRD_NAMES, NIM_CRDS } from './fixtures/nim-crds';
 import { dataStoreFile, entityStoreDataFile, FILES, flywheelJobsFile, nimModelsFile } from './paths';
 import { specHash } from './spec-hash';
 
@@ -165,11 +166,10 @@ export async function seedScenario(opts: SeedOptions): Promise<void> {
   const t0 = Date.now();
 
   // 1. CRDs and cluster-wide RBAC (idempotent).
-  for (const o of load('crds.yaml', {})) await apply(client, o, 'fd-seed');
+  for (const o of [...NIM_CRDS, ...load('crds.yaml', {})]) await apply(client, o, 'fd-seed');
   await until('CRDs established', async () => {
     for (const name of [
-      'nemoevaluators.apps.nvidia.com',
-      'nimservices.apps.nvidia.com',
+      ...NIM_CRD_NAMES,
       'securitycontextconstraints.security.openshift.io',
       'nemotrainingjobs.nvidia.com',
     ]) {
