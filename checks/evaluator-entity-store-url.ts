@@ -16,6 +16,7 @@ import {
   deploymentEnvPlan,
   type EnvPlanData,
   type EvaluatorRefs,
+  crPatchBlocked,
   evaluatorEnvStep,
 } from './shared/evaluator';
 import {
@@ -434,6 +435,8 @@ export default defineCheck<typeof sections, EntityStoreSubject, UrlProbe, EnvPla
       { verb: 'patch', group: 'apps', resource: 'deployments', namespace: c.namespace },
     ],
     available({ subject: ev, snapshot, config, finding, probe }) {
+      const blocked = ev.flavour === 'operator' ? crPatchBlocked(ev.cr, snapshot) : undefined;
+      if (blocked) return blocked;
       const value = ev.container ? effectiveEnv(ENTITY_STORE_ENV, ev.container, snapshot)?.value : undefined;
       if (finding.status === 'fail' && judgedByBehaviour(probe) && value !== undefined) {
         const failing = probe.answers.filter((a) => judgeAnswer(a).length).map((a) => a.model);

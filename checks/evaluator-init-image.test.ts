@@ -101,7 +101,9 @@ describe('evaluator-init-image by evaluator version band', () => {
   const atTag = (tag: string, inits: unknown[], pods: unknown[] = []) =>
     Snapshot.fromFixture(NS, {
       deployments: [withInits(inits)] as never,
-      nemoevaluators: [{ ...evaluatorCr(), spec: { ...evaluatorCr().spec, image: { repository: REPO, tag } } }] as never,
+      nemoevaluators: [
+        { ...evaluatorCr(), spec: { ...evaluatorCr().spec, image: { repository: REPO, tag } } },
+      ] as never,
       pods: pods as never,
     });
   const operatorRender = (tag: string) => ({

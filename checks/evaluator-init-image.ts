@@ -218,7 +218,9 @@ export default defineCheck<typeof sections, InitSubject, undefined, InitPlanData
         return { reason: 'the evaluator image is not known (no CR image, no container image): set it by hand' };
       const band = migrationVariable(subject.image, config.evaluatorInit.evaluatorImageFrom);
       if ('reads' in band && band.reads === EVAL_CONTAINER_ENV)
-        return { reason: `evaluator ${band.band} reads ${EVAL_CONTAINER_ENV}; adding ${EVALUATOR_IMAGE_ENV} would change nothing` };
+        return {
+          reason: `evaluator ${band.band} reads ${EVAL_CONTAINER_ENV}; adding ${EVALUATOR_IMAGE_ENV} would change nothing`,
+        };
       // Already set to the evaluator's image: only the rollout is missing, there is nothing to patch.
       if (envValue(subject.init) === subject.image)
         return {

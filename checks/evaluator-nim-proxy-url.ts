@@ -13,6 +13,7 @@ import {
   resolveEvaluator,
   type Container,
   type EvaluatorRefs,
+  crPatchBlocked,
   evaluatorEnvStep,
 } from './shared/evaluator';
 import { serviceTarget, withPort } from './shared/service-url';
@@ -140,7 +141,9 @@ export default defineCheck<typeof sections, ProxySubject, undefined, EnvPlanData
     description:
       "Set NIM_PROXY_URL to the same Service on the port it has (spec.env on the NemoEvaluator CR, or on the Deployment when no CR owns it), then wait for the operator's re-render and the rollout.",
     touches: ['NemoEvaluator'],
-    available({ subject, config }) {
+    available({ subject, config, snapshot }) {
+      const blocked = subject.flavour === 'operator' ? crPatchBlocked(subject.cr, snapshot) : undefined;
+      if (blocked) return blocked;
       const value = subject.rendered ?? subject.running!;
       if (portToUse(value, subject, config.namespace) === undefined) {
         const t = serviceTarget(value, config.namespace);

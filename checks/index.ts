@@ -11,6 +11,7 @@ import gatewayDeploymentMocks from './gateway-deployment-mocks';
 import gatewayModels from './gateway-models';
 import gatewayUpstreams from './gateway-upstreams';
 import modelsPvcOwnership from './models-pvc-ownership';
+import nemoDatabaseSecrets from './nemo-database-secrets';
 import nimModelSync from './nim-model-sync';
 import nemoOperator from './nemo-operator';
 import podHealth from './pod-health';
@@ -29,6 +30,7 @@ export const CHECKS: readonly AnyCheck[] = [
   gatewayModels,
   gatewayDeploymentMocks,
   referencedSecrets,
+  nemoDatabaseSecrets,
   flywheelConfig,
   nimModelSync,
   flywheelStatePersistence,

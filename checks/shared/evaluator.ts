@@ -9,6 +9,7 @@ import type { JsonPatchOp, KubeClient } from '../../lib/k8s/client';
 import type { KObject } from '../../lib/k8s/object';
 import { RESOURCES } from '../../lib/k8s/resources';
 import { waitForObject, waitForRollout, WaitTimeout } from '../../lib/k8s/wait';
+import { lastDoctorWrite, liveRenderBlocker, renderBlocker } from './operator-render';
 
 /** Where to find the NeMo Evaluator: the NIM Operator's names by default, helm's detected. */
 export const EvaluatorSection = z
@@ -112,8 +113,26 @@ export function crEnv(cr: KObject | undefined, name: string): string | undefined
 }
 
 /**
+ * Why a fix that patches the NemoEvaluator CR cannot take effect now: the operator cannot render
+ * (its database Secret is missing), so the patch would never reach the Deployment.
+ */
+export function crPatchBlocked(cr: KObject | undefined, snapshot: Snapshot): { reason: string } | undefined {
+  const blocker = cr && renderBlocker(cr, snapshot);
+  return blocker
+    ? {
+        reason: `the NIM Operator cannot render the evaluator (${blocker}), so a NemoEvaluator patch would never reach the Deployment: fix check nemo-database-secrets first`,
+      }
+    : undefined;
+}
+
+/** The operator will not re-render: what it needs is missing. Said promptly instead of waiting out the timeout. */
+export class StalledRender extends Error {}
+
+/**
  * After a NemoEvaluator CR patch: watch until the operator has re-rendered the evaluator
- * Deployment with the change (`rendered`), then until it has rolled out.
+ * Deployment with the change (`rendered`), then until it has rolled out. Meanwhile, every second,
+ * ask whether the operator can render at all (its database Secret, its own Warning Events since
+ * the patch): a render that will never come fails within seconds with its cause.
  */
 export async function waitForEvaluatorRender(
   ctx: {
@@ -125,28 +144,58 @@ export async function waitForEvaluatorRender(
   deployment: string,
   rendered: (d: KObject) => boolean,
   what: string,
+  crName: string,
 ): Promise<void> {
   const { reader, config, signal, progress } = ctx;
   progress('waiting for the operator to re-render the evaluator Deployment');
+  const waiting = new AbortController();
+  const stop = () => waiting.abort();
+  signal.addEventListener('abort', stop, { once: true });
+  const stalled = watchForStall(reader, config.namespace, crName, waiting.signal);
   try {
-    await waitForObject(
-      reader,
-      RESOURCES.deployments,
-      config.namespace,
-      deployment,
-      rendered,
-      config.rolloutTimeoutMs,
-      signal,
-    );
+    await Promise.race([
+      waitForObject(
+        reader,
+        RESOURCES.deployments,
+        config.namespace,
+        deployment,
+        rendered,
+        config.rolloutTimeoutMs,
+        waiting.signal,
+      ),
+      stalled.then((cause) => {
+        throw new StalledRender(
+          `the NemoEvaluator CR was patched, but the NIM Operator cannot re-render Deployment ${deployment}: ${cause}. The patch stays on the CR and reaches the Deployment once the operator can render: fix that first (check nemo-database-secrets), then run this check again.`,
+        );
+      }),
+    ]);
   } catch (e) {
     if (!(e instanceof WaitTimeout)) throw e;
     throw new Error(
       `the NemoEvaluator CR was patched, but Deployment ${deployment} still does not carry ${what} after ${config.rolloutTimeoutMs / 1000} s: is the NIM Operator running?`,
     );
+  } finally {
+    waiting.abort();
+    signal.removeEventListener('abort', stop);
   }
   progress(`waiting for deployment ${deployment} to roll out`);
   await waitForRollout(reader, config.namespace, deployment, config.rolloutTimeoutMs, signal, progress);
   progress('rollout complete');
+}
+
+/** Resolves with the cause once the operator is seen unable to render; never resolves while it can. */
+async function watchForStall(reader: KubeClient, namespace: string, crName: string, signal: AbortSignal) {
+  const cr = await reader.get<KObject>(RESOURCES.nemoevaluators, namespace, crName, { signal }).catch(() => undefined);
+  // Events older than the patch (a failure since mended) do not count; server time where the CR has it.
+  const since = (cr && lastDoctorWrite(cr)) ?? `${new Date().toISOString().slice(0, 19)}Z`;
+  while (!signal.aborted) {
+    const cause = await liveRenderBlocker(reader, namespace, 'nemoevaluators', crName, since, signal).catch(
+      () => undefined, // a read that fails says nothing about the operator: keep waiting for the render
+    );
+    if (cause) return cause;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  return new Promise<string>(() => {});
 }
 
 /**
@@ -169,7 +218,13 @@ export function evaluatorEnvStep(
     ops: target.ops,
     settle: (signal, progress) =>
       cr
-        ? waitForEvaluatorRender({ reader, config, signal, progress }, target.deployment, env.rendered, env.what)
+        ? waitForEvaluatorRender(
+            { reader, config, signal, progress },
+            target.deployment,
+            env.rendered,
+            env.what,
+            target.name,
+          )
         : waitForRollout(reader, config.namespace, target.deployment, config.rolloutTimeoutMs, signal, progress),
   };
 }

@@ -1,3 +1,4 @@
+import { createHmac, randomBytes } from 'node:crypto';
 import type { KObject } from './object';
 /** The API resources Flywheel Doctor reads or writes, keyed by a short stable name. */
 export interface ResourceType {
@@ -12,23 +13,32 @@ export interface ResourceType {
 
 /**
  * A Secret as the snapshot holds it: its name, type and, per key, the size of the value in bytes
- * (`keyBytes`). The values themselves are dropped as soon as the list arrives, so no check, log,
- * plan or report can carry them.
+ * (`keyBytes`) and a keyed digest (`keyDigests`: HMAC-SHA256 under a random key made by this process
+ * and never exported, so two Secrets can be compared for equality, say a service's database password
+ * and the database's own, and nothing outside the process can test a guess against it). The values
+ * themselves are dropped as soon as the list arrives, so no check, log, plan or report can carry them.
  */
 export function secretShape(o: KObject): KObject {
   const keyBytes: Record<string, number> = {};
-  for (const [k, v] of Object.entries((o.data ?? {}) as Record<string, string>))
-    keyBytes[k] = Buffer.byteLength(v ?? '', 'base64');
+  const keyDigests: Record<string, string> = {};
+  const add = (k: string, value: Buffer) => {
+    keyBytes[k] = value.length;
+    keyDigests[k] = createHmac('sha256', DIGEST_KEY).update(value).digest('hex').slice(0, 32);
+  };
+  for (const [k, v] of Object.entries((o.data ?? {}) as Record<string, string>)) add(k, Buffer.from(v ?? '', 'base64'));
   for (const [k, v] of Object.entries((o.stringData ?? {}) as Record<string, string>))
-    keyBytes[k] = Buffer.byteLength(v ?? '', 'utf8');
+    add(k, Buffer.from(v ?? '', 'utf8'));
   // managedFields name fields (f:data.f:KEY), never values: kept so the watch can say who changed it.
   const { name, namespace, uid, resourceVersion, creationTimestamp, labels, managedFields } = o.metadata ?? {};
   return {
     metadata: { name, namespace, uid, resourceVersion, creationTimestamp, labels, managedFields },
     type: o.type,
     keyBytes,
+    keyDigests,
   };
 }
+
+const DIGEST_KEY = randomBytes(32);
 
 const CORE = {
   namespaces: { group: '', version: 'v1', plural: 'namespaces', kind: 'Namespace', namespaced: false },

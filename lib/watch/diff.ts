@@ -7,7 +7,14 @@ export interface FieldChange {
   after?: string;
 }
 
-const IGNORED = new Set(['metadata.resourceVersion', 'metadata.managedFields', 'metadata.generation', 'status']);
+// keyDigests: a Secret's per-process value digests (resources.ts secretShape), never written to the history.
+const IGNORED = new Set([
+  'metadata.resourceVersion',
+  'metadata.managedFields',
+  'metadata.generation',
+  'status',
+  'keyDigests',
+]);
 /**
  * A value as the history keeps it: masked as a structure first (an env list's `{name: DB_PASS,
  * value}` has no pattern in its text), then as text, and only then shortened, so a cut never leaves

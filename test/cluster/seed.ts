@@ -273,7 +273,8 @@ export async function seedScenario(opts: SeedOptions): Promise<void> {
     }
   }
 
-  // 5. Wait until the scenario's state is real: rollouts done, gateway serving, crash loop under way.
+  // 5. Wait until the scenario's state is real: the operator's render, rollouts done, gateway serving, crash loop under way.
+  await evaluatorRendered(client, ns);
   const deployments = await client.request<{ items: KObject[] }>('GET', `/apis/apps/v1/namespaces/${ns}/deployments`);
   // Every Deployment available (the broken worker only needs its pod), so a seed is settled when it returns.
   const crashing = scenario.failing ? 'df-celery-worker-deployment' : '';
@@ -341,20 +342,26 @@ function writeEntityStoreRecords(ns: string, models: string[]) {
   fs.writeFileSync(file, JSON.stringify({ namespaces, models: records }, null, 2));
 }
 
+/** Waits until the operator has rendered the evaluator's Deployment from the CR's current spec. */
+async function evaluatorRendered(client: KubeClient, ns: string): Promise<KObject> {
+  const crPath = objPath(typeOf('NemoEvaluator'), ns, 'nemoevaluator-sample');
+  let dep: KObject = {};
+  await until('the operator to render the evaluator', async () => {
+    const cr = await client.request<KObject>('GET', crPath);
+    dep = await client.request<KObject>('GET', objPath(typeOf('Deployment'), ns, 'nemoevaluator-sample'));
+    return dep.metadata?.annotations?.['nvidia.com/parent-spec-hash'] === specHash(cr.spec);
+  });
+  return dep;
+}
+
 /**
  * The healthy state of the evaluator's migration init container: EVALUATOR_IMAGE added after the
  * operator's last render (the operator drops it on every render, so it can only be added after).
  */
 async function fixEvaluatorInit(client: KubeClient, ns: string) {
   const deployments = typeOf('Deployment');
-  const crPath = objPath(typeOf('NemoEvaluator'), ns, 'nemoevaluator-sample');
-  let dep: KObject = {};
-  await until('the operator to render the evaluator', async () => {
-    const cr = await client.request<KObject>('GET', crPath);
-    dep = await client.request<KObject>('GET', objPath(deployments, ns, 'nemoevaluator-sample'));
-    return dep.metadata?.annotations?.['nvidia.com/parent-spec-hash'] === specHash(cr.spec);
-  });
-  const cr = await client.request<KObject>('GET', crPath);
+  const dep = await evaluatorRendered(client, ns);
+  const cr = await client.request<KObject>('GET', objPath(typeOf('NemoEvaluator'), ns, 'nemoevaluator-sample'));
   const inits = (dep.spec?.template?.spec?.initContainers ?? []) as Array<{ name: string }>;
   const idx = inits.findIndex((c) => c.name === 'evaluator-db-migration');
   if (idx < 0) return;
