@@ -394,7 +394,7 @@ export default defineCheck<typeof sections, EntityStoreSubject, UrlProbe, EnvPla
   title: "Evaluator's ENTITY_STORE_URL answers for every base model",
   area: 'NeMo Evaluator',
   config: sections,
-  needs: ['deployments', 'configmaps', 'nemoevaluators', 'services', 'nimservices'],
+  needs: ['deployments', 'configmaps', 'nemoevaluators', 'services', 'nimservices', 'secrets'],
   // Through the gateway, the verdict is what the gateway answers.
   dependsOn: ['gateway-models'],
   explain: {

@@ -124,7 +124,7 @@ export default defineCheck<typeof sections, ProxySubject, undefined, EnvPlanData
   title: "Evaluator's NIM_PROXY_URL names a port its Service has",
   area: 'NeMo Evaluator',
   config: sections,
-  needs: ['deployments', 'configmaps', 'nemoevaluators', 'services'],
+  needs: ['deployments', 'configmaps', 'nemoevaluators', 'services', 'secrets'],
   explain: {
     symptom: 'Base evaluations fail to reach the model: connection refused or timeouts calling the NIM.',
     rootCause:
