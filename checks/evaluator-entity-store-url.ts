@@ -514,7 +514,7 @@ export default defineCheck<typeof sections, EntityStoreSubject, UrlProbe, EnvPla
       return [
         evaluatorEnvStep(
           { reader, config },
-          { ...plan.data, deployment: ev.deploymentName },
+          { ...plan.data, deployment: ev.deployment ?? ev.deploymentName },
           {
             name: ENTITY_STORE_ENV,
             rendered: (d) => carriesGatewayUrl(d, ev, config),

@@ -203,7 +203,7 @@ export default defineCheck<typeof sections, ProxySubject, undefined, EnvPlanData
       return [
         evaluatorEnvStep(
           { reader, config },
-          { ...plan.data, deployment: subject.deploymentName },
+          { ...plan.data, deployment: subject.deployment ?? subject.deploymentName },
           {
             name: NIM_PROXY_ENV,
             rendered: (d) => carries(d, subject.container?.name, plan.data.value),

@@ -128,11 +128,23 @@ export function crPatchBlocked(cr: KObject | undefined, snapshot: Snapshot): { r
 /** The operator will not re-render: what it needs is missing. Said promptly instead of waiting out the timeout. */
 export class StalledRender extends Error {}
 
+/** The NIM Operator's render marker on what it renders: a hash of the CR spec it rendered from. */
+export const RENDER_HASH = 'nvidia.com/parent-spec-hash';
+/**
+ * How long to wait for a render when the Deployment already looks right and still carries the
+ * pre-patch marker: the operator may have a render of an older spec pending (it would overwrite
+ * the Deployment), or may have nothing to do (the patch restored the spec it last rendered).
+ */
+export const ALREADY_RENDERED_GRACE_MS = 10_000;
+
+const renderHash = (d: KObject) => d.metadata?.annotations?.[RENDER_HASH] as string | undefined;
+
 /**
  * After a NemoEvaluator CR patch: watch until the operator has re-rendered the evaluator
- * Deployment with the change (`rendered`), then until it has rolled out. Meanwhile, every second,
- * ask whether the operator can render at all (its database Secret, its own Warning Events since
- * the patch): a render that will never come fails within seconds with its cause.
+ * Deployment with the change (`rendered`, and a render marker other than `renderedBefore`, the one
+ * the Deployment had when the fix was planned), then until it has rolled out. Meanwhile, every
+ * second, ask whether the operator can render at all (its database Secret, its own Warning Events
+ * since the patch): a render that will never come fails within seconds with its cause.
  */
 export async function waitForEvaluatorRender(
   ctx: {
@@ -141,28 +153,30 @@ export async function waitForEvaluatorRender(
     signal: AbortSignal;
     progress(step: string): void;
   },
-  deployment: string,
-  rendered: (d: KObject) => boolean,
-  what: string,
-  crName: string,
+  wait: { deployment: string; cr: string; rendered: (d: KObject) => boolean; what: string; renderedBefore?: string },
 ): Promise<void> {
   const { reader, config, signal, progress } = ctx;
+  const { deployment, rendered, what } = wait;
   progress('waiting for the operator to re-render the evaluator Deployment');
   const waiting = new AbortController();
   const stop = () => waiting.abort();
   signal.addEventListener('abort', stop, { once: true });
-  const stalled = watchForStall(reader, config.namespace, crName, waiting.signal);
+  const stalled = watchForStall(reader, config.namespace, wait.cr, waiting.signal);
+  const renderedAnew = (d: KObject) =>
+    rendered(d) && (wait.renderedBefore === undefined || renderHash(d) !== wait.renderedBefore);
+  const watchFor = (done: (d: KObject) => boolean, ms: number) =>
+    waitForObject(reader, RESOURCES.deployments, config.namespace, deployment, done, ms, waiting.signal);
   try {
     await Promise.race([
-      waitForObject(
-        reader,
-        RESOURCES.deployments,
-        config.namespace,
-        deployment,
-        rendered,
-        config.rolloutTimeoutMs,
-        waiting.signal,
-      ),
+      (async () => {
+        const now = await reader.get<KObject>(RESOURCES.deployments, config.namespace, deployment, { signal });
+        if (!rendered(now) || renderedAnew(now)) return watchFor(renderedAnew, config.rolloutTimeoutMs);
+        // Looks right, from the render before the patch: wait a little for the operator's own pass.
+        await watchFor(renderedAnew, ALREADY_RENDERED_GRACE_MS).catch((e: unknown) => {
+          if (!(e instanceof WaitTimeout)) throw e;
+          progress('the operator did not render again: the Deployment already carries the change');
+        });
+      })(),
       stalled.then((cause) => {
         throw new StalledRender(
           `the NemoEvaluator CR was patched, but the NIM Operator cannot re-render Deployment ${deployment}: ${cause}. The patch stays on the CR and reaches the Deployment once the operator can render: fix that first (check nemo-database-secrets), then run this check again.`,
@@ -205,11 +219,13 @@ async function watchForStall(reader: KubeClient, namespace: string, crName: stri
  */
 export function evaluatorEnvStep(
   ctx: { reader: KubeClient; config: { namespace: string; rolloutTimeoutMs: number } },
-  target: { kind: 'cr' | 'deployment'; name: string; ops: JsonPatchOp[]; deployment: string },
+  target: { kind: 'cr' | 'deployment'; name: string; ops: JsonPatchOp[]; deployment: KObject | string },
   env: { name: string; rendered: (d: KObject) => boolean; what: string },
 ): FixStep {
   const { reader, config } = ctx;
   const cr = target.kind === 'cr';
+  const deployment = typeof target.deployment === 'string' ? target.deployment : target.deployment.metadata!.name!;
+  const renderedBefore = typeof target.deployment === 'string' ? undefined : renderHash(target.deployment);
   return {
     kind: 'patch',
     label: `patch ${cr ? 'NemoEvaluator' : 'Deployment'} ${target.name}: ${env.name}`,
@@ -220,12 +236,9 @@ export function evaluatorEnvStep(
       cr
         ? waitForEvaluatorRender(
             { reader, config, signal, progress },
-            target.deployment,
-            env.rendered,
-            env.what,
-            target.name,
+            { deployment, cr: target.name, rendered: env.rendered, what: env.what, renderedBefore },
           )
-        : waitForRollout(reader, config.namespace, target.deployment, config.rolloutTimeoutMs, signal, progress),
+        : waitForRollout(reader, config.namespace, deployment, config.rolloutTimeoutMs, signal, progress),
   };
 }
 

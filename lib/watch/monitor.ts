@@ -72,8 +72,10 @@ export class NamespaceMonitor {
     const previous = await this.opts.history.load().catch(() => []);
     this.last = previous.at(-1)?.statuses ?? {};
     metrics.startedWatching(this.namespace);
+    // Events are read by each run, never watched: every pod start writes several, and a change that
+    // matters (a Secret gone, a CR patched) arrives as the object's own change.
     const kinds = [...new Set(this.registry.flatMap((c) => c.needs as ResourceName[]))].filter(
-      (k) => RESOURCES[k].namespaced,
+      (k) => RESOURCES[k].namespaced && k !== 'events',
     );
     // Changes are seen from here on: every kind is listed before the first run, which then fills
     // the metrics and the history without waiting for a change or the schedule.

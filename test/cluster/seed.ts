@@ -271,6 +271,9 @@ export async function seedScenario(opts: SeedOptions): Promise<void> {
       const applied = await apply(client, resolveUids(raw, uids), manager);
       uids.set(`${raw.kind}/${raw.metadata!.name}`, applied.metadata!.uid!);
     }
+    // The operator renders the evaluator from the CR before the scenario's files bring the gateway's
+    // config, so the gateway starts with every Service it proxies to in place (as installs go).
+    if (file === 'namespace.yaml') await until('the operator to render the evaluator', () => exists(client, ns));
   }
 
   // 5. Wait until the scenario's state is real: the operator's render, rollouts done, gateway serving, crash loop under way.
@@ -341,6 +344,9 @@ function writeEntityStoreRecords(ns: string, models: string[]) {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, JSON.stringify({ namespaces, models: records }, null, 2));
 }
+
+const exists = (client: KubeClient, ns: string) =>
+  client.request('GET', objPath(typeOf('Deployment'), ns, 'nemoevaluator-sample')).then(() => true);
 
 /** Waits until the operator has rendered the evaluator's Deployment from the CR's current spec. */
 async function evaluatorRendered(client: KubeClient, ns: string): Promise<KObject> {

@@ -5,7 +5,7 @@
  * before any fix, refused by the fixes that would patch the CR, and named within seconds by a fix
  * already waiting for it.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { StalledRender, waitForEvaluatorRender } from '../../checks/shared/evaluator';
 import { KubeApiError } from '../../lib/k8s/errors';
 import type { KObject } from '../../lib/k8s/object';
@@ -144,6 +144,26 @@ describe('the emulated operator renders the evaluator as v3.1.2 does', () => {
   });
 });
 
+describe('an operator restart', () => {
+  it("resets the evaluator's Role, which the running operator left as edited", async () => {
+    await admin.jsonPatch(RESOURCES.roles, NS, EV, [{ op: 'add', path: '/rules/1/verbs/-', value: 'delete' }]);
+    // The running operator has passed since the edit (it recreates a deleted RoleBinding) and kept it.
+    const binding = await admin.get<KObject>(RESOURCES.rolebindings, NS, EV);
+    await admin.delete(RESOURCES.rolebindings, NS, EV);
+    await until('the RoleBinding to be recreated', async () => {
+      const b = await admin.get<KObject>(RESOURCES.rolebindings, NS, EV);
+      return b.metadata!.uid !== binding.metadata!.uid ? b : undefined;
+    });
+    const verbs = async () => (await admin.get<KObject>(RESOURCES.roles, NS, EV)).rules[1].verbs as string[];
+    expect(await verbs()).toContain('delete');
+    // A new operator process (a fresh module instance): its first pass renders every Role again.
+    vi.resetModules();
+    const restarted = await import('../cluster/node-agent/nim-operator');
+    await restarted.reconcileEvaluators(NS);
+    expect(await verbs()).toEqual(['get', 'watch', 'list', 'create']);
+  });
+});
+
 describe('a render that never comes: the database Secret is missing', () => {
   let before: KObject;
   beforeAll(async () => {
@@ -206,10 +226,7 @@ describe('a render that never comes: the database Secret is missing', () => {
         signal: new AbortController().signal,
         progress: (s) => progress.push(s),
       },
-      EV,
-      (d) => env(d).some((e) => e.name === 'FD_FIX_WAITS'),
-      'FD_FIX_WAITS',
-      EV,
+      { deployment: EV, cr: EV, rendered: (d) => env(d).some((e) => e.name === 'FD_FIX_WAITS'), what: 'FD_FIX_WAITS' },
     ).then(
       () => undefined,
       (e: unknown) => e,

@@ -310,10 +310,14 @@ async function reconcile(cr: KObject) {
   }
 }
 
-export async function reconcileEvaluators() {
+/** One pass over every NemoEvaluator (or one namespace's: tests that stand in for a restarted operator). */
+export async function reconcileEvaluators(namespace?: string) {
   let crs: { items: KObject[] };
   try {
-    crs = await client.request('GET', '/apis/apps.nvidia.com/v1alpha1/nemoevaluators');
+    crs = await client.request(
+      'GET',
+      `/apis/apps.nvidia.com/v1alpha1${namespace ? `/namespaces/${namespace}` : ''}/nemoevaluators`,
+    );
   } catch (e) {
     if (e instanceof KubeApiError && e.isNotFound) return; // CRD not installed
     throw e;
