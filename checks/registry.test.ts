@@ -16,9 +16,9 @@ describe('the check registry', () => {
   });
 
   describe.each(CHECKS.map((c) => ({ id: c.id, check: c })))('$id', ({ id, check }) => {
-    it('lives in checks/<id>.ts with a unit test beside it', () => {
-      expect(fs.existsSync(path.join(__dirname, `${id}.ts`)), `checks/${id}.ts`).toBe(true);
-      expect(fs.existsSync(path.join(__dirname, `${id}.test.ts`)), `checks/${id}.test.ts`).toBe(true);
+    it('lives in its folder checks/<id>/ with a unit test beside it', () => {
+      expect(fs.existsSync(path.join(__dirname, id, 'index.ts')), `checks/${id}/index.ts`).toBe(true);
+      expect(fs.existsSync(path.join(__dirname, id, 'index.test.ts')), `checks/${id}/index.test.ts`).toBe(true);
     });
 
     it('explains itself: title, area, symptom, root cause and manual commands', () => {

@@ -60,10 +60,10 @@ export function requiredAppPermissions(registry: readonly AnyCheck[], config: En
       });
     }
     for (const q of c.probePermissions?.(config) ?? []) add(rules, { ...fromQuestion(q, `probe of ${c.id}`) });
-    // The watch (lib/watch/monitor.ts) lists and watches every namespaced kind a check reads.
+    // The watch (lib/watch/monitor.ts) lists and watches every namespaced kind a check reads (not Events).
     for (const kind of c.needs) {
       const t = RESOURCES[kind];
-      if (t.namespaced)
+      if (t.namespaced && kind !== 'events')
         add(rules, {
           apiGroup: t.group,
           resource: t.plural,

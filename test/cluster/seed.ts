@@ -1,6 +1,7 @@
 /**
  * Loads the YAML fixtures of a scenario into a namespace with server-side apply:
- * the CRDs (fixtures/nim-crds.ts, crds.yaml; cluster-wide), namespace.yaml, then the scenario's files (SCENARIOS). Re-seeding an
+ * the CRDs (fixtures/nim-crds.ts, crds.yaml; cluster-wide), namespace.yaml, each check's fragment
+ * (checks/<id>/fixtures/<broken|healthy>.yaml), then the scenario's shared files (SCENARIOS). Re-seeding an
  * existing namespace deletes it first, so every seed starts from the same state.
  */
 import { execFileSync } from 'node:child_process';
@@ -13,7 +14,7 @@ import type { ResourceType } from '../../lib/k8s/resources';
 import type { KObject } from '../../lib/k8s/object';
 import { JOB_FIXTURES } from './fixtures/flywheel-jobs';
 import { NIM_CRD_NAMES, NIM_CRDS } from './fixtures/nim-crds';
-import { dataStoreFile, entityStoreDataFile, FILES, flywheelJobsFile, nimModelsFile } from './paths';
+import { dataStoreFile, entityStoreDataFile, FILES, flywheelJobsFile, nimModelsFile, REPO_ROOT } from './paths';
 import { specHash } from './spec-hash';
 
 /**
@@ -108,8 +109,25 @@ async function until(what: string, fn: () => Promise<boolean>, timeoutMs = 60_00
   throw new Error(`seed: timed out waiting for ${what}`);
 }
 
+/**
+ * The API mapping of a fixture's kind: the table above, else the API server's discovery for its
+ * apiVersion (so a check folder's fixtures may bring kinds of their own, CRDs included).
+ */
+async function typeFor(client: KubeClient, obj: KObject): Promise<ResourceType> {
+  if (KINDS[obj.kind!]) return typeOf(obj.kind!);
+  const [group, version] = obj.apiVersion!.includes('/') ? obj.apiVersion!.split('/') : ['', obj.apiVersion!];
+  const found = await client.request<{ resources: Array<{ name: string; kind: string; namespaced: boolean }> }>(
+    'GET',
+    group ? `/apis/${group}/${version}` : `/api/${version}`,
+  );
+  const r = found.resources.find((x) => x.kind === obj.kind && !x.name.includes('/'));
+  if (!r) throw new Error(`seed: the API server serves no ${obj.kind} in ${obj.apiVersion}`);
+  KINDS[obj.kind!] = { group: group!, version: version!, plural: r.name, namespaced: r.namespaced };
+  return typeOf(obj.kind!);
+}
+
 async function apply(client: KubeClient, obj: KObject, manager: string) {
-  const t = typeOf(obj.kind!);
+  const t = await typeFor(client, obj);
   const ns = obj.metadata?.namespace;
   const status = obj.status;
   const applied = await client.request<KObject>('PATCH', objPath(t, ns, obj.metadata!.name), {
@@ -127,9 +145,24 @@ async function apply(client: KubeClient, obj: KObject, manager: string) {
   return applied;
 }
 
+/**
+ * Each check's own part of a scenario, from its folder: checks/<id>/fixtures/broken.yaml for the
+ * failing scenarios, healthy.yaml for the others, cluster.yaml for what it needs cluster-wide (its
+ * CRDs, nodes): a new check's fixtures need no line here.
+ */
+export function checkFragments(part: boolean | 'cluster'): string[] {
+  const checks = path.join(REPO_ROOT, 'checks');
+  const file = part === 'cluster' ? 'cluster.yaml' : part ? 'broken.yaml' : 'healthy.yaml';
+  return fs
+    .readdirSync(checks)
+    .sort()
+    .map((id) => path.join(checks, id, 'fixtures', file))
+    .filter((f) => fs.existsSync(f));
+}
+
 function load(file: string, vars: Record<string, string>): KObject[] {
   const text = fs
-    .readFileSync(path.join(FIXTURES, file), 'utf8')
+    .readFileSync(path.isAbsolute(file) ? file : path.join(FIXTURES, file), 'utf8')
     .replace(/\$\{(NS|PV_DIR)\}/g, (_, k: string) => vars[k]!);
   return parseAllDocuments(text)
     .map((d) => d.toJS() as KObject)
@@ -165,11 +198,14 @@ export async function seedScenario(opts: SeedOptions): Promise<void> {
   const client = new KubeAccess({ kubeconfig: opts.kubeconfig ?? FILES.adminKubeconfig }).app();
   const t0 = Date.now();
 
-  // 1. CRDs and cluster-wide RBAC (idempotent).
-  for (const o of [...NIM_CRDS, ...load('crds.yaml', {})]) await apply(client, o, 'fd-seed');
+  // 1. CRDs and cluster-wide RBAC (idempotent), the check folders' cluster-wide objects (their CRDs first).
+  const clusterFragments = checkFragments('cluster').flatMap((f) => load(f, {}));
+  const fragmentCrds = clusterFragments.filter((o) => o.kind === 'CustomResourceDefinition');
+  for (const o of [...NIM_CRDS, ...load('crds.yaml', {}), ...fragmentCrds]) await apply(client, o, 'fd-seed');
   await until('CRDs established', async () => {
     for (const name of [
       ...NIM_CRD_NAMES,
+      ...fragmentCrds.map((c) => c.metadata!.name!),
       'securitycontextconstraints.security.openshift.io',
       'nemotrainingjobs.nvidia.com',
     ]) {
@@ -186,7 +222,8 @@ export async function seedScenario(opts: SeedOptions): Promise<void> {
     }
     return true;
   });
-  for (const o of load('cluster-objects.yaml', {})) await apply(client, o, 'fd-seed');
+  for (const o of [...load('cluster-objects.yaml', {}), ...clusterFragments.filter((x) => !fragmentCrds.includes(x))])
+    await apply(client, o, 'fd-seed');
 
   // 2. A clean namespace and its PVs.
   const nsType = typeOf('Namespace');
@@ -260,6 +297,7 @@ export async function seedScenario(opts: SeedOptions): Promise<void> {
   fs.writeFileSync(flywheelJobsFile(ns), JSON.stringify(JOB_FIXTURES[scenario.failing ? 'broken' : 'healthy']));
   for (const [file, manager] of [
     ['namespace.yaml', 'fd-seed'],
+    ...checkFragments(scenario.failing).map((f) => [f, 'fd-seed-scenario'] as const),
     ...scenario.files.map((f) => [f, 'fd-seed-scenario'] as const),
   ] as const) {
     for (const raw of load(file, vars)) {

@@ -112,7 +112,7 @@ describe('the emulated operator renders the evaluator as v3.1.2 does', () => {
     const names = (inits[1]!.env ?? []).map((e) => e.name);
     expect(names).toContain('EVAL_CONTAINER');
     expect(names).not.toContain('EVALUATOR_IMAGE');
-    expect(names).not.toContain('NIM_PROXY_URL'); // in the CR's spec.env (broken.yaml): main container only
+    expect(names).not.toContain('NIM_PROXY_URL'); // in the CR's spec.env (checks/evaluator-nim-proxy-url/fixtures/broken.yaml): main container only
     expect(env(d).map((e) => e.name)).toContain('NIM_PROXY_URL');
   });
 

@@ -1,0 +1,152 @@
+import type { ConfigOf } from '../../lib/config';
+import { defineCheck, type Evidence, type Finding } from '../../lib/engine/types';
+import { canUser, type KubeClient } from '../../lib/k8s/client';
+import { errorMessage, KubeApiError } from '../../lib/k8s/errors';
+import type { KObject } from '../../lib/k8s/object';
+import '../shared/openshift-resources';
+import { RESOURCES } from '../../lib/k8s/resources';
+import { customizerDeployed, CustomizerSection } from '../shared/customizer';
+
+const sections = { customizer: CustomizerSection };
+type Config = ConfigOf<typeof sections>;
+
+/** The service accounts whose pods the SCC must admit: the Customizer's and `default` (entity handler). */
+export const sccAccounts = (config: Config) => [...new Set([config.customizer.serviceAccount, 'default'])];
+
+/**
+ * Whether the SecurityContextConstraints API is served: true, false (a 404 for the group: not
+ * OpenShift), or why it could not be told (a 403 or a timeout is not "not OpenShift").
+ */
+export async function isOpenShift(client: Pick<KubeClient, 'request'>): Promise<boolean | string> {
+  try {
+    await client.request('GET', '/apis/security.openshift.io/v1');
+    return true;
+  } catch (e) {
+    if (e instanceof KubeApiError && e.isNotFound) return false;
+    return `cannot tell whether this is OpenShift (GET /apis/security.openshift.io/v1: ${errorMessage(e)})`;
+  }
+}
+
+export interface SccProbe {
+  /** The SCC object; undefined when this is not OpenShift or it was never created. */
+  scc?: KObject;
+  notOpenShift?: boolean;
+  reviews?: Array<{ serviceAccount: string; allowed: boolean }>;
+  error?: string;
+}
+
+export function judgeScc(customizer: boolean, probe: SccProbe, config: Config): Finding {
+  const { scc } = config.customizer;
+  const evidence: Evidence[] = [];
+  if (!customizer)
+    return {
+      status: 'skipped',
+      summary: `No Customizer here (Deployment ${config.customizer.deployment}): no training pods to admit`,
+      evidence,
+    };
+  if (probe.error) return { status: 'error', summary: `Cannot check SCC ${scc}: ${probe.error}`, evidence };
+  if (probe.notOpenShift)
+    return {
+      status: 'skipped',
+      summary: 'Not OpenShift (no SecurityContextConstraints API): pod admission is not decided by SCCs here',
+      evidence,
+    };
+  if (!probe.scc) {
+    return {
+      status: 'fail',
+      summary: `SCC ${scc} does not exist: training and entity-handler pods are refused at admission (the OpenShift port creates it with the Customizer)`,
+      evidence,
+    };
+  }
+  evidence.push({ label: `SCC ${scc}`, value: 'exists', tone: 'good' });
+  for (const r of probe.reviews ?? [])
+    evidence.push({
+      label: `SubjectAccessReview: use ${scc} as ${r.serviceAccount}`,
+      value: r.allowed ? 'allowed' : 'denied',
+      tone: r.allowed ? 'good' : 'bad',
+    });
+  const denied = (probe.reviews ?? []).filter((r) => !r.allowed).map((r) => r.serviceAccount);
+  if (denied.length)
+    return {
+      status: 'fail',
+      summary: `Service account${denied.length > 1 ? 's' : ''} ${denied.join(', ')} may not use SCC ${scc}: training and entity-handler pods are refused at admission`,
+      evidence,
+      manualFix: denied.map((sa) => `oc adm policy add-scc-to-user ${scc} -z ${sa} -n ${config.namespace}`),
+    };
+  return {
+    status: 'pass',
+    summary: `${sccAccounts(config).join(' and ')} may use SCC ${scc}`,
+    evidence,
+  };
+}
+
+export default defineCheck<typeof sections, boolean, SccProbe>({
+  id: 'customizer-scc',
+  title: 'Training pods may use the Customizer SCC',
+  area: 'NeMo Customizer',
+  config: sections,
+  needs: ['deployments'],
+  explain: {
+    jobSignatures: [
+      {
+        pattern: /unable to validate against any security context constraint/,
+        cause: "the Customizer's pods were refused by SCC admission",
+      },
+    ],
+    symptom:
+      'Customization jobs never get pods: "unable to validate against any security context constraint" in the job or ReplicaSet events.',
+    rootCause:
+      "On OpenShift the training and entity-handler pods need the privileged nemo-customizer-scc. Admission allows it only for service accounts granted `use` on it (the Customizer's and `default`), which the port does by hand.",
+    manualFix: (c) => [
+      ...sccAccounts(c).map((sa) => `oc adm policy add-scc-to-user ${c.customizer.scc} -z ${sa} -n ${c.namespace}`),
+      `oc get scc ${c.customizer.scc}`,
+    ],
+  },
+  probePermissions: (c) => [
+    { verb: 'get', group: 'security.openshift.io', resource: 'securitycontextconstraints', name: c.customizer.scc },
+    { verb: 'create', group: 'authorization.k8s.io', resource: 'subjectaccessreviews' },
+  ],
+  locate: (snapshot, config) => customizerDeployed(snapshot, config),
+  async probe({ subject: customizer, client, config, signal }) {
+    if (!customizer) return {};
+    const { scc } = config.customizer;
+    let obj: KObject;
+    try {
+      obj = await client.get<KObject>(RESOURCES.securitycontextconstraints, undefined, scc, { signal });
+    } catch (e) {
+      if (e instanceof KubeApiError && e.isNotFound) {
+        // 404 for the object, or for the whole API group (not OpenShift): ask which.
+        const openShift = await isOpenShift(client);
+        if (typeof openShift === 'string') return { error: openShift };
+        return openShift ? {} : { notOpenShift: true };
+      }
+      return { error: errorMessage(e) };
+    }
+    const ns = config.namespace;
+    try {
+      const reviews = await Promise.all(
+        sccAccounts(config).map(async (sa) => ({
+          serviceAccount: sa,
+          allowed: (
+            await canUser(
+              client,
+              `system:serviceaccount:${ns}:${sa}`,
+              ['system:serviceaccounts', `system:serviceaccounts:${ns}`, 'system:authenticated'],
+              {
+                verb: 'use',
+                group: 'security.openshift.io',
+                resource: 'securitycontextconstraints',
+                name: scc,
+                namespace: ns,
+              },
+            )
+          ).allowed,
+        })),
+      );
+      return { scc: obj, reviews };
+    } catch (e) {
+      return { error: errorMessage(e) };
+    }
+  },
+  judge: ({ subject, probe, config }) => judgeScc(subject, probe, config),
+});

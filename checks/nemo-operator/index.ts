@@ -1,0 +1,116 @@
+import { z } from 'zod';
+import type { ConfigOf } from '../../lib/config';
+import { defineCheck, type Evidence, type Finding } from '../../lib/engine/types';
+import { errorMessage, KubeApiError } from '../../lib/k8s/errors';
+import type { KObject } from '../../lib/k8s/object';
+import { RESOURCES } from '../../lib/k8s/resources';
+import { rolloutState } from '../../lib/k8s/wait';
+import { customizerDeployed, CustomizerSection } from '../shared/customizer';
+
+/** The NeMo operator runs the training jobs the Customizer creates (NemoTrainingJob). */
+export const NemoOperatorSection = z
+  .object({
+    crd: z.string().default('nemotrainingjobs.nvidia.com'),
+    deployment: z.string().default('nemo-operator-controller-manager'),
+  })
+  .prefault({});
+
+const sections = { nemoOperator: NemoOperatorSection, customizer: CustomizerSection };
+type Config = ConfigOf<typeof sections>;
+
+interface OperatorSubject {
+  customizer: boolean;
+  /** The operator's Deployment: by name, else by its chart's name label. */
+  deployment?: KObject;
+}
+
+export type OperatorProbe = { crd?: KObject; crdError?: string };
+
+const established = (crd: KObject) =>
+  ((crd.status?.conditions ?? []) as Array<{ type: string; status: string }>).some(
+    (c) => c.type === 'Established' && c.status === 'True',
+  );
+
+export function judgeOperator(subject: OperatorSubject, probe: OperatorProbe, config: Config): Finding {
+  const { crd: crdName, deployment: depName } = config.nemoOperator;
+  const evidence: Evidence[] = [];
+  if (!subject.customizer)
+    return {
+      status: 'skipped',
+      summary: `No Customizer here (Deployment ${config.customizer.deployment}): nothing runs training jobs`,
+      evidence,
+    };
+  if (probe.crdError) return { status: 'error', summary: `Cannot read CRD ${crdName}: ${probe.crdError}`, evidence };
+  evidence.push({
+    label: `CRD ${crdName}`,
+    value: !probe.crd
+      ? 'not installed'
+      : established(probe.crd)
+        ? 'installed, Established'
+        : 'installed, not Established',
+    tone: probe.crd && established(probe.crd) ? 'good' : 'bad',
+  });
+  const state = subject.deployment ? rolloutState(subject.deployment) : undefined;
+  evidence.push({
+    label: `Deployment ${subject.deployment?.metadata?.name ?? depName}`,
+    value: state ? state.message : 'not found in this namespace',
+    tone: state?.done && (subject.deployment?.status?.availableReplicas ?? 0) > 0 ? 'good' : 'bad',
+  });
+  const problems: string[] = [];
+  if (!probe.crd) problems.push(`CRD ${crdName} is not installed`);
+  else if (!established(probe.crd)) problems.push(`CRD ${crdName} is not Established`);
+  if (!subject.deployment) problems.push(`the NeMo operator Deployment (${depName}) is not in this namespace`);
+  else if ((subject.deployment.status?.availableReplicas ?? 0) < 1)
+    problems.push(
+      `the NeMo operator Deployment ${subject.deployment.metadata?.name} is not available (${state!.message})`,
+    );
+  if (problems.length)
+    return {
+      status: 'fail',
+      summary: `Customization jobs will never train: ${problems.join('; ')}`,
+      evidence,
+    };
+  return { status: 'pass', summary: `The NeMo operator is running and ${crdName} is installed`, evidence };
+}
+
+export default defineCheck<typeof sections, OperatorSubject, OperatorProbe>({
+  id: 'nemo-operator',
+  title: 'The NeMo operator runs training jobs',
+  area: 'NeMo Customizer',
+  config: sections,
+  needs: ['deployments'],
+  explain: {
+    symptom: 'Customization jobs are created but never start training; no training pods appear.',
+    rootCause:
+      'The Customizer hands training to the NeMo operator through NemoTrainingJob resources. Newer NeMo microservices charts stopped installing that operator, so its CRD or its controller can be missing.',
+    manualFix: (c) => [
+      `oc get crd ${c.nemoOperator.crd}`,
+      `oc get deployment ${c.nemoOperator.deployment} -n ${c.namespace}`,
+      `helm upgrade --install nemo-operator <nemo-microservices chart>/charts/nemo-operator -n ${c.namespace}   # the operator subchart of the NeMo microservices release you run`,
+      `oc rollout status deployment/${c.nemoOperator.deployment} -n ${c.namespace}`,
+    ],
+  },
+  probePermissions: (c) => [
+    { verb: 'get', group: 'apiextensions.k8s.io', resource: 'customresourcedefinitions', name: c.nemoOperator.crd },
+  ],
+  locate: (snapshot, config) => ({
+    customizer: customizerDeployed(snapshot, config),
+    deployment:
+      snapshot.find('deployments', config.nemoOperator.deployment) ??
+      snapshot.list('deployments').find((d) => d.metadata?.labels?.['app.kubernetes.io/name'] === 'nemo-operator'),
+  }),
+  async probe({ subject, client, config, signal }) {
+    if (!subject.customizer) return {};
+    try {
+      return {
+        crd: await client.get<KObject>(RESOURCES.customresourcedefinitions, undefined, config.nemoOperator.crd, {
+          signal,
+        }),
+      };
+    } catch (e) {
+      if (e instanceof KubeApiError && e.isNotFound) return {};
+      return { crdError: errorMessage(e) };
+    }
+  },
+  judge: ({ subject, probe, config }) => judgeOperator(subject, probe, config),
+});
