@@ -98,6 +98,9 @@ function objPath(t: ResourceType, ns: string | undefined, name?: string, sub?: s
   return `${base}${t.namespaced ? `/namespaces/${ns}` : ''}/${t.plural}${name ? `/${name}` : ''}${sub ? `/${sub}` : ''}`;
 }
 
+/** Harness only: the seed does not wait for this Deployment to become available (a fixture built to stay Pending). */
+export const NEVER_AVAILABLE = 'sim.flywheel-doctor.dev/never-available';
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function until(what: string, fn: () => Promise<boolean>, timeoutMs = 60_000) {
@@ -297,7 +300,10 @@ export async function seedScenario(opts: SeedOptions): Promise<void> {
   fs.writeFileSync(flywheelJobsFile(ns), JSON.stringify(JOB_FIXTURES[scenario.failing ? 'broken' : 'healthy']));
   for (const [file, manager] of [
     ['namespace.yaml', 'fd-seed'],
-    ...checkFragments(scenario.failing).map((f) => [f, 'fd-seed-scenario'] as const),
+    // One field manager per fragment: applying one never removes what another one set on a shared object.
+    ...checkFragments(scenario.failing).map(
+      (f) => [f, `fd-seed-${path.basename(path.dirname(path.dirname(f)))}`] as const,
+    ),
     ...scenario.files.map((f) => [f, 'fd-seed-scenario'] as const),
   ] as const) {
     for (const raw of load(file, vars)) {
@@ -317,14 +323,19 @@ export async function seedScenario(opts: SeedOptions): Promise<void> {
   // 5. Wait until the scenario's state is real: the operator's render, rollouts done, gateway serving, crash loop under way.
   await evaluatorRendered(client, ns);
   const deployments = await client.request<{ items: KObject[] }>('GET', `/apis/apps/v1/namespaces/${ns}/deployments`);
-  // Every Deployment available (the broken worker only needs its pod), so a seed is settled when it returns.
+  // Every Deployment available (the broken worker only needs its pod), so a seed is settled when it returns;
+  // a fixture that is never available by design (its pods cannot be scheduled) says so on the Deployment.
   const crashing = scenario.failing ? 'df-celery-worker-deployment' : '';
   await until(
     'all Deployments to be available',
     async () => {
       const d = await client.request<{ items: KObject[] }>('GET', `/apis/apps/v1/namespaces/${ns}/deployments`);
       return d.items.every((x) =>
-        x.metadata?.name === crashing ? (x.status?.updatedReplicas ?? 0) >= 1 : rolledOut(x),
+        x.metadata?.annotations?.[NEVER_AVAILABLE] === 'true'
+          ? true
+          : x.metadata?.name === crashing
+            ? (x.status?.updatedReplicas ?? 0) >= 1
+            : rolledOut(x),
       );
     },
     90_000,

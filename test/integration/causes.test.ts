@@ -112,7 +112,10 @@ describe('a restart under a full pod quota', () => {
   const PORT = testPort(104);
   beforeAll(async () => {
     await seed(NS, 'broken', PORT);
-    const pods = (await admin.list<KObject>(RESOURCES.pods, NS)).items.length;
+    // Full: as many pods as the quota counts now (pods in a terminal phase do not count).
+    const pods = (await admin.list<KObject>(RESOURCES.pods, NS)).items.filter(
+      (p) => !['Succeeded', 'Failed'].includes(p.status?.phase),
+    ).length;
     await quota(NS, 'pod-quota', { pods: String(pods) });
   });
 

@@ -23,6 +23,12 @@ const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const SPEC_EDITS: Record<string, { patch: Record<string, unknown>; kept(o: KObject): boolean }> = {
   Deployment: { patch: { spec: { revisionHistoryLimit: 5 } }, kept: (o) => o.spec?.revisionHistoryLimit === 5 },
   NemoEvaluator: { patch: { spec: { replicas: 1 } }, kept: (o) => o.spec?.replicas === 1 },
+  NIMService: { patch: { spec: { replicas: 1 } }, kept: (o) => o.spec?.replicas === 1 },
+  NemoCustomizer: { patch: { spec: { replicas: 1 } }, kept: (o) => o.spec?.replicas === 1 },
+  NIMCache: {
+    patch: { spec: { nodeSelector: { 'concurrent-edit': 'kept' } } },
+    kept: (o) => o.spec?.nodeSelector?.['concurrent-edit'] === 'kept',
+  },
 };
 const LABEL_EDIT = {
   patch: { metadata: { labels: { 'concurrent-edit': 'kept' } } },

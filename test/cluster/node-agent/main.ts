@@ -2,9 +2,12 @@
  * The local node agent of the test cluster (started by `npm run cluster:up`), one part per job:
  * node-agent/kubelet.ts (runs pods, serves their logs), node-agent/nim-operator.ts (re-renders the
  * evaluator from its CR), node-agent/gateway.ts (a real nginx per namespace's gateway) and
- * node-agent/backends.ts (the Entity Store stand-in behind its Service).
+ * node-agent/backends.ts (the Entity Store stand-in behind its Service), and each check folder's
+ * emulation.ts.
  */
-import { LOCAL_NODE } from '../paths';
+import fs from 'node:fs';
+import path from 'node:path';
+import { LOCAL_NODE, REPO_ROOT } from '../paths';
 import { reconcileBackends, stopBackends } from './backends';
 import { log, sleep } from './common';
 import { gateways, reconcileGateways } from './gateway';
@@ -42,6 +45,15 @@ async function main() {
   loop('operator', 500, reconcileEvaluators);
   loop('gateway', 500, reconcileGateways);
   loop('backends', 500, reconcileBackends);
+  // What a check folder needs emulated (checks/<id>/emulation.ts: a controller of the platform the
+  // check's fixtures stand in for), run like the parts above.
+  const checks = path.join(REPO_ROOT, 'checks');
+  for (const id of fs.readdirSync(checks).sort()) {
+    const file = path.join(checks, id, 'emulation.ts');
+    if (!fs.existsSync(file)) continue;
+    const part = (await import(file)) as { reconcile(): Promise<void> };
+    loop(`emulation ${id}`, 500, () => part.reconcile());
+  }
   const stop = () => {
     for (const t of tracked.values()) t.proc?.kill('SIGKILL');
     for (const g of gateways.values()) g.proc?.kill('SIGQUIT');
