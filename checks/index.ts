@@ -17,6 +17,7 @@ import flywheelConfig from './flywheel-config';
 import nimModelSync from './nim-model-sync';
 import flywheelStatePersistence from './flywheel-state-persistence';
 import podHealth from './pod-health';
+import volcanoScheduling from './volcano-scheduling';
 
 /** The registry: every check, in the order reports list them. Ids are stable (CLI, URLs, reports). */
 export const CHECKS: readonly AnyCheck[] = [
@@ -36,6 +37,7 @@ export const CHECKS: readonly AnyCheck[] = [
   nimModelSync,
   flywheelStatePersistence,
   podHealth,
+  volcanoScheduling,
 ];
 
 /** The whole configuration schema: the engine's settings plus every check's sections. */

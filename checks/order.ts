@@ -20,4 +20,5 @@ export const CHECK_ORDER = [
   'nim-model-sync',
   'flywheel-state-persistence',
   'pod-health',
+  'volcano-scheduling',
 ] as const;
