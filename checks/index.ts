@@ -18,6 +18,7 @@ import nimModelSync from './nim-model-sync';
 import flywheelStatePersistence from './flywheel-state-persistence';
 import podHealth from './pod-health';
 import volcanoScheduling from './volcano-scheduling';
+import gpuTolerations from './gpu-tolerations';
 
 /** The registry: every check, in the order reports list them. Ids are stable (CLI, URLs, reports). */
 export const CHECKS: readonly AnyCheck[] = [
@@ -38,6 +39,7 @@ export const CHECKS: readonly AnyCheck[] = [
   flywheelStatePersistence,
   podHealth,
   volcanoScheduling,
+  gpuTolerations,
 ];
 
 /** The whole configuration schema: the engine's settings plus every check's sections. */

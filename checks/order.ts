@@ -21,4 +21,5 @@ export const CHECK_ORDER = [
   'flywheel-state-persistence',
   'pod-health',
   'volcano-scheduling',
+  'gpu-tolerations',
 ] as const;
