@@ -19,6 +19,7 @@ import flywheelStatePersistence from './flywheel-state-persistence';
 import podHealth from './pod-health';
 import volcanoScheduling from './volcano-scheduling';
 import gpuTolerations from './gpu-tolerations';
+import nimcacheStorage from './nimcache-storage';
 
 /** The registry: every check, in the order reports list them. Ids are stable (CLI, URLs, reports). */
 export const CHECKS: readonly AnyCheck[] = [
@@ -40,6 +41,7 @@ export const CHECKS: readonly AnyCheck[] = [
   podHealth,
   volcanoScheduling,
   gpuTolerations,
+  nimcacheStorage,
 ];
 
 /** The whole configuration schema: the engine's settings plus every check's sections. */

@@ -22,4 +22,5 @@ export const CHECK_ORDER = [
   'pod-health',
   'volcano-scheduling',
   'gpu-tolerations',
+  'nimcache-storage',
 ] as const;
