@@ -10,25 +10,13 @@ import { defineResources, RESOURCES, type ResourceType } from '../../lib/k8s/res
 import { waitForObject, waitForRollout } from '../../lib/k8s/wait';
 import '../shared/nim-resources';
 
-// What this check reads beyond the shared kinds: the nodes (cluster-wide) and the two CRs whose pods need GPUs.
+// What this check reads beyond the NIM Operator's kinds (shared/nim-resources): the nodes, cluster-wide.
 declare module '../../lib/k8s/resources' {
   interface ResourceTypes {
     nodes: ResourceType;
-    nimcaches: ResourceType;
-    nemocustomizers: ResourceType;
   }
 }
-defineResources({
-  nodes: { group: '', version: 'v1', plural: 'nodes', kind: 'Node', namespaced: false },
-  nimcaches: { group: 'apps.nvidia.com', version: 'v1alpha1', plural: 'nimcaches', kind: 'NIMCache', namespaced: true },
-  nemocustomizers: {
-    group: 'apps.nvidia.com',
-    version: 'v1alpha1',
-    plural: 'nemocustomizers',
-    kind: 'NemoCustomizer',
-    namespaced: true,
-  },
-});
+defineResources({ nodes: { group: '', version: 'v1', plural: 'nodes', kind: 'Node', namespaced: false } });
 
 export const GpuSection = z
   .object({

@@ -7,17 +7,16 @@ import { errorMessage, KubeApiError } from '../../lib/k8s/errors';
 import type { KObject } from '../../lib/k8s/object';
 import { defineResources, RESOURCES, type ResourceType } from '../../lib/k8s/resources';
 import { waitForObject } from '../../lib/k8s/wait';
+import '../shared/nim-resources';
 import { parseQuantity } from './quantity';
 
-// NIMCache (namespaced) and StorageClass (cluster-wide, read by name: may its volumes grow?).
+// StorageClass (cluster-wide, read by name: may its volumes grow?); NIMCache is in shared/nim-resources.
 declare module '../../lib/k8s/resources' {
   interface ResourceTypes {
-    nimcaches: ResourceType;
     storageclasses: ResourceType;
   }
 }
 defineResources({
-  nimcaches: { group: 'apps.nvidia.com', version: 'v1alpha1', plural: 'nimcaches', kind: 'NIMCache', namespaced: true },
   storageclasses: {
     group: 'storage.k8s.io',
     version: 'v1',
