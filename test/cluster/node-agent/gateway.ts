@@ -86,6 +86,13 @@ export async function reconcileGateways() {
     const g = gateways.get(ns) ?? { port: await gatewayPort(ns), key: '' };
     gateways.set(ns, g);
     if (!key || key === g.key) continue;
+    // Only pods that went away (the old ones after a rollout): the ones left already serve their config,
+    // as the real Service keeps routing to them. Restarting here would refuse connections for nothing.
+    const before = new Set(g.key.split(',').filter(Boolean));
+    if (g.proc && ready.every((p) => before.has(p.metadata!.name!))) {
+      g.key = key;
+      continue;
+    }
     // A new pod came up: start nginx with the ConfigMap as it is now, as the real pod would.
     let conf: string;
     try {
