@@ -23,6 +23,9 @@ import { client, log } from './common';
 const MANAGER = 'k8s-nim-operator';
 export const HASH_ANNOTATION = 'nvidia.com/parent-spec-hash';
 const API_PORT = 7331;
+/** Harness only: the operator leaves this CR alone, as one that is not running would (tests of what it would undo). */
+export const PAUSED = 'sim.flywheel-doctor.dev/operator-paused';
+export const PAUSED_SEEN = 'sim.flywheel-doctor.dev/operator-paused-seen';
 /** Harness only: tells the node agent to run the evaluator stand-in for this Deployment's pods. */
 const HARNESS = { 'sim.flywheel-doctor.dev/backend': 'evaluator' };
 
@@ -296,6 +299,16 @@ async function reconcile(cr: KObject) {
   const name = cr.metadata!.name!;
   const hash = specHash(cr.spec);
   if (!cr.spec?.databaseConfig?.credentials || !cr.spec?.image) return; // the real CRD refuses such a CR
+  if (cr.metadata?.annotations?.[PAUSED] === 'true') {
+    // An operator that is not running. Said back on the CR once, so a test knows no pass that started
+    // before the pause is still under way (passes run one after another).
+    if (cr.metadata.annotations[PAUSED_SEEN] !== 'true')
+      await client.request('PATCH', `/apis/apps.nvidia.com/v1alpha1/namespaces/${ns}/nemoevaluators/${name}`, {
+        contentType: 'application/merge-patch+json',
+        body: { metadata: { annotations: { [PAUSED_SEEN]: 'true' } } },
+      });
+    return;
+  }
   const firstPass = !rolesReset.has(cr.metadata!.uid!);
   const password = await databasePassword(cr, ns);
   const objects = render(cr, ns, password.value);

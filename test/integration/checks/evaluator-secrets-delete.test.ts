@@ -2,8 +2,9 @@
  * evaluator-secrets-delete on the real cluster: a viewer's run says which read it lacks; the additive
  * Role survives the operator's; a binding to a missing Role is named and fixed.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { OPERATOR_EVALUATOR_RULES } from '../../../checks/evaluator-secrets-delete';
+import type { KObject } from '../../../lib/k8s/object';
 import { RESOURCES } from '../../../lib/k8s/resources';
 import { testPort } from '../../cluster/paths';
 import { access, doctorFor, ensureEmptyNamespace, seed } from '../helpers';
@@ -41,6 +42,26 @@ describe('on a seeded broken namespace', () => {
   });
 
   it('a binding to a Role that does not exist is reported as such, and the fix recreates the Role create-only', async () => {
+    // A running operator recreates its Role within a second: the Role stays gone only while the
+    // operator is not running (the emulation's harness annotation stands for that).
+    const paused = (on: boolean) =>
+      admin.request('PATCH', `/apis/apps.nvidia.com/v1alpha1/namespaces/${ns}/nemoevaluators/nemoevaluator-sample`, {
+        contentType: 'application/merge-patch+json',
+        body: {
+          metadata: {
+            annotations: {
+              'sim.flywheel-doctor.dev/operator-paused': on ? 'true' : null,
+              'sim.flywheel-doctor.dev/operator-paused-seen': null,
+            },
+          },
+        },
+      });
+    await paused(true);
+    for (let seen = false; !seen; await new Promise((r) => setTimeout(r, 100))) {
+      const cr = await admin.get<KObject>(RESOURCES.nemoevaluators, ns, 'nemoevaluator-sample');
+      seen = cr.metadata?.annotations?.['sim.flywheel-doctor.dev/operator-paused-seen'] === 'true';
+    }
+    onTestFinished(() => paused(false).then(() => undefined));
     await admin.delete(RESOURCES.roles, ns, 'nemoevaluator-sample');
     const run = await doctor().run([ID]);
     expect(run.checks[0]!.status).toBe('fail');
