@@ -205,8 +205,9 @@ export class NamespaceMonitor {
       .map((c) => ({ check: c.id, from: this.last[c.id], to: c.status }));
     this.last = { ...this.last, ...statuses };
     const fixes: NonNullable<HistoryEntry['fixes']> = [];
+    // A stopped watch starts no fix: a run already under way records what it saw, nothing more.
     for (const t of transitions.filter((x) => isRegression(x.from, x.to) && this.opts.autoFix?.includes(x.check)))
-      fixes.push(await this.autoFix(t.check));
+      if (!this.abort.signal.aborted) fixes.push(await this.autoFix(t.check));
     for (const f of fixes) if (f.verified) this.last[f.check] = f.verified;
     if (reason === 'change' && !transitions.length && !fixes.length) return; // nothing to remember
     const entry: HistoryEntry = {

@@ -118,6 +118,7 @@ describe('watch, history and auto-fix', () => {
 
   it('/api/metrics text shows each check status and the fixes', async () => {
     monitor.stop(); // no auto-fix this time
+    await monitor.idle(); // a run under way when it stopped is recorded, and starts no fix
     await redeploy();
     await until('the check to fail', async () => (await doctorFor(NS, PORT).run([ID])).checks[0]!.status === 'fail');
     const text = await metrics.registry.metrics();
