@@ -54,7 +54,7 @@ export function requiredAppPermissions(registry: readonly AnyCheck[], config: En
       add(rules, {
         apiGroup: t.group,
         resource: t.plural,
-        verb: t.namespaced ? 'list' : 'get',
+        verb: kind === 'namespaces' ? 'get' : 'list', // the snapshot gets its namespace, lists every other kind
         clusterScoped: !t.namespaced,
         why: `snapshot for ${c.id}`,
       });
