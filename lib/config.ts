@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { FindingsTuningSchema } from './engine/codes';
 import { NamespaceSchema } from './k8s/names';
 
 /**
@@ -15,6 +16,8 @@ export const BaseConfigShape = {
    * service name -> base URL. Set with FD_SERVICE_URL_OVERRIDES="svc=http://127.0.0.1:18080,...".
    */
   serviceUrlOverrides: z.record(z.string(), z.string().url()).default({}),
+  /** Tuning of finding codes: severity overrides and suppressions per namespace (lib/engine/codes). */
+  findings: FindingsTuningSchema,
 };
 
 export const BaseConfigSchema = z.object(BaseConfigShape);

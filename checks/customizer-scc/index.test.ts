@@ -1,7 +1,7 @@
 import { KubeApiError } from '../../lib/k8s/errors';
 import { describe, expect, it } from 'vitest';
 import { Snapshot } from '../../lib/engine/snapshot';
-import { judgeWith } from '../../lib/engine/testing';
+import { judgeWith, outcome } from '../../lib/engine/testing';
 import check, { isOpenShift, type SccProbe } from '.';
 import { config, NS } from '../test-fixtures';
 
@@ -27,23 +27,23 @@ describe('customizer-scc', () => {
       'default may not (entity handler pods)',
       [CUSTOMIZER],
       { scc: SCC, reviews: reviews(true, false) },
-      'fail',
+      'FD-SCC-005',
       /^Service account default may not use/,
     ],
     [
       'neither may',
       [CUSTOMIZER],
       { scc: SCC, reviews: reviews(false, false) },
-      'fail',
+      'FD-SCC-005',
       /accounts nemocustomizer-sample, default may not/,
     ],
-    ['the SCC does not exist', [CUSTOMIZER], {}, 'fail', /SCC nemo-customizer-scc does not exist/],
-    ['not OpenShift', [CUSTOMIZER], { notOpenShift: true }, 'skipped', /Not OpenShift/],
-    ['no Customizer', [], {}, 'skipped', /No Customizer here/],
-    ['the review cannot be made', [CUSTOMIZER], { error: 'forbidden' }, 'error', /Cannot check SCC/],
-  ] as const)('%s', (_name, deployments, probe, status, summary) => {
+    ['the SCC does not exist', [CUSTOMIZER], {}, 'FD-SCC-004', /SCC nemo-customizer-scc does not exist/],
+    ['not OpenShift', [CUSTOMIZER], { notOpenShift: true }, 'FD-SCC-003', /Not OpenShift/],
+    ['no Customizer', [], {}, 'FD-SCC-001', /No Customizer here/],
+    ['the review cannot be made', [CUSTOMIZER], { error: 'forbidden' }, 'FD-SCC-002', /Cannot check SCC/],
+  ] as const)('%s', (_name, deployments, probe, code, summary) => {
     const r = judge([...deployments], probe);
-    expect(r.status).toBe(status);
+    expect(outcome(r)).toBe(code);
     expect(r.summary).toMatch(summary);
   });
 

@@ -1,4 +1,5 @@
 import type { ConfigOf } from '../../lib/config';
+import { coded } from '../../lib/engine/codes';
 import { defineCheck, type Evidence, type Finding } from '../../lib/engine/types';
 import { canUser, type KubeClient } from '../../lib/k8s/client';
 import { errorMessage, KubeApiError } from '../../lib/k8s/errors';
@@ -6,6 +7,7 @@ import type { KObject } from '../../lib/k8s/object';
 import '../shared/openshift-resources';
 import { RESOURCES } from '../../lib/k8s/resources';
 import { customizerDeployed, CustomizerSection } from '../shared/customizer';
+import { codes } from './codes';
 
 const sections = { customizer: CustomizerSection };
 type Config = ConfigOf<typeof sections>;
@@ -38,26 +40,10 @@ export interface SccProbe {
 export function judgeScc(customizer: boolean, probe: SccProbe, config: Config): Finding {
   const { scc } = config.customizer;
   const evidence: Evidence[] = [];
-  if (!customizer)
-    return {
-      status: 'skipped',
-      summary: `No Customizer here (Deployment ${config.customizer.deployment}): no training pods to admit`,
-      evidence,
-    };
-  if (probe.error) return { status: 'error', summary: `Cannot check SCC ${scc}: ${probe.error}`, evidence };
-  if (probe.notOpenShift)
-    return {
-      status: 'skipped',
-      summary: 'Not OpenShift (no SecurityContextConstraints API): pod admission is not decided by SCCs here',
-      evidence,
-    };
-  if (!probe.scc) {
-    return {
-      status: 'fail',
-      summary: `SCC ${scc} does not exist: training and entity-handler pods are refused at admission (the OpenShift port creates it with the Customizer)`,
-      evidence,
-    };
-  }
+  if (!customizer) return coded(codes, 'FD-SCC-001', { deployment: config.customizer.deployment }, { evidence });
+  if (probe.error) return coded(codes, 'FD-SCC-002', { scc, error: probe.error }, { evidence });
+  if (probe.notOpenShift) return coded(codes, 'FD-SCC-003', {}, { evidence });
+  if (!probe.scc) return coded(codes, 'FD-SCC-004', { scc }, { evidence });
   evidence.push({ label: `SCC ${scc}`, value: 'exists', tone: 'good' });
   for (const r of probe.reviews ?? [])
     evidence.push({
@@ -67,12 +53,15 @@ export function judgeScc(customizer: boolean, probe: SccProbe, config: Config): 
     });
   const denied = (probe.reviews ?? []).filter((r) => !r.allowed).map((r) => r.serviceAccount);
   if (denied.length)
-    return {
-      status: 'fail',
-      summary: `Service account${denied.length > 1 ? 's' : ''} ${denied.join(', ')} may not use SCC ${scc}: training and entity-handler pods are refused at admission`,
-      evidence,
-      manualFix: denied.map((sa) => `oc adm policy add-scc-to-user ${scc} -z ${sa} -n ${config.namespace}`),
-    };
+    return coded(
+      codes,
+      'FD-SCC-005',
+      { accounts: `Service account${denied.length > 1 ? 's' : ''} ${denied.join(', ')}`, scc },
+      {
+        evidence,
+        manualFix: denied.map((sa) => `oc adm policy add-scc-to-user ${scc} -z ${sa} -n ${config.namespace}`),
+      },
+    );
   return {
     status: 'pass',
     summary: `${sccAccounts(config).join(' and ')} may use SCC ${scc}`,
@@ -85,6 +74,7 @@ export default defineCheck<typeof sections, boolean, SccProbe>({
   title: 'Training pods may use the Customizer SCC',
   area: 'NeMo Customizer',
   config: sections,
+  codes,
   needs: ['deployments'],
   explain: {
     jobSignatures: [

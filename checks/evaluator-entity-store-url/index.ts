@@ -1,3 +1,4 @@
+import { codes } from './codes';
 import { defineCheck } from '../../lib/engine/types';
 import type { KObject } from '../../lib/k8s/object';
 import { RESOURCES } from '../../lib/k8s/resources';
@@ -28,6 +29,7 @@ export default defineCheck<typeof sections, EntityStoreSubject, UrlProbe, EnvPla
   title: "Evaluator's ENTITY_STORE_URL answers for every base model",
   area: 'NeMo Evaluator',
   config: sections,
+  codes,
   needs: ['deployments', 'configmaps', 'nemoevaluators', 'services', 'nimservices', 'secrets'],
   // Through the gateway, the verdict is what the gateway answers.
   dependsOn: ['gateway-models'],

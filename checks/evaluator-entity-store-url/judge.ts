@@ -1,4 +1,5 @@
 // evaluator-entity-store-url: the verdict, by the answers when they could be asked, else by the name.
+import { coded } from '../../lib/engine/codes';
 import type { Snapshot } from '../../lib/engine/snapshot';
 import { type Evidence, type Finding } from '../../lib/engine/types';
 import { rolloutState } from '../../lib/k8s/wait';
@@ -9,6 +10,7 @@ import { Config, crEnvValue, crRenderedUrl, gatewayUrl, gatewayUrlProblem, isGat
 import { EntityStoreSubject } from './subject';
 import { UrlProbe } from './probe';
 import { isGateway } from './fix-support';
+import { codes } from './codes';
 
 /**
  * Why the answers say nothing about the evaluator, or undefined when they do. A name that does not
@@ -42,23 +44,25 @@ export function judgeEntityStoreUrl(
 ): Finding {
   const ns = config.namespace;
   if (!ev.deployment) {
-    return {
-      status: 'error',
-      summary: `No evaluator Deployment found in namespace ${ns} (looked for ${ev.deploymentName} and nemo-evaluator). If your evaluator has another name, set evaluator.deployment in the configuration.`,
-      evidence: [
-        {
-          label: 'Deployments in namespace',
-          value:
-            snapshot
-              .list('deployments')
-              .map((d) => d.metadata?.name)
-              .join(', ') || '(none)',
-        },
-      ],
-    };
+    return coded(
+      codes,
+      'FD-EVES-001',
+      { namespace: ns, deployment: ev.deploymentName },
+      {
+        evidence: [
+          {
+            label: 'Deployments in namespace',
+            value:
+              snapshot
+                .list('deployments')
+                .map((d) => d.metadata?.name)
+                .join(', ') || '(none)',
+          },
+        ],
+      },
+    );
   }
-  if (!ev.container)
-    return { status: 'error', summary: `Deployment ${ev.deploymentName} has no containers`, evidence: [] };
+  if (!ev.container) return coded(codes, 'FD-EVES-002', { deployment: ev.deploymentName }, { evidence: [] });
   const evidence: Evidence[] = [
     { label: 'Deployment', value: `${ev.deploymentName} (container ${ev.container.name})` },
     {
@@ -78,15 +82,11 @@ export function judgeEntityStoreUrl(
       value: '(not set: the evaluator uses its built-in Entity Store default)',
       tone: 'bad',
     });
-    return {
-      status: 'fail',
-      summary: `${ENTITY_STORE_ENV} is not set on ${ev.deploymentName}; base-model evaluations will get 404 from the Entity Store`,
-      evidence,
-    };
+    return coded(codes, 'FD-EVES-003', { deployment: ev.deploymentName }, { evidence });
   }
   if (eff.unknownReason) {
     evidence.push({ label: ENTITY_STORE_ENV, value: `from ${eff.source}: ${eff.unknownReason}`, tone: 'info' });
-    return { status: 'warn', summary: `Cannot verify ${ENTITY_STORE_ENV}: ${eff.unknownReason}`, evidence };
+    return coded(codes, 'FD-EVES-004', { reason: eff.unknownReason }, { evidence });
   }
   // An override answers for the Service's address only: the URL's own port must still be one the
   // Service has, or the evaluator in the cluster cannot connect whatever the override answered.
@@ -100,11 +100,7 @@ export function judgeEntityStoreUrl(
       value: `${probe!.target!.base} (${probe!.target!.via}): stands for the Service's address, not the URL's port`,
       tone: 'info',
     });
-    return {
-      status: 'fail',
-      summary: `The evaluator's ${ENTITY_STORE_ENV} (${eff.value}) cannot connect in the cluster: ${portProblem}`,
-      evidence,
-    };
+    return coded(codes, 'FD-EVES-005', { value: eff.value!, problem: portProblem }, { evidence });
   }
   if (judgedByBehaviour(probe)) return judgeByAnswers(ev, eff.value!, eff.source, probe, config, evidence);
   const ports = ev.gatewayPorts ?? [80];
@@ -119,14 +115,17 @@ export function judgeEntityStoreUrl(
   const rollout = rolloutState(ev.deployment);
   evidence.push({ label: 'Rollout', value: rollout.message, tone: rollout.done ? 'good' : 'info' });
   if (problem) {
-    return {
-      status: 'fail',
-      summary: `The evaluator's ${ENTITY_STORE_ENV} (${eff.value}) does not reach the gateway: ${problem} (judged by name only: ${byName})`,
-      evidence,
-      rootCause: ev.cr
-        ? `The NIM Operator renders ${ENTITY_STORE_ENV} from NemoEvaluator.spec.entitystore.endpoint and re-renders the Deployment whenever the CR changes, which drops any env set only on the Deployment (oc set env). The durable fix is spec.env on the CR.`
-        : undefined,
-    };
+    return coded(
+      codes,
+      'FD-EVES-006',
+      { value: eff.value!, problem, why: byName },
+      {
+        evidence,
+        rootCause: ev.cr
+          ? `The NIM Operator renders ${ENTITY_STORE_ENV} from NemoEvaluator.spec.entitystore.endpoint and re-renders the Deployment whenever the CR changes, which drops any env set only on the Deployment (oc set env). The durable fix is spec.env on the CR.`
+          : undefined,
+      },
+    );
   }
   const lasting = lastingProblem(ev, eff.value!, rollout);
   if (lasting) return { ...lasting, evidence: [...evidence, ...lasting.evidence] };
@@ -136,11 +135,7 @@ export function judgeEntityStoreUrl(
       value: crEnvValue(ev.cr) ?? '(not set)',
       tone: 'bad',
     });
-    return {
-      status: 'warn',
-      summary: `The Deployment points at the gateway, but the NemoEvaluator CR does not: the next operator re-render (any NeMo redeploy) will reset it`,
-      evidence,
-    };
+    return coded(codes, 'FD-EVES-007', {}, { evidence });
   }
   return {
     status: 'pass',
@@ -155,12 +150,7 @@ export function lastingProblem(
   value: string,
   rollout: ReturnType<typeof rolloutState>,
 ): Finding | undefined {
-  if (!rollout.done)
-    return {
-      status: 'warn',
-      summary: `${ENTITY_STORE_ENV} is ${value}, but the rollout that carries it is not complete (${rollout.message})`,
-      evidence: [],
-    };
+  if (!rollout.done) return coded(codes, 'FD-EVES-008', { value, rollout: rollout.message }, { evidence: [] });
   return undefined;
 }
 
@@ -194,31 +184,29 @@ export function judgeByAnswers(
   if (failing.length) {
     const names = failing.map((a) => a.model).join(', ');
     const first = failing[0]!;
-    return {
-      status: 'fail',
-      summary: `The evaluator's ${ENTITY_STORE_ENV} (${value}) does not answer a valid record for ${names}: ${judgeAnswer(
-        first,
-      )
-        .join('; ')
-        .replace(/^request failed: /, '')}; base-model evaluations fail`,
-      evidence,
-      rootCause: viaGateway
-        ? `${ENTITY_STORE_ENV} points at the gateway, and the gateway is what answers no valid record: see check gateway-models.`
-        : ev.generation === 'proxy'
-          ? `${ENTITY_STORE_ENV} points straight at the Entity Store, which is fine once the base models are registered there; they are not. Nobody registers base NIMs automatically (the Data Flywheel never does).`
-          : `${ENTITY_STORE_ENV} points at ${value}, which has no record for the base NIMs; in this gateway generation only the gateway's mock answers know them, so the evaluator must ask the gateway. A NeMo redeploy resets ${ENTITY_STORE_ENV} to the Entity Store.`,
-    };
+    const problem = judgeAnswer(first)
+      .join('; ')
+      .replace(/^request failed: /, '');
+    return coded(
+      codes,
+      'FD-EVES-009',
+      { value, models: names, problem },
+      {
+        evidence,
+        rootCause: viaGateway
+          ? `${ENTITY_STORE_ENV} points at the gateway, and the gateway is what answers no valid record: see check gateway-models.`
+          : ev.generation === 'proxy'
+            ? `${ENTITY_STORE_ENV} points straight at the Entity Store, which is fine once the base models are registered there; they are not. Nobody registers base NIMs automatically (the Data Flywheel never does).`
+            : `${ENTITY_STORE_ENV} points at ${value}, which has no record for the base NIMs; in this gateway generation only the gateway's mock answers know them, so the evaluator must ask the gateway. A NeMo redeploy resets ${ENTITY_STORE_ENV} to the Entity Store.`,
+      },
+    );
   }
   const lasting = lastingProblem(ev, value, rolloutState(ev.deployment!));
   if (lasting) return { ...lasting, evidence };
   const rendered = ev.cr ? crRenderedUrl(ev.cr) : undefined;
   if (ev.cr && rendered !== undefined && rendered.replace(/\/$/, '') !== value.replace(/\/$/, '')) {
     evidence.push({ label: `NemoEvaluator ${ev.cr.metadata?.name} renders`, value: rendered, tone: 'bad' });
-    return {
-      status: 'warn',
-      summary: `${value} answers for every base model, but the NemoEvaluator CR renders ${ENTITY_STORE_ENV}=${rendered}: the next operator re-render (any NeMo redeploy) switches to it`,
-      evidence,
-    };
+    return coded(codes, 'FD-EVES-010', { value, rendered }, { evidence });
   }
   return {
     status: 'pass',

@@ -1,3 +1,4 @@
+import { codes } from './codes';
 import { guardFor, show, targetOf } from '../../lib/engine/plan-helpers';
 import { defineCheck } from '../../lib/engine/types';
 import type { JsonPatchOp } from '../../lib/k8s/client';
@@ -15,6 +16,7 @@ export default defineCheck<typeof sections, InitSubject, undefined, InitPlanData
   title: "The evaluator's migration init container knows its image",
   area: 'NeMo Evaluator',
   config: sections,
+  codes,
   needs: ['deployments', 'nemoevaluators', 'pods'],
   explain: {
     jobSignatures: [

@@ -1,4 +1,6 @@
 // evaluator-init-image: the init container (the subject) and the verdict.
+import { coded } from '../../lib/engine/codes';
+import { codes } from './codes';
 import type { ConfigOf } from '../../lib/config';
 import { show } from '../../lib/engine/plan-helpers';
 import type { Snapshot } from '../../lib/engine/snapshot';
@@ -48,17 +50,14 @@ export const envValue = (c: Container | undefined, name = EVALUATOR_IMAGE_ENV) =
 export function judgeInit(s: InitSubject, config: Config): Finding {
   const name = config.evaluatorInit.initContainer;
   if (!s.deployment)
-    return {
-      status: 'skipped',
-      summary: `No evaluator Deployment (${s.deploymentName}) in ${config.namespace}`,
-      evidence: [],
-    };
+    return coded(
+      codes,
+      'FD-EVINIT-001',
+      { deployment: s.deploymentName, namespace: config.namespace },
+      { evidence: [] },
+    );
   if (!s.init)
-    return {
-      status: 'skipped',
-      summary: `Deployment ${s.deploymentName} has no init container ${name} (evaluators before 25.12 do not migrate at start)`,
-      evidence: [],
-    };
+    return coded(codes, 'FD-EVINIT-002', { deployment: s.deploymentName, initContainer: name }, { evidence: [] });
   const value = envValue(s.init);
   const evidence: Evidence[] = [
     {
@@ -81,43 +80,37 @@ export function judgeInit(s: InitSubject, config: Config): Finding {
           summary: `Evaluator ${band.band} reads ${EVAL_CONTAINER_ENV}, not ${EVALUATOR_IMAGE_ENV}: the init container ${name} needs no ${EVALUATOR_IMAGE_ENV}`,
           evidence,
         }
-      : {
-          status: 'warn',
-          summary: `The init container ${name} is failing, but evaluator ${band.band} does not read ${EVALUATOR_IMAGE_ENV}: read its log for the cause`,
-          evidence,
-        };
+      : coded(codes, 'FD-EVINIT-003', { initContainer: name, band: band.band }, { evidence });
   }
   if (!value && 'unknown' in band && s.podStates.length === 0) {
     evidence.push({ label: 'Evaluator version', value: `cannot be told: ${band.unknown}`, tone: 'bad' });
-    return {
-      status: 'warn',
-      summary: `The init container ${name} has no ${EVALUATOR_IMAGE_ENV}; evaluators from ${config.evaluatorInit.evaluatorImageFrom} need it, but this one's version cannot be told (${band.unknown})`,
-      evidence,
-      rootCause: `Set evaluatorInit.evaluatorImageFrom or pin the evaluator to a calendar tag; if its pod goes to Init:CrashLoopBackOff, this check fails and offers the fix.`,
-    };
+    const from = config.evaluatorInit.evaluatorImageFrom;
+    return coded(
+      codes,
+      'FD-EVINIT-004',
+      { initContainer: name, from, why: band.unknown },
+      {
+        evidence,
+        rootCause: `Set evaluatorInit.evaluatorImageFrom or pin the evaluator to a calendar tag; if its pod goes to Init:CrashLoopBackOff, this check fails and offers the fix.`,
+      },
+    );
   }
   if (!value)
-    return {
-      status: 'fail',
-      summary: `The evaluator's init container ${name} has no ${EVALUATOR_IMAGE_ENV}: it exits with "Environment variable EVALUATOR_IMAGE is not set" and the evaluator pod stays in Init:CrashLoopBackOff`,
-      evidence,
-      rootCause: s.cr
-        ? `NIM Operator 3.0.x-3.1.x does not pass NemoEvaluator spec.env to init containers, and evaluator 25.12 needs ${EVALUATOR_IMAGE_ENV} there. The env can only live on the Deployment, where every operator re-render (any change to the CR, any NeMo redeploy) drops it again.`
-        : undefined,
-    };
+    return coded(
+      codes,
+      'FD-EVINIT-005',
+      { initContainer: name },
+      {
+        evidence,
+        rootCause: s.cr
+          ? `NIM Operator 3.0.x-3.1.x does not pass NemoEvaluator spec.env to init containers, and evaluator 25.12 needs ${EVALUATOR_IMAGE_ENV} there. The env can only live on the Deployment, where every operator re-render (any change to the CR, any NeMo redeploy) drops it again.`
+          : undefined,
+      },
+    );
   if (s.image && value !== s.image)
-    return {
-      status: 'warn',
-      summary: `${EVALUATOR_IMAGE_ENV} in ${name} is ${value}, but the evaluator runs ${s.image}: migrations may run for another version`,
-      evidence,
-    };
+    return coded(codes, 'FD-EVINIT-006', { initContainer: name, value, image: s.image }, { evidence });
   const rollout = rolloutState(s.deployment);
-  if (!rollout.done)
-    return {
-      status: 'warn',
-      summary: `${EVALUATOR_IMAGE_ENV} is set; the rollout that carries it is not complete (${rollout.message})`,
-      evidence,
-    };
+  if (!rollout.done) return coded(codes, 'FD-EVINIT-007', { rollout: rollout.message }, { evidence });
   return { status: 'pass', summary: `The init container ${name} has ${EVALUATOR_IMAGE_ENV}=${value}`, evidence };
 }
 

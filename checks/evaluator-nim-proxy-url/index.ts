@@ -1,3 +1,5 @@
+import { coded } from '../../lib/engine/codes';
+import { codes } from './codes';
 import type { ConfigOf } from '../../lib/config';
 import type { Snapshot } from '../../lib/engine/snapshot';
 import { defineCheck, type Evidence, type Finding } from '../../lib/engine/types';
@@ -69,14 +71,9 @@ export function portToUse(raw: string, subject: ProxySubject, namespace: string)
 export function judgeProxy(subject: ProxySubject, config: Config): Finding {
   const ns = config.namespace;
   if (!subject.deployment)
-    return { status: 'skipped', summary: `No evaluator Deployment (${subject.deploymentName}) in ${ns}`, evidence: [] };
+    return coded(codes, 'FD-EVNIM-001', { deployment: subject.deploymentName, namespace: ns }, { evidence: [] });
   const value = subject.rendered ?? subject.running;
-  if (!value)
-    return {
-      status: 'skipped',
-      summary: `${NIM_PROXY_ENV} is not set on the evaluator: it calls NIMs at the URLs each evaluation names`,
-      evidence: [],
-    };
+  if (!value) return coded(codes, 'FD-EVNIM-002', {}, { evidence: [] });
   const evidence: Evidence[] = [];
   const runningProblem = subject.running ? proxyProblem(subject.running, subject, ns) : undefined;
   const renderedProblem = subject.rendered ? proxyProblem(subject.rendered, subject, ns) : undefined;
@@ -100,11 +97,12 @@ export function judgeProxy(subject: ProxySubject, config: Config): Finding {
     });
   const problem = renderedProblem ?? runningProblem;
   if (problem)
-    return {
-      status: 'fail',
-      summary: `The evaluator's ${NIM_PROXY_ENV} (${renderedProblem ? subject.rendered : subject.running}) does not reach a NIM: ${problem}; base evaluations cannot call the model`,
-      evidence,
-    };
+    return coded(
+      codes,
+      'FD-EVNIM-003',
+      { value: (renderedProblem ? subject.rendered : subject.running)!, problem },
+      { evidence },
+    );
   if ('invalid' in t || t.outside)
     return {
       status: 'pass',
@@ -124,6 +122,7 @@ export default defineCheck<typeof sections, ProxySubject, undefined, EnvPlanData
   title: "Evaluator's NIM_PROXY_URL names a port its Service has",
   area: 'NeMo Evaluator',
   config: sections,
+  codes,
   needs: ['deployments', 'configmaps', 'nemoevaluators', 'services', 'secrets'],
   explain: {
     symptom: 'Base evaluations fail to reach the model: connection refused or timeouts calling the NIM.',

@@ -1,7 +1,7 @@
 import { ruleQuestions } from '../../lib/engine/steps';
 import { describe, expect, it } from 'vitest';
 import { Snapshot } from '../../lib/engine/snapshot';
-import { judgeWith, planWith } from '../../lib/engine/testing';
+import { judgeWith, planWith, outcome } from '../../lib/engine/testing';
 import { grantCommand, permissionText } from '../../lib/k8s/errors';
 import check, {
   additiveName,
@@ -48,7 +48,7 @@ describe('evaluator-secrets-delete summaries', () => {
       'error: neither the evaluator nor its Role exists',
       snap([], [], []),
       noReview,
-      'error',
+      'FD-EVSEC-001',
       /Neither the evaluator Deployment .* nor its Role .* exists/,
     ],
     [
@@ -76,40 +76,40 @@ describe('evaluator-secrets-delete summaries', () => {
       'fail: the operator rule lacks delete',
       snap([role(OPERATOR_RULES)]),
       denied,
-      'fail',
+      'FD-EVSEC-005',
       /Role nemoevaluator-sample grants get, watch, list, create on secrets but not delete/,
     ],
     [
       'fail: delete limited by resourceNames',
       snap([role([secretsRule(['get', 'delete'], ['a', 'b'])])]),
       denied,
-      'fail',
+      'FD-EVSEC-003',
       /covers only the secrets a, b: the evaluator deletes secrets with generated names/,
     ],
     [
       'fail: a Role grants delete but the API server denies it',
       snap([role([secretsRule(['delete'])])]),
       denied,
-      'fail',
+      'FD-EVSEC-004',
       /grants delete on secrets, but the API server denies it/,
     ],
     [
       'fail: no rule on secrets',
       snap([role([OPERATOR_RULES[0]])]),
       denied,
-      'fail',
+      'FD-EVSEC-006',
       /No Role bound to nemoevaluator-sample has a rule on secrets/,
     ],
     [
       'fail: the binding names a Role that does not exist',
       snap([]),
       allowed,
-      'fail',
+      'FD-EVSEC-002',
       /RoleBinding nemoevaluator-sample binds nemoevaluator-sample to Role nemoevaluator-sample, which does not exist/,
     ],
-  ] as const)('%s', (_name, s, probe, status, summary) => {
+  ] as const)('%s', (_name, s, probe, code, summary) => {
     const r = judge(s, probe);
-    expect(r.status).toBe(status);
+    expect(outcome(r)).toBe(code);
     expect(r.summary).toMatch(summary);
   });
 

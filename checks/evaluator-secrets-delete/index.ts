@@ -6,6 +6,7 @@ import type { KObject } from '../../lib/k8s/object';
 import { RESOURCES } from '../../lib/k8s/resources';
 import { ADDITIVE_RULES, FIX_LABEL, OPERATOR_EVALUATOR_RULES, additiveName, nameOf, sections } from './rules';
 import { SecretsProbe, SecretsSubject, generalManualFix, judgeSecretsDelete, locateSecretsSubject } from './judge';
+import { codes } from './codes';
 import { SecretsPlanData, createPlan, objectsToCreate } from './plan';
 export * from './rules';
 export * from './judge';
@@ -16,6 +17,7 @@ export default defineCheck<typeof sections, SecretsSubject, SecretsProbe, Secret
   title: 'Evaluator may delete its job secrets',
   area: 'NeMo Evaluator',
   config: sections,
+  codes,
   needs: ['deployments', 'roles', 'rolebindings'],
   probePermissions: () => [{ verb: 'create', group: 'authorization.k8s.io', resource: 'subjectaccessreviews' }],
   explain: {

@@ -1,4 +1,6 @@
 // evaluator-secrets-delete: the evaluator's service account, its bindings and Roles (the subject), the access review, and the verdict.
+import { coded } from '../../lib/engine/codes';
+import { codes } from './codes';
 import type { Snapshot } from '../../lib/engine/snapshot';
 import { type Evidence, type Finding } from '../../lib/engine/types';
 import type { KObject } from '../../lib/k8s/object';
@@ -75,11 +77,12 @@ export function judgeSecretsDelete(subject: SecretsSubject, probe: SecretsProbe,
   const { serviceAccount: sa, roles } = subject;
   const evidence: Evidence[] = [{ label: 'Service account', value: `system:serviceaccount:${ns}:${sa}` }];
   if (!subject.deploymentFound && roles.length === 0 && subject.danglingBindings.length === 0) {
-    return {
-      status: 'error',
-      summary: `Neither the evaluator Deployment (${subject.deploymentName}) nor its Role (${subject.roleName}) exists in ${ns}; set evaluator.deployment / evaluator.role if they have other names`,
-      evidence,
-    };
+    return coded(
+      codes,
+      'FD-EVSEC-001',
+      { deployment: subject.deploymentName, role: subject.roleName, namespace: ns },
+      { evidence },
+    );
   }
   const facts = ruleFacts(roles);
   for (const x of facts.onSecrets) {
@@ -110,13 +113,16 @@ export function judgeSecretsDelete(subject: SecretsSubject, probe: SecretsProbe,
   }
   if (subject.danglingBindings.length) {
     const d = subject.danglingBindings[0]!;
-    return {
-      status: 'fail',
-      summary: `RoleBinding ${d.binding} binds ${sa} to Role ${d.role}, which does not exist: the evaluator lacks the rights the operator grants it`,
-      evidence,
-      rootCause: `A RoleBinding names a Role that was deleted or never rendered. The NIM Operator normally renders Role ${subject.roleName} with ${operatorRulesText}; without it the evaluator cannot read or clean up its job secrets.`,
-      manualFix: danglingManualFix(subject, config),
-    };
+    return coded(
+      codes,
+      'FD-EVSEC-002',
+      { binding: d.binding, serviceAccount: sa, role: d.role },
+      {
+        evidence,
+        rootCause: `A RoleBinding names a Role that was deleted or never rendered. The NIM Operator normally renders Role ${subject.roleName} with ${operatorRulesText}; without it the evaluator cannot read or clean up its job secrets.`,
+        manualFix: danglingManualFix(subject, config),
+      },
+    );
   }
   const allowed = deleteAllowed(subject, probe);
   const byRules = probe.review ? '' : ' (judged by the Role rules: SubjectAccessReview not available)';
@@ -127,26 +133,21 @@ export function judgeSecretsDelete(subject: SecretsSubject, probe: SecretsProbe,
       : 'granted outside the Roles bound here: a ClusterRole or group binding';
     return { status: 'pass', summary: `${sa} may delete secrets in ${ns} (${by})${byRules}`, evidence };
   }
-  const fail = (summary: string): Finding => ({ status: 'fail', summary: `${summary}${byRules}`, evidence });
   if (facts.namedOnly.length) {
     const x = facts.namedOnly[0]!;
-    return fail(
-      `Role ${x.role}'s delete on secrets covers only the secrets ${x.rule.resourceNames!.join(', ')}: the evaluator deletes secrets with generated names, so evaluation jobs fail at cleanup`,
-    );
+    const names = x.rule.resourceNames!.join(', ');
+    return coded(codes, 'FD-EVSEC-003', { role: x.role, names, byRules }, { evidence });
   }
   if (facts.grantingDelete.length) {
     const x = facts.grantingDelete[0]!;
-    return fail(
-      `Role ${x.role} grants delete on secrets, but the API server denies it to ${sa}: check that a RoleBinding names this service account`,
-    );
+    return coded(codes, 'FD-EVSEC-004', { role: x.role, serviceAccount: sa, byRules }, { evidence });
   }
   if (facts.onSecrets.length) {
     const x = facts.onSecrets[0]!;
-    return fail(
-      `Role ${x.role} grants ${(x.rule.verbs ?? []).join(', ')} on secrets but not delete: evaluation jobs fail at cleanup with "Failed to delete secret"`,
-    );
+    const verbs = (x.rule.verbs ?? []).join(', ');
+    return coded(codes, 'FD-EVSEC-005', { role: x.role, verbs, byRules }, { evidence });
   }
-  return fail(`No Role bound to ${sa} has a rule on secrets: evaluation jobs fail at cleanup`);
+  return coded(codes, 'FD-EVSEC-006', { serviceAccount: sa, byRules }, { evidence });
 }
 
 export function generalManualFix(sa: string, ns: string): string[] {

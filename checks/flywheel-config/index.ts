@@ -1,3 +1,5 @@
+import { coded } from '../../lib/engine/codes';
+import { codes } from './codes';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import type { ConfigOf } from '../../lib/config';
@@ -178,20 +180,12 @@ export function judgeSettings(subject: SettingsSubject, config: Config): Finding
       tone: 'info',
     },
   ];
-  if (subject.text === undefined)
-    return {
-      status: 'fail',
-      summary: `ConfigMap ${configMap} key ${configKey} not found: the flywheel API and workers have no settings to start with`,
-      evidence,
-    };
+  if (subject.text === undefined) return coded(codes, 'FD-FWCFG-001', { configMap, configKey }, { evidence });
   const problems = settingsProblems(subject.text);
   if (!problems.length) return { status: 'pass', summary: `${configMap} loads as the flywheel's settings`, evidence };
   evidence.push({ label: `${configMap} ${configKey}`, value: problems.join('\n'), tone: 'bad', code: true });
-  return {
-    status: 'fail',
-    summary: `The flywheel cannot load ${configMap}: ${problems[0]}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}; the API and the Celery workers exit at start`,
-    evidence,
-  };
+  const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : '';
+  return coded(codes, 'FD-FWCFG-002', { configMap, problem: problems[0]!, more }, { evidence });
 }
 
 export default defineCheck<typeof sections, SettingsSubject, Record<string, never>>({
@@ -199,6 +193,7 @@ export default defineCheck<typeof sections, SettingsSubject, Record<string, neve
   title: 'The flywheel can load its settings (df-config)',
   area: 'Data Flywheel',
   config: sections,
+  codes,
   needs: ['configmaps', 'deployments'],
   explain: {
     symptom:

@@ -1,3 +1,5 @@
+import { coded } from '../../lib/engine/codes';
+import { codes } from './codes';
 import { z } from 'zod';
 import type { ConfigOf } from '../../lib/config';
 import type { Snapshot } from '../../lib/engine/snapshot';
@@ -120,25 +122,25 @@ export function judgeState(verdicts: StoreVerdict[], config: Config): Finding {
     tone: !v.deployment ? 'info' : v.keeps === 'claim' ? 'good' : v.keeps === 'node' ? 'info' : 'bad',
   }));
   if (!found.length)
-    return {
-      status: 'skipped',
-      summary: `None of the flywheel's stores (${config.flywheelState.stores.map((s) => s.deployment).join(', ')}) is deployed here; set flywheelState.stores if they have other names`,
-      evidence,
-    };
+    return coded(
+      codes,
+      'FD-STATE-001',
+      { deployments: config.flywheelState.stores.map((s) => s.deployment).join(', ') },
+      { evidence },
+    );
   const lost = found.filter((v) => v.keeps === 'container' || v.keeps === 'emptyDir' || v.keeps === 'other');
   if (lost.length)
-    return {
-      status: 'warn',
-      summary: `${lost.map((v) => v.store).join(', ')} ${lost.length > 1 ? 'keep' : 'keeps'} data that a pod restart loses: flywheel history is gone and runs stay stuck after ${lost.length > 1 ? 'their' : 'its'} pod is replaced`,
-      evidence,
-    };
+    return coded(
+      codes,
+      'FD-STATE-002',
+      {
+        stores: `${lost.map((v) => v.store).join(', ')} ${lost.length > 1 ? 'keep' : 'keeps'} data that a pod restart loses`,
+        their: lost.length > 1 ? 'their' : 'its',
+      },
+      { evidence },
+    );
   const node = found.filter((v) => v.keeps === 'node');
-  if (node.length)
-    return {
-      status: 'warn',
-      summary: `${node.map((v) => v.store).join(', ')} keep data on a node's disk (hostPath): it survives only while the pod is scheduled there`,
-      evidence,
-    };
+  if (node.length) return coded(codes, 'FD-STATE-003', { stores: node.map((v) => v.store).join(', ') }, { evidence });
   return {
     status: 'pass',
     summary: `${found.map((v) => v.store).join(', ')} keep their data on persistent volume claims`,
@@ -151,6 +153,7 @@ export default defineCheck<typeof sections, StoreVerdict[]>({
   title: "The flywheel's MongoDB, Redis and Elasticsearch keep their data on volumes",
   area: 'Data Flywheel',
   config: sections,
+  codes,
   needs: ['deployments'],
   explain: {
     symptom:

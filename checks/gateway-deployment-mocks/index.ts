@@ -1,3 +1,4 @@
+import { codes } from './codes';
 import { guardFor, targetOf } from '../../lib/engine/plan-helpers';
 import { defineCheck, type PlannedChange } from '../../lib/engine/types';
 import type { JsonPatchOp } from '../../lib/k8s/client';
@@ -14,6 +15,7 @@ export default defineCheck<typeof sections, DeploymentSubject, DeploymentProbe, 
   title: 'Gateway answers the deployment-management calls for pre-deployed NIMs',
   area: 'Gateway',
   config: sections,
+  codes,
   needs: ['configmaps', 'deployments'],
   explain: {
     jobSignatures: [

@@ -1,4 +1,6 @@
 // gateway-deployment-mocks: what the gateway answers on them, and the verdict.
+import { coded } from '../../lib/engine/codes';
+import { codes } from './codes';
 import { type Evidence, type Finding } from '../../lib/engine/types';
 import type { JsonPatchOp } from '../../lib/k8s/client';
 import { matchLocation } from '../../lib/nginx';
@@ -33,15 +35,17 @@ export function configuredRight(view: GatewayConfigView | undefined, p: Deployme
 }
 
 export function judgeDeployments(subject: DeploymentSubject, probe: DeploymentProbe, config: Config): Finding {
-  if (subject.problems.length) return { status: 'error', summary: subject.problems.join('; '), evidence: [] };
+  if (subject.problems.length)
+    return coded(codes, 'FD-GWDM-001', { problems: subject.problems.join('; ') }, { evidence: [] });
   if (!subject.paths.some((p) => p.kind === 'item'))
-    return { status: 'skipped', summary: `${config.dataFlywheel.configMap} lists no NIMs`, evidence: [] };
+    return coded(codes, 'FD-GWDM-002', { configMap: config.dataFlywheel.configMap }, { evidence: [] });
   if (probe.answers.every((a) => a.networkError))
-    return {
-      status: 'error',
-      summary: `Cannot reach the gateway at ${subject.gatewayUrl}: ${probe.answers[0]?.networkError}. Outside the cluster set FD_SERVICE_URL_OVERRIDES=${config.gateway.service}=http://<reachable address>`,
-      evidence: [],
-    };
+    return coded(
+      codes,
+      'FD-GWDM-003',
+      { url: subject.gatewayUrl, error: String(probe.answers[0]?.networkError), service: config.gateway.service },
+      { evidence: [] },
+    );
   const evidence: Evidence[] = [];
   const failing: string[] = [];
   for (const p of subject.paths) {
@@ -61,12 +65,7 @@ export function judgeDeployments(subject: DeploymentSubject, probe: DeploymentPr
         `${p.kind === 'item' ? `the deployment status of ${p.model}` : 'the deployment request'} (${p.path}): ${problem}${configuredRight(subject.view, p) ? ', though the ConfigMap answers it: the gateway has not loaded it' : ''}`,
       );
   }
-  if (failing.length)
-    return {
-      status: 'fail',
-      summary: `Every NIM fails at spin-up: the flywheel gets no deployment-management answer for ${failing.join('; ')}`,
-      evidence,
-    };
+  if (failing.length) return coded(codes, 'FD-GWDM-004', { failing: failing.join('; ') }, { evidence });
   return {
     status: 'pass',
     summary: "The gateway answers the flywheel's deployment status and deployment requests",

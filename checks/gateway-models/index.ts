@@ -1,3 +1,4 @@
+import { codes } from './codes';
 import type { FixStep } from '../../lib/engine/steps';
 import '../shared/nim-resources';
 import { guardFor, targetOf } from '../../lib/engine/plan-helpers';
@@ -52,6 +53,7 @@ export default defineCheck<typeof sections, GatewaySubject, GatewayProbe, Gatewa
   title: 'Gateway answers model metadata for every base model',
   area: 'Gateway',
   config: sections,
+  codes,
   needs: ['configmaps', 'nimservices', 'deployments', 'pods'],
   // In the proxy generation every lookup goes through the upstream path that check owns.
   dependsOn: ['gateway-upstreams'],

@@ -1,4 +1,6 @@
 // gateway-models: the verdict and its evidence.
+import { coded, codedList, item, renderSummary, type CodedItem } from '../../lib/engine/codes';
+import { codes } from './codes';
 import { type Evidence, type Finding } from '../../lib/engine/types';
 import { judgeAnswer } from '../shared/entity-store';
 import { describeLocation } from '../shared/gateway-config';
@@ -31,54 +33,58 @@ export function brokenPart(subject: GatewaySubject, probe: GatewayProbe, config:
   return via;
 }
 
-function caseSentence(c: ModelCase, subject: GatewaySubject): string {
+/** A model's finding, by its case; undefined for a model that is fine or unreachable upstream. */
+function caseItem(c: ModelCase, subject: GatewaySubject): CodedItem | undefined {
   const view = subject.view!;
   switch (c.case) {
-    case 'missing':
-      return `no block answers for ${c.model} (nginx sends it to ${describeLocation(view, c.configured.state === 'missing' ? c.configured.winner : undefined)})`;
+    case 'missing': {
+      const winner = describeLocation(view, c.configured.state === 'missing' ? c.configured.winner : undefined);
+      return item(codes, 'FD-GW-006', { model: c.model, winner });
+    }
     case 'shadowed':
-      return `the block for ${c.model} (${describeLocation(view, c.configured.block)}) is shadowed by ${describeLocation(view, c.configured.winner)}: nginx never serves it`;
-    case 'invalid':
-      return `the block for ${c.model} (${describeLocation(view, c.configured.block)}) answers invalid model metadata: ${c.problems.join('; ')}`;
+      return item(codes, 'FD-GW-007', {
+        model: c.model,
+        block: describeLocation(view, c.configured.block),
+        winner: describeLocation(view, c.configured.winner),
+      });
+    case 'invalid': {
+      const block = describeLocation(view, c.configured.block);
+      return item(codes, 'FD-GW-008', { model: c.model, block, problems: c.problems.join('; ') });
+    }
     case 'not-loaded': {
       const when =
         subject.configChangedAt && subject.gatewayStartedAt
           ? ` (the ConfigMap changed at ${subject.configChangedAt}, the gateway pod started at ${subject.gatewayStartedAt})`
           : '';
-      return `the ConfigMap routes ${c.model} correctly, but the running gateway has not loaded it${when}: nginx reads its config only at start`;
+      return item(codes, 'FD-GW-009', { model: c.model, when });
     }
     case 'unknown-config':
-      return `the gateway does not answer valid metadata for ${c.model}, and its config cannot be read (${subject.configError ?? 'no ConfigMap'})`;
+      return item(codes, 'FD-GW-010', { model: c.model, why: subject.configError ?? 'no ConfigMap' });
     case 'drift':
-      return `the running gateway answers for ${c.model}, but its ConfigMap would not after a restart (${c.problems.join('; ')})`;
+      return item(codes, 'FD-GW-012', { model: c.model, problems: c.problems.join('; ') });
     case 'unregistered':
-      return `${c.model} is not registered in the Entity Store (the gateway proxies it there and gets 404 while the Entity Store answers)`;
+      return item(codes, 'FD-GW-002', { model: c.model });
     case 'invalid-record':
-      return `the Entity Store's record for ${c.model} is not one the evaluator accepts: ${c.problems.join('; ')}`;
-    case 'upstream':
-      return `the gateway gets no answer from the Entity Store for ${c.model} (${c.answer})`;
+      return item(codes, 'FD-GW-011', { model: c.model, problems: c.problems.join('; ') });
     default:
-      return '';
+      return undefined;
   }
+}
+
+function caseSentence(c: ModelCase, subject: GatewaySubject): string {
+  if (c.case === 'upstream') return `the gateway gets no answer from the Entity Store for ${c.model} (${c.answer})`;
+  const found = caseItem(c, subject);
+  return found ? renderSummary(codes[found.code as keyof typeof codes], found.params) : '';
 }
 
 export function judgeGateway(subject: GatewaySubject, probe: GatewayProbe, config: Config): Finding {
   const { models, problems } = subject;
   const evidence: Evidence[] = [{ label: 'Gateway', value: subject.gatewayUrl }];
-  if (problems.length) return { status: 'error', summary: problems.join('; '), evidence };
-  if (!models.length) {
-    return {
-      status: 'skipped',
-      summary: `No base models found (df-config nims[].model_name, NIMService status.model.name); add them to dataFlywheel.extraModels to check them`,
-      evidence,
-    };
-  }
+  if (problems.length) return coded(codes, 'FD-GW-001', { problems: problems.join('; ') }, { evidence });
+  if (!models.length) return coded(codes, 'FD-GW-003', {}, { evidence });
   if (unreachable(probe)) {
-    return {
-      status: 'error',
-      summary: `Cannot reach the gateway at ${subject.gatewayUrl}: ${probe.answers[0]!.networkError}. Running outside the cluster? Set gateway.url or FD_SERVICE_URL_OVERRIDES=${config.gateway.service}=http://<reachable address>`,
-      evidence,
-    };
+    const error = String(probe.answers[0]!.networkError);
+    return coded(codes, 'FD-GW-004', { url: subject.gatewayUrl, error, service: config.gateway.service }, { evidence });
   }
   if (subject.configError)
     evidence.push({ label: `ConfigMap ${config.gateway.configMap}`, value: subject.configError, tone: 'bad' });
@@ -124,30 +130,26 @@ export function judgeGateway(subject: GatewaySubject, probe: GatewayProbe, confi
   const manualFix = manualFixFor(cases, subject, config);
   const upstream = failing.filter((c) => c.case === 'upstream');
   if (upstream.length) {
-    return {
-      status: 'fail',
-      summary: `The gateway cannot reach the Entity Store, so no model lookup through it works (${upstream.map((c) => c.model).join(', ')}): ${brokenPart(subject, probe, config)}`,
-      evidence,
-      manualFix,
-      rootCause:
-        'In the proxy generation every /v1/models lookup goes through nginx to the Entity Store. nginx resolves the upstream per request through its `resolver` line: a resolver that is not the cluster DNS, an upstream naming another namespace or a missing Service, or Entity Store pods that are down all end in 502/504.',
-    };
+    const models = upstream.map((c) => c.model).join(', ');
+    return coded(
+      codes,
+      'FD-GW-005',
+      { models, part: brokenPart(subject, probe, config) },
+      {
+        evidence,
+        manualFix,
+        rootCause:
+          'In the proxy generation every /v1/models lookup goes through nginx to the Entity Store. nginx resolves the upstream per request through its `resolver` line: a resolver that is not the cluster DNS, an upstream naming another namespace or a missing Service, or Entity Store pods that are down all end in 502/504.',
+      },
+    );
   }
   if (failing.length) {
-    return {
-      status: 'fail',
-      summary: `Base-model evaluations fail: ${failing.map((c) => caseSentence(c, subject)).join('; ')}`,
-      evidence,
-      manualFix,
-    };
+    const items = failing.map((c) => caseItem(c, subject)!);
+    return codedList(codes, items, { evidence, manualFix }, 'Base-model evaluations fail: ');
   }
   if (drifting.length) {
-    return {
-      status: 'warn',
-      summary: `Works until the next gateway restart: ${drifting.map((c) => caseSentence(c, subject)).join('; ')}`,
-      evidence,
-      manualFix,
-    };
+    const items = drifting.map((c) => caseItem(c, subject)!);
+    return codedList(codes, items, { evidence, manualFix }, 'Works until the next gateway restart: ');
   }
   return {
     status: 'pass',

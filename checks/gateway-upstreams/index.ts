@@ -1,3 +1,4 @@
+import { codes } from './codes';
 import { guardFor, targetOf } from '../../lib/engine/plan-helpers';
 import { defineCheck, type PlannedChange } from '../../lib/engine/types';
 import type { JsonPatchOp } from '../../lib/k8s/client';
@@ -24,6 +25,7 @@ export default defineCheck<typeof sections, UpstreamSubject, UpstreamProbe, Upst
   title: "Gateway's resolver and upstreams reach this namespace's Services",
   area: 'Gateway',
   config: sections,
+  codes,
   needs: ['configmaps', 'deployments', 'services', 'endpointslices', 'pods'],
   explain: {
     jobSignatures: [

@@ -1,4 +1,6 @@
 // gateway-upstreams: which upstreams are wrong, and the verdict.
+import { coded } from '../../lib/engine/codes';
+import { codes } from './codes';
 import { type Evidence, type Finding } from '../../lib/engine/types';
 import { parseServiceHost } from '../../lib/k8s/names';
 import { type ModelAnswer } from '../shared/entity-store';
@@ -90,9 +92,15 @@ export const entityStoreAnswers = (a: Omit<ModelAnswer, 'model'> | undefined) =>
 
 export function judgeUpstreams(subject: UpstreamSubject, probe: UpstreamProbe, config: Config): Finding {
   if (!subject.view)
-    return { status: 'error', summary: subject.configError ?? 'the gateway config cannot be read', evidence: [] };
-  if (!subject.upstreams.length)
-    return { status: 'skipped', summary: 'The gateway proxies nothing: no upstreams to check', evidence: [] };
+    return coded(
+      codes,
+      'FD-GWUP-001',
+      { reason: subject.configError ?? 'the gateway config cannot be read' },
+      {
+        evidence: [],
+      },
+    );
+  if (!subject.upstreams.length) return coded(codes, 'FD-GWUP-002', {}, { evidence: [] });
   const evidence: Evidence[] = [
     { label: 'resolver', value: subject.resolver ? subject.resolver.args.join(' ') : '(none)' },
     {
@@ -125,39 +133,38 @@ export function judgeUpstreams(subject: UpstreamSubject, probe: UpstreamProbe, c
     });
   const problems = upstreamProblems(subject, probe, config);
   const fails = problems.filter((p) => p.severity === 'fail');
-  if (fails.length)
-    return {
-      status: 'fail',
-      summary: `Proxied requests fail (502/504: "Unexpected response from Entity Store during namespace creation: 502"): ${fails.map((p) => p.what).join('; ')}`,
-      evidence,
-    };
+  if (fails.length) return coded(codes, 'FD-GWUP-003', { problems: fails.map((p) => p.what).join('; ') }, { evidence });
   // End to end: a service whose upstream is configured right and whose pods are ready, yet the
   // gateway cannot get an answer from it (a down service is warned about above, not blamed here).
   const broken = (probe.services ?? []).filter((a) => !serviceAnswers(subject, a.location, a.answer));
   if (broken.length)
-    return {
-      status: 'fail',
-      summary: `The gateway gets no answer from ${broken.map((a) => `the ${a.service} (GET ${a.path}: ${a.answer.networkError ?? `HTTP ${a.answer.status}`})`).join(', ')}: ${broken.map((a) => FLYWHEEL_SERVICES.find((f) => f.service === a.service)!.symptom).join('; ')}`,
-      evidence,
-    };
-  if (problems.length) return { status: 'warn', summary: problems.map((p) => p.what).join('; '), evidence };
+    return coded(
+      codes,
+      'FD-GWUP-004',
+      {
+        services: broken
+          .map((a) => `the ${a.service} (GET ${a.path}: ${a.answer.networkError ?? `HTTP ${a.answer.status}`})`)
+          .join(', '),
+        symptoms: broken.map((a) => FLYWHEEL_SERVICES.find((f) => f.service === a.service)!.symptom).join('; '),
+      },
+      { evidence },
+    );
+  if (problems.length)
+    return coded(codes, 'FD-GWUP-005', { problems: problems.map((p) => p.what).join('; ') }, { evidence });
   if (
     probe.namespaces &&
     !probe.namespaces.networkError &&
     !entityStoreAnswers(probe.namespaces) &&
     probe.namespaces.status !== 404
   )
-    return {
-      status: 'fail',
-      summary: `The upstreams are configured right, yet GET /v1/namespaces through the gateway answers HTTP ${probe.namespaces.status}: the running gateway may predate the config (restart it) or the Entity Store fails`,
-      evidence,
-    };
+    return coded(codes, 'FD-GWUP-006', { status: probe.namespaces.status ?? 'without a status' }, { evidence });
   if (!probe.dns)
-    return {
-      status: 'warn',
-      summary: `Upstreams name existing Services, but the cluster DNS Service was not found (${config.clusterDns.services.map((s) => `${s.namespace}/${s.name}`).join(', ')}), so the resolver could not be compared`,
-      evidence,
-    };
+    return coded(
+      codes,
+      'FD-GWUP-007',
+      { services: config.clusterDns.services.map((s) => `${s.namespace}/${s.name}`).join(', ') },
+      { evidence },
+    );
   return {
     status: 'pass',
     summary: `The resolver is the cluster DNS and every upstream names a Service and port of ${config.namespace}`,

@@ -1,3 +1,4 @@
+import { codes } from './codes';
 import { guardFor, targetOf } from '../../lib/engine/plan-helpers';
 import type { FixStep } from '../../lib/engine/steps';
 import { defineCheck } from '../../lib/engine/types';
@@ -15,6 +16,7 @@ export default defineCheck<typeof sections, GpuSubject, undefined, GpuPlanData>(
   title: "GPU workloads tolerate the GPU nodes' taints",
   area: 'GPU scheduling',
   config: sections,
+  codes,
   needs: ['nodes', 'pods', 'deployments', 'nimservices', 'nimcaches', 'nemocustomizers'],
   explain: {
     jobSignatures: [{ pattern: /untolerated taint/, cause: "a GPU workload does not tolerate the GPU nodes' taints" }],

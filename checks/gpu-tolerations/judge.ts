@@ -1,4 +1,6 @@
 // gpu-tolerations: the verdict and the tolerations the fix adds.
+import { coded } from '../../lib/engine/codes';
+import { codes } from './codes';
 import { guardFor } from '../../lib/engine/plan-helpers';
 import { type Evidence, type Finding } from '../../lib/engine/types';
 import type { JsonPatchOp } from '../../lib/k8s/client';
@@ -12,10 +14,11 @@ export const toTaints = (ts: Toleration[]): Taint[] =>
 export const show = (t: Taint) => `${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`;
 export const label = (c: GpuCr) => `${c.kind} ${c.cr.metadata?.name}`;
 
+const untolerated = (crs: GpuSubject['crs']) => [...new Set(crs.flatMap((c) => c.missing.map(show)))].join(', ');
+
 export function judgeGpu(s: GpuSubject): Finding {
   const evidence: Evidence[] = [];
-  if (!s.gpuNodes.length)
-    return { status: 'skipped', summary: 'No node offers GPUs to this cluster (nvidia.com/gpu)', evidence };
+  if (!s.gpuNodes.length) return coded(codes, 'FD-GPU-001', {}, { evidence });
   for (const n of s.gpuNodes)
     evidence.push({ label: `GPU node ${n.name}`, value: n.taints.map(show).join(', ') || 'no taints' });
   for (const c of s.crs)
@@ -28,23 +31,26 @@ export function judgeGpu(s: GpuSubject): Finding {
   const lacking = s.crs.filter((c) => c.missing.length);
   const stuck = s.refused.filter((r) => !r.owner || r.owner.missing.length);
   if (stuck.length)
-    return {
-      status: 'fail',
-      summary: `${stuck.length} pod(s) Pending with "untolerated taint": ${lacking.length ? `${lacking.map(label).join(', ')} ${lacking.length > 1 ? 'do' : 'does'} not tolerate the GPU nodes' taints (${[...new Set(lacking.flatMap((c) => c.missing.map(show)))].join(', ')})` : 'no NIM or NeMo resource here owns them'}`,
-      evidence,
-    };
+    return coded(
+      codes,
+      'FD-GPU-002',
+      {
+        count: stuck.length,
+        cause: lacking.length
+          ? `${lacking.map(label).join(', ')} ${lacking.length > 1 ? 'do' : 'does'} not tolerate the GPU nodes' taints (${untolerated(lacking)})`
+          : 'no NIM or NeMo resource here owns them',
+      },
+      { evidence },
+    );
   if (s.refused.length)
-    return {
-      status: 'warn',
-      summary: `The resources tolerate the GPU nodes now, but ${s.refused.map((r) => r.pod).join(', ')} were created before and stay Pending until recreated`,
-      evidence,
-    };
+    return coded(codes, 'FD-GPU-003', { pods: s.refused.map((r) => r.pod).join(', ') }, { evidence });
   if (lacking.length)
-    return {
-      status: 'warn',
-      summary: `${lacking.map(label).join(', ')} would not be scheduled on a GPU node (untolerated ${[...new Set(lacking.flatMap((c) => c.missing.map(show)))].join(', ')}): the next pod it starts stays Pending`,
-      evidence,
-    };
+    return coded(
+      codes,
+      'FD-GPU-004',
+      { resources: lacking.map(label).join(', '), taints: untolerated(lacking) },
+      { evidence },
+    );
   return { status: 'pass', summary: `Every NIM and NeMo resource tolerates a GPU node's taints`, evidence };
 }
 

@@ -1,3 +1,4 @@
+import { codes } from './codes';
 import type { BaseConfig } from '../../lib/config';
 import { defineCheck } from '../../lib/engine/types';
 import type { AccessQuestion } from '../../lib/k8s/client';
@@ -27,6 +28,7 @@ export default defineCheck<typeof sections, OwnershipSubject, OwnershipProbe, Ch
   title: 'Model files are readable by the training UID',
   area: 'Storage',
   config: sections,
+  codes,
   needs: ['namespaces', 'persistentvolumeclaims', 'pods'],
   // A probe pod per run: the watch runs it on its schedule only.
   runsPods: true,

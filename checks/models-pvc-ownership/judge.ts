@@ -1,4 +1,6 @@
 // models-pvc-ownership: the subject and the verdict.
+import { coded } from '../../lib/engine/codes';
+import { codes } from './codes';
 import type { Snapshot } from '../../lib/engine/snapshot';
 import { type Evidence, type Finding } from '../../lib/engine/types';
 import type { KObject } from '../../lib/k8s/object';
@@ -27,14 +29,9 @@ export function judgeOwnership(
   config: Config,
 ): Finding {
   const pvcName = config.models.pvc;
-  if (!pvc)
-    return {
-      status: 'skipped',
-      summary: `No PVC ${pvcName} in ${config.namespace}: customization is not deployed here, or set models.pvc to its name`,
-      evidence: [],
-    };
-  if ('error' in exp) return { status: 'error', summary: exp.error, evidence: [] };
-  if ('skip' in exp) return { status: 'skipped', summary: exp.skip, evidence: [] };
+  if (!pvc) return coded(codes, 'FD-PVC-001', { pvc: pvcName, namespace: config.namespace }, { evidence: [] });
+  if ('error' in exp) return coded(codes, 'FD-PVC-002', { reason: exp.error }, { evidence: [] });
+  if ('skip' in exp) return coded(codes, 'FD-PVC-003', { reason: exp.skip }, { evidence: [] });
   const evidence: Evidence[] = [
     {
       label: 'PVC',
@@ -42,14 +39,10 @@ export function judgeOwnership(
     },
     { label: 'Expected owner UID', value: `${exp.uid} — ${exp.source}` },
   ];
-  if ('notRun' in probe) return { status: 'skipped', summary: probe.notRun, evidence };
+  if ('notRun' in probe) return coded(codes, 'FD-PVC-003', { reason: probe.notRun }, { evidence });
   if ('previewed' in probe)
-    return {
-      status: 'fail',
-      summary: `not probed again for this preview (a preview creates no pods): applying probes ${config.models.mountPath} first and changes nothing if every file is already owned by UID ${exp.uid}`,
-      evidence,
-    };
-  if ('failed' in probe) return { status: 'error', summary: `Could not inspect the files: ${probe.failed}`, evidence };
+    return coded(codes, 'FD-PVC-004', { mountPath: config.models.mountPath, uid: exp.uid }, { evidence });
+  if ('failed' in probe) return coded(codes, 'FD-PVC-005', { reason: probe.failed }, { evidence });
   evidence.push({
     label: 'Probe pod',
     value: `${probe.probePod}${probe.node ? ` on node ${probe.node}` : ''} (deleted)`,
@@ -72,32 +65,22 @@ export function judgeOwnership(
     evidence.push({ label: 'Probe errors', value: probe.errors.join('\n') + more, code: true, tone: 'bad' });
   }
   if (!probe.complete) {
-    return {
-      status: 'error',
-      summary: `The probe was cut short before it finished scanning ${mount}: re-run the check`,
-      evidence,
-    };
+    return coded(codes, 'FD-PVC-006', { mountPath: mount }, { evidence });
   }
   // The probe runs with the namespace's UID like the training pods: what it cannot read, they cannot either.
   const denied = probe.errors.filter((e) => /Permission denied/i.test(e));
   if (probe.wrong) {
     const owners = probe.owners.map((o) => o.owner).join(', ');
-    return {
-      status: 'fail',
-      summary: `${probe.wrong} of ${probe.scanned} entries are owned by ${owners}, not UID ${exp.uid}: customization jobs get "Permission denied"`,
-      evidence,
-    };
+    const facts = { wrong: probe.wrong, scanned: probe.scanned, owners, uid: exp.uid };
+    return coded(codes, 'FD-PVC-007', facts, { evidence });
   }
   if (denied.length) {
-    return {
-      status: 'fail',
-      summary: `The probe could not read ${denied.length === 1 ? 'a directory' : `${denied.length} directories`} under ${mount} (${denied[0]}): training pods with the same UID cannot either`,
-      evidence,
-    };
+    const what = denied.length === 1 ? 'a directory' : `${denied.length} directories`;
+    return coded(codes, 'FD-PVC-008', { what, mountPath: mount, first: denied[0]! }, { evidence });
   }
   if (probe.errorCount) {
-    return { status: 'error', summary: `The probe could not list the model files: ${probe.errors[0]}`, evidence };
+    return coded(codes, 'FD-PVC-009', { first: probe.errors[0]! }, { evidence });
   }
-  if (probe.scanned === 0) return { status: 'warn', summary: `${pvcName} holds no model files yet`, evidence };
+  if (probe.scanned === 0) return coded(codes, 'FD-PVC-010', { pvc: pvcName }, { evidence });
   return { status: 'pass', summary: `All ${probe.scanned} entries are owned by UID ${exp.uid}`, evidence };
 }

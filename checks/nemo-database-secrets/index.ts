@@ -1,3 +1,5 @@
+import { coded, codedList, item, type CodedItem } from '../../lib/engine/codes';
+import { codes } from './codes';
 import { z } from 'zod';
 import type { ConfigOf } from '../../lib/config';
 import type { Snapshot } from '../../lib/engine/snapshot';
@@ -95,8 +97,8 @@ export function locateDatabases(snapshot: Snapshot, config: Config): DatabaseSub
 export function judgeDatabases(subject: DatabaseSubject, config: Config): Finding {
   const key = config.databaseSecrets.passwordKey;
   const evidence: Evidence[] = [];
-  const fails: string[] = [];
-  const warns: string[] = [];
+  const fails: CodedItem[] = [];
+  const warns: CodedItem[] = [];
   let rootCause: string | undefined;
   for (const c of subject.crs) {
     const label = `${c.cr.kind} ${c.cr.metadata?.name}`;
@@ -113,11 +115,10 @@ export function judgeDatabases(subject: DatabaseSubject, config: Config): Findin
     if (c.failure && (c.problem || current))
       evidence.push({ label: `Operator event on ${label}`, value: String(c.failure.message ?? ''), tone: 'bad' });
     if (current && !c.problem)
-      warns.push(`The NIM Operator reports it failed to render ${label} after its last change: ${c.failure!.message}`);
+      warns.push(item(codes, 'FD-DBSEC-004', { resource: label, message: String(c.failure!.message ?? '') }));
     if (c.problem) {
-      fails.push(
-        `The NIM Operator cannot render ${label} (${c.problem}): changes to the CR never reach its Deployment, while the CR's status still says ${c.cr.status?.state ?? 'what it said'}`,
-      );
+      const state = String(c.cr.status?.state ?? 'what it said');
+      fails.push(item(codes, 'FD-DBSEC-002', { resource: label, problem: c.problem, state }));
       rootCause =
         'Before it renders the Deployment, the NIM Operator reads the database password Secret that spec.databaseConfig names. Without it the operator stops, records a Warning Event on the CR and leaves the status untouched, so the CR looks Ready while no patch to it takes effect.';
     }
@@ -139,24 +140,28 @@ export function judgeDatabases(subject: DatabaseSubject, config: Config): Findin
       tone: a && b ? (agree ? 'good' : 'bad') : 'info',
     });
     if (a && b && !agree) {
-      fails.push(
-        `Secret ${p.serviceSecret} holds a different password than ${p.databaseSecret}: the ${p.service} crashes right after wait-for-postgres with "password authentication failed"`,
-      );
+      const names = { serviceSecret: p.serviceSecret, databaseSecret: p.databaseSecret, service: p.service };
+      fails.push(item(codes, 'FD-DBSEC-003', names));
       rootCause ??=
         "The instances chart copies each password from the infra chart's PostgreSQL Secret when it is installed; reinstalling the infra chart (a new random password) or creating the service Secret by hand leaves the two apart. PostgreSQL only accepts the password it was initialised with.";
     } else if (p.databaseShape && !p.serviceShape)
       warns.push(
-        `Secret ${p.databaseSecret} exists but ${p.serviceSecret} does not: the NeMo instances chart creates it, and the ${p.service} cannot reach its database without it`,
+        item(codes, 'FD-DBSEC-005', {
+          databaseSecret: p.databaseSecret,
+          serviceSecret: p.serviceSecret,
+          service: p.service,
+        }),
       );
   }
   if (!evidence.length)
-    return {
-      status: 'skipped',
-      summary: `No NeMo database Secrets (${config.databaseSecrets.databaseSecret.replace('{service}', '<service>')}) and no CR with databaseConfig in ${config.namespace}`,
-      evidence,
-    };
-  if (fails.length) return { status: 'fail', summary: fails.join('; '), evidence, rootCause };
-  if (warns.length) return { status: 'warn', summary: warns.join('; '), evidence };
+    return coded(
+      codes,
+      'FD-DBSEC-001',
+      { pattern: config.databaseSecrets.databaseSecret.replace('{service}', '<service>'), namespace: config.namespace },
+      { evidence },
+    );
+  if (fails.length) return codedList(codes, fails, { evidence, rootCause });
+  if (warns.length) return codedList(codes, warns, { evidence });
   const compared = subject.pairs.filter((p) => p.serviceShape && p.databaseShape).map((p) => p.service);
   return {
     status: 'pass',
@@ -177,6 +182,7 @@ export default defineCheck<typeof sections, DatabaseSubject>({
   title: "Each NeMo service's database Secret exists and matches the database's",
   area: 'Secrets',
   config: sections,
+  codes,
   needs: ['secrets', 'nemoevaluators', 'events'],
   explain: {
     jobSignatures: [

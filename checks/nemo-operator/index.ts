@@ -1,3 +1,5 @@
+import { coded, codedList, item, type CodedItem } from '../../lib/engine/codes';
+import { codes } from './codes';
 import { z } from 'zod';
 import type { ConfigOf } from '../../lib/config';
 import { defineCheck, type Evidence, type Finding } from '../../lib/engine/types';
@@ -35,12 +37,8 @@ export function judgeOperator(subject: OperatorSubject, probe: OperatorProbe, co
   const { crd: crdName, deployment: depName } = config.nemoOperator;
   const evidence: Evidence[] = [];
   if (!subject.customizer)
-    return {
-      status: 'skipped',
-      summary: `No Customizer here (Deployment ${config.customizer.deployment}): nothing runs training jobs`,
-      evidence,
-    };
-  if (probe.crdError) return { status: 'error', summary: `Cannot read CRD ${crdName}: ${probe.crdError}`, evidence };
+    return coded(codes, 'FD-NOP-001', { deployment: config.customizer.deployment }, { evidence });
+  if (probe.crdError) return coded(codes, 'FD-NOP-002', { crd: crdName, error: probe.crdError }, { evidence });
   evidence.push({
     label: `CRD ${crdName}`,
     value: !probe.crd
@@ -56,20 +54,15 @@ export function judgeOperator(subject: OperatorSubject, probe: OperatorProbe, co
     value: state ? state.message : 'not found in this namespace',
     tone: state?.done && (subject.deployment?.status?.availableReplicas ?? 0) > 0 ? 'good' : 'bad',
   });
-  const problems: string[] = [];
-  if (!probe.crd) problems.push(`CRD ${crdName} is not installed`);
-  else if (!established(probe.crd)) problems.push(`CRD ${crdName} is not Established`);
-  if (!subject.deployment) problems.push(`the NeMo operator Deployment (${depName}) is not in this namespace`);
+  const problems: CodedItem[] = [];
+  if (!probe.crd) problems.push(item(codes, 'FD-NOP-003', { crd: crdName }));
+  else if (!established(probe.crd)) problems.push(item(codes, 'FD-NOP-004', { crd: crdName }));
+  if (!subject.deployment) problems.push(item(codes, 'FD-NOP-005', { deployment: depName }));
   else if ((subject.deployment.status?.availableReplicas ?? 0) < 1)
     problems.push(
-      `the NeMo operator Deployment ${subject.deployment.metadata?.name} is not available (${state!.message})`,
+      item(codes, 'FD-NOP-006', { deployment: String(subject.deployment.metadata?.name), rollout: state!.message }),
     );
-  if (problems.length)
-    return {
-      status: 'fail',
-      summary: `Customization jobs will never train: ${problems.join('; ')}`,
-      evidence,
-    };
+  if (problems.length) return codedList(codes, problems, { evidence }, 'Customization jobs will never train: ');
   return { status: 'pass', summary: `The NeMo operator is running and ${crdName} is installed`, evidence };
 }
 
@@ -78,6 +71,7 @@ export default defineCheck<typeof sections, OperatorSubject, OperatorProbe>({
   title: 'The NeMo operator runs training jobs',
   area: 'NeMo Customizer',
   config: sections,
+  codes,
   needs: ['deployments'],
   explain: {
     symptom: 'Customization jobs are created but never start training; no training pods appear.',

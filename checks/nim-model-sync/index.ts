@@ -1,3 +1,5 @@
+import { coded } from '../../lib/engine/codes';
+import { codes } from './codes';
 import { parse as parseYaml } from 'yaml';
 import type { ConfigOf } from '../../lib/config';
 import { defineCheck, type Evidence, type Finding } from '../../lib/engine/types';
@@ -68,39 +70,32 @@ export async function probeSync(subject: SyncSubject, config: Config, signal?: A
 
 export function judgeSync(subject: SyncSubject, probe: SyncProbe, config: Config): Finding {
   const evidence: Evidence[] = [];
-  if (subject.nothing) return { status: 'skipped', summary: `Nothing to ask: ${subject.nothing}`, evidence };
+  if (subject.nothing) return coded(codes, 'FD-SYNC-001', { reason: subject.nothing }, { evidence });
   evidence.push({ label: 'nim_base_url', value: subject.nimBaseUrl! });
   if (subject.portProblem)
-    return {
-      status: 'fail',
-      summary: `The flywheel cannot reach its NIM proxy at ${subject.nimBaseUrl}: ${subject.portProblem}; every NIM spin-up waits an hour, then fails`,
-      evidence,
-    };
-  if (probe.unprobeable)
-    return {
-      status: 'error',
-      summary: `Cannot ask the NIM proxy from here: ${probe.unprobeable}`,
-      evidence,
-    };
+    return coded(codes, 'FD-SYNC-002', { url: subject.nimBaseUrl!, problem: subject.portProblem }, { evidence });
+  if (probe.unprobeable) return coded(codes, 'FD-SYNC-003', { reason: probe.unprobeable }, { evidence });
   evidence.push({ label: 'Asked at', value: `${probe.target!.base}/v1/models (${probe.target!.via})` });
   if (probe.problem) {
     evidence.push({ label: 'GET /v1/models', value: probe.problem, tone: 'bad' });
-    return {
-      status: 'fail',
-      summary: `The NIM proxy at ${subject.nimBaseUrl} does not list its models (${probe.problem}): the flywheel waits an hour per NIM, then fails with "did not sync within 3600 second"`,
-      evidence,
-    };
+    return coded(codes, 'FD-SYNC-004', { url: subject.nimBaseUrl!, problem: probe.problem }, { evidence });
   }
   const ids = probe.ids ?? [];
   const missing = subject.models.filter((m) => !ids.includes(m));
   evidence.push({ label: 'Listed ids', value: ids.join(', ') || '(none)', tone: missing.length ? 'bad' : 'good' });
   evidence.push({ label: `${config.dataFlywheel.configMap} nims[].model_name`, value: subject.models.join(', ') });
   if (missing.length)
-    return {
-      status: 'fail',
-      summary: `${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} not listed by the NIM proxy at ${subject.nimBaseUrl} (it lists ${ids.join(', ') || 'nothing'}): the flywheel waits up to an hour for it to appear, then fails with "Model ${missing[0]} did not sync within 3600 second"`,
-      evidence,
-    };
+    return coded(
+      codes,
+      'FD-SYNC-005',
+      {
+        models: `${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'}`,
+        url: subject.nimBaseUrl!,
+        listed: ids.join(', ') || 'nothing',
+        first: missing[0]!,
+      },
+      { evidence },
+    );
   return {
     status: 'pass',
     summary: `The NIM proxy lists every configured NIM (${subject.models.join(', ')})`,
@@ -113,6 +108,7 @@ export default defineCheck<typeof sections, SyncSubject, SyncProbe>({
   title: 'The NIM proxy lists every NIM the flywheel uses',
   area: 'Data Flywheel',
   config: sections,
+  codes,
   needs: ['configmaps', 'services'],
   explain: {
     jobSignatures: [{ pattern: /Model (\S+) did not sync within \d+ second/, cause: 'the NIM proxy never listed $1' }],

@@ -1,3 +1,4 @@
+import { codes } from './codes';
 import { guardFor, targetOf } from '../../lib/engine/plan-helpers';
 import { defineCheck } from '../../lib/engine/types';
 import { errorMessage, KubeApiError } from '../../lib/k8s/errors';
@@ -15,6 +16,7 @@ export default defineCheck<typeof sections, CacheSubject[], CacheProbe, { pvcs: 
   title: 'NIMCaches have room for the model',
   area: 'NIM storage',
   config: sections,
+  codes,
   needs: ['nimcaches', 'persistentvolumeclaims', 'pods'],
   explain: {
     jobSignatures: [{ pattern: DISK_FULL, cause: "a NIMCache's volume is full" }],

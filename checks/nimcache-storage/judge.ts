@@ -1,4 +1,6 @@
 // nimcache-storage: the verdict and which PVCs the fix grows.
+import { coded, codedList, item, type CodedItem } from '../../lib/engine/codes';
+import { codes } from './codes';
 import { type Evidence, type Finding } from '../../lib/engine/types';
 import type { KObject } from '../../lib/k8s/object';
 import '../shared/nim-resources';
@@ -11,10 +13,10 @@ export const bytes = (q?: string) => (q ? parseQuantity(q) : undefined);
 
 export function judgeCaches(subjects: CacheSubject[], probe: CacheProbe, config: Config): Finding {
   const evidence: Evidence[] = [];
-  if (!subjects.length) return { status: 'skipped', summary: 'No NIMCache here', evidence };
+  if (!subjects.length) return coded(codes, 'FD-CACHE-001', {}, { evidence });
   const min = bytes(config.nimcacheStorage.minimumSize)!;
-  const fails: string[] = [];
-  const warns: string[] = [];
+  const fails: CodedItem[] = [];
+  const warns: CodedItem[] = [];
   for (const s of subjects) {
     const name = s.cache.metadata!.name!;
     const state = (s.cache.status?.state as string | undefined) ?? '(no state)';
@@ -32,20 +34,32 @@ export function judgeCaches(subjects: CacheSubject[], probe: CacheProbe, config:
     if (ready) continue;
     if (full.length || (s.failedPods.length && small))
       fails.push(
-        `NIMCache ${name} is ${state}: ${full.length ? `its caching job ran out of disk ("No space left on device" in ${full.join(', ')})` : 'its caching job fails'}${small ? ` and PVC ${s.pvcName} holds ${size}, under the ${config.nimcacheStorage.minimumSize} a NIM's cache needs` : ''}`,
+        item(codes, 'FD-CACHE-002', {
+          cache: name,
+          state,
+          cause: full.length
+            ? `its caching job ran out of disk ("No space left on device" in ${full.join(', ')})`
+            : 'its caching job fails',
+          small: small
+            ? ` and PVC ${s.pvcName} holds ${size}, under the ${config.nimcacheStorage.minimumSize} a NIM's cache needs`
+            : '',
+        }),
       );
     else if (small && bytes(requested(s.pvc))! >= min)
-      warns.push(
-        `PVC ${s.pvcName} was asked to grow to ${requested(s.pvc)}; the storage driver has not resized it yet`,
-      );
+      warns.push(item(codes, 'FD-CACHE-003', { pvc: s.pvcName, size: String(requested(s.pvc)) }));
     else if (small)
       warns.push(
-        `NIMCache ${name} is ${state} on a ${size} PVC, under the ${config.nimcacheStorage.minimumSize} a NIM's cache needs`,
+        item(codes, 'FD-CACHE-004', {
+          cache: name,
+          state,
+          size: String(size),
+          minimum: config.nimcacheStorage.minimumSize,
+        }),
       );
   }
   if (probe.errors.length) evidence.push({ label: 'Not read', value: probe.errors.join('; '), tone: 'info' });
-  if (fails.length) return { status: 'fail', summary: fails.join('; '), evidence };
-  if (warns.length) return { status: 'warn', summary: warns.join('; '), evidence };
+  if (fails.length) return codedList(codes, fails, { evidence });
+  if (warns.length) return codedList(codes, warns, { evidence });
   return { status: 'pass', summary: `Every NIMCache is Ready (${subjects.length})`, evidence };
 }
 

@@ -1,3 +1,4 @@
+import { codes } from './codes';
 import { guardFor, restartPatch, targetOf } from '../../lib/engine/plan-helpers';
 import { defineCheck } from '../../lib/engine/types';
 import { errorMessage } from '../../lib/k8s/errors';
@@ -21,6 +22,7 @@ export default defineCheck<typeof sections, PodHealthSubject, PodHealthProbe, Re
   title: 'Data Flywheel and NeMo pods are healthy',
   area: 'Workloads',
   config: sections,
+  codes,
   needs: ['pods', 'deployments', 'persistentvolumeclaims'],
   probePermissions: (c) => [{ verb: 'get', group: '', resource: 'pods', subresource: 'log', namespace: c.namespace }],
   explain: {

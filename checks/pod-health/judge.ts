@@ -1,4 +1,6 @@
 // pod-health: the subject and the verdict.
+import { coded } from '../../lib/engine/codes';
+import { codes } from './codes';
 import type { Snapshot } from '../../lib/engine/snapshot';
 import { type Evidence, type Finding } from '../../lib/engine/types';
 import type { KObject } from '../../lib/k8s/object';
@@ -55,17 +57,13 @@ export function judgePodHealth(
   }
   if (problems.some((p) => p.severity === 'fail')) {
     const failing = [...new Set(problems.filter((p) => p.severity === 'fail').map((p) => p.workload ?? p.pod))];
-    return { status: 'fail', summary: `Unhealthy: ${failing.join(', ')}`, evidence };
+    return coded(codes, 'FD-POD-001', { workloads: failing.join(', ') }, { evidence });
   }
   if (problems.length) {
-    return {
-      status: 'warn',
-      summary: `${problems.length} warning(s): ${problems.map((p) => `${p.pod}: ${p.what}`).join('; ')}`,
-      evidence,
-    };
+    const listed = problems.map((p) => `${p.pod}: ${p.what}`).join('; ');
+    return coded(codes, 'FD-POD-002', { count: problems.length, problems: listed }, { evidence });
   }
-  if (!podsChecked)
-    return { status: 'warn', summary: `No Data Flywheel or NeMo pods found in ${config.namespace}`, evidence };
+  if (!podsChecked) return coded(codes, 'FD-POD-003', { namespace: config.namespace }, { evidence });
   return { status: 'pass', summary: `All ${podsChecked} pods are running and ready`, evidence };
 }
 

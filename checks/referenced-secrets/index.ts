@@ -1,3 +1,5 @@
+import { coded } from '../../lib/engine/codes';
+import { codes } from './codes';
 import '../shared/nim-resources';
 import { defineCheck, type Evidence, type Finding } from '../../lib/engine/types';
 import type { Snapshot } from '../../lib/engine/snapshot';
@@ -115,7 +117,7 @@ const describeSecret = (s: KObject | undefined) =>
       }`;
 
 export function judgeSecrets(refs: SecretRef[], snapshot: Snapshot): Finding {
-  if (!refs.length) return { status: 'skipped', summary: 'Nothing in this namespace refers to a Secret', evidence: [] };
+  if (!refs.length) return coded(codes, 'FD-SEC-001', {}, { evidence: [] });
   const evidence: Evidence[] = [];
   const problems: string[] = [];
   const warnings: string[] = [];
@@ -138,13 +140,8 @@ export function judgeSecrets(refs: SecretRef[], snapshot: Snapshot): Finding {
       tone: required.length ? 'bad' : optional.length ? 'info' : 'good',
     });
   }
-  if (problems.length)
-    return {
-      status: 'fail',
-      summary: `Pods that need these cannot start (CreateContainerConfigError, ImagePullBackOff, NIMCache never Ready): ${problems.join('; ')}`,
-      evidence,
-    };
-  if (warnings.length) return { status: 'warn', summary: warnings.join('; '), evidence };
+  if (problems.length) return coded(codes, 'FD-SEC-002', { problems: problems.join('; ') }, { evidence });
+  if (warnings.length) return coded(codes, 'FD-SEC-003', { problems: warnings.join('; ') }, { evidence });
   return {
     status: 'pass',
     summary: `All ${new Set(refs.map((r) => r.secret)).size} referenced Secrets exist with non-empty keys`,
@@ -156,6 +153,7 @@ export default defineCheck<Record<string, never>, SecretRef[]>({
   id: 'referenced-secrets',
   title: 'Every referenced Secret exists with its keys',
   area: 'Secrets',
+  codes,
   needs: ['deployments', 'secrets', 'nimservices', 'nemoevaluators'],
   explain: {
     symptom:

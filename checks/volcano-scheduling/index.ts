@@ -1,3 +1,5 @@
+import { coded, codedList, item, type CodedItem } from '../../lib/engine/codes';
+import { codes } from './codes';
 import { z } from 'zod';
 import type { ConfigOf } from '../../lib/config';
 import type { Snapshot } from '../../lib/engine/snapshot';
@@ -90,26 +92,19 @@ export function stuckReason(pg: KObject, now: number, stuckAfterSeconds: number)
 export function judgeVolcano(subject: VolcanoSubject, probe: VolcanoProbe, config: Config, now = Date.now()): Finding {
   const { queue: queueName, namespace } = config.volcano;
   const evidence: Evidence[] = [];
-  if (!subject.customizer && !subject.podGroups?.length)
-    return {
-      status: 'skipped',
-      summary: 'No Customizer and no PodGroups here: nothing is scheduled by Volcano',
-      evidence,
-    };
-  const problems: string[] = [];
-  if (!subject.podGroups)
-    problems.push('Volcano is not installed (no PodGroup API): customization jobs never get pods');
-  if (probe.queueError)
-    return { status: 'error', summary: `Cannot read Volcano Queue ${queueName}: ${probe.queueError}`, evidence };
+  if (!subject.customizer && !subject.podGroups?.length) return coded(codes, 'FD-VOL-001', {}, { evidence });
+  const problems: CodedItem[] = [];
+  if (!subject.podGroups) problems.push(item(codes, 'FD-VOL-003', {}));
+  if (probe.queueError) return coded(codes, 'FD-VOL-002', { queue: queueName, error: probe.queueError }, { evidence });
   const state = probe.queue?.status?.state as string | undefined;
   evidence.push({
     label: `Queue ${queueName}`,
     value: probe.queue ? `state ${state ?? '(none)'}` : 'missing',
     tone: state === 'Open' ? 'good' : 'bad',
   });
-  if (subject.podGroups && !probe.queue) problems.push(`Volcano Queue ${queueName} does not exist`);
+  if (subject.podGroups && !probe.queue) problems.push(item(codes, 'FD-VOL-004', { queue: queueName }));
   else if (probe.queue && state !== 'Open')
-    problems.push(`Volcano Queue ${queueName} is ${state ?? 'without a state'}, not Open`);
+    problems.push(item(codes, 'FD-VOL-005', { queue: queueName, state: state ?? 'without a state' }));
   for (const c of probe.controllers) {
     const ready = (c.deployment?.status?.readyReplicas ?? 0) > 0;
     evidence.push({
@@ -118,15 +113,15 @@ export function judgeVolcano(subject: VolcanoSubject, probe: VolcanoProbe, confi
       tone: ready ? 'good' : 'bad',
     });
     if (c.error) continue; // unreadable: said in the evidence, not judged
-    if (!c.deployment) problems.push(`the Volcano ${c.name} Deployment is not in ${namespace}`);
-    else if (!ready) problems.push(`the Volcano ${c.name} has no ready pod`);
+    if (!c.deployment) problems.push(item(codes, 'FD-VOL-006', { controller: c.name, namespace }));
+    else if (!ready) problems.push(item(codes, 'FD-VOL-007', { controller: c.name }));
   }
   const stuck = (subject.podGroups ?? []).flatMap((pg) => {
     const why = stuckReason(pg, now, config.volcano.stuckAfterSeconds);
     return why ? [`${pg.metadata?.name} (${why})`] : [];
   });
   for (const s of stuck) evidence.push({ label: 'PodGroup', value: s, tone: 'bad' });
-  if (stuck.length) problems.push(`PodGroups stuck: ${stuck.join('; ')}`);
+  if (stuck.length) problems.push(item(codes, 'FD-VOL-008', { podGroups: stuck.join('; ') }));
   for (const p of subject.ungrouped)
     evidence.push({
       label: 'Pod',
@@ -134,10 +129,8 @@ export function judgeVolcano(subject: VolcanoSubject, probe: VolcanoProbe, confi
       tone: 'bad',
     });
   if (subject.ungrouped.length)
-    problems.push(
-      `${subject.ungrouped.length} pod(s) for the Volcano scheduler name no PodGroup (${GROUP_ANNOTATION}): it never binds them`,
-    );
-  if (problems.length) return { status: 'fail', summary: `Training stays at 0 %: ${problems.join('; ')}`, evidence };
+    problems.push(item(codes, 'FD-VOL-009', { count: subject.ungrouped.length, annotation: GROUP_ANNOTATION }));
+  if (problems.length) return codedList(codes, problems, { evidence }, 'Training stays at 0 %: ');
   const scheduled = (subject.podGroups ?? []).length;
   return {
     status: 'pass',
@@ -151,6 +144,7 @@ export default defineCheck<typeof sections, VolcanoSubject, VolcanoProbe>({
   title: 'Volcano schedules the training jobs',
   area: 'NeMo Customizer',
   config: sections,
+  codes,
   needs: ['podgroups', 'pods', 'deployments'],
   explain: {
     jobSignatures: [

@@ -1,3 +1,4 @@
+import { ENGINE_CODES, unknownCodes } from './codes';
 import { configSchema, loadConfig, type ConfigInput, type ConfigSections } from '../config';
 import { KubeAccess } from '../k8s/client';
 import { ReportStore } from '../report/store';
@@ -32,7 +33,15 @@ export function configSchemaFor(registry: readonly AnyCheck[]) {
       sections[key] = schema;
     }
   }
-  return configSchema(sections);
+  const known = new Set([...registry.flatMap((c) => Object.keys(c.codes)), ...Object.keys(ENGINE_CODES)]);
+  return configSchema(sections).superRefine((config, ctx) => {
+    for (const code of unknownCodes(config.findings, known))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['findings'],
+        message: `${code} is not a code any check produces (see the README's list of finding codes)`,
+      });
+  });
 }
 
 /**

@@ -8,6 +8,7 @@ const config = loadConfig(configSchema({}), { namespace: 'ns', checkTimeoutMs: 2
 const base = {
   title: 't',
   area: 'Workloads' as const,
+  codes: {},
   needs: [],
   explain: { symptom: 's', rootCause: 'r', manualFix: () => [] },
 };
@@ -37,9 +38,9 @@ describe('runner isolation', () => {
     expect(r.summary).toMatch(/timed out.*checkTimeoutMs/);
   });
   it('never calls a run with an error healthy', () => {
-    expect(verdictOf({ pass: 4, warn: 0, fail: 0, error: 1, skipped: 0 })).toBe('incomplete');
-    expect(verdictOf({ pass: 5, warn: 0, fail: 0, error: 0, skipped: 0 })).toBe('healthy');
-    expect(verdictOf({ pass: 3, warn: 1, fail: 1, error: 0, skipped: 0 })).toBe('unhealthy');
+    expect(verdictOf({ pass: 4, warn: 0, fail: 0, error: 1, skipped: 0, suppressed: 0 })).toBe('incomplete');
+    expect(verdictOf({ pass: 5, warn: 0, fail: 0, error: 0, skipped: 0, suppressed: 0 })).toBe('healthy');
+    expect(verdictOf({ pass: 3, warn: 1, fail: 1, error: 0, skipped: 0, suppressed: 0 })).toBe('unhealthy');
   });
 });
 

@@ -4,7 +4,8 @@ import { UNREACHABLE, type KubeClient } from '../k8s/client';
 import { errorMessage, KubeApiError } from '../k8s/errors';
 import { Snapshot } from './snapshot';
 import { findById, type AnyCheck, type CheckResult, type Finding, type RunResult } from './types';
-import { emptySummary, verdictOf } from './verdict';
+import { ENGINE_CODES, coded, tuneFinding } from './codes';
+import { countResult, emptySummary, verdictOf } from './verdict';
 
 export interface RunOptions {
   client: KubeClient;
@@ -164,25 +165,50 @@ export async function runOneCheck(
     );
     finding = ev.finding;
   } catch (err) {
-    finding = { status: 'error', summary: describeCheckError(err), evidence: [] };
+    finding = coded(ENGINE_CODES, 'FD-RUN-001', { reason: describeCheckError(err) }, { evidence: [] });
   }
   return toResult(check, finding, opts.config, performance.now() - started, fixAvailability(check, ev, opts.config));
 }
 
+/** The title of a code, from the check's table or the engine's. */
+function codeTitle(check: AnyCheck, code: string | undefined): string | undefined {
+  if (!code) return undefined;
+  return (check.codes[code] ?? (ENGINE_CODES as Record<string, { title: string }>)[code])?.title;
+}
+
+/** A finding as the user sees it: tuned by the configuration (severity, suppression), with its explanations. */
 export function toResult(
   check: AnyCheck,
-  finding: Finding,
+  judged: Finding,
   config: EngineConfig,
   durationMs: number,
   fix = fixAvailability(check, undefined, config),
 ): CheckResult {
+  const { finding, defaultSeverity, suppressed, expiredSuppression } = tuneFinding(
+    judged,
+    config.findings,
+    config.namespace,
+  );
+  const evidence = expiredSuppression
+    ? [
+        ...finding.evidence,
+        {
+          label: 'Suppression ended',
+          value: `${expiredSuppression.code} was accepted by ${expiredSuppression.by} until ${expiredSuppression.expires} (${expiredSuppression.reason})`,
+          tone: 'info' as const,
+        },
+      ]
+    : finding.evidence;
   return {
     id: check.id,
     title: check.title,
     area: check.area,
     status: finding.status,
     summary: finding.summary,
-    evidence: finding.evidence,
+    ...(finding.code ? { code: finding.code, codeTitle: codeTitle(check, finding.code) } : {}),
+    ...(defaultSeverity ? { defaultSeverity } : {}),
+    ...(suppressed ? { suppressed } : {}),
+    evidence,
     symptom: check.explain.symptom,
     rootCause: finding.rootCause ?? check.explain.rootCause,
     manualFix: finding.manualFix ?? check.explain.manualFix(config),
@@ -210,9 +236,10 @@ export async function runChecks(opts: RunOptions, runId: string = randomUUID()):
     : namespaceMissing(snapshot);
   if (missing) {
     for (const check of checks) {
-      const result = toResult(check, { status: 'error', summary: missing, evidence: [] }, opts.config, 0);
+      const finding = coded(ENGINE_CODES, 'FD-RUN-002', { reason: missing }, { evidence: [] });
+      const result = toResult(check, finding, opts.config, 0);
       run.checks.push(result);
-      run.summary.error += 1;
+      countResult(run.summary, result);
       opts.onResult?.(result, run);
     }
     return {
@@ -231,7 +258,7 @@ export async function runChecks(opts: RunOptions, runId: string = randomUUID()):
       const result = await runOneCheck(check, snapshot, opts);
       run.checks.push(result);
       run.pending = run.pending.filter((id) => id !== check.id);
-      run.summary[result.status] += 1;
+      countResult(run.summary, result);
       opts.onResult?.(result, run);
     }),
   );

@@ -46,3 +46,6 @@ export function availabilityWith(
   const finding = check.judge({ snapshot, subject, probe, config });
   return fixAvailability(check, { snapshot, subject, probe, finding }, config);
 }
+
+/** What a test asserts about a finding: its code, or `pass` (a pass has no code). */
+export const outcome = (f: { status: string; code?: string }): string => f.code ?? f.status;

@@ -3,6 +3,7 @@ import type { BaseConfig, ConfigOf, ConfigSections, EngineConfig } from '../conf
 import type { AccessQuestion, JsonPatchOp, KubeClient } from '../k8s/client';
 import type { ResourceName } from '../k8s/resources';
 import type { Snapshot } from './snapshot';
+import type { CodeTable, ParamValue, Severity, SuppressedBy } from './codes';
 
 export type CheckStatus = 'pass' | 'warn' | 'fail' | 'error' | 'skipped';
 
@@ -23,6 +24,10 @@ export interface Finding {
   rootCause?: string;
   /** Manual steps specific to this finding; falls back to the check's general ones. */
   manualFix?: string[];
+  /** The finding's stable code (its check's codes table); every finding but a pass has one. */
+  code?: string;
+  /** The values its summary was rendered from. */
+  params?: Record<string, ParamValue>;
 }
 
 export interface CheckExplain<C extends BaseConfig = EngineConfig> {
@@ -181,6 +186,8 @@ export interface CheckDefinition<
   area: string;
   /** The configuration sections this check reads; the configuration schema is assembled from them. */
   config?: Sec;
+  /** Every distinct finding this check can produce: code -> severity, wording, remedy (its codes.ts). */
+  codes: CodeTable;
   /** What the per-run snapshot must hold for this check. */
   needs: ResourceName[];
   /** Its probe starts a pod: the watch runs it on the schedule, never on every change. */
@@ -229,6 +236,13 @@ export interface CheckResult {
   area: string;
   status: CheckStatus;
   summary: string;
+  /** The finding's code and its title (absent on a pass). */
+  code?: string;
+  codeTitle?: string;
+  /** The code's own severity when the configuration raised or lowered it. */
+  defaultSeverity?: Severity;
+  /** Accepted in the configuration: still shown, counted apart, and not part of the verdict. */
+  suppressed?: SuppressedBy;
   evidence: Evidence[];
   symptom: string;
   rootCause: string;
@@ -244,6 +258,8 @@ export interface RunSummary {
   fail: number;
   error: number;
   skipped: number;
+  /** Findings accepted in the configuration (counted here, not under their status). */
+  suppressed: number;
 }
 
 export type Verdict = 'healthy' | 'degraded' | 'unhealthy' | 'incomplete';

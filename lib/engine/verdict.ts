@@ -3,12 +3,17 @@ import type { CheckStatus, RunSummary, Verdict } from './types';
 // Pure and dependency-free: the runner and the dashboard (after a fix replaces one result) share it.
 
 export function emptySummary(): RunSummary {
-  return { pass: 0, warn: 0, fail: 0, error: 0, skipped: 0 };
+  return { pass: 0, warn: 0, fail: 0, error: 0, skipped: 0, suppressed: 0 };
 }
 
-export function summarize(results: ReadonlyArray<{ status: CheckStatus }>): RunSummary {
+/** Counts a result under its status, or under `suppressed` when the configuration accepted it. */
+export function countResult(s: RunSummary, r: { status: CheckStatus; suppressed?: unknown }): void {
+  s[r.suppressed ? 'suppressed' : r.status] += 1;
+}
+
+export function summarize(results: ReadonlyArray<{ status: CheckStatus; suppressed?: unknown }>): RunSummary {
   const s = emptySummary();
-  for (const r of results) s[r.status] += 1;
+  for (const r of results) countResult(s, r);
   return s;
 }
 

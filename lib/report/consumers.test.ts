@@ -68,6 +68,7 @@ const raw: RunResult = {
     fail: count('fail'),
     error: count('error'),
     skipped: count('skipped'),
+    suppressed: 0,
   },
   verdict: 'unhealthy',
   pending: [],

@@ -9,7 +9,7 @@ const run: RunResult = {
   startedAt: '2026-11-28T00:00:00.000Z',
   finishedAt: '2026-11-28T00:00:01.000Z',
   state: 'done',
-  summary: { pass: 0, warn: 0, fail: 1, error: 0, skipped: 0 },
+  summary: { pass: 0, warn: 0, fail: 1, error: 0, skipped: 0, suppressed: 0 },
   verdict: 'unhealthy',
   pending: [],
   timings: { snapshotMs: 1, totalMs: 2 },
