@@ -4,6 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CHECKS, CONFIG_SCHEMA } from '.';
 import { loadConfig } from '../lib/config';
+import { CODE_PATTERN, ENGINE_CODES } from '../lib/engine/codes';
 import { RESOURCES } from '../lib/k8s/resources';
 
 const config = loadConfig(CONFIG_SCHEMA, {}, {});
@@ -13,6 +14,11 @@ describe('the check registry', () => {
     const ids = CHECKS.map((c) => c.id);
     expect(new Set(ids).size).toBe(ids.length);
     for (const id of ids) expect(id).toMatch(/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/);
+  });
+
+  it('gives every finding code once across the registry, the engine’s own included', () => {
+    const all = [...CHECKS.flatMap((c) => Object.keys(c.codes)), ...Object.keys(ENGINE_CODES)];
+    expect(all.filter((c, i) => all.indexOf(c) !== i)).toEqual([]);
   });
 
   describe.each(CHECKS.map((c) => ({ id: c.id, check: c })))('$id', ({ id, check }) => {
@@ -32,6 +38,19 @@ describe('the check registry', () => {
     it('reads only resources the engine knows, and its configuration sections have defaults', () => {
       for (const kind of check.needs) expect(Object.keys(RESOURCES)).toContain(kind);
       for (const key of Object.keys(check.config ?? {})) expect(config[key], `config.${key}`).toBeDefined();
+    });
+
+    it('declares its finding codes, one prefix per check, each asserted by its own tests', () => {
+      const codes = Object.entries(check.codes);
+      expect(codes.length).toBeGreaterThan(0);
+      const prefixes = new Set(codes.map(([code]) => code.replace(/-\d{3}$/, '')));
+      expect(prefixes.size, `one prefix for ${id}`).toBe(1);
+      const tests = fs.readFileSync(path.join(__dirname, id, 'index.test.ts'), 'utf8');
+      for (const [code, spec] of codes) {
+        expect(code).toMatch(CODE_PATTERN);
+        for (const text of [spec.title, spec.summary, spec.fix]) expect(text.trim().length).toBeGreaterThan(3);
+        expect(tests, `checks/${id}/index.test.ts asserts ${code}`).toContain(`'${code}'`);
+      }
     });
 
     it.runIf(!!check.fix)('a fix says what it does and which permissions it needs', () => {

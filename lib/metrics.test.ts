@@ -44,3 +44,35 @@ describe('metrics stay bounded whatever namespaces are asked for', () => {
     expect(text).toContain('flywheel_doctor_runs_unlabelled_total{cause="namespace-limit"} 30');
   });
 });
+
+describe('suppressed findings in the metrics', () => {
+  const withFinding = (c: Record<string, unknown>): RunResult =>
+    ({ ...run('flywheel'), checks: [{ id: 'models-pvc-ownership', ...c }] }) as unknown as RunResult;
+  const text = async (m: DoctorMetrics) => m.registry.metrics();
+
+  it('a suppressed failure is 1 under status="suppressed", 0 under "fail", and counted by its code', async () => {
+    const m = new DoctorMetrics();
+    m.recordRun(withFinding({ status: 'fail', code: 'FD-PVC-007', suppressed: { reason: 'r', by: 'b' } }));
+    const t = await text(m);
+    expect(t).toContain(
+      'flywheel_doctor_check_status{namespace="flywheel",check="models-pvc-ownership",status="suppressed"} 1',
+    );
+    expect(t).toContain(
+      'flywheel_doctor_check_status{namespace="flywheel",check="models-pvc-ownership",status="fail"} 0',
+    );
+    expect(t).toContain(
+      'flywheel_doctor_suppressed_findings{namespace="flywheel",check="models-pvc-ownership",code="FD-PVC-007"} 1',
+    );
+  });
+
+  it('drops the series of a code the check no longer reports', async () => {
+    const m = new DoctorMetrics();
+    m.recordRun(withFinding({ status: 'fail', code: 'FD-PVC-007', suppressed: { reason: 'r', by: 'b' } }));
+    m.recordRun(withFinding({ status: 'pass' }));
+    expect(await text(m)).not.toContain('code="FD-PVC-007"');
+    m.recordRun(withFinding({ status: 'warn', code: 'FD-PVC-010' }));
+    expect(await text(m)).toContain(
+      'flywheel_doctor_suppressed_findings{namespace="flywheel",check="models-pvc-ownership",code="FD-PVC-010"} 0',
+    );
+  });
+});

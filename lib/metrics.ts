@@ -1,7 +1,9 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { CheckStatus, RunResult } from './engine/types';
 
-const STATUSES: CheckStatus[] = ['pass', 'warn', 'fail', 'error', 'skipped'];
+// `suppressed`: a finding the configuration accepted is 1 there, not under its status, so alerts on
+// status="fail" stay quiet for it (flywheel_doctor_suppressed_findings counts them per namespace).
+const STATUSES: Array<CheckStatus | 'suppressed'> = ['pass', 'warn', 'fail', 'error', 'skipped', 'suppressed'];
 
 /** The doctor's Prometheus metrics (served at /api/metrics); one registry per process. */
 export class DoctorMetrics {
@@ -10,6 +12,12 @@ export class DoctorMetrics {
     name: 'flywheel_doctor_check_status',
     help: 'Latest status of each check: 1 for the status it has, 0 for the others',
     labelNames: ['namespace', 'check', 'status'],
+    registers: [this.registry],
+  });
+  private readonly suppressed = new Gauge({
+    name: 'flywheel_doctor_suppressed_findings',
+    help: "Whether each check's latest finding is accepted in the configuration (findings.suppress): 1 suppressed, 0 shown; sum by namespace for the count",
+    labelNames: ['namespace', 'check', 'code'],
     registers: [this.registry],
   });
   private readonly runDuration = new Histogram({
@@ -93,13 +101,31 @@ export class DoctorMetrics {
     // A run that could not start (missing namespace, API down) adds series only for a namespace
     // already judged once: 1,150 runs for made-up names once made 26,450 series.
     if (!this.admit(run.namespace, !run.error)) return;
-    for (const c of run.checks)
+    for (const c of run.checks) {
+      const shown = c.suppressed ? 'suppressed' : c.status;
       for (const s of STATUSES)
-        this.checkStatus.set({ namespace: run.namespace, check: c.id, status: s }, c.status === s ? 1 : 0);
+        this.checkStatus.set({ namespace: run.namespace, check: c.id, status: s }, shown === s ? 1 : 0);
+    }
+    for (const c of run.checks) this.recordCode(run.namespace, c.id, c.code, !!c.suppressed);
     this.runDuration.observe({ namespace: run.namespace }, run.timings.totalMs / 1000);
     this.runs.inc({ namespace: run.namespace, reason });
     if (!run.error && !run.checks.some((c) => c.status === 'error'))
       this.lastSuccess.set({ namespace: run.namespace }, Date.parse(run.finishedAt ?? '') / 1000 || Date.now() / 1000);
+  }
+
+  /** The code each check last had: a series for a code the check no longer reports is removed. */
+  private readonly lastCode = new Map<string, string>();
+
+  private recordCode(namespace: string, check: string, code: string | undefined, suppressed: boolean): void {
+    const key = `${namespace}\0${check}`;
+    const before = this.lastCode.get(key);
+    if (before && before !== code) this.suppressed.remove({ namespace, check, code: before });
+    if (!code) {
+      this.lastCode.delete(key);
+      return;
+    }
+    this.lastCode.set(key, code);
+    this.suppressed.set({ namespace, check, code }, suppressed ? 1 : 0);
   }
 
   recordFix(namespace: string, check: string, outcome: string, auto: boolean): void {

@@ -13,12 +13,15 @@ import { CHECK_ORDER } from '../checks/order';
 import { loadConfig } from '../lib/config';
 import { configSchemaFor } from '../lib/engine/factory';
 import { requiredAppPermissions, type NeededRule } from '../lib/engine/permissions';
+import { ENGINE_CODES, type CodeTable } from '../lib/engine/codes';
 import type { AnyCheck } from '../lib/engine/types';
 
 export const REPO_ROOT = path.resolve(__dirname, '..');
 const CHECKS_DIR = path.join(REPO_ROOT, 'checks');
 export const TABLE_START = '<!-- checks table: generated from checks/<id>/README.md by `npm run generate` -->';
 export const TABLE_END = '<!-- end of checks table -->';
+export const CODES_START = '<!-- finding codes: generated from checks/<id>/codes.ts by `npm run generate` -->';
+export const CODES_END = '<!-- end of finding codes -->';
 
 /** Every check folder: a directory of checks/ holding index.ts (shared/ is not a check). */
 export function checkFolders(): string[] {
@@ -144,6 +147,40 @@ export function readmeWithTable(readme: string, order: readonly string[]): strin
   return `${readme.slice(0, start + TABLE_START.length)}\n${table}\n${readme.slice(end)}`;
 }
 
+/** Markdown table cells hold no pipes or line breaks. */
+const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ');
+
+/** The README's list of finding codes: per check, each code with its severity, meaning and fix. */
+export function codesSection(checks: readonly AnyCheck[]): string {
+  const rows = (table: CodeTable) =>
+    Object.entries(table).map(
+      ([code, spec]) => `| \`${code}\` | ${spec.severity} | ${cell(spec.title)} | ${cell(spec.fix)} |`,
+    );
+  return [
+    ...checks.flatMap((c) => [
+      `**\`${c.id}\`**`,
+      '',
+      '| code | severity | meaning | fix |',
+      '|---|---|---|---|',
+      ...rows(c.codes),
+      '',
+    ]),
+    '**The engine itself** (any check)',
+    '',
+    '| code | severity | meaning | fix |',
+    '|---|---|---|---|',
+    ...rows(ENGINE_CODES),
+  ].join('\n');
+}
+
+/** `text` with what lies between the two markers replaced. */
+export function betweenMarkers(text: string, start: string, end: string, body: string, file: string): string {
+  const i = text.indexOf(start);
+  const j = text.indexOf(end);
+  if (i < 0 || j < i) throw new Error(`${file}: the markers ${start} … ${end} are missing`);
+  return `${text.slice(0, i + start.length)}\n${body}\n${text.slice(j)}`;
+}
+
 /** Every generated file and the text it must hold. */
 export async function generatedFiles(): Promise<Array<{ file: string; text: string }>> {
   const problems = orderProblems(CHECK_ORDER, checkFolders());
@@ -155,7 +192,16 @@ export async function generatedFiles(): Promise<Array<{ file: string; text: stri
   return [
     { file: path.join(CHECKS_DIR, 'index.ts'), text: registrySource(CHECK_ORDER) },
     { file: rbacFile, text: rbacYaml(fs.readFileSync(rbacFile, 'utf8'), requiredAppPermissions(checks, config)) },
-    { file: readmeFile, text: readmeWithTable(fs.readFileSync(readmeFile, 'utf8'), CHECK_ORDER) },
+    {
+      file: readmeFile,
+      text: betweenMarkers(
+        readmeWithTable(fs.readFileSync(readmeFile, 'utf8'), CHECK_ORDER),
+        CODES_START,
+        CODES_END,
+        codesSection(checks),
+        'README.md',
+      ),
+    },
   ];
 }
 

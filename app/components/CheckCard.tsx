@@ -6,7 +6,7 @@ import { StatusBadge } from './StatusBadge';
 
 /** One check: badge, summary, and expandable evidence / root cause / manual commands. Cluster strings render as text. */
 export function CheckCard({ result, actions }: { result: CheckResult; actions?: React.ReactNode }) {
-  const [open, setOpen] = useState(result.status === 'fail' || result.status === 'error');
+  const [open, setOpen] = useState(!result.suppressed && (result.status === 'fail' || result.status === 'error'));
   const panelId = useId();
   const showCause = result.status !== 'pass' && result.status !== 'skipped';
   return (
@@ -14,6 +14,8 @@ export function CheckCard({ result, actions }: { result: CheckResult; actions?: 
       aria-label={result.title}
       data-check-id={result.id}
       data-status={result.status}
+      data-code={result.code}
+      data-suppressed={result.suppressed ? 'true' : undefined}
       className="rounded-lg border border-slate-200 bg-white p-4 shadow-sm dark:border-slate-800 dark:bg-slate-900"
     >
       <div className="flex flex-wrap items-start gap-3">
@@ -27,8 +29,30 @@ export function CheckCard({ result, actions }: { result: CheckResult; actions?: 
           </h3>
           <p className="text-sm text-slate-700 dark:text-slate-300">{result.summary}</p>
           <p className="mt-0.5 font-mono text-xs text-slate-500 dark:text-slate-400">
-            {result.id} · {result.durationMs} ms
+            {result.id}
+            {result.code && (
+              <>
+                {' · '}
+                <span title={result.codeTitle}>{result.code}</span>
+              </>
+            )}{' '}
+            · {result.durationMs} ms
           </p>
+          {result.defaultSeverity && (
+            <p className="text-xs text-slate-600 dark:text-slate-400">
+              Severity {result.status} by configuration (the code&apos;s default is {result.defaultSeverity})
+            </p>
+          )}
+          {result.suppressed && (
+            <p
+              role="note"
+              aria-label="Suppressed"
+              className="mt-1 rounded bg-slate-100 px-2 py-1 text-xs text-slate-700 dark:bg-slate-800 dark:text-slate-300"
+            >
+              Suppressed by {result.suppressed.by}
+              {result.suppressed.expires ? ` until ${result.suppressed.expires}` : ''}: {result.suppressed.reason}
+            </p>
+          )}
         </div>
         <div className="flex items-center gap-2">
           {actions}

@@ -184,7 +184,7 @@ export function Dashboard() {
       {shown && (
         <section aria-label="Needs attention" className="space-y-2">
           {visible(results, view)
-            .filter((r) => r.status === 'fail' || r.status === 'error' || r.status === 'warn')
+            .filter((r) => !r.suppressed && (r.status === 'fail' || r.status === 'error' || r.status === 'warn'))
             .map((r) => card(r))}
           {(catalog.data?.checks ?? [])
             .filter((c) => !results.some((x) => x.id === c.id) && current?.pending.includes(c.id))
@@ -200,11 +200,25 @@ export function Dashboard() {
         </section>
       )}
 
+      {shown && results.some((r) => r.suppressed) && (
+        // Accepted in the configuration: shown with who and why, out of the way of what needs attention.
+        <details className="rounded-lg border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
+          <summary className="cursor-pointer p-3 text-sm">
+            <span className="font-semibold">Suppressed</span>: {summary.suppressed} accepted in the configuration
+          </summary>
+          <div className="space-y-2 p-2">
+            {visible(results, view)
+              .filter((r) => r.suppressed)
+              .map((r) => card(r))}
+          </div>
+        </details>
+      )}
+
       {shown &&
         areasOf(catalog.data?.checks ?? []).map((area) => {
           // The rest (passing, skipped): one line per area that expands.
           const rest = visible(results, view).filter(
-            (r) => r.area === area && (r.status === 'pass' || r.status === 'skipped'),
+            (r) => r.area === area && !r.suppressed && (r.status === 'pass' || r.status === 'skipped'),
           );
           if (!rest.length) return null;
           return (

@@ -47,6 +47,12 @@ export function Summary({ run, linkFor }: { run: RunResult; linkFor?: (status: (
           <div className="text-xs text-slate-600 dark:text-slate-400">{label}</div>
         </div>
       ))}
+      {run.summary.suppressed > 0 && (
+        <div className="text-center">
+          <div className="text-2xl font-bold text-slate-600 dark:text-slate-400">{run.summary.suppressed}</div>
+          <div className="text-xs text-slate-600 dark:text-slate-400">Suppressed</div>
+        </div>
+      )}
     </section>
   );
 }

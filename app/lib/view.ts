@@ -40,7 +40,7 @@ export function visible(results: CheckResult[], v: View): CheckResult[] {
   return results
     .filter((r) => !v.status.length || v.status.includes(r.status))
     .filter((r) => !v.area || r.area === v.area)
-    .filter((r) => !q || `${r.id} ${r.title} ${r.summary}`.toLowerCase().includes(q))
+    .filter((r) => !q || `${r.id} ${r.code ?? ''} ${r.title} ${r.summary}`.toLowerCase().includes(q))
     .map((r, i) => ({ r, i }))
     .sort((a, b) => SEVERITY[a.r.status] - SEVERITY[b.r.status] || a.i - b.i)
     .map((x) => x.r);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Snapshot } from '../../lib/engine/snapshot';
-import { availabilityWith, judgeWith, planWith } from '../../lib/engine/testing';
+import { availabilityWith, judgeWith, planWith, outcome } from '../../lib/engine/testing';
 import { KubeApiError } from '../../lib/k8s/errors';
 import check, { envPatch, gatewayUrlProblem, isGatewayUrl, type UrlProbe } from '.';
 import { reachableUrl, type ModelAnswer } from '../shared/entity-store';
@@ -69,7 +69,7 @@ describe('gatewayUrlProblem', () => {
 describe('evaluator-entity-store-url judge', () => {
   it('names the specific cause in the summary: the right host on the wrong port', () => {
     const r = judge(snap([evaluatorDeployment([{ name: 'ENTITY_STORE_URL', value: 'http://nemo-gateway:8080' }])]));
-    expect(r.status).toBe('fail');
+    expect(outcome(r)).toBe('FD-EVES-006');
     expect(r.summary).toMatch(/port 8080 is not a port of Service nemo-gateway \(80\)/);
   });
   it('passes when the Deployment and the CR point at the gateway', () => {
@@ -87,22 +87,22 @@ describe('evaluator-entity-store-url judge', () => {
         { nemoevaluators: [evaluatorCr()] },
       ),
     );
-    expect(r.status).toBe('fail');
+    expect(outcome(r)).toBe('FD-EVES-006');
     expect(r.rootCause).toMatch(/re-renders/);
   });
   it('fails when the variable is missing', () => {
-    expect(judge(snap([evaluatorDeployment([])])).status).toBe('fail');
+    expect(outcome(judge(snap([evaluatorDeployment([])])))).toBe('FD-EVES-003');
   });
   it('warns when only the Deployment carries the value (lost on the next operator re-render)', () => {
     const r = judge(snap([evaluatorDeployment([GATEWAY])], { nemoevaluators: [evaluatorCr()] }));
-    expect(r.status).toBe('warn');
+    expect(outcome(r)).toBe('FD-EVES-007');
     expect(r.summary).toMatch(/re-render/);
   });
   it('warns while the rollout carrying the value is incomplete', () => {
     const r = judge(
       snap([evaluatorDeployment([GATEWAY], { ready: false })], { nemoevaluators: [evaluatorCr([GATEWAY])] }),
     );
-    expect(r.status).toBe('warn');
+    expect(outcome(r)).toBe('FD-EVES-008');
   });
   it('resolves valueFrom a ConfigMap', () => {
     const dep = evaluatorDeployment(
@@ -111,9 +111,9 @@ describe('evaluator-entity-store-url judge', () => {
     );
     const cm = (v: string) => [{ metadata: { name: 'eval-env' }, data: { url: v } }];
     expect(judge(snap([dep], { configmaps: cm('http://nemo-gateway.flywheel.svc') })).status).toBe('pass');
-    expect(judge(snap([dep], { configmaps: cm('http://nemoentitystore-sample:8000') })).status).toBe('fail');
+    expect(outcome(judge(snap([dep], { configmaps: cm('http://nemoentitystore-sample:8000') })))).toBe('FD-EVES-006');
     const missing = judge(snap([dep], { configmaps: [] }));
-    expect(missing.status).toBe('warn');
+    expect(outcome(missing)).toBe('FD-EVES-004');
     expect(missing.summary).toMatch(/ConfigMap eval-env does not exist/);
   });
   it('cannot verify a value from a Secret (never read), and says so', () => {
@@ -122,7 +122,7 @@ describe('evaluator-entity-store-url judge', () => {
       { owned: false },
     );
     const r = judge(snap([dep]));
-    expect(r.status).toBe('warn');
+    expect(outcome(r)).toBe('FD-EVES-004');
     expect(r.summary).toMatch(/^Cannot verify ENTITY_STORE_URL: the value comes from a Secret/);
   });
   it('is an error when the evaluator Deployment has no containers', () => {
@@ -153,7 +153,7 @@ describe('evaluator-entity-store-url judge', () => {
       [GATEWAY, { name: 'ENTITY_STORE_URL', value: 'http://nemoentitystore-sample:8000' }],
       { owned: false },
     );
-    expect(judge(snap([dep])).status).toBe('fail');
+    expect(outcome(judge(snap([dep])))).toBe('FD-EVES-006');
   });
   it('detects the helm chart name when the operator one is absent', () => {
     const r = judge(snap([evaluatorDeployment([GATEWAY], { owned: false, name: 'nemo-evaluator' })]));
@@ -162,8 +162,13 @@ describe('evaluator-entity-store-url judge', () => {
   });
   it('gives guidance, not a crash, when no evaluator exists', () => {
     const r = judge(snap([]));
-    expect(r.status).toBe('error');
+    expect(outcome(r)).toBe('FD-EVES-001');
     expect(r.summary).toMatch(/evaluator\.deployment/);
+  });
+  it('is an error when the evaluator Deployment has no containers', () => {
+    const dep = evaluatorDeployment([]);
+    (dep.spec as { template: { spec: { containers: unknown[] } } }).template.spec.containers = [];
+    expect(outcome(judge(snap([dep])))).toBe('FD-EVES-002');
   });
   it('surfaces a read error (403) from the snapshot', () => {
     const s = Snapshot.fromFixture(NS, {
@@ -260,7 +265,7 @@ describe('judged by what the URL answers', () => {
       ES,
       true,
       asked([missing], [missing]),
-      'fail',
+      'FD-EVES-009',
       /does not answer a valid record for meta\/llama-3\.2-1b-instruct: HTTP 404/,
       /forwards model lookups to the same Entity Store/,
     ],
@@ -269,7 +274,7 @@ describe('judged by what the URL answers', () => {
       ES,
       false,
       asked([missing], [valid]),
-      'fail',
+      'FD-EVES-009',
       /does not answer a valid record/,
       true,
     ],
@@ -278,7 +283,7 @@ describe('judged by what the URL answers', () => {
       GATEWAY,
       false,
       asked([missing]),
-      'fail',
+      'FD-EVES-009',
       /does not answer a valid record/,
       /already points at the gateway; the gateway is what answers no valid record .* gateway-models/,
     ],
@@ -287,7 +292,7 @@ describe('judged by what the URL answers', () => {
       ES,
       true,
       asked([{ model: MODEL, url: 'x', networkError: 'ENOTFOUND' }]),
-      'fail',
+      'FD-EVES-006',
       /judged by name only/,
       true,
     ],
@@ -309,13 +314,13 @@ describe('judged by what the URL answers', () => {
       ES,
       true,
       asked([{ model: MODEL, url: 'x', networkError: 'ECONNREFUSED' }]),
-      'fail',
+      'FD-EVES-009',
       /does not answer a valid record for meta\/llama-3\.2-1b-instruct: ECONNREFUSED/,
       undefined,
     ],
   ] as const)('%s', (_name, env, proxy, probe, status, summary, fix) => {
     const r = judgeWith(check, world(env, proxy), probe, config());
-    expect(r.status).toBe(status);
+    expect(outcome(r)).toBe(status);
     expect(r.summary).toMatch(summary);
     if (fix === undefined) return;
     const a = availabilityWith(check, world(env, proxy), probe, config());
@@ -328,7 +333,7 @@ describe('judged by what the URL answers', () => {
     [
       'a port the gateway Service does not have',
       'http://nemo-gateway:8080',
-      'fail',
+      'FD-EVES-005',
       /cannot connect in the cluster: port 8080 is not a port of Service nemo-gateway \(80\)/,
     ],
     ['the Service port, written out', 'http://nemo-gateway:80', 'pass', /answers a valid record/],
@@ -336,7 +341,7 @@ describe('judged by what the URL answers', () => {
     [
       'a Service that does not exist',
       'http://nemo-gateway-old:80',
-      'fail',
+      'FD-EVES-005',
       /Service nemo-gateway-old, which does not exist/,
     ],
   ])('behind an override: %s', (_, url, status, summary) => {
@@ -347,7 +352,7 @@ describe('judged by what the URL answers', () => {
       gatewayAnswers: [],
     };
     const r = judgeWith(check, world(env, false), overridden, config());
-    expect(r.status).toBe(status);
+    expect(outcome(r)).toBe(status);
     expect(r.summary).toMatch(summary);
   });
 
@@ -368,7 +373,7 @@ describe('judged by what the URL answers', () => {
       configmaps: [gatewayConf(true)],
     });
     const r = judgeWith(check, s, asked([valid]), config());
-    expect(r.status).toBe('warn');
+    expect(outcome(r)).toBe('FD-EVES-010');
     expect(r.summary).toMatch(/CR renders ENTITY_STORE_URL=http:\/\/nemo-gateway/);
   });
 

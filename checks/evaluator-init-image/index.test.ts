@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Snapshot } from '../../lib/engine/snapshot';
-import { availabilityWith, judgeWith, planWith } from '../../lib/engine/testing';
+import { availabilityWith, judgeWith, planWith, outcome } from '../../lib/engine/testing';
 import check, { evaluatorVersion, migrationVariable } from '.';
 import { config, evaluatorCr, evaluatorDeployment, NS } from '../test-fixtures';
 
@@ -38,22 +38,22 @@ describe('evaluator-init-image', () => {
       'pass',
       /has EVALUATOR_IMAGE=/,
     ],
-    ['missing, pod in Init:CrashLoopBackOff', [WAIT, migration()], 'fail', /has no EVALUATOR_IMAGE/],
+    ['missing, pod in Init:CrashLoopBackOff', [WAIT, migration()], 'FD-EVINIT-005', /has no EVALUATOR_IMAGE/],
     [
       'another version',
       [WAIT, migration([{ name: 'EVALUATOR_IMAGE', value: 'evaluator:25.08' }])],
-      'warn',
+      'FD-EVINIT-006',
       /migrations may run for another version/,
     ],
     [
       'no migration init container (older evaluator)',
       [WAIT],
-      'skipped',
+      'FD-EVINIT-002',
       /has no init container evaluator-db-migration/,
     ],
   ])('%s', (_name, inits, status, summary) => {
     const r = judge(world(inits, [crashing]));
-    expect(r.status).toBe(status);
+    expect(outcome(r)).toBe(status);
     expect(r.summary).toMatch(summary);
   });
 
@@ -83,7 +83,7 @@ describe('evaluator-init-image', () => {
   it('offers the fix exactly when there is something to patch', () => {
     const set = [WAIT, migration([{ name: 'EVALUATOR_IMAGE', value: IMAGE }])];
     const rolling = judge(world(set, [], false));
-    expect(rolling.status).toBe('warn');
+    expect(outcome(rolling)).toBe('FD-EVINIT-007');
     expect(rolling.summary).toMatch(/rollout that carries it is not complete/);
     expect(availabilityWith(check, world(set, [], false), undefined, config()).reason).toMatch(/already set/);
     expect(availabilityWith(check, world([WAIT, migration()]), undefined, config()).available).toBe(true);
@@ -113,19 +113,25 @@ describe('evaluator-init-image by evaluator version band', () => {
   });
   it.each([
     // tag, pods crash-looping, status, summary, fix offered
-    ['25.12', false, 'fail', /has no EVALUATOR_IMAGE/, true],
-    ['25.12.1', true, 'fail', /has no EVALUATOR_IMAGE/, true],
-    ['26.02', false, 'fail', /has no EVALUATOR_IMAGE/, true],
-    ['v25.12-rc1', false, 'fail', /has no EVALUATOR_IMAGE/, true],
+    ['25.12', false, 'FD-EVINIT-005', /has no EVALUATOR_IMAGE/, true],
+    ['25.12.1', true, 'FD-EVINIT-005', /has no EVALUATOR_IMAGE/, true],
+    ['26.02', false, 'FD-EVINIT-005', /has no EVALUATOR_IMAGE/, true],
+    ['v25.12-rc1', false, 'FD-EVINIT-005', /has no EVALUATOR_IMAGE/, true],
     ['25.08', false, 'pass', /Evaluator 25\.08 \(before 25\.12\) reads EVAL_CONTAINER/, false],
     ['25.04', false, 'pass', /reads EVAL_CONTAINER, not EVALUATOR_IMAGE/, false],
-    ['25.11', true, 'warn', /is failing, but evaluator 25\.11 \(before 25\.12\) does not read EVALUATOR_IMAGE/, false],
-    ['latest', false, 'warn', /version cannot be told \(image tag "latest" is not a calendar version/, true],
-    ['latest', true, 'fail', /has no EVALUATOR_IMAGE/, true],
+    [
+      '25.11',
+      true,
+      'FD-EVINIT-003',
+      /is failing, but evaluator 25\.11 \(before 25\.12\) does not read EVALUATOR_IMAGE/,
+      false,
+    ],
+    ['latest', false, 'FD-EVINIT-004', /version cannot be told \(image tag "latest" is not a calendar version/, true],
+    ['latest', true, 'FD-EVINIT-005', /has no EVALUATOR_IMAGE/, true],
   ] as const)('evaluator %s (crash-looping: %s) → %s', (tag, crashLoop, status, summary, offered) => {
     const s = atTag(tag, [WAIT, operatorRender(tag)], crashLoop ? [crashing] : []);
     const r = judge(s);
-    expect(r.status).toBe(status);
+    expect(outcome(r)).toBe(status);
     expect(r.summary).toMatch(summary);
     expect(availabilityWith(check, s, undefined, config()).available).toBe(offered);
   });
@@ -144,7 +150,7 @@ describe('evaluator-init-image by evaluator version band', () => {
 describe('evaluator-init-image without an evaluator', () => {
   it('is skipped and says which Deployment it looked for', () => {
     const r = judge(Snapshot.fromFixture(NS, { deployments: [], nemoevaluators: [], pods: [] }));
-    expect(r.status).toBe('skipped');
+    expect(outcome(r)).toBe('FD-EVINIT-001');
     expect(r.summary).toMatch(/No evaluator Deployment \(nemoevaluator-sample\)/);
   });
 });

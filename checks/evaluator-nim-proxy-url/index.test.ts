@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Snapshot } from '../../lib/engine/snapshot';
-import { availabilityWith, judgeWith, planWith } from '../../lib/engine/testing';
+import { availabilityWith, judgeWith, planWith, outcome } from '../../lib/engine/testing';
 import check, { withPort } from '.';
 import { config, evaluatorCr, evaluatorDeployment, NS } from '../test-fixtures';
 
@@ -36,25 +36,25 @@ describe('evaluator-nim-proxy-url', () => {
     [
       'the chart default port 80',
       world('http://meta-llama3-1b-instruct:80', 'http://meta-llama3-1b-instruct:80'),
-      'fail',
+      'FD-EVNIM-003',
       /port 80 is not a port of Service meta-llama3-1b-instruct \(8000\)/,
     ],
     [
       'no port at all (80 implied)',
       world('http://meta-llama3-1b-instruct', undefined),
-      'fail',
+      'FD-EVNIM-003',
       /port 80 is not a port/,
     ],
     [
       'a Service that does not exist',
       world('http://llama-nim:8000', undefined),
-      'fail',
+      'FD-EVNIM-003',
       /names Service llama-nim, which does not exist/,
     ],
     [
       'the Deployment is wrong, the CR right (next render fixes it)',
       world('http://meta-llama3-1b-instruct:8000', 'http://meta-llama3-1b-instruct:80'),
-      'fail',
+      'FD-EVNIM-003',
       /port 80/,
     ],
     [
@@ -63,11 +63,11 @@ describe('evaluator-nim-proxy-url', () => {
       'pass',
       /points outside this namespace/,
     ],
-    ['not set', world(undefined, undefined), 'skipped', /is not set/],
-    ['not a URL', world('::nope', undefined), 'fail', /is not a URL/],
+    ['not set', world(undefined, undefined), 'FD-EVNIM-002', /is not set/],
+    ['not a URL', world('::nope', undefined), 'FD-EVNIM-003', /is not a URL/],
   ])('%s', (_name, snapshot, status, summary) => {
     const r = judge(snapshot);
-    expect(r.status).toBe(status);
+    expect(outcome(r)).toBe(status);
     expect(r.summary).toMatch(summary);
   });
 
@@ -112,7 +112,7 @@ describe('evaluator-nim-proxy-url without an evaluator', () => {
   it('is skipped and says which Deployment it looked for', () => {
     const s = Snapshot.fromFixture(NS, { deployments: [], nemoevaluators: [], services: [], configmaps: [] });
     const r = judge(s);
-    expect(r.status).toBe('skipped');
+    expect(outcome(r)).toBe('FD-EVNIM-001');
     expect(r.summary).toMatch(/No evaluator Deployment \(nemoevaluator-sample\)/);
   });
 });

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { Snapshot } from '../../lib/engine/snapshot';
-import { judgeWith } from '../../lib/engine/testing';
+import { judgeWith, outcome } from '../../lib/engine/testing';
 import check, { settingsProblems } from '.';
 import { config, NS } from '../test-fixtures';
 
@@ -90,19 +90,19 @@ describe('flywheel-config', () => {
     [
       'limit null',
       [cm(edit('limit: 10000', 'limit: null'))],
-      'fail',
+      'FD-FWCFG-002',
       /cannot load df-config: data_split_config\.limit: should be an integer \(got null\); the API and the Celery workers exit at start/,
     ],
     [
       'two problems',
       [cm(edit('limit: 10000', 'limit: null').replace('epochs: 2', 'epochs: two'))],
-      'fail',
+      'FD-FWCFG-002',
       /\(and 1 more\)/,
     ],
-    ['no df-config', [], 'fail', /ConfigMap df-config key config\.yaml not found/],
+    ['no df-config', [], 'FD-FWCFG-001', /ConfigMap df-config key config\.yaml not found/],
   ])('%s', (_, configMaps, status, summary) => {
     const r = judge(configMaps, [api]);
-    expect(r.status).toBe(status);
+    expect(outcome(r)).toBe(status);
     expect(r.summary).toMatch(summary);
   });
 

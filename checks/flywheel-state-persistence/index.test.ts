@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Snapshot } from '../../lib/engine/snapshot';
-import { judgeWith } from '../../lib/engine/testing';
+import { judgeWith, outcome } from '../../lib/engine/testing';
 import check from '.';
 import { config, NS } from '../test-fixtures';
 
@@ -29,19 +29,19 @@ describe('flywheel-state-persistence', () => {
     [
       'MongoDB on no volume at all',
       [store('df-mongodb-deployment'), ...ALL_ON_CLAIMS.slice(1)],
-      'warn',
+      'FD-STATE-002',
       /^MongoDB keeps data that a pod restart loses/,
     ],
     [
       'Redis on an emptyDir',
       [ALL_ON_CLAIMS[0], store('df-redis-deployment', [{ name: 'data', emptyDir: {} }], at('/data')), ALL_ON_CLAIMS[2]],
-      'warn',
+      'FD-STATE-002',
       /^Redis keeps data/,
     ],
     [
       'a claim mounted somewhere else than the data directory',
       [store('df-mongodb-deployment', [claim('m')], at('/backup')), ...ALL_ON_CLAIMS.slice(1)],
-      'warn',
+      'FD-STATE-002',
       /^MongoDB keeps/,
     ],
     [
@@ -50,13 +50,13 @@ describe('flywheel-state-persistence', () => {
         store('df-mongodb-deployment', [{ name: 'data', hostPath: { path: '/srv' } }], at('/data/db')),
         ...ALL_ON_CLAIMS.slice(1),
       ],
-      'warn',
+      'FD-STATE-003',
       /hostPath/,
     ],
-    ['none of the stores is deployed here', [], 'skipped', /None of the flywheel's stores/],
+    ['none of the stores is deployed here', [], 'FD-STATE-001', /None of the flywheel's stores/],
   ])('%s', (_name, deployments, status, summary) => {
     const r = judge(deployments);
-    expect(r.status).toBe(status);
+    expect(outcome(r)).toBe(status);
     expect(r.summary).toMatch(summary);
   });
 
@@ -81,13 +81,13 @@ describe('a store with more than one data directory', () => {
         [claim('m'), { name: 'config', emptyDir: {} }],
         [...at('/data/db'), { name: 'config', mountPath: '/data/configdb' }],
       ),
-      'warn',
+      'FD-STATE-002',
       /^MongoDB keeps data/,
     ],
     ['both on claims', mongo([claim('m')], at('/data')), 'pass', /persistent volume claims/],
   ])('%s', (_, deployments, status, summary) => {
     const r = judgeWith(check, Snapshot.fromFixture(NS, { deployments: deployments as never }), undefined, twoPaths);
-    expect(r.status).toBe(status);
+    expect(outcome(r)).toBe(status);
     expect(r.summary).toMatch(summary);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Snapshot } from '../../lib/engine/snapshot';
-import { judgeWith, planWith } from '../../lib/engine/testing';
+import { judgeWith, planWith, outcome } from '../../lib/engine/testing';
 import check, { COLLECTION_PATH, itemPath, type DeploymentProbe } from '.';
 import { configuredFor, readGatewayConfig, type GatewayConfigView } from '../shared/gateway-config';
 import { config, NS } from '../test-fixtures';
@@ -59,28 +59,28 @@ describe('gateway-deployment-mocks', () => {
       'no route at all (the proxy generation)',
       conf(),
       { answers: [notFound(ITEM), notFound(COLLECTION_PATH)] },
-      'fail',
+      'FD-GWDM-004',
       /Every NIM fails at spin-up.*deployment status of meta\/llama-3\.2-1b-instruct.*HTTP 404/,
     ],
     [
       'the status is not ready',
       conf(),
       { answers: [ok(ITEM, '{"status_details":{"status":"pending"}}'), ok(COLLECTION_PATH, '{}')] },
-      'fail',
+      'FD-GWDM-004',
       /status_details\.status is "pending"/,
     ],
     [
       "only the collection is missing (the guide's gateway)",
       conf(REGEX_ITEM),
       { answers: [ok(ITEM, READY), notFound(COLLECTION_PATH)] },
-      'fail',
+      'FD-GWDM-004',
       /the deployment request \(\/v1\/deployment\/model-deployments\): HTTP 404/,
     ],
     [
       'configured, not loaded',
       conf(REGEX_ITEM, `location = ${COLLECTION_PATH} { default_type application/json; return 200 '{}'; }`),
       { answers: [notFound(ITEM), notFound(COLLECTION_PATH)] },
-      'fail',
+      'FD-GWDM-004',
       /the gateway has not loaded it/,
     ],
     [
@@ -92,12 +92,12 @@ describe('gateway-deployment-mocks', () => {
           { ...notFound(COLLECTION_PATH), networkError: 'ECONNREFUSED' },
         ],
       },
-      'error',
+      'FD-GWDM-003',
       /Cannot reach the gateway/,
     ],
   ] as const)('%s', (_name, nginx, probe, status, summary) => {
     const r = judge(nginx, probe as unknown as DeploymentProbe);
-    expect(r.status).toBe(status);
+    expect(outcome(r)).toBe(status);
     expect(r.summary).toMatch(summary);
   });
 
@@ -131,13 +131,13 @@ describe('gateway-deployment-mocks: what it cannot know', () => {
       deployments: [],
     });
   it.each([
-    ['no df-config', undefined, 'error', /not found: the flywheel's NIMs are not known/],
-    ['no nmp_namespace', 'nims:\n  - model_name: a/b\n', 'error', /has no nmp_config\.nmp_namespace/],
-    ['df-config that is not YAML', 'nims: [unclosed', 'error', /is not valid YAML/],
-    ['no NIMs', `nmp_config:\n  nmp_namespace: ${NS}\nnims: []\n`, 'skipped', /lists no NIMs/],
+    ['no df-config', undefined, 'FD-GWDM-001', /not found: the flywheel's NIMs are not known/],
+    ['no nmp_namespace', 'nims:\n  - model_name: a/b\n', 'FD-GWDM-001', /has no nmp_config\.nmp_namespace/],
+    ['df-config that is not YAML', 'nims: [unclosed', 'FD-GWDM-001', /is not valid YAML/],
+    ['no NIMs', `nmp_config:\n  nmp_namespace: ${NS}\nnims: []\n`, 'FD-GWDM-002', /lists no NIMs/],
   ])('%s', (_name, yaml, status, summary) => {
     const r = judgeWith(check, withDf(yaml), { answers: [] }, cfg());
-    expect(r.status).toBe(status);
+    expect(outcome(r)).toBe(status);
     expect(r.summary).toMatch(summary);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Snapshot } from '../../lib/engine/snapshot';
-import { availabilityWith, judgeWith, planWith } from '../../lib/engine/testing';
+import { availabilityWith, judgeWith, planWith, outcome } from '../../lib/engine/testing';
 import { parseNginx, serverLocations } from '../../lib/nginx';
 import check, { mockLocationBlock, mockModelJson, type GatewayProbe } from '.';
 import { baseModels, judgeAnswer, type ModelAnswer } from '../shared/entity-store';
@@ -108,12 +108,20 @@ describe('gateway-models judge (served only)', () => {
   it('passes with a valid answer', () => expect(judge([good()]).status).toBe('pass'));
   it('fails when the model falls through to 404, with status and body as evidence', () => {
     const r = judge([{ ...good(), status: 404, body: '{"detail":"Not Found"}' }]);
-    expect(r.status).toBe('fail');
+    expect(outcome(r)).toBe('FD-GW-010');
     expect(r.evidence.map((e) => e.value).join()).toMatch(/HTTP 404[\s\S]*Not Found/);
+  });
+  it('is an error when df-config cannot be read as YAML (the models are unknown)', () => {
+    const r = judge([good()], snap([dfConfig('nims: [')]));
+    expect(outcome(r)).toBe('FD-GW-001');
+    expect(r.summary).toMatch(/is not valid YAML/);
+  });
+  it('is skipped when no base model is configured anywhere', () => {
+    expect(outcome(judge([], snap([])))).toBe('FD-GW-003');
   });
   it('is an error with the override hint when the gateway is unreachable', () => {
     const r = judge([{ model: MODEL, url: 'x', networkError: 'ENOTFOUND' }]);
-    expect(r.status).toBe('error');
+    expect(outcome(r)).toBe('FD-GW-004');
     expect(r.summary).toMatch(/FD_SERVICE_URL_OVERRIDES/);
   });
   it('is skipped when no base model is known', () => expect(judge([], snap([])).status).toBe('skipped'));
@@ -156,49 +164,55 @@ describe('configured vs served', () => {
       'missing: no block, the catch-all answers',
       conf(),
       NOT_FOUND,
-      'fail',
+      'FD-GW-006',
       /no block answers for meta\/llama-3\.2-1b-instruct \(nginx sends it to line \d+: location \/\)/,
     ],
     [
       'shadowed by an earlier regex',
       SHADOWED,
       NOT_FOUND,
-      'fail',
+      'FD-GW-007',
       /is shadowed by line \d+: location ~ \^\/v1\/models: nginx never serves it/,
     ],
     [
       'invalid answer configured',
       INVALID,
       { ...NOT_FOUND, status: 200, body: '{"name":"x","namespace":""}' },
-      'fail',
+      'FD-GW-008',
       /answers invalid model metadata: namespace/,
     ],
     [
       'configured but not loaded',
       VALID,
       NOT_FOUND,
-      'fail',
+      'FD-GW-009',
       /routes .* correctly, but the running gateway has not loaded it/,
     ],
-    ['served but would be lost at the next restart', conf(), good(), 'warn', /Works until the next gateway restart/],
+    [
+      'served but would be lost at the next restart',
+      conf(),
+      good(),
+      'FD-GW-012',
+      /Works until the next gateway restart/,
+    ],
     ['configured and served', VALID, good(), 'pass', /answers valid model metadata/],
     [
       'not served, and the config cannot be read',
       'server { location / { return 404; ',
       NOT_FOUND,
-      'fail',
+      'FD-GW-010',
       /its config cannot be read \(nginx\.conf cannot be parsed/,
     ],
     [
       'wrong content type configured',
       conf(MOCK('= /v1/models/meta/llama-3.2-1b-instruct', mockModelJson(MODEL), 'text/plain')),
       { ...good(), contentType: 'text/plain' },
-      'fail',
+      'FD-GW-008',
       /content type is text\/plain/,
     ],
   ] as const)('%s', (_name, nginx, answer, status, summary) => {
     const r = judgeWith(check, withConf(nginx), { answers: [answer] }, cfg());
-    expect(r.status).toBe(status);
+    expect(outcome(r)).toBe(status);
     expect(r.summary).toMatch(summary);
   });
 
@@ -302,7 +316,7 @@ describe('proxy generation', () => {
       'not registered',
       PROXY(),
       probe(notRegistered),
-      'fail',
+      'FD-GW-002',
       /meta\/llama-3\.2-1b-instruct is not registered in the Entity Store/,
       true,
     ],
@@ -313,7 +327,7 @@ describe('proxy generation', () => {
         { model: MODEL, ...bad502 },
         { namespaces: bad502, entityStoreHealth: { url: 'es', networkError: 'ECONNREFUSED' } },
       ),
-      'fail',
+      'FD-GW-005',
       /cannot reach the Entity Store, so no model lookup through it works \(meta\/llama-3\.2-1b-instruct\)[\s\S]*the Entity Store itself does not answer/,
       false,
     ],
@@ -324,7 +338,7 @@ describe('proxy generation', () => {
         { model: MODEL, ...bad502 },
         { namespaces: bad502, entityStoreHealth: { url: 'es', status: 200, body: '{}' } },
       ),
-      'fail',
+      'FD-GW-005',
       /its resolver or the upstream address \(line \d+: location ~ \^\/v1\/models -> http:\/\/nemoentitystore-sample/,
       false,
     ],
@@ -335,7 +349,7 @@ describe('proxy generation', () => {
         { model: MODEL, ...bad502 },
         { namespaces: bad502, entityStoreHealth: { url: 'es', networkError: 'ENOTFOUND' } },
       ),
-      'fail',
+      'FD-GW-005',
       /could not be asked directly[\s\S]*FD_SERVICE_URL_OVERRIDES=nemoentitystore-sample=/,
       false,
     ],
@@ -343,7 +357,7 @@ describe('proxy generation', () => {
       'config proxies, running gateway serves the catch-all',
       PROXY(),
       probe(catchAll),
-      'fail',
+      'FD-GW-009',
       /has not loaded it/,
       true,
     ],
@@ -351,7 +365,7 @@ describe('proxy generation', () => {
       'invalid record',
       PROXY(),
       probe({ ...good(), body: JSON.stringify({ name: 'llama-3.2-1b-instruct', namespace: '' }) }),
-      'fail',
+      'FD-GW-011',
       /record for .* is not one the evaluator accepts: namespace/,
       false,
     ],
@@ -359,13 +373,13 @@ describe('proxy generation', () => {
       'a stale invalid mock in front of the proxy',
       STALE_MOCK,
       probe({ ...good(), body: '{"name":"x","namespace":""}' }),
-      'fail',
+      'FD-GW-008',
       /answers invalid model metadata/,
       false,
     ],
   ] as const)('%s', (_name, nginx, pr, status, summary, fixable) => {
     const r = judgeWith(check, withConf(nginx), pr, cfg());
-    expect(r.status).toBe(status);
+    expect(outcome(r)).toBe(status);
     expect(r.summary).toMatch(summary);
     expect(availabilityWith(check, withConf(nginx), pr, cfg()).available).toBe(fixable);
   });

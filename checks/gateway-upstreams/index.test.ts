@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Snapshot } from '../../lib/engine/snapshot';
-import { availabilityWith, judgeWith, planWith } from '../../lib/engine/testing';
+import { availabilityWith, judgeWith, planWith, outcome } from '../../lib/engine/testing';
 import check, { routedServices, type UpstreamProbe } from '.';
 import { readGatewayConfig, type GatewayConfigView } from '../shared/gateway-config';
 import { config, NS } from '../test-fixtures';
@@ -61,7 +61,7 @@ describe('gateway-upstreams', () => {
       'a resolver copied from another cluster',
       world(conf('10.96.0.10', ES)),
       bad502,
-      'fail',
+      'FD-GWUP-003',
       /resolver 10\.96\.0\.10 is not the cluster DNS \(Service openshift-dns\/dns-default is 172\.30\.0\.10\)/,
       true,
     ],
@@ -69,7 +69,7 @@ describe('gateway-upstreams', () => {
       'no resolver, upstreams in variables',
       world(conf(undefined, ES)),
       bad502,
-      'fail',
+      'FD-GWUP-003',
       /no resolver line/,
       /needs your decision/,
     ],
@@ -77,7 +77,7 @@ describe('gateway-upstreams', () => {
       'an upstream in another namespace (a copied config)',
       world(conf('172.30.0.10', 'nemoentitystore-sample.other.svc.cluster.local:8000')),
       bad502,
-      'fail',
+      'FD-GWUP-003',
       /namespace other, not flywheel/,
       true,
     ],
@@ -85,7 +85,7 @@ describe('gateway-upstreams', () => {
       'a short name through the resolver',
       world(conf('172.30.0.10', 'nemoentitystore-sample:8000')),
       bad502,
-      'fail',
+      'FD-GWUP-003',
       /uses no search domains/,
       true,
     ],
@@ -93,7 +93,7 @@ describe('gateway-upstreams', () => {
       'a Service that does not exist',
       world(conf('172.30.0.10', `nemocustomizer-sample.${NS}.svc.cluster.local:8000`)),
       bad502,
-      'fail',
+      'FD-GWUP-003',
       /Service nemocustomizer-sample, which does not exist/,
       /needs your decision/,
     ],
@@ -101,7 +101,7 @@ describe('gateway-upstreams', () => {
       'a port the Service does not have',
       world(conf('172.30.0.10', `nemoentitystore-sample.${NS}.svc.cluster.local:80`)),
       bad502,
-      'fail',
+      'FD-GWUP-003',
       /port 80, not a port of Service nemoentitystore-sample/,
       /needs your decision/,
     ],
@@ -109,7 +109,7 @@ describe('gateway-upstreams', () => {
       'no ready endpoints: the pods are down',
       world(conf('172.30.0.10', ES), false),
       bad502,
-      'warn',
+      'FD-GWUP-005',
       /no ready endpoints/,
       undefined,
     ],
@@ -117,7 +117,7 @@ describe('gateway-upstreams', () => {
       'the config is right but the Entity Store path answers 502',
       world(conf('172.30.0.10', ES)),
       bad502,
-      'fail',
+      'FD-GWUP-006',
       /configured right, yet GET \/v1\/namespaces/,
       /nothing to rewrite/,
     ],
@@ -125,7 +125,7 @@ describe('gateway-upstreams', () => {
       'the config is right, but the running gateway started before it changed: a restart is offered',
       world(conf('172.30.0.10', ES), true, undefined, [gatewayPod('2026-12-04T09:00:00Z')]),
       bad502,
-      'fail',
+      'FD-GWUP-006',
       /configured right, yet GET \/v1\/namespaces/,
       true,
     ],
@@ -133,7 +133,7 @@ describe('gateway-upstreams', () => {
       'the config is right and loaded (the gateway started after it changed): nothing to do here',
       world(conf('172.30.0.10', ES), true, undefined, [gatewayPod('2026-12-04T11:00:00Z')]),
       bad502,
-      'fail',
+      'FD-GWUP-006',
       /configured right, yet GET \/v1\/namespaces/,
       /nothing to rewrite/,
     ],
@@ -141,13 +141,13 @@ describe('gateway-upstreams', () => {
       'no cluster DNS Service found',
       world(conf('172.30.0.10', ES)),
       { namespaces: DNS.namespaces },
-      'warn',
+      'FD-GWUP-007',
       /cluster DNS Service was not found/,
       undefined,
     ],
   ] as const)('%s', (_name, snapshot, probe, status, summary, fix) => {
     const r = judge(snapshot, probe);
-    expect(r.status).toBe(status);
+    expect(outcome(r)).toBe(status);
     expect(r.summary).toMatch(summary);
     if (fix === undefined) return;
     const a = availabilityWith(check, snapshot, probe, config());
@@ -174,11 +174,11 @@ describe('gateway-upstreams', () => {
 
 describe('gateway-upstreams: nothing to judge', () => {
   it.each([
-    ['a gateway that proxies nothing', conf('172.30.0.10'), 'skipped', /proxies nothing/],
-    ['a config nginx cannot parse', 'server { location / { return 404; ', 'error', /cannot be parsed/],
+    ['a gateway that proxies nothing', conf('172.30.0.10'), 'FD-GWUP-002', /proxies nothing/],
+    ['a config nginx cannot parse', 'server { location / { return 404; ', 'FD-GWUP-001', /cannot be parsed/],
   ])('%s', (_name, nginx, status, summary) => {
     const r = judge(world(nginx), DNS);
-    expect(r.status).toBe(status);
+    expect(outcome(r)).toBe(status);
     expect(r.summary).toMatch(summary);
   });
 });
@@ -220,19 +220,19 @@ describe('gateway-upstreams: the services behind the Entity Store, end to end', 
       'the Data Store path answers 502 while its pods are ready',
       true,
       probeWith(502, 'text/html'),
-      'fail',
+      'FD-GWUP-004',
       /no answer from the Data Store \(GET \/v1\/datastore\/namespaces: HTTP 502\): the data upload fails: "Unexpected response from Data Store during namespace creation: 502"/,
     ],
     [
       'the Data Store is down: warned about its pods, not blamed on the gateway',
       false,
       probeWith(502, 'text/html'),
-      'warn',
+      'FD-GWUP-005',
       /Service nemodatastore-sample .* has no ready endpoints/,
     ],
   ])('%s', (_, ready, probe, status, summary) => {
     const r = judge(snap(ready), probe);
-    expect(r.status).toBe(status);
+    expect(outcome(r)).toBe(status);
     expect(r.summary).toMatch(summary);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Snapshot } from '../../lib/engine/snapshot';
-import { availabilityWith, judgeWith, planWith } from '../../lib/engine/testing';
+import { availabilityWith, judgeWith, planWith, outcome } from '../../lib/engine/testing';
 import type { KObject } from '../../lib/k8s/object';
 import check, { tolerates, type Taint } from '.';
 import { config, NS } from '../test-fixtures';
@@ -64,32 +64,32 @@ describe('gpu-tolerations', () => {
     [
       'no GPU node at all',
       world({ nodes: [node('cpu-1', 0)], nims: [nim('llama-gpu')] }),
-      'skipped',
+      'FD-GPU-001',
       /No node offers GPUs/,
     ],
     ['a GPU node without taints', world({ nodes: [node('gpu-1', 2)], nims: [nim('llama-gpu')] }), 'pass', /tolerates/],
     [
       'its pod Pending with the scheduler\'s "untolerated taint"',
       world({ nims: [nim('llama-gpu')], pods: [refusedPod('llama-gpu-5c9f-abcde')] }),
-      'fail',
+      'FD-GPU-002',
       /1 pod\(s\) Pending with "untolerated taint": NIMService llama-gpu does not tolerate the GPU nodes' taints \(nvidia.com\/gpu=present:NoSchedule\)/,
     ],
     [
       'a training pod refused while the NemoCustomizer lacks the toleration',
       world({ customizers: [customizer()], pods: [refusedPod('cust-abc-training-0')] }),
-      'fail',
+      'FD-GPU-002',
       /NemoCustomizer nemocustomizer-sample does not tolerate/,
     ],
     [
       'nothing Pending yet, but the next pod would be',
       world({ nims: [nim('llama-gpu')] }),
-      'warn',
+      'FD-GPU-004',
       /NIMService llama-gpu would not be scheduled on a GPU node/,
     ],
     [
       'fixed, a pod from before still Pending',
       world({ nims: [nim('llama-gpu', [TOLERATION])], pods: [refusedPod('llama-gpu-5c9f-abcde')] }),
-      'warn',
+      'FD-GPU-003',
       /stay Pending until recreated/,
     ],
     [
@@ -100,7 +100,7 @@ describe('gpu-tolerations', () => {
     ],
   ] as const)('%s → %s', (_name, snapshot, status, summary) => {
     const r = judge(snapshot);
-    expect(r.status).toBe(status);
+    expect(outcome(r)).toBe(status);
     expect(r.summary).toMatch(summary);
   });
 

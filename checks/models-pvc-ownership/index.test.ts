@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Snapshot } from '../../lib/engine/snapshot';
-import { judgeWith, planWith } from '../../lib/engine/testing';
+import { judgeWith, planWith, outcome } from '../../lib/engine/testing';
 import check, { expectedUid, parseTreeScan, parseUidRange, probeCommand, stalePods, type OwnershipProbe } from '.';
 import { config, namespace, NS, pod, pvc } from '../test-fixtures';
 
@@ -74,32 +74,38 @@ describe('models-pvc-ownership summaries', () => {
           ],
         }),
       ),
-      'fail',
+      'FD-PVC-007',
       /^2 of 40 entries are owned by 1000:1000, not UID 1000920000: customization jobs get "Permission denied"$/,
     ],
     [
       'fail: directories the probe UID cannot read',
       snap(),
       probe(scanLog({ scanned: 3, errors: ["find: './m/private': Permission denied"] })),
-      'fail',
+      'FD-PVC-008',
       /could not read a directory under \/mount\/models .*training pods with the same UID cannot either/,
     ],
     [
       'error: other probe errors',
       snap(),
       probe(scanLog({ scanned: 0, errors: ['find: I/O error'] })),
-      'error',
+      'FD-PVC-009',
       /could not list the model files: find: I\/O error/,
     ],
-    ['error: the probe was cut short', snap(), probe(scanLog({ scanned: 0, complete: false })), 'error', /cut short/],
+    [
+      'error: the probe was cut short',
+      snap(),
+      probe(scanLog({ scanned: 0, complete: false })),
+      'FD-PVC-006',
+      /cut short/,
+    ],
     [
       'fail: a fix preview, which starts no probe pod',
       snap(),
       { previewed: true } as OwnershipProbe,
-      'fail',
+      'FD-PVC-004',
       /not probed again for this preview .*applying probes \/mount\/models first and changes nothing if every file is already owned by UID 1000920000/,
     ],
-    ['warn: an empty volume', snap(), probe(scanLog({ scanned: 0 })), 'warn', /holds no model files yet/],
+    ['warn: an empty volume', snap(), probe(scanLog({ scanned: 0 })), 'FD-PVC-010', /holds no model files yet/],
     [
       'pass: every entry has the expected owner',
       snap(),
@@ -114,32 +120,38 @@ describe('models-pvc-ownership summaries', () => {
       'pass',
       /UID 1000920000/,
     ],
-    ['skipped: no PVC', snap(namespace(RANGE), [], []), { notRun: 'no PVC' }, 'skipped', /models\.pvc/],
-    ['skipped: no UID to compare with', snap(namespace({})), { notRun: 'no expected UID' }, 'skipped', /not OpenShift/],
+    ['skipped: no PVC', snap(namespace(RANGE), [], []), { notRun: 'no PVC' }, 'FD-PVC-001', /models\.pvc/],
+    [
+      'skipped: no UID to compare with',
+      snap(namespace({})),
+      { notRun: 'no expected UID' },
+      'FD-PVC-003',
+      /not OpenShift/,
+    ],
     [
       'error: the namespace does not exist',
       Snapshot.fromFixture(NS, { namespaceObject: null, pods: [], persistentvolumeclaims: [pvc()] }),
       { notRun: 'x' },
-      'error',
+      'FD-PVC-002',
       /does not exist/,
     ],
     [
       'error: malformed UID range',
       snap(namespace({ 'openshift.io/sa.scc.uid-range': 'garbage' })),
       { notRun: 'x' },
-      'error',
+      'FD-PVC-002',
       /malformed/,
     ],
     [
       'error: the probe pod failed',
       snap(),
       { failed: 'pod fd-pvc-probe did not complete within 90 s' },
-      'error',
+      'FD-PVC-005',
       /Could not inspect the files/,
     ],
   ] as const)('%s', (_name, s, p, status, summary) => {
     const r = judge(s, p as OwnershipProbe);
-    expect(r.status).toBe(status);
+    expect(outcome(r)).toBe(status);
     expect(r.summary).toMatch(summary);
   });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Snapshot } from '../../lib/engine/snapshot';
-import { availabilityWith, judgeWith } from '../../lib/engine/testing';
+import { availabilityWith, judgeWith, outcome } from '../../lib/engine/testing';
 import type { KObject } from '../../lib/k8s/object';
 import check from '.';
 import entityStoreUrl from '../evaluator-entity-store-url';
@@ -53,31 +53,31 @@ describe('nemo-database-secrets', () => {
     [
       'the Secret the CR names is missing: the render stalls, the CR still says Ready',
       world([secret(DATABASE, { password: 'pw-1' })]),
-      'fail',
+      'FD-DBSEC-002',
       /cannot render NemoEvaluator nemoevaluator-sample \(Secret evaluator-pg-existing-secret, which spec\.databaseConfig names for the database password, does not exist\).*still says Ready/,
     ],
     [
       'the Secret lacks the key the CR names',
       world([secret(SERVICE, { pass: 'pw-1' })]),
-      'fail',
+      'FD-DBSEC-002',
       /Secret evaluator-pg-existing-secret has no key password/,
     ],
     [
       'the service and database passwords differ',
       world([secret(SERVICE, { password: 'pw-1' }), secret(DATABASE, { password: 'pw-2' })]),
-      'fail',
+      'FD-DBSEC-003',
       /evaluator-pg-existing-secret holds a different password than nemo-infra-evaluator-postgresql: the evaluator crashes right after wait-for-postgres/,
     ],
     [
       'helm install without CRs: only the database Secret exists for a service',
       world([secret('nemo-infra-customizer-postgresql', { password: 'pw' })], []),
-      'warn',
+      'FD-DBSEC-005',
       /customizer-pg-existing-secret does not: the NeMo instances chart creates it/,
     ],
     [
       "the operator's failure is newer than the CR's last change (a cause the doctor cannot see)",
       world([secret(SERVICE, { password: 'pw-1' })], [cr(DB)], [failedEvent('2026-12-01T10:05:00Z')]),
-      'warn',
+      'FD-DBSEC-004',
       /reports it failed to render NemoEvaluator nemoevaluator-sample after its last change/,
     ],
     [
@@ -89,12 +89,12 @@ describe('nemo-database-secrets', () => {
     [
       'nothing with a database here',
       world([secret('ngc-api', { NGC_API_KEY: 'k' })], [cr()]),
-      'skipped',
+      'FD-DBSEC-001',
       /No NeMo database Secrets/,
     ],
   ] as const)('%s', (_name, snapshot, status, summary) => {
     const r = judge(snapshot);
-    expect(r.status).toBe(status);
+    expect(outcome(r)).toBe(status);
     expect(r.summary).toMatch(summary);
   });
 
@@ -102,14 +102,14 @@ describe('nemo-database-secrets', () => {
     const r = judge(
       world([secret(SERVICE, { password: 'hunter2-one' }), secret(DATABASE, { password: 'hunter2-two' })]),
     );
-    expect(r.status).toBe('fail');
+    expect(outcome(r)).toBe('FD-DBSEC-003');
     expect(JSON.stringify(r)).not.toMatch(/hunter2|aHVudGVyM/);
     expect(r.evidence.map((e) => e.value).join('\n')).toMatch(/DIFFERENT passwords/);
   });
 
   it("shows the operator's own words when the render is stalled", () => {
     const r = judge(world([], [cr(DB)], [failedEvent('2026-12-01T10:05:00Z')]));
-    expect(r.status).toBe('fail');
+    expect(outcome(r)).toBe('FD-DBSEC-002');
     expect(r.evidence.map((e) => e.value).join('\n')).toMatch(
       /failed to get secret: secrets "evaluator-pg-existing-secret" not found/,
     );

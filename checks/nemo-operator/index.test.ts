@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Snapshot } from '../../lib/engine/snapshot';
-import { judgeWith } from '../../lib/engine/testing';
+import { judgeWith, outcome } from '../../lib/engine/testing';
 import check, { type OperatorProbe } from '.';
 import { config, NS } from '../test-fixtures';
 
@@ -37,35 +37,35 @@ describe('nemo-operator', () => {
       'CRD missing',
       [CUSTOMIZER, dep('nemo-operator-controller-manager', 1)],
       {},
-      'fail',
+      'FD-NOP-003',
       /CRD nemotrainingjobs\.nvidia\.com is not installed/,
     ],
     [
       'CRD not Established',
       [CUSTOMIZER, dep('nemo-operator-controller-manager', 1)],
       { crd: crd(false) },
-      'fail',
+      'FD-NOP-004',
       /is not Established/,
     ],
     [
       'operator Deployment missing',
       [CUSTOMIZER],
       { crd: crd() },
-      'fail',
+      'FD-NOP-005',
       /Deployment \(nemo-operator-controller-manager\) is not in this namespace/,
     ],
     [
       'operator not available',
       [CUSTOMIZER, dep('nemo-operator-controller-manager', 0)],
       { crd: crd() },
-      'fail',
+      'FD-NOP-006',
       /is not available/,
     ],
-    ['no Customizer: nothing to train', [], {}, 'skipped', /No Customizer here/],
-    ['the CRD cannot be read', [CUSTOMIZER], { crdError: 'forbidden' }, 'error', /Cannot read CRD/],
+    ['no Customizer: nothing to train', [], {}, 'FD-NOP-001', /No Customizer here/],
+    ['the CRD cannot be read', [CUSTOMIZER], { crdError: 'forbidden' }, 'FD-NOP-002', /Cannot read CRD/],
   ] as const)('%s', (_name, deployments, probe, status, summary) => {
     const r = judge([...deployments], probe);
-    expect(r.status).toBe(status);
+    expect(outcome(r)).toBe(status);
     expect(r.summary).toMatch(summary);
   });
 });

@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Snapshot } from '../../lib/engine/snapshot';
-import { judgeWith } from '../../lib/engine/testing';
+import { judgeWith, outcome } from '../../lib/engine/testing';
 import check, { locateSync, probeSync, type SyncProbe } from '.';
 import { config, NS } from '../test-fixtures';
 
@@ -35,35 +35,35 @@ describe('nim-model-sync', () => {
       'it lists another model (nim_base_url names the wrong NIM)',
       df('http://meta-llama3-1b-instruct:8000', [MODEL]),
       asked({ status: 200, ids: ['meta/llama-3.1-8b-instruct'] }),
-      'fail',
+      'FD-SYNC-005',
       /meta\/llama-3\.2-1b-instruct is not listed by the NIM proxy .* \(it lists meta\/llama-3\.1-8b-instruct\): .*did not sync within 3600 second/,
     ],
     [
       'it lists nothing yet',
       df('http://meta-llama3-1b-instruct:8000', [MODEL]),
       asked({ status: 200, ids: [] }),
-      'fail',
+      'FD-SYNC-005',
       /it lists nothing/,
     ],
     [
       'two NIMs, one listed',
       df('http://meta-llama3-1b-instruct:8000', [MODEL, 'a/b']),
       asked({ status: 200, ids: [MODEL] }),
-      'fail',
+      'FD-SYNC-005',
       /^a\/b is not listed/,
     ],
     [
       'an error answer',
       df('http://meta-llama3-1b-instruct:8000', [MODEL]),
       asked({ status: 503, problem: 'HTTP 503: loading' }),
-      'fail',
+      'FD-SYNC-004',
       /does not list its models \(HTTP 503: loading\)/,
     ],
     [
       'refused',
       df('http://meta-llama3-1b-instruct:8000', [MODEL]),
       asked({ problem: 'ECONNREFUSED' }),
-      'fail',
+      'FD-SYNC-004',
       /ECONNREFUSED/,
     ],
     // Behind an override, the URL's own port is still judged against the Service.
@@ -71,22 +71,22 @@ describe('nim-model-sync', () => {
       'a port the NIM Service does not have',
       df('http://meta-llama3-1b-instruct:80', [MODEL]),
       asked({ status: 200, ids: [MODEL] }),
-      'fail',
+      'FD-SYNC-002',
       /port 80 is not a port of Service meta-llama3-1b-instruct \(8000\)/,
     ],
     [
       'no address from here',
       df('http://meta-llama3-1b-instruct:8000', [MODEL]),
       { unprobeable: 'set FD_SERVICE_URL_OVERRIDES' },
-      'error',
+      'FD-SYNC-003',
       /Cannot ask the NIM proxy from here/,
     ],
-    ['no df-config', undefined, {}, 'skipped', /ConfigMap df-config key config\.yaml not found/],
-    ['no nim_base_url', df(undefined, [MODEL]), {}, 'skipped', /no nmp_config\.nim_base_url/],
-    ['no NIMs', df('http://meta-llama3-1b-instruct:8000', []), {}, 'skipped', /lists no NIMs/],
+    ['no df-config', undefined, {}, 'FD-SYNC-001', /ConfigMap df-config key config\.yaml not found/],
+    ['no nim_base_url', df(undefined, [MODEL]), {}, 'FD-SYNC-001', /no nmp_config\.nim_base_url/],
+    ['no NIMs', df('http://meta-llama3-1b-instruct:8000', []), {}, 'FD-SYNC-001', /lists no NIMs/],
   ])('%s', (_, text, probe, status, summary) => {
     const r = judgeWith(check, snap(text), probe, config());
-    expect(r.status).toBe(status);
+    expect(outcome(r)).toBe(status);
     expect(r.summary).toMatch(summary);
   });
 });

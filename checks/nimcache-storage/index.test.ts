@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Snapshot } from '../../lib/engine/snapshot';
-import { availabilityWith, judgeWith, planWith } from '../../lib/engine/testing';
+import { availabilityWith, judgeWith, planWith, outcome } from '../../lib/engine/testing';
 import type { KObject } from '../../lib/k8s/object';
 import check, { type CacheProbe } from '.';
 import { config, NS } from '../test-fixtures';
@@ -36,38 +36,38 @@ describe('nimcache-storage', () => {
   it.each([
     ['Ready on 100Gi', world([cache('Ready')], [pvc('100Gi')]), probe(), 'pass', /Every NIMCache is Ready/],
     ['Ready on 50Gi (the model fits)', world([cache('Ready')], [pvc('50Gi')]), probe(), 'pass', /Ready/],
-    ['no NIMCache', world([], []), probe(), 'skipped', /No NIMCache/],
+    ['no NIMCache', world([], []), probe(), 'FD-CACHE-001', /No NIMCache/],
     [
       'Failed: the job ran out of disk on 50Gi',
       world([cache('Failed')], [pvc('50Gi')], [failedJob]),
       probe({ 'llama-cache-job-abcde': DISK_FULL_LOG }),
-      'fail',
+      'FD-CACHE-002',
       /NIMCache llama-cache is Failed: its caching job ran out of disk \("No space left on device" in llama-cache-job-abcde\) and PVC llama-cache-pvc holds 50Gi, under the 100Gi/,
     ],
     [
       'Failed on a small volume, log unreadable',
       world([cache('Failed')], [pvc('50Gi')], [failedJob]),
       probe(),
-      'fail',
+      'FD-CACHE-002',
       /its caching job fails and PVC llama-cache-pvc holds 50Gi/,
     ],
     [
       'asked to grow, not resized yet',
       world([cache('Failed')], [pvc('100Gi', '50Gi')], []),
       probe(),
-      'warn',
+      'FD-CACHE-003',
       /was asked to grow to 100Gi; the storage driver has not resized it yet/,
     ],
     [
       'in progress on a small volume',
       world([cache('InProgress')], [pvc('50Gi')]),
       probe(),
-      'warn',
+      'FD-CACHE-004',
       /InProgress on a 50Gi PVC, under the 100Gi/,
     ],
   ] as const)('%s → %s', (_name, snapshot, p, status, summary) => {
     const r = judge(snapshot, p);
-    expect(r.status).toBe(status);
+    expect(outcome(r)).toBe(status);
     expect(r.summary).toMatch(summary);
   });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Snapshot } from '../../lib/engine/snapshot';
-import { judgeWith } from '../../lib/engine/testing';
+import { judgeWith, outcome } from '../../lib/engine/testing';
 import check, { owningDeployment, podProblems } from '.';
 import { config, deployment, NS, pod } from '../test-fixtures';
 
@@ -36,7 +36,7 @@ describe('pod-health', () => {
       [],
       deps().map((d) => ({ ...d, spec: { ...d.spec, replicas: 0 } })),
     );
-    expect(none.status).toBe('warn');
+    expect(outcome(none)).toBe('FD-POD-003');
     expect(none.summary).toMatch(/^No Data Flywheel or NeMo pods found in flywheel$/);
   });
   it('fails on CrashLoopBackOff and shows the last log lines', () => {
@@ -47,7 +47,7 @@ describe('pod-health', () => {
     const r = judge(pods, deps({ 'df-api-deployment': { available: 0 } }), {
       'df-api-deployment-abc123-x1/main': 'ERROR: judge unreachable',
     });
-    expect(r.status).toBe('fail');
+    expect(outcome(r)).toBe('FD-POD-001');
     expect(r.evidence.some((e) => e.code && e.value.includes('judge unreachable'))).toBe(true);
   });
   it.each([
@@ -64,7 +64,7 @@ describe('pod-health', () => {
       statuses: [{ name: 'main', ready: false, restartCount: 0, state }],
     });
     const r = judge([p, ...healthyPods().slice(1)]);
-    expect(r.status).toBe('fail');
+    expect(outcome(r)).toBe('FD-POD-001');
     expect(r.evidence.map((e) => e.value).join()).toContain(reason);
   });
   it('names the missing Secret for CreateContainerConfigError', () => {
@@ -98,7 +98,7 @@ describe('pod-health', () => {
         },
       ],
     });
-    expect(judge([...healthyPods(), oom], [...deps(), deployment('df-redis-deployment')]).status).toBe('fail');
+    expect(outcome(judge([...healthyPods(), oom], [...deps(), deployment('df-redis-deployment')]))).toBe('FD-POD-001');
     const pending = pod('df-mongodb-deployment-abc123-x', {
       deployment: 'df-mongodb-deployment',
       phase: 'Pending',
@@ -108,7 +108,7 @@ describe('pod-health', () => {
       ],
     });
     const r = judge([...healthyPods(), pending], [...deps(), deployment('df-mongodb-deployment')]);
-    expect(r.status).toBe('fail');
+    expect(outcome(r)).toBe('FD-POD-001');
     expect(r.evidence.map((e) => e.value).join()).toContain('Insufficient memory');
   });
   it('fails on a container caught running between crashes (restarted, not ready, last exit non-zero)', () => {
@@ -126,7 +126,7 @@ describe('pod-health', () => {
       ],
     });
     const r = judge([p, ...healthyPods().slice(1)]);
-    expect(r.status).toBe('fail');
+    expect(outcome(r)).toBe('FD-POD-001');
     expect(r.evidence.map((e) => e.value).join()).toMatch(/restarting after a crash/);
   });
   it('warns when restarts exceed the threshold', () => {
@@ -134,11 +134,11 @@ describe('pod-health', () => {
       deployment: 'df-api-deployment',
       statuses: [{ name: 'main', ready: true, restartCount: 9, state: { running: {} } }],
     });
-    expect(judge([p, ...healthyPods().slice(1)]).status).toBe('warn');
+    expect(outcome(judge([p, ...healthyPods().slice(1)]))).toBe('FD-POD-002');
   });
   it('fails when an expected Deployment is missing', () => {
     const r = judge(healthyPods().slice(1), deps().slice(1));
-    expect(r.status).toBe('fail');
+    expect(outcome(r)).toBe('FD-POD-001');
     expect(r.summary).toContain('df-api-deployment');
   });
   it('ignores its own probe pods and finished pods', () => {
@@ -181,13 +181,13 @@ describe('pod-health: pending on a claim that is Bound now', () => {
     [
       'Bound now: a warning that it will be retried, never "Pending" as a failure',
       'Bound',
-      'warn',
+      'FD-POD-002',
       /is Bound now; it should be scheduled/,
     ],
-    ['still Pending: a failure with the scheduler message', 'Pending', 'fail', /Unhealthy: df-api-deployment/],
+    ['still Pending: a failure with the scheduler message', 'Pending', 'FD-POD-001', /Unhealthy: df-api-deployment/],
   ])('%s', (_name, phase, status, summary) => {
     const r = judge([unschedulable('data'), ...healthyPods()], deps(), {}, [claim(phase)]);
-    expect(r.status).toBe(status);
+    expect(outcome(r)).toBe(status);
     expect(r.summary).toMatch(summary);
   });
 });
@@ -201,7 +201,7 @@ describe('pod-health fix availability', () => {
     });
     const subject = check.locate!(s, config());
     const finding = check.judge({ snapshot: s, subject, probe: { logs: {} }, config: config() });
-    expect(finding.status).toBe('fail');
+    expect(outcome(finding)).toBe('FD-POD-001');
     expect(
       check.fix!.available!({ snapshot: s, subject, probe: { logs: {} }, finding, config: config() }),
     ).toMatchObject({ reason: /nothing a restart can fix: expected Deployment df-api-deployment is missing/ });

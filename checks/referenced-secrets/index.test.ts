@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Snapshot } from '../../lib/engine/snapshot';
-import { judgeWith } from '../../lib/engine/testing';
+import { judgeWith, outcome } from '../../lib/engine/testing';
 import check from '.';
 import { config, NS } from '../test-fixtures';
 
@@ -43,7 +43,7 @@ describe('referenced-secrets', () => {
       [dep(envRef('nvidia-api', 'NVIDIA_API_KEY'))],
       [],
       [],
-      'fail',
+      'FD-SEC-002',
       /Secret nvidia-api does not exist \(needed by Deployment df-api-deployment, container df-api, env NVIDIA_API_KEY\)/,
     ],
     [
@@ -51,7 +51,7 @@ describe('referenced-secrets', () => {
       [dep(envRef('nvidia-api', 'NVIDIA_API_KEY'))],
       [secret('nvidia-api', { OTHER: VALUE })],
       [],
-      'fail',
+      'FD-SEC-002',
       /has no key NVIDIA_API_KEY/,
     ],
     [
@@ -59,7 +59,7 @@ describe('referenced-secrets', () => {
       [dep(envRef('nvidia-api', 'NVIDIA_API_KEY'))],
       [secret('nvidia-api', { NVIDIA_API_KEY: '' })],
       [],
-      'fail',
+      'FD-SEC-002',
       /key NVIDIA_API_KEY is empty/,
     ],
     [
@@ -67,7 +67,7 @@ describe('referenced-secrets', () => {
       [dep(envRef('nvidia-api', 'NVIDIA_API_KEY', true))],
       [],
       [],
-      'warn',
+      'FD-SEC-003',
       /optional for/,
     ],
     [
@@ -75,7 +75,7 @@ describe('referenced-secrets', () => {
       [dep({ imagePullSecrets: [{ name: 'ngc-secret' }], containers: [] })],
       [secret('nvcrimagepullsecret', { '.dockerconfigjson': VALUE }, 'kubernetes.io/dockerconfigjson')],
       [],
-      'fail',
+      'FD-SEC-002',
       /Secret ngc-secret does not exist \(needed by Deployment df-api-deployment imagePullSecrets\)/,
     ],
     [
@@ -83,7 +83,7 @@ describe('referenced-secrets', () => {
       [],
       [],
       [{ metadata: { name: 'llama' }, spec: { authSecret: 'ngc-api-secret' } }],
-      'fail',
+      'FD-SEC-002',
       /Secret ngc-api-secret does not exist \(needed by NIMService llama spec\.authSecret\)/,
     ],
     [
@@ -91,12 +91,12 @@ describe('referenced-secrets', () => {
       [dep({ containers: [{ name: 'x' }] })],
       [],
       [],
-      'skipped',
+      'FD-SEC-001',
       /Nothing in this namespace refers to a Secret/,
     ],
   ] as const)('%s', (_name, deployments, secrets, nims, status, summary) => {
     const r = judge([...deployments], [...secrets], [...nims]);
-    expect(r.status).toBe(status);
+    expect(outcome(r)).toBe(status);
     expect(r.summary).toMatch(summary);
   });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Snapshot } from '../../lib/engine/snapshot';
-import { judgeWith } from '../../lib/engine/testing';
+import { judgeWith, outcome } from '../../lib/engine/testing';
 import type { KObject } from '../../lib/k8s/object';
 import check, { stuckReason, type VolcanoProbe } from '.';
 import { config, deployment, NS } from '../test-fixtures';
@@ -51,55 +51,61 @@ describe('volcano-scheduling', () => {
       'pass',
       /Queue default is Open, its controllers are ready and 1 PodGroup/,
     ],
-    ['no Customizer and no PodGroups', world([], [], false), READY, 'skipped', /nothing is scheduled by Volcano/],
+    ['no Customizer and no PodGroups', world([], [], false), READY, 'FD-VOL-001', /nothing is scheduled by Volcano/],
     [
       'the queue is Closed',
       world([]),
       { ...READY, queue: { metadata: { name: 'default' }, status: { state: 'Closed' } } },
-      'fail',
+      'FD-VOL-005',
       /Queue default is Closed, not Open/,
     ],
-    ['the queue is missing', world([]), { ...READY, queue: undefined }, 'fail', /Queue default does not exist/],
+    ['the queue is missing', world([]), { ...READY, queue: undefined }, 'FD-VOL-004', /Queue default does not exist/],
     [
       'the scheduler has no ready pod',
       world([]),
       { ...READY, controllers: [controller('volcano-scheduler', 0), controller('volcano-controllers')] },
-      'fail',
+      'FD-VOL-007',
       /volcano-scheduler has no ready pod/,
     ],
     [
       'the controllers are not installed',
       world([]),
       { ...READY, controllers: [controller('volcano-scheduler'), { name: 'volcano-controllers' }] },
-      'fail',
+      'FD-VOL-006',
       /volcano-controllers Deployment is not in volcano-system/,
     ],
     [
       'a PodGroup Pending and Unschedulable',
       world([podGroup('cust-job', UNSCHEDULABLE)]),
       READY,
-      'fail',
+      'FD-VOL-008',
       /PodGroups stuck: cust-job \(Pending, Unschedulable: 2\/2 tasks in gang unschedulable\)/,
     ],
     [
       'a PodGroup without a phase for 10 minutes',
       world([podGroup('cust-job')]),
       READY,
-      'fail',
+      'FD-VOL-008',
       /cust-job \(no phase \d+ s after creation/,
     ],
     [
       'a training pod that names no PodGroup',
       world([]),
       READY,
-      'fail',
+      'FD-VOL-009',
       /1 pod\(s\) for the Volcano scheduler name no PodGroup/,
     ],
   ] as Array<[string, Snapshot, VolcanoProbe, string, RegExp]>)('%s → %s', (name, snapshot, probe, status, summary) => {
     const s = name === 'a training pod that names no PodGroup' ? world([], [pendingVolcanoPod(false)]) : snapshot;
     const r = judge(s, probe);
-    expect(r.status).toBe(status);
+    expect(outcome(r)).toBe(status);
     expect(r.summary).toMatch(summary);
+  });
+
+  it('is an error when the Queue cannot be read', () => {
+    const r = judge(world([]), { ...READY, queueError: 'forbidden' });
+    expect(outcome(r)).toBe('FD-VOL-002');
+    expect(r.summary).toBe('Cannot read Volcano Queue default: forbidden');
   });
 
   it('Volcano not installed while the Customizer is: training never starts', () => {
@@ -107,7 +113,7 @@ describe('volcano-scheduling', () => {
     // A list answered 404 (no CRD) is "not installed".
     (s as unknown as { slots: Map<string, unknown> }).slots.set('podgroups', { items: [], notInstalled: true });
     const r = judge(s, { controllers: [] });
-    expect(r.status).toBe('fail');
+    expect(outcome(r)).toBe('FD-VOL-003');
     expect(r.summary).toMatch(/Volcano is not installed \(no PodGroup API\)/);
   });
 

@@ -37,7 +37,8 @@ export interface FixAllHost {
   ): Promise<FixOutcome>;
 }
 
-const needsFix = (r: CheckResult) => r.status === 'fail' || r.status === 'warn';
+// A finding the configuration accepted (suppressed) is not one to fix unasked.
+const needsFix = (r: CheckResult) => !r.suppressed && (r.status === 'fail' || r.status === 'warn');
 
 /**
  * Fixes every failing check that has an automatic fix, in the derived order (dependencies and

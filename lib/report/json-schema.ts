@@ -18,7 +18,14 @@ export const RunReportSchema = z
     startedAt: z.string().describe('ISO 8601'),
     finishedAt: z.string().optional(),
     verdict: z.enum(['healthy', 'degraded', 'unhealthy', 'incomplete']),
-    summary: z.object({ pass: count, warn: count, fail: count, error: count, skipped: count }),
+    summary: z.object({
+      pass: count,
+      warn: count,
+      fail: count,
+      error: count,
+      skipped: count,
+      suppressed: count.describe('findings accepted in the configuration, counted here instead of under their status'),
+    }),
     notice: z.string().optional().describe('about the namespace as a whole, e.g. that it is being deleted'),
     checks: z.array(
       z.object({
@@ -27,6 +34,16 @@ export const RunReportSchema = z
         area: z.string(),
         status,
         summary: z.string(),
+        code: z.string().optional().describe('the stable finding code (every result but a pass has one)'),
+        codeTitle: z.string().optional(),
+        defaultSeverity: z
+          .enum(['warn', 'fail', 'error', 'skipped'])
+          .optional()
+          .describe("the code's own severity, when the configuration changed it"),
+        suppressed: z
+          .object({ reason: z.string(), by: z.string(), expires: z.string().optional() })
+          .optional()
+          .describe('accepted in the configuration: not part of the verdict or the exit code'),
         evidence: z.array(
           z.object({
             label: z.string(),

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RunResult } from '../engine/types';
-import { md, renderHtml, renderJunit, renderMarkdown, toJsonReport, type Report } from './render';
+import { RunReportSchema } from './json-schema';
+import { md, renderHtml, renderJunit, renderMarkdown, renderText, toJsonReport, type Report } from './render';
 
 const hostile = '<img src=x onerror=alert(1)> | `tick` & "quote"';
 const run: RunResult = {
@@ -82,5 +83,59 @@ describe('Markdown from cluster strings', () => {
     ['a | b\nc', /^a \\\| b<br>c$/],
   ])('%s stays inert', (input, expected) => {
     expect(md(input)).toMatch(expected);
+  });
+});
+
+describe('finding codes and suppressions in every format', () => {
+  const suppressedRun: RunResult = {
+    ...run,
+    summary: { pass: 0, warn: 0, fail: 0, error: 0, skipped: 0, suppressed: 1 },
+    verdict: 'healthy',
+    checks: [
+      {
+        ...run.checks[0]!,
+        code: 'FD-POD-001',
+        codeTitle: 'unhealthy workloads',
+        suppressed: { reason: `known ${hostile}`, by: 'alice', expires: '2027-01-31' },
+      },
+    ],
+  };
+  const withReport = { ...report, run: suppressedRun };
+
+  it('text and Markdown show the code and who accepted the finding, and count it apart', () => {
+    const text = renderText(suppressedRun);
+    expect(text).toContain('pod-health FD-POD-001 — crash');
+    expect(text).toContain('suppressed by alice until 2027-01-31: known');
+    expect(text).toContain('0 fail, 0 error, 0 skipped, 1 suppressed');
+    const markdown = renderMarkdown(suppressedRun, withReport);
+    expect(markdown).toContain('| FAIL (suppressed) | `pod-health` FD-POD-001 |');
+    expect(markdown).toContain('> **Suppressed**: suppressed by alice until 2027\\-01\\-31: known');
+  });
+
+  it('JUnit reports it as skipped with who and why, not as a failure', () => {
+    const xml = renderJunit(suppressedRun);
+    expect(xml).not.toContain('<failure');
+    expect(xml).toMatch(/<skipped message="FD-POD-001: suppressed by alice until 2027-01-31: known &lt;img/);
+    expect(xml).toContain('failures="0"');
+    expect(xml).toContain('skipped="1"');
+  });
+
+  it('a failure carries its code as the JUnit failure type', () => {
+    const xml = renderJunit({ ...run, checks: [{ ...run.checks[0]!, code: 'FD-POD-001' }] });
+    expect(xml).toContain(
+      '<failure message="crash: &lt;img src=x onerror=alert(1)&gt; | `tick` &amp; &quot;quote&quot;" type="FD-POD-001">',
+    );
+  });
+
+  it('JSON carries code and suppression, and the published schema accepts it', () => {
+    const json = toJsonReport(suppressedRun);
+    expect(json.checks[0]).toMatchObject({ code: 'FD-POD-001', suppressed: { by: 'alice' } });
+    expect(RunReportSchema.safeParse(JSON.parse(JSON.stringify(json))).success).toBe(true);
+  });
+
+  it('HTML says it is suppressed, with the reason as inert text', () => {
+    const page = renderHtml(withReport);
+    expect(page).toContain('<b>Suppressed</b>: suppressed by alice until 2027-01-31: known &lt;img');
+    expect(page).toContain('1 suppressed');
   });
 });

@@ -45,6 +45,25 @@ export function printable(s: string): string {
 
 const ICON: Record<CheckStatus, string> = { pass: 'PASS', warn: 'WARN', fail: 'FAIL', error: 'ERROR', skipped: 'SKIP' };
 
+/** The finding's code, and what the configuration did to it, in one line of plain text. */
+export function codeLine(c: CheckResult): string {
+  if (!c.code) return '';
+  const parts = [`${c.code}${c.codeTitle ? ` (${c.codeTitle})` : ''}`];
+  if (c.defaultSeverity) parts.push(`severity ${c.status} by configuration (default ${c.defaultSeverity})`);
+  return parts.join('; ');
+}
+
+/** "suppressed by alice until 2027-01-31: reason", or '' when the finding is not suppressed. */
+export function suppressedLine(c: CheckResult): string {
+  const s = c.suppressed;
+  return s ? `suppressed by ${s.by}${s.expires ? ` until ${s.expires}` : ''}: ${s.reason}` : '';
+}
+
+/** The counts every format prints, the suppressed ones when there are any. */
+export function countsLine(s: RunResult['summary']): string {
+  return `${s.pass} pass, ${s.warn} warn, ${s.fail} fail, ${s.error} error, ${s.skipped} skipped${s.suppressed ? `, ${s.suppressed} suppressed` : ''}`;
+}
+
 export function renderText(run: RunResult): string {
   return printable(renderTextRaw(run));
 }
@@ -52,18 +71,17 @@ export function renderText(run: RunResult): string {
 function renderTextRaw(run: RunResult): string {
   const lines = [`Flywheel Doctor — namespace ${run.namespace} — ${run.verdict.toUpperCase()}`, ''];
   for (const c of run.checks) {
-    lines.push(`[${ICON[c.status].padEnd(5)}] ${c.id} — ${c.summary}`);
-    if (c.status !== 'pass' && c.status !== 'skipped') {
+    lines.push(`[${ICON[c.status].padEnd(5)}] ${c.id}${c.code ? ` ${c.code}` : ''} — ${c.summary}`);
+    if (c.suppressed) lines.push(`          ${suppressedLine(c)}`);
+    else if (c.status !== 'pass' && c.status !== 'skipped') {
+      if (c.defaultSeverity) lines.push(`          ${codeLine(c)}`);
       for (const e of c.evidence) lines.push(`          ${e.label}: ${e.value.split('\n').join('\n            ')}`);
       lines.push(`          ${fixLine(c)}`);
     }
   }
   const s = run.summary;
   if (run.notice) lines.push('', `NOTE: ${run.notice}`);
-  lines.push(
-    '',
-    `${s.pass} pass, ${s.warn} warn, ${s.fail} fail, ${s.error} error, ${s.skipped} skipped (${run.timings.totalMs} ms)`,
-  );
+  lines.push('', `${countsLine(s)} (${run.timings.totalMs} ms)`);
   return lines.join('\n') + '\n';
 }
 
@@ -112,6 +130,8 @@ function fence(s: string): string {
 
 function checkMarkdown(c: CheckResult): string {
   const parts = [`### ${ICON[c.status]} — ${md(c.title)} (\`${c.id}\`)`, '', md(c.summary), ''];
+  if (c.code) parts.push(`Finding ${md(codeLine(c))}`, '');
+  if (c.suppressed) parts.push(`> **Suppressed**: ${md(suppressedLine(c))}`, '');
   if (c.evidence.length) {
     parts.push('**Evidence**', '');
     for (const e of c.evidence)
@@ -142,7 +162,7 @@ export function renderMarkdown(run: RunResult, report?: Omit<Report, 'run'>): st
   const head = [
     `# Flywheel Doctor report — ${md(run.namespace)}`,
     '',
-    `Verdict: **${run.verdict}** — ${s.pass} pass, ${s.warn} warn, ${s.fail} fail, ${s.error} error, ${s.skipped} skipped`,
+    `Verdict: **${run.verdict}** — ${countsLine(s)}`,
     '',
     `- Run: ${run.startedAt} → ${run.finishedAt ?? '(running)'} (${run.timings.totalMs} ms)`,
     ...(run.notice ? [`- **Note:** ${md(run.notice)}`] : []),
@@ -158,7 +178,10 @@ export function renderMarkdown(run: RunResult, report?: Omit<Report, 'run'>): st
     '',
     '| Status | Check | Summary |',
     '|---|---|---|',
-    ...run.checks.map((c) => `| ${ICON[c.status]} | \`${c.id}\` | ${md(c.summary)} |`),
+    ...run.checks.map(
+      (c) =>
+        `| ${ICON[c.status]}${c.suppressed ? ' (suppressed)' : ''} | \`${c.id}\`${c.code ? ` ${c.code}` : ''} | ${md(c.summary)} |`,
+    ),
     '',
   );
   const body = run.checks.map((c) => {
@@ -230,11 +253,14 @@ export function renderJunit(run: RunResult): string {
   const s = run.summary;
   const cases = run.checks.map((c) => {
     const detail = xml([c.summary, ...c.evidence.map((e) => `${e.label}: ${e.value}`)].join('\n'));
-    const inner =
-      c.status === 'fail'
-        ? `<failure message="${xml(c.summary)}">${detail}</failure>`
+    const type = c.code ? ` type="${xml(c.code)}"` : '';
+    // A suppressed finding is accepted: skipped, with who accepted it and why, never a failure.
+    const inner = c.suppressed
+      ? `<skipped message="${xml(`${c.code}: ${suppressedLine(c)}`)}"/>`
+      : c.status === 'fail'
+        ? `<failure message="${xml(c.summary)}"${type}>${detail}</failure>`
         : c.status === 'error'
-          ? `<error message="${xml(c.summary)}">${detail}</error>`
+          ? `<error message="${xml(c.summary)}"${type}>${detail}</error>`
           : c.status === 'skipped'
             ? `<skipped message="${xml(c.summary)}"/>`
             : c.status === 'warn'
@@ -244,7 +270,7 @@ export function renderJunit(run: RunResult): string {
   });
   return `<?xml version="1.0" encoding="UTF-8"?>
 <testsuites name="flywheel-doctor" tests="${run.checks.length}" failures="${s.fail}" errors="${s.error}">
-  <testsuite name="${xml(run.namespace)}" tests="${run.checks.length}" failures="${s.fail}" errors="${s.error}" skipped="${s.skipped}" timestamp="${run.startedAt}">
+  <testsuite name="${xml(run.namespace)}" tests="${run.checks.length}" failures="${s.fail}" errors="${s.error}" skipped="${s.skipped + s.suppressed}" timestamp="${run.startedAt}">
 ${cases.join('\n')}
   </testsuite>
 </testsuites>
@@ -267,6 +293,9 @@ export function toJsonReport(run: RunResult) {
       area: c.area,
       status: c.status,
       summary: c.summary,
+      ...(c.code ? { code: c.code, codeTitle: c.codeTitle } : {}),
+      ...(c.defaultSeverity ? { defaultSeverity: c.defaultSeverity } : {}),
+      ...(c.suppressed ? { suppressed: c.suppressed } : {}),
       evidence: c.evidence,
       rootCause: c.rootCause,
       manualFix: c.manualFix,
@@ -310,7 +339,7 @@ export function renderHtml(report: Report): string {
     .map(
       (
         c,
-      ) => `<section><h3><span class="b" style="background:${colors[c.status]}">${ICON[c.status]}</span> ${html(c.title)} <code>${html(c.id)}</code></h3><p>${html(c.summary)}</p>
+      ) => `<section><h3><span class="b" style="background:${colors[c.status]}">${ICON[c.status]}</span> ${html(c.title)} <code>${html(c.id)}</code>${c.code ? ` <code>${html(c.code)}</code>` : ''}</h3><p>${html(c.summary)}</p>${c.suppressed ? `<p><b>Suppressed</b>: ${html(suppressedLine(c))}</p>` : ''}${c.defaultSeverity ? `<p>${html(codeLine(c))}</p>` : ''}
 <dl>${c.evidence.map((e) => `<dt>${html(e.label)}</dt><dd>${e.code || e.value.includes('\n') ? `<pre>${html(e.value)}</pre>` : html(e.value)}</dd>`).join('')}</dl>
 ${c.status !== 'pass' && c.status !== 'skipped' ? `<p><b>Root cause:</b> ${html(c.rootCause)}</p><p>${html(fixLine(c))}</p><pre>${html(c.manualFix.join('\n'))}</pre>` : ''}</section>`,
     )
@@ -320,7 +349,7 @@ ${c.status !== 'pass' && c.status !== 'skipped' ? `<p><b>Root cause:</b> ${html(
 <title>Flywheel Doctor report — ${html(run.namespace)}</title>
 <style>body{font:14px/1.5 system-ui,sans-serif;max-width:960px;margin:2rem auto;padding:0 1rem;color:#0f172a}pre{background:#f1f5f9;padding:.5rem;overflow:auto;white-space:pre-wrap}.b{color:#fff;border-radius:4px;padding:0 .4rem;font-size:12px}section{border-top:1px solid #e2e8f0;padding:.5rem 0}dt{font-weight:600}dd{margin:0 0 .5rem 1rem}@media(prefers-color-scheme:dark){body{background:#0f172a;color:#e2e8f0}pre{background:#1e293b}}</style></head>
 <body><h1>Flywheel Doctor report — ${html(run.namespace)}</h1>
-<p>Verdict <b>${html(run.verdict)}</b>: ${run.summary.pass} pass, ${run.summary.warn} warn, ${run.summary.fail} fail, ${run.summary.error} error, ${run.summary.skipped} skipped.<br>
+<p>Verdict <b>${html(run.verdict)}</b>: ${html(countsLine(run.summary))}.<br>
 Cluster ${html(report.cluster.server)} (${html(report.cluster.version)}) · ${html(report.tool.name)} ${html(report.tool.version)} · run ${html(run.startedAt)} · shared by ${html(report.createdBy)} at ${html(report.createdAt)}</p>
 ${run.notice ? `<p><b>Note:</b> ${html(run.notice)}</p>` : ''}
 <h2>Checks</h2>

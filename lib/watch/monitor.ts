@@ -206,8 +206,12 @@ export class NamespaceMonitor {
     this.last = { ...this.last, ...statuses };
     const fixes: NonNullable<HistoryEntry['fixes']> = [];
     // A stopped watch starts no fix: a run already under way records what it saw, nothing more.
-    for (const t of transitions.filter((x) => isRegression(x.from, x.to) && this.opts.autoFix?.includes(x.check)))
-      if (!this.abort.signal.aborted) fixes.push(await this.autoFix(t.check));
+    // A finding the configuration accepted (suppressed) is not fixed automatically either.
+    const accepted = new Set(run.checks.filter((c) => c.suppressed).map((c) => c.id));
+    const toFix = transitions.filter(
+      (x) => isRegression(x.from, x.to) && this.opts.autoFix?.includes(x.check) && !accepted.has(x.check),
+    );
+    for (const t of toFix) if (!this.abort.signal.aborted) fixes.push(await this.autoFix(t.check));
     for (const f of fixes) if (f.verified) this.last[f.check] = f.verified;
     if (reason === 'change' && !transitions.length && !fixes.length) return; // nothing to remember
     const entry: HistoryEntry = {
