@@ -50,6 +50,20 @@ export default defineConfig({
       FD_WATCH: 'fd-e2e',
       FD_WATCH_SCHEDULE_SECONDS: '0',
       FD_SERVICE_URL_OVERRIDES: serviceOverridesEnv(testPort(19)),
+      // Finding codes tuned for one namespace only (e2e/suppression.spec.ts); fd-e2e is untouched.
+      FD_CONFIG: JSON.stringify({
+        findings: {
+          suppress: [
+            {
+              code: 'FD-SCC-005',
+              namespace: 'fd-e2e-tuned',
+              reason: 'SCCs are granted by the platform team',
+              by: 'alice',
+              expires: '2099-12-31',
+            },
+          ],
+        },
+      }),
     },
   },
 });
