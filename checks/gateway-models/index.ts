@@ -1,19 +1,14 @@
 import { codes } from './codes';
 import type { FixStep } from '../../lib/engine/steps';
 import '../shared/nim-resources';
-import { guardFor, targetOf } from '../../lib/engine/plan-helpers';
-import { defineCheck, type PlannedChange } from '../../lib/engine/types';
-import type { JsonPatchOp } from '../../lib/k8s/client';
-import type { KObject } from '../../lib/k8s/object';
-import { RESOURCES } from '../../lib/k8s/resources';
-import { rolloutState } from '../../lib/k8s/wait';
+import { defineCheck } from '../../lib/engine/types';
 import { fetchAnswer, isModelId, judgeAnswer, probeModels, registrationSteps } from '../shared/entity-store';
-import { gatewayEditSteps, lastChanged } from '../shared/gateway';
-import { configTextPatch } from '../shared/gateway-config';
+import { gatewayEditSteps } from '../shared/gateway';
 import { classifyAll } from './classify';
+import { planGatewayFix, readBackGatewayFix, type GatewayPlanData } from './plan';
 import { brokenPart, judgeGateway } from './judge';
-import { curlIn, registrationBodyText } from './manual';
-import { editedConfig, needsEdit } from './mocks';
+import { curlIn } from './manual';
+import { needsEdit } from './mocks';
 import {
   answersJson,
   locateGatewaySubject,
@@ -27,15 +22,6 @@ export { classifyAll, classifyModel, type ModelCase } from './classify';
 export { brokenPart, judgeGateway } from './judge';
 export { editedConfig, mockLocationBlock, mockModelJson } from './mocks';
 export { locateGatewaySubject, type GatewayProbe, type GatewaySubject } from './subject';
-
-interface GatewayPlanData {
-  ops: JsonPatchOp[];
-  /** Models whose answers the apply waits for after a restart. */
-  models: string[];
-  restart: boolean;
-  /** Proxy generation: base models to register in the Entity Store through the gateway. */
-  register: string[];
-}
 
 /** Sending requests to the gateway Service is what registering through it means in RBAC terms. */
 const gatewayProxyAccess = (config: Config) => ({
@@ -143,117 +129,8 @@ export default defineCheck<typeof sections, GatewaySubject, GatewayProbe, Gatewa
               name: c.gateway.deployment,
             },
           ],
-    plan({ subject, probe, config }) {
-      const cases = classifyAll(subject, probe);
-      const cm = subject.configMap!;
-      const dep = subject.deployment!;
-      const { guard, test } = guardFor('ConfigMap', cm);
-      const failing = cases.filter((c) => c.case !== 'ok');
-      if (!failing.length) {
-        return {
-          noop: true,
-          summary:
-            subject.generation === 'proxy'
-              ? 'Every base model is registered in the Entity Store'
-              : 'Every base model already has a valid mock',
-          changes: [],
-          risks: [],
-          guards: [guard],
-          data: { ops: [], models: [], restart: false, register: [] },
-        };
-      }
-      const edit = cases.filter(needsEdit).map((c) => c.model);
-      const register = cases.filter((c) => c.case === 'unregistered').map((c) => c.model);
-      const conf = subject.view!.conf;
-      const next = edit.length ? editedConfig(subject.view!, edit) : conf;
-      const ops: JsonPatchOp[] = edit.length ? configTextPatch(test, config.gateway.configKey, conf, next) : [];
-      const restart = failing.some((c) => (needsEdit(c) ? c.case !== 'drift' : c.case === 'not-loaded'));
-      const changes: PlannedChange[] = [];
-      if (edit.length) {
-        changes.push({
-          target: targetOf('ConfigMap', cm),
-          action: 'patch',
-          description: `${config.gateway.configKey}: one exact-match block for ${edit.join(', ')}`,
-          before: conf,
-          after: next,
-          patch: ops,
-        });
-      }
-      for (const model of register)
-        changes.push({
-          target: `Entity Store model ${model} (through ${subject.gatewayUrl})`,
-          action: 'create',
-          description: `POST /v1/models (its namespace first with POST /v1/namespaces); 409 means already registered`,
-          manifest: JSON.parse(registrationBodyText(model, subject)),
-        });
-      if (restart)
-        changes.push({
-          target: targetOf('Deployment', dep),
-          action: 'restart',
-          description: 'rollout restart so nginx loads the config',
-        });
-      const what = [
-        edit.length ? `Give ${edit.join(', ')} an exact-match mock in ConfigMap ${config.gateway.configMap}` : '',
-        register.length ? `Register ${register.join(', ')} in the Entity Store` : '',
-        restart ? `restart ${config.gateway.deployment}` : '',
-      ]
-        .filter(Boolean)
-        .join(' and ');
-      const risks: string[] = [];
-      if (restart)
-        risks.push(
-          `Restarts the gateway (${config.gateway.deployment}); requests in flight through it may fail during the rollout.`,
-        );
-      if (register.length)
-        risks.push(
-          'Creates Entity Store records that stay until deleted (DELETE /v1/models/<namespace>/<name>); the Customizer and the flywheel see them as base models.',
-        );
-      return {
-        noop: false,
-        summary:
-          edit.length || register.length
-            ? what
-            : `Only restart ${config.gateway.deployment}: the ConfigMap is already right (${failing.map((c) => c.model).join(', ')} not loaded)`,
-        changes,
-        risks,
-        guards: [guard, guardFor('Deployment', dep).guard],
-        data: { ops, models: failing.map((c) => c.model), restart, register },
-      };
-    },
-    async readBack({ subject, reader, config, signal }, plan) {
-      const state: Array<{ step: string; done: boolean }> = [];
-      const replace = plan.data.ops.find((o) => o.op === 'replace');
-      const next = replace && 'value' in replace ? replace.value : undefined;
-      let changedAt: string | undefined;
-      if (next !== undefined) {
-        const cm = await reader.get<KObject>(RESOURCES.configmaps, config.namespace, config.gateway.configMap, {
-          signal,
-        });
-        state.push({
-          step: `ConfigMap ${config.gateway.configMap} holds the new blocks`,
-          done: cm.data?.[config.gateway.configKey] === next,
-        });
-        changedAt = lastChanged(cm);
-      }
-      if (plan.data.register.length) {
-        const answers = await probeModels(subject.gatewayUrl, plan.data.register, signal);
-        for (const a of answers)
-          state.push({ step: `${a.model} registered in the Entity Store`, done: judgeAnswer(a).length === 0 });
-      }
-      if (plan.data.restart) {
-        const d = await reader.get<KObject>(RESOURCES.deployments, config.namespace, config.gateway.deployment, {
-          signal,
-        });
-        const restartedAt: string | undefined =
-          d.spec?.template?.metadata?.annotations?.['kubectl.kubernetes.io/restartedAt'];
-        const after = !!restartedAt && (!changedAt || restartedAt >= changedAt);
-        state.push({
-          step: `${config.gateway.deployment} restarted after the change and rolled out`,
-          done: after && rolloutState(d).done,
-        });
-      }
-      return state;
-    },
+    plan: ({ subject, probe, config }) => planGatewayFix(subject, probe, config),
+    readBack: readBackGatewayFix,
     steps({ subject, config }, plan) {
       const served = async (signal: AbortSignal) =>
         (await probeModels(subject.gatewayUrl, plan.data.models, signal)).every((a) => judgeAnswer(a).length === 0);

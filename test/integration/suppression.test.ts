@@ -54,7 +54,10 @@ describe('tuning finding codes in the configuration (CLI)', () => {
   it('shows a suppressed finding with who and why, counts it apart, and applies a severity override', () => {
     const r = cli(['run', '--format', 'json']);
     expect(r.status).toBe(1); // the other failures remain
-    const out = JSON.parse(r.stdout) as { summary: Record<string, number>; checks: JsonCheck[] };
+    const out = JSON.parse(r.stdout) as {
+      summary: { pass: number; warn: number; fail: number; suppressed: number };
+      checks: JsonCheck[];
+    };
     const scc = out.checks.find((c) => c.id === 'customizer-scc')!;
     expect(scc).toMatchObject({
       status: 'fail',
