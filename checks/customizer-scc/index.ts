@@ -37,6 +37,43 @@ export interface SccProbe {
   error?: string;
 }
 
+/** The SCC and whether each service account may use it, asked at once (never throws). */
+export async function askScc(client: KubeClient, config: Config, signal: AbortSignal): Promise<SccProbe> {
+  const { scc } = config.customizer;
+  const ns = config.namespace;
+  const review = async (sa: string) => ({
+    serviceAccount: sa,
+    allowed: (
+      await canUser(
+        client,
+        `system:serviceaccount:${ns}:${sa}`,
+        ['system:serviceaccounts', `system:serviceaccounts:${ns}`, 'system:authenticated'],
+        {
+          verb: 'use',
+          group: 'security.openshift.io',
+          resource: 'securitycontextconstraints',
+          name: scc,
+          namespace: ns,
+        },
+      )
+    ).allowed,
+  });
+  const [obj, reviews] = await Promise.allSettled([
+    client.get<KObject>(RESOURCES.securitycontextconstraints, undefined, scc, { signal }),
+    Promise.all(sccAccounts(config).map(review)),
+  ]);
+  if (obj.status === 'rejected') {
+    const e = obj.reason;
+    if (!(e instanceof KubeApiError && e.isNotFound)) return { error: errorMessage(e) };
+    // 404 for the object, or for the whole API group (not OpenShift): ask which.
+    const openShift = await isOpenShift(client);
+    if (typeof openShift === 'string') return { error: openShift };
+    return openShift ? {} : { notOpenShift: true };
+  }
+  if (reviews.status === 'rejected') return { error: errorMessage(reviews.reason) };
+  return { scc: obj.value, reviews: reviews.value };
+}
+
 export function judgeScc(customizer: boolean, probe: SccProbe, config: Config): Finding {
   const { scc } = config.customizer;
   const evidence: Evidence[] = [];
@@ -97,46 +134,11 @@ export default defineCheck<typeof sections, boolean, SccProbe>({
     { verb: 'create', group: 'authorization.k8s.io', resource: 'subjectaccessreviews' },
   ],
   locate: (snapshot, config) => customizerDeployed(snapshot, config),
-  async probe({ subject: customizer, client, config, signal }) {
+  // The SCC and the service accounts are named by the configuration: asked with the run's lists.
+  prefetch: ({ client, config, signal }) => askScc(client, config, signal),
+  async probe({ subject: customizer, client, config, signal, prefetched }) {
     if (!customizer) return {};
-    const { scc } = config.customizer;
-    let obj: KObject;
-    try {
-      obj = await client.get<KObject>(RESOURCES.securitycontextconstraints, undefined, scc, { signal });
-    } catch (e) {
-      if (e instanceof KubeApiError && e.isNotFound) {
-        // 404 for the object, or for the whole API group (not OpenShift): ask which.
-        const openShift = await isOpenShift(client);
-        if (typeof openShift === 'string') return { error: openShift };
-        return openShift ? {} : { notOpenShift: true };
-      }
-      return { error: errorMessage(e) };
-    }
-    const ns = config.namespace;
-    try {
-      const reviews = await Promise.all(
-        sccAccounts(config).map(async (sa) => ({
-          serviceAccount: sa,
-          allowed: (
-            await canUser(
-              client,
-              `system:serviceaccount:${ns}:${sa}`,
-              ['system:serviceaccounts', `system:serviceaccounts:${ns}`, 'system:authenticated'],
-              {
-                verb: 'use',
-                group: 'security.openshift.io',
-                resource: 'securitycontextconstraints',
-                name: scc,
-                namespace: ns,
-              },
-            )
-          ).allowed,
-        })),
-      );
-      return { scc: obj, reviews };
-    } catch (e) {
-      return { error: errorMessage(e) };
-    }
+    return ((await prefetched) as SccProbe | undefined) ?? askScc(client, config, signal);
   },
   judge: ({ subject, probe, config }) => judgeScc(subject, probe, config),
 });

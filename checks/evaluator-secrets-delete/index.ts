@@ -1,6 +1,7 @@
 import { defineCheck } from '../../lib/engine/types';
 import { ruleQuestions } from '../../lib/engine/steps';
-import { canUser } from '../../lib/k8s/client';
+import { canUser, type KubeClient } from '../../lib/k8s/client';
+import type { ConfigOf } from '../../lib/config';
 import { errorMessage, KubeApiError } from '../../lib/k8s/errors';
 import type { KObject } from '../../lib/k8s/object';
 import { RESOURCES } from '../../lib/k8s/resources';
@@ -11,6 +12,37 @@ import { SecretsPlanData, createPlan, objectsToCreate } from './plan';
 export * from './rules';
 export * from './judge';
 export * from './plan';
+
+/** The account the operator renders for the configured evaluator (before any list says otherwise). */
+const expectedServiceAccount = (c: ConfigOf<typeof sections>) =>
+  c.evaluator.serviceAccount ?? c.evaluator.deployment ?? c.evaluator.crName;
+
+/** May this service account delete secrets here: the API server's answer, or why it could not be asked. */
+async function askDelete(
+  client: KubeClient,
+  config: ConfigOf<typeof sections>,
+  serviceAccount: string,
+): Promise<SecretsProbe & { serviceAccount: string }> {
+  const ns = config.namespace;
+  const user = `system:serviceaccount:${ns}:${serviceAccount}`;
+  const groups = ['system:serviceaccounts', `system:serviceaccounts:${ns}`, 'system:authenticated'];
+  try {
+    const review = await canUser(client, user, groups, {
+      verb: 'delete',
+      group: '',
+      resource: 'secrets',
+      namespace: ns,
+    });
+    return { serviceAccount, review };
+  } catch (err) {
+    if (err instanceof KubeApiError)
+      return {
+        serviceAccount,
+        reviewError: err.isForbidden ? 'the doctor may not create subjectaccessreviews' : err.apiMessage,
+      };
+    return { serviceAccount, reviewError: errorMessage(err) };
+  }
+}
 
 export default defineCheck<typeof sections, SecretsSubject, SecretsProbe, SecretsPlanData>({
   id: 'evaluator-secrets-delete',
@@ -35,20 +67,13 @@ export default defineCheck<typeof sections, SecretsSubject, SecretsProbe, Secret
       generalManualFix(c.evaluator.serviceAccount ?? c.evaluator.deployment ?? c.evaluator.crName, c.namespace),
   },
   locate: locateSecretsSubject,
-  async probe({ config, subject, client }) {
-    const ns = config.namespace;
-    const user = `system:serviceaccount:${ns}:${subject.serviceAccount}`;
-    const groups = ['system:serviceaccounts', `system:serviceaccounts:${ns}`, 'system:authenticated'];
-    try {
-      return {
-        review: await canUser(client, user, groups, { verb: 'delete', group: '', resource: 'secrets', namespace: ns }),
-      };
-    } catch (err) {
-      if (err instanceof KubeApiError) {
-        return { reviewError: err.isForbidden ? 'the doctor may not create subjectaccessreviews' : err.apiMessage };
-      }
-      return { reviewError: errorMessage(err) };
-    }
+  // The operator names the service account after the CR: asked with the run's lists, used when
+  // the Deployment confirms it (a chart-installed evaluator with another account is asked again).
+  prefetch: ({ config, client }) => askDelete(client, config, expectedServiceAccount(config)),
+  async probe({ config, subject, client, prefetched }) {
+    const early = (await prefetched) as (SecretsProbe & { serviceAccount: string }) | undefined;
+    if (early?.serviceAccount === subject.serviceAccount) return early;
+    return askDelete(client, config, subject.serviceAccount);
   },
   judge: ({ subject, probe, config }) => judgeSecretsDelete(subject, probe, config),
   fix: {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { configSchema, loadConfig } from '../config';
-import { namespaceNotice, runOneCheck, verdictOf } from './runner';
+import { namespaceNotice, runChecks, runOneCheck, verdictOf } from './runner';
 import { Snapshot } from './snapshot';
 import { defineCheck } from './types';
 
@@ -57,5 +57,63 @@ describe('namespaceNotice: every run says when the namespace is being deleted', 
     const snap = Snapshot.fromFixture('ns', { namespaceObject: namespaceObject as never });
     if (notice) expect(namespaceNotice(snap)).toMatch(notice);
     else expect(namespaceNotice(snap)).toBeUndefined();
+  });
+});
+
+describe('one round of reads', () => {
+  /** A client whose pods list answers only when released; everything else answers at once. */
+  function gatedClient() {
+    let release!: () => void;
+    const podsGate = new Promise<void>((r) => (release = r));
+    const calls: string[] = [];
+    const client = {
+      get: async (_t: unknown, _ns: unknown, name: string) => {
+        calls.push(`get ${name}`);
+        return { metadata: { name } };
+      },
+      list: async (type: { plural: string }) => {
+        calls.push(`list ${type.plural}`);
+        if (type.plural === 'pods') await podsGate;
+        return { items: [], metadata: {} };
+      },
+    };
+    return { client: client as never, release, calls };
+  }
+  const pass = () => ({ status: 'pass' as const, summary: 'ok', evidence: [] });
+
+  it('a check judges as soon as its own reads are in, not after the slowest list', async () => {
+    const { client, release } = gatedClient();
+    const order: string[] = [];
+    const fast = defineCheck({ ...base, id: 'fast', needs: ['deployments'], judge: pass });
+    const slow = defineCheck({ ...base, id: 'slow', needs: ['pods'], judge: pass });
+    const done = runChecks({ client, config, registry: [slow, fast], onResult: (r) => order.push(r.id) }, 'run-1');
+    await expect.poll(() => order).toEqual(['fast']);
+    release();
+    const run = await done;
+    expect(order).toEqual(['fast', 'slow']);
+    expect(run.checks.map((c) => c.id)).toEqual(['slow', 'fast']); // reports keep registry order
+  });
+
+  it('asks what the configuration names with the lists, and hands the answer to the probe', async () => {
+    const { client, release, calls } = gatedClient();
+    let seen: unknown;
+    const early = defineCheck<Record<string, never>, undefined, unknown>({
+      ...base,
+      id: 'early',
+      needs: ['pods'],
+      prefetch: async () => {
+        calls.push('prefetch');
+        return 'answer';
+      },
+      probe: async ({ prefetched }) => (seen = await prefetched),
+      judge: pass,
+    });
+    const done = runChecks({ client, config, registry: [early] }, 'run-2');
+    // Asked while the pods list is still out.
+    await expect.poll(() => calls).toContain('prefetch');
+    expect(seen).toBeUndefined();
+    release();
+    await done;
+    expect(seen).toBe('answer');
   });
 });

@@ -79,6 +79,16 @@ export function namespaceMissing(snapshot: Snapshot): string | undefined {
   return `namespace ${snapshot.namespace} does not exist: check --namespace (or FD_NAMESPACE) and the kubeconfig context`;
 }
 
+/** The namespace read failed for a reason other than "not found" (the network, a 403). */
+function namespaceReadFailed(snapshot: Snapshot): boolean {
+  try {
+    snapshot.namespaceObject();
+    return false;
+  } catch {
+    return true;
+  }
+}
+
 /** Explains a read failure in the terms of the check that needed it. */
 export function describeCheckError(err: unknown): string {
   if (err instanceof KubeApiError) return `could not read the cluster: ${err.message}`;
@@ -125,11 +135,19 @@ export interface Evaluation {
 export async function evaluate(
   check: AnyCheck,
   snapshot: Snapshot,
-  opts: { client: KubeClient; config: EngineConfig; signal: AbortSignal; preview?: boolean },
+  opts: {
+    client: KubeClient;
+    config: EngineConfig;
+    signal: AbortSignal;
+    preview?: boolean;
+    prefetched?: Promise<unknown>;
+  },
 ): Promise<Evaluation> {
-  const { config, client, signal, preview } = opts;
+  const { config, client, signal, preview, prefetched } = opts;
   const subject = check.locate ? check.locate(snapshot, config) : undefined;
-  const probe = check.probe ? await check.probe({ config, snapshot, subject, client, signal, preview }) : undefined;
+  const probe = check.probe
+    ? await check.probe({ config, snapshot, subject, client, signal, preview, prefetched })
+    : undefined;
   return { snapshot, subject, probe, finding: check.judge({ snapshot, subject, probe, config }) };
 }
 
@@ -154,7 +172,7 @@ export function fixAvailability(
 export async function runOneCheck(
   check: AnyCheck,
   snapshot: Snapshot,
-  opts: Pick<RunOptions, 'client' | 'config' | 'signal'>,
+  opts: Pick<RunOptions, 'client' | 'config' | 'signal'> & { prefetched?: Promise<unknown> },
 ): Promise<CheckResult> {
   const started = performance.now();
   let ev: Evaluation | undefined;
@@ -225,9 +243,22 @@ export async function runChecks(opts: RunOptions, runId: string = randomUUID()):
   // The namespace itself is always read: a namespace that does not exist is one clear answer,
   // not a check-by-check guess (and it is read in the same parallel round as everything else).
   const needs = new Set([...checks.flatMap((c) => c.needs), 'namespaces' as const]);
-  const snapshot = await Snapshot.load(opts.client, opts.config.namespace, needs, opts.signal);
-  run.timings.snapshotMs = Math.round(performance.now() - t0);
-  // One answer when the API server did not answer at all (or the namespace is not there), not one per check.
+  const snapshot = Snapshot.start(opts.client, opts.config.namespace, needs, opts.signal);
+  // Questions the configuration already names go out with the lists (one round, not two).
+  const prefetched = new Map(
+    checks.flatMap((c) => {
+      if (!c.prefetch) return [];
+      const signal = opts.signal ?? new AbortController().signal;
+      const answer = c.prefetch({ config: opts.config, client: opts.client, signal });
+      answer.catch(() => undefined); // a probe that never looks must not leave it unhandled
+      return [[c.id, answer] as const];
+    }),
+  );
+  const loaded = snapshot.ready().then(() => (run.timings.snapshotMs = Math.round(performance.now() - t0)));
+  // The namespace decides whether the run can go on: missing is one answer for every check; a read
+  // the network refused waits for the rest, to tell "the API server is down" from one failed read.
+  await snapshot.ready(['namespaces']);
+  if (namespaceReadFailed(snapshot)) await loaded;
   const down = snapshot.unreachable();
   const missing = down
     ? down.message.startsWith(UNREACHABLE)
@@ -255,13 +286,16 @@ export async function runChecks(opts: RunOptions, runId: string = randomUUID()):
   run.notice = namespaceNotice(snapshot);
   await Promise.all(
     checks.map(async (check) => {
-      const result = await runOneCheck(check, snapshot, opts);
+      // Each check starts when its own reads are in, not after the slowest list of the run.
+      await snapshot.ready(check.needs);
+      const result = await runOneCheck(check, snapshot, { ...opts, prefetched: prefetched.get(check.id) });
       run.checks.push(result);
       run.pending = run.pending.filter((id) => id !== check.id);
       countResult(run.summary, result);
       opts.onResult?.(result, run);
     }),
   );
+  await loaded;
   // Stable order for reports: registry order.
   run.checks.sort((a, b) => checks.findIndex((c) => c.id === a.id) - checks.findIndex((c) => c.id === b.id));
   run.state = 'done';

@@ -6,8 +6,8 @@ import { RESOURCES, type ResourceName } from '../k8s/resources';
 type Slot = { items: KObject[]; notInstalled?: boolean } | { error: KubeApiError | Error };
 
 /**
- * The per-run view of one namespace: every resource kind a run needs is listed once, in
- * parallel, before any check judges. Checks are pure functions of this plus their probes.
+ * The per-run view of one namespace: every resource kind a run needs is listed once, all in
+ * parallel; each check judges once the kinds it needs have arrived. Checks are pure functions of this plus their probes.
  * A failed read is kept and re-thrown to each check that needs it, so one 403 becomes an
  * explained `error` on the checks it affects and the rest of the run goes on.
  */
@@ -17,38 +17,58 @@ export class Snapshot {
 
   constructor(readonly namespace: string) {}
 
+  /** What each kind's read resolves to once it has arrived (a started snapshot). */
+  private readonly arrivals = new Map<ResourceName, Promise<void>>();
+
+  /**
+   * Starts every read at once and returns at once: `ready(kinds)` resolves when those kinds have
+   * arrived, so a check can judge as soon as its own reads are in rather than after the slowest list.
+   */
+  static start(client: KubeClient, namespace: string, needs: Iterable<ResourceName>, signal?: AbortSignal): Snapshot {
+    const snap = new Snapshot(namespace);
+    for (const kind of new Set(needs)) snap.arrivals.set(kind, snap.read(client, kind, signal));
+    return snap;
+  }
+
+  /** Every kind listed once, in parallel; resolves when all have arrived. */
   static async load(
     client: KubeClient,
     namespace: string,
     needs: Iterable<ResourceName>,
     signal?: AbortSignal,
   ): Promise<Snapshot> {
-    const snap = new Snapshot(namespace);
-    const kinds = [...new Set(needs)];
-    await Promise.all(
-      kinds.map(async (kind) => {
-        const type = RESOURCES[kind];
-        try {
-          if (kind === 'namespaces') {
-            snap.namespaceSlot = { object: await client.get<KObject>(type, undefined, namespace, { signal }) };
-            return;
-          }
-          const list = await client.list<KObject>(type, namespace, { signal });
-          snap.slots.set(kind, { items: type.keep ? (list.items ?? []).map(type.keep) : (list.items ?? []) });
-        } catch (err) {
-          const e = err as KubeApiError | Error;
-          if (kind === 'namespaces') {
-            snap.namespaceSlot = e instanceof KubeApiError && e.isNotFound ? {} : { error: e };
-          } else if (e instanceof KubeApiError && e.isNotFound && type.group !== '') {
-            // A 404 on a list means the CRD is not installed: an empty answer, flagged.
-            snap.slots.set(kind, { items: [], notInstalled: true });
-          } else {
-            snap.slots.set(kind, { error: e });
-          }
-        }
-      }),
-    );
+    const snap = Snapshot.start(client, namespace, needs, signal);
+    await snap.ready();
     return snap;
+  }
+
+  /** Resolves when these kinds (all that were started, when none are named) have arrived; never rejects. */
+  async ready(kinds?: Iterable<ResourceName>): Promise<void> {
+    const wanted = kinds ? [...kinds] : [...this.arrivals.keys()];
+    await Promise.all(wanted.map((k) => this.arrivals.get(k)));
+  }
+
+  private async read(client: KubeClient, kind: ResourceName, signal?: AbortSignal): Promise<void> {
+    const type = RESOURCES[kind];
+    const namespace = this.namespace;
+    try {
+      if (kind === 'namespaces') {
+        this.namespaceSlot = { object: await client.get<KObject>(type, undefined, namespace, { signal }) };
+        return;
+      }
+      const list = await client.list<KObject>(type, namespace, { signal });
+      this.slots.set(kind, { items: type.keep ? (list.items ?? []).map(type.keep) : (list.items ?? []) });
+    } catch (err) {
+      const e = err as KubeApiError | Error;
+      if (kind === 'namespaces') {
+        this.namespaceSlot = e instanceof KubeApiError && e.isNotFound ? {} : { error: e };
+      } else if (e instanceof KubeApiError && e.isNotFound && type.group !== '') {
+        // A 404 on a list means the CRD is not installed: an empty answer, flagged.
+        this.slots.set(kind, { items: [], notInstalled: true });
+      } else {
+        this.slots.set(kind, { error: e });
+      }
+    }
   }
 
   /** Builds a snapshot from plain data (unit tests, fixtures). */

@@ -63,6 +63,15 @@ export interface ProbeContext<C extends BaseConfig = EngineConfig, S = unknown> 
   signal: AbortSignal;
   /** Judging for a fix preview, which must create nothing: probes that start pods do not run. */
   preview?: boolean;
+  /** What the check's `prefetch` is answering, when the run started one (absent in fixes: read anew). */
+  prefetched?: Promise<unknown>;
+}
+
+/** What `prefetch` gets: only the configuration, since it runs before any list has arrived. */
+export interface PrefetchContext<C extends BaseConfig = EngineConfig> {
+  config: C;
+  client: KubeClient;
+  signal: AbortSignal;
 }
 
 export interface JudgeInput<C extends BaseConfig = EngineConfig, S = unknown, P = unknown> extends CheckInput<C, S> {
@@ -202,6 +211,12 @@ export interface CheckDefinition<
   explain: CheckExplain<ConfigOf<Sec>>;
   /** Pure: finds the check's subject in the snapshot (throws the snapshot's read errors). */
   locate?(snapshot: Snapshot, config: ConfigOf<Sec>): S;
+  /**
+   * Live reads whose subjects the configuration already names (the access review of a configured
+   * service account), started with the run's lists rather than after them; the probe receives the
+   * promise as `prefetched` and uses it when the located subject is the one asked about.
+   */
+  prefetch?(ctx: PrefetchContext<ConfigOf<Sec>>): Promise<unknown>;
   /** Live observations beyond the snapshot (HTTP, access reviews, probe pods). */
   probe?(ctx: ProbeContext<ConfigOf<Sec>, S>): Promise<P>;
   /** Pure: same snapshot, subject and probe in, same finding out. */
