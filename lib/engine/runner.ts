@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { EngineConfig } from '../config';
 import { UNREACHABLE, type KubeClient } from '../k8s/client';
 import { errorMessage, KubeApiError } from '../k8s/errors';
-import { Snapshot } from './snapshot';
+import { Snapshot, type HeldObjects } from './snapshot';
 import { findById, type AnyCheck, type CheckResult, type Finding, type RunResult } from './types';
 import { ENGINE_CODES, coded, tuneFinding } from './codes';
 import { countResult, emptySummary, verdictOf } from './verdict';
@@ -16,6 +16,8 @@ export interface RunOptions {
   /** Called as each result arrives (progress in the UI). */
   onResult?(result: CheckResult, run: RunResult): void;
   signal?: AbortSignal;
+  /** Objects already held current (the watch's store): those kinds are not listed again. */
+  store?: HeldObjects;
 }
 
 export { verdictOf } from './verdict';
@@ -243,7 +245,7 @@ export async function runChecks(opts: RunOptions, runId: string = randomUUID()):
   // The namespace itself is always read: a namespace that does not exist is one clear answer,
   // not a check-by-check guess (and it is read in the same parallel round as everything else).
   const needs = new Set([...checks.flatMap((c) => c.needs), 'namespaces' as const]);
-  const snapshot = Snapshot.start(opts.client, opts.config.namespace, needs, opts.signal);
+  const snapshot = Snapshot.start(opts.client, opts.config.namespace, needs, opts.signal, opts.store);
   // Questions the configuration already names go out with the lists (one round, not two).
   const prefetched = new Map(
     checks.flatMap((c) => {

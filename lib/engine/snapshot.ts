@@ -6,6 +6,14 @@ import { RESOURCES, type ResourceName } from '../k8s/resources';
 type Slot = { items: KObject[]; notInstalled?: boolean } | { error: KubeApiError | Error };
 
 /**
+ * Objects a caller already holds current (the watch's store): a kind it answers for is not listed
+ * again. Its objects are as `RESOURCES[kind].keep` leaves them, like a list's.
+ */
+export interface HeldObjects {
+  held(kind: ResourceName): { items: KObject[]; notInstalled?: boolean } | undefined;
+}
+
+/**
  * The per-run view of one namespace: every resource kind a run needs is listed once, all in
  * parallel; each check judges once the kinds it needs have arrived. Checks are pure functions of this plus their probes.
  * A failed read is kept and re-thrown to each check that needs it, so one 403 becomes an
@@ -24,9 +32,21 @@ export class Snapshot {
    * Starts every read at once and returns at once: `ready(kinds)` resolves when those kinds have
    * arrived, so a check can judge as soon as its own reads are in rather than after the slowest list.
    */
-  static start(client: KubeClient, namespace: string, needs: Iterable<ResourceName>, signal?: AbortSignal): Snapshot {
+  static start(
+    client: KubeClient,
+    namespace: string,
+    needs: Iterable<ResourceName>,
+    signal?: AbortSignal,
+    store?: HeldObjects,
+  ): Snapshot {
     const snap = new Snapshot(namespace);
-    for (const kind of new Set(needs)) snap.arrivals.set(kind, snap.read(client, kind, signal));
+    for (const kind of new Set(needs)) {
+      const held = kind === 'namespaces' ? undefined : store?.held(kind);
+      if (held) {
+        snap.slots.set(kind, { items: held.items, notInstalled: held.notInstalled });
+        snap.arrivals.set(kind, Promise.resolve());
+      } else snap.arrivals.set(kind, snap.read(client, kind, signal));
+    }
     return snap;
   }
 

@@ -1,3 +1,4 @@
+import type { HeldObjects } from '../engine/snapshot';
 import { setMaxListeners } from 'node:events';
 import type { Doctor } from '../engine/doctor';
 import type { AnyCheck, CheckStatus, RunResult } from '../engine/types';
@@ -45,6 +46,8 @@ const isRegression = (from: CheckStatus | undefined, to: CheckStatus) =>
 export class NamespaceMonitor {
   private readonly abort = new AbortController();
   private readonly known = new Map<string, KObject>();
+  /** Kinds whose objects `known` holds current (listed, then watched), or that are not installed. */
+  private readonly live = new Map<ResourceName, 'listed' | 'not-installed'>();
   private pending: { kinds: Set<ResourceName>; trigger?: Trigger; since: number } | undefined;
   private timer?: NodeJS.Timeout;
   private schedule?: NodeJS.Timeout;
@@ -111,8 +114,11 @@ export class NamespaceMonitor {
       try {
         if (!rv) {
           const list = await client.list<KObject>(type, this.namespace, { signal });
+          // A re-list replaces the kind: objects deleted while no watch was open must go too.
+          for (const key of [...this.known.keys()]) if (key.startsWith(`${kind}/`)) this.known.delete(key);
           for (const o of list.items) this.known.set(`${kind}/${o.metadata?.name}`, observed(kind, o));
           rv = list.metadata?.resourceVersion ?? '0';
+          this.live.set(kind, 'listed');
           listed();
         }
         const result = await client.watchObject<KObject>(
@@ -129,11 +135,18 @@ export class NamespaceMonitor {
         );
         if (signal.aborted) return;
         metrics.watchReconnect(this.namespace, type.plural, result === 'gone' ? 'gone' : 'ended');
-        if (result === 'gone') rv = undefined; // too old: list again
+        if (result === 'gone') {
+          rv = undefined; // too old: list again, and until then runs list this kind themselves
+          this.live.delete(kind);
+        }
       } catch (e) {
         if (signal.aborted) return listed();
         // A kind that is not installed (CRD missing) has nothing to watch.
-        if (e instanceof KubeApiError && e.isNotFound) return listed();
+        if (e instanceof KubeApiError && e.isNotFound) {
+          this.live.set(kind, 'not-installed');
+          return listed();
+        }
+        this.live.delete(kind);
         metrics.watchReconnect(this.namespace, type.plural, 'error');
         this.log(`watch ${type.plural} in ${this.namespace}: ${errorMessage(e)}; retrying`);
         listed(); // start() does not wait for a kind the API refuses; it is retried below
@@ -143,17 +156,32 @@ export class NamespaceMonitor {
     }
   }
 
+  /**
+   * The store runs triggered here read instead of listing again: current by construction, since a
+   * change is stored before the run it triggers is scheduled. Kinds between a lost watch and its
+   * re-list are not answered (the run lists them).
+   */
+  readonly store: HeldObjects = {
+    held: (kind) => {
+      const state = this.live.get(kind);
+      if (!state) return undefined;
+      if (state === 'not-installed') return { items: [], notInstalled: true };
+      const prefix = `${kind}/`;
+      return { items: [...this.known].filter(([k]) => k.startsWith(prefix)).map(([, o]) => o) };
+    },
+  };
+
   private onChange(kind: ResourceName, event: string, obj: KObject): void {
+    const key = `${kind}/${obj.metadata?.name}`;
+    const before = this.known.get(key);
+    if (event === 'DELETED') this.known.delete(key);
+    else this.known.set(key, obj);
     // Our own short-lived objects (probe pods, stored reports and history) are not changes to the install.
     if (
       (kind === 'pods' || kind === 'configmaps') &&
       obj.metadata?.labels?.['app.kubernetes.io/managed-by'] === 'flywheel-doctor'
     )
       return;
-    const key = `${kind}/${obj.metadata?.name}`;
-    const before = this.known.get(key);
-    if (event === 'DELETED') this.known.delete(key);
-    else this.known.set(key, obj);
     const diff = objectDiff(before, event === 'DELETED' ? undefined : obj);
     // Status-only updates (pods heartbeat, rollouts progressing) matter to pod checks, not as a trigger to report.
     if (!diff.length && kind !== 'pods' && kind !== 'deployments') return;
@@ -194,7 +222,11 @@ export class NamespaceMonitor {
     if (!checks.length) return;
     let run: RunResult;
     try {
-      run = await this.opts.doctor.run(checks.map((c) => c.id));
+      run = await this.opts.doctor.run(
+        checks.map((c) => c.id),
+        'fresh',
+        this.store,
+      );
     } catch (e) {
       this.log(`run in ${this.namespace}: ${errorMessage(e)}`);
       return;

@@ -4,7 +4,9 @@
  * restores it with an Event on the CR; two instances run one schedule between them, and the other
  * takes over within the lease duration when the leader dies; /api/metrics' text shows the failing check.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { CHECKS } from '../../checks';
+import { KubeClient } from '../../lib/k8s/client';
 import type { KObject } from '../../lib/k8s/object';
 import { RESOURCES } from '../../lib/k8s/resources';
 import { metrics } from '../../lib/metrics';
@@ -65,12 +67,29 @@ describe('watch, history and auto-fix', () => {
     await monitor.start();
     expect(entries[0]!.reason).toBe('start');
     expect(entries[0]!.statuses[ID]).toBe('pass');
+    // Every list this process makes from here to the regression entry: the run the change triggers
+    // reads the watch's store, so it lists only what the watch does not hold.
+    const listed: string[] = [];
+    const request = KubeClient.prototype.request;
+    const spy = vi.spyOn(KubeClient.prototype, 'request').mockImplementation(function (this: KubeClient, ...args) {
+      const attempt = (args[2] as { attempt?: { verb: string; resource: string } } | undefined)?.attempt;
+      if (attempt?.verb === 'list') listed.push(attempt.resource);
+      return request.apply(this, args) as never;
+    });
     const t0 = Date.now();
     await redeploy();
     const regression = await until('the regression entry', () =>
       // pass -> warn (the CR renders another URL) or straight to fail, whichever run sees it first.
       entries.find((e) => e.transitions.some((t) => t.check === ID && t.from === 'pass' && t.to !== 'pass')),
     );
+    spy.mockRestore();
+    const held = new Set(
+      CHECKS.flatMap((c) => c.needs)
+        .filter((k) => RESOURCES[k].namespaced && k !== 'events')
+        .map((k) => RESOURCES[k].plural),
+    );
+    console.log(`[watch] lists made by the triggered run: ${listed.join(', ') || 'none'}`);
+    expect(listed.filter((r) => held.has(r))).toEqual([]);
     const took = Date.now() - t0;
     console.log(`[watch] regression recorded ${took} ms after the change`);
     expect(took).toBeLessThan(5000);

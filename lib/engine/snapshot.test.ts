@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { Snapshot, type HeldObjects } from './snapshot';
+
+const client = (calls: string[]) =>
+  ({
+    get: async (_t: unknown, _ns: unknown, name: string) => {
+      calls.push(`get namespaces/${name}`);
+      return { metadata: { name } };
+    },
+    list: async (type: { plural: string }) => {
+      calls.push(`list ${type.plural}`);
+      return { items: [{ metadata: { name: `listed-${type.plural}` } }], metadata: {} };
+    },
+  }) as never;
+
+describe('Snapshot from objects already held (the watch’s store)', () => {
+  const store: HeldObjects = {
+    held: (kind) =>
+      kind === 'pods'
+        ? { items: [{ metadata: { name: 'held-pod' } }] }
+        : kind === 'nimcaches'
+          ? { items: [], notInstalled: true }
+          : undefined,
+  };
+
+  it('lists only what the store does not hold, and always reads the namespace itself', async () => {
+    const calls: string[] = [];
+    const snap = Snapshot.start(
+      client(calls),
+      'ns',
+      ['pods', 'nimcaches', 'deployments', 'namespaces'],
+      undefined,
+      store,
+    );
+    await snap.ready();
+    expect(calls.sort()).toEqual(['get namespaces/ns', 'list deployments']);
+    expect(snap.list('pods').map((p) => p.metadata?.name)).toEqual(['held-pod']);
+    expect(snap.notInstalled('nimcaches')).toBe(true);
+    expect(snap.list('deployments').map((p) => p.metadata?.name)).toEqual(['listed-deployments']);
+  });
+
+  it('without a store lists every kind', async () => {
+    const calls: string[] = [];
+    await Snapshot.load(client(calls), 'ns', ['pods', 'deployments']);
+    expect(calls.sort()).toEqual(['list deployments', 'list pods']);
+  });
+});
