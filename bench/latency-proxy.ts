@@ -25,7 +25,12 @@ export async function startLatencyProxy(opts: {
   const state = { delayMs: 0, requests: [] as string[] };
   const agent = new https.Agent({ keepAlive: true, ca: pki('ca.crt'), cert: pki('admin.crt'), key: pki('admin.key') });
   const server = https.createServer({ cert: pki('apiserver.crt'), key: pki('apiserver.key') }, (req, res) => {
-    state.requests.push(`${req.method} ${(req.url ?? '').split('?')[0]}`);
+    // A watch is marked: it is a stream, not a read that answers a question.
+    const [pathOnly, query = ''] = (req.url ?? '').split('?');
+    const container = pathOnly!.endsWith('/log') ? /(?:^|&)container=([^&]+)/.exec(query)?.[1] : undefined;
+    state.requests.push(
+      `${req.method} ${pathOnly}${/(^|&)watch=(true|1)/.test(query) ? ' (watch)' : ''}${container ? ` (container ${decodeURIComponent(container)})` : ''}`,
+    );
     // Read the body now: piping after the delay could miss a request that has already ended.
     const body: Buffer[] = [];
     req.on('data', (c: Buffer) => body.push(c));

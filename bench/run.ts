@@ -10,8 +10,11 @@
  *   5. the PVC probe: pod create to verdict, and what dominates it
  *   6. fix latency: evaluator-entity-store-url apply -> verified pass, minus the rollout itself
  *   7. the server: 50 concurrent "Run all", latency percentiles, memory idle and after 200 runs
+ *   8. the whole registry vs bench/baseline-registry.sh at 0 and 25 ms, with and without the probe pod
+ *   9. the API requests of a run the watch triggers (fed from its store) vs a requested run
+ *  10. first-load JS per route of the production build
  */
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -35,6 +38,8 @@ import {
 } from '../test/cluster/paths';
 import { seedScenario } from '../test/cluster/seed';
 import { startLatencyProxy } from './latency-proxy';
+import { f0, f2, median, pct, row, sequence, timed, type Sample } from './measure';
+import { firstLoadPerRoute, watchTriggeredRun, wholeRegistry } from './registry';
 import { startServer } from './server';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
@@ -57,57 +62,6 @@ const say = (line = '') => {
   console.log(line);
   out.push(line);
 };
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const pct = (xs: number[], p: number) =>
-  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
-const f0 = (n: number) => n.toFixed(0);
-const f2 = (n: number) => n.toFixed(2);
-
-interface Sample {
-  wallMs: number;
-  cpuMs: number;
-  rssMiB: number;
-  /** When it ran (performance.now() of this process), to find the pods it created. */
-  fromMs: number;
-  toMs: number;
-}
-
-/**
- * One process, timed whole (fork to exit) with its CPU and peak RSS from GNU time. Async: the
- * latency proxy lives in this process and must keep serving while the child runs.
- */
-async function timed(
-  cmd: string,
-  args: string[],
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<Sample & { stdout: string }> {
-  const tf = path.join(os.tmpdir(), `fd-bench-time-${process.pid}`);
-  const t0 = performance.now();
-  const child = spawn('/usr/bin/time', ['-f', '%U %S %M', '-o', tf, cmd, ...args], {
-    env,
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
-  let stdout = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  await new Promise((r) => child.on('close', r));
-  const wallMs = performance.now() - t0;
-  const [u, s, m] = fs.readFileSync(tf, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
-  return { wallMs, cpuMs: (u! + s!) * 1000, rssMiB: m! / 1024, stdout, fromMs: t0, toMs: t0 + wallMs };
-}
-
-/** Several processes one after another (a person pasting the guide's commands), summed. */
-async function sequence(cmds: Array<[string, string[]]>, env?: NodeJS.ProcessEnv): Promise<Sample> {
-  const samples: Sample[] = [];
-  for (const [c, a] of cmds) samples.push(await timed(c, a, env));
-  return {
-    wallMs: samples.reduce((t, x) => t + x.wallMs, 0),
-    cpuMs: samples.reduce((t, x) => t + x.cpuMs, 0),
-    rssMiB: Math.max(...samples.map((x) => x.rssMiB)),
-    fromMs: samples[0]!.fromMs,
-    toMs: samples[samples.length - 1]!.toMs,
-  };
-}
-
 /**
  * The probe pods' own run time, seen by a watch straight at the API server (not through the
  * latency proxy): from a pod's first sighting to Succeeded or Failed. Neither side can make a pod
@@ -144,10 +98,6 @@ function podClock(client: KubeClient, ns: string) {
       [...pods.values()].filter((p) => p.at >= x.fromMs && p.at <= x.toMs).reduce((t, p) => t + (p.ms ?? 0), 0),
     stop: () => stop.abort(),
   };
-}
-
-function row(name: string, xs: Sample[]) {
-  return `| ${name} | ${f0(median(xs.map((x) => x.wallMs)))} ms | ${f0(median(xs.map((x) => x.cpuMs)))} ms | ${f0(median(xs.map((x) => x.rssMiB)))} MiB |`;
 }
 
 async function main() {
@@ -304,14 +254,16 @@ async function main() {
     await timed(...doctorRun(true), env);
     const byPath = new Map<string, number>();
     for (const r of proxy.requests) {
-      const key = r.replace(/\/namespaces\/[^/]+/, '/namespaces/{ns}').replace(/\/pods\/[^/]+/, '/pods/{name}');
+      const key = r
+        .replace(/\/namespaces\/[^/]+/, '/namespaces/{ns}')
+        .replace(/\/pods\/[^/]+/, '/pods/{name}')
+        .replace(/ \(container [^)]*\)/, '');
       byPath.set(key, (byPath.get(key) ?? 0) + 1);
     }
     for (const [p, n] of [...byPath].sort()) say(`  - ${n} × \`${p}\``);
     say();
     clock.stop();
   }
-  await proxy.close();
 
   // 4: scale.
   if (want(4)) await scale(kubectl);
@@ -321,6 +273,12 @@ async function main() {
   if (want(6)) await fixLatency();
   // 7: the server.
   if (want(7)) await server();
+  // 8–10: the whole registry, the watch's runs, first-load JS per route (bench/registry.ts).
+  const ctx = { say, kubectl, proxy, env, namespace: NS, gatewayPort: GATEWAY_PORT, runs: RUNS, probePod, doctorCli };
+  if (want(8)) await wholeRegistry(ctx);
+  if (want(9)) await watchTriggeredRun(ctx);
+  if (want(10)) await firstLoadPerRoute(ctx);
+  await proxy.close();
 
   if (ONLY) return;
   fs.writeFileSync(path.join(REPO_ROOT, 'bench', 'RESULTS.md'), out.join('\n') + '\n');

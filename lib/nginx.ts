@@ -157,13 +157,24 @@ export interface PatternMatcher {
  * what RE2 does not accept (PCRE-only features, or a pattern nginx would refuse too).
  */
 export function locationRegex(loc: Location): PatternMatcher {
-  try {
-    const re = RE2JS.compile(loc.pattern, loc.kind === 'regex-i' ? RE2JS.CASE_INSENSITIVE : 0);
-    return { test: (uri) => re.matcher(uri).find() };
-  } catch {
-    throw new UnjudgedPatternError(loc.pattern);
+  const key = `${loc.kind} ${loc.pattern}`;
+  let compiled = COMPILED.get(key);
+  if (!compiled) {
+    try {
+      const re = RE2JS.compile(loc.pattern, loc.kind === 'regex-i' ? RE2JS.CASE_INSENSITIVE : 0);
+      compiled = { test: (uri) => re.matcher(uri).find() };
+    } catch {
+      compiled = new UnjudgedPatternError(loc.pattern);
+    }
+    // Compiling is the costly part and the same few patterns are tested for every path of a run.
+    if (COMPILED.size >= 500) COMPILED.clear();
+    COMPILED.set(key, compiled);
   }
+  if (compiled instanceof UnjudgedPatternError) throw compiled;
+  return compiled;
 }
+
+const COMPILED = new Map<string, PatternMatcher | UnjudgedPatternError>();
 
 /**
  * The location nginx picks for a URI: an exact match wins outright; otherwise the longest matching

@@ -1,4 +1,5 @@
 'use client';
+import dynamic from 'next/dynamic';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useSearchParams } from 'next/navigation';
@@ -6,9 +7,11 @@ import { useState } from 'react';
 import { api, type CheckResult } from '../lib/api';
 import { doctorQueries } from '../lib/queries';
 import { CheckCard } from './CheckCard';
-import { FixButton, FixDialog } from './FixDialog';
+import { FixButton } from './FixButton';
 import { StatusBadge } from './StatusBadge';
 import { ThemeToggle } from './ThemeToggle';
+
+const FixDialog = dynamic(() => import('./FixDialog'), { ssr: false });
 
 /** One check on its own page: run it, read everything it says, fix it, and see its history. */
 export function CheckPage({ id }: { id: string }) {

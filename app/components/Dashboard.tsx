@@ -8,8 +8,7 @@ import { api, type CheckResult, type RunResult } from '../lib/api';
 import { doctorKeys, doctorQueries } from '../lib/queries';
 import { parseView, viewQuery, visible, type View } from '../lib/view';
 import { CheckCard } from './CheckCard';
-import { FixButton, FixDialog } from './FixDialog';
-import { SharePanel } from './SharePanel';
+import { FixButton } from './FixButton';
 import { StatusBadge } from './StatusBadge';
 import { Summary } from './Summary';
 import { ThemeToggle } from './ThemeToggle';
@@ -19,6 +18,9 @@ const FixAllDialog = dynamic(() => import('./FixAllDialog'), { ssr: false });
 const HistoryPanel = dynamic(() => import('./HistoryPanel'), { ssr: false });
 // The jobs section loads on demand: it is a separate chunk, not in the dashboard's first load.
 const JobsPanel = dynamic(() => import('./JobsPanel'), { ssr: false });
+// Opened on a click, or shown once a run is done: neither is needed to paint the results.
+const FixDialog = dynamic(() => import('./FixDialog'), { ssr: false });
+const SharePanel = dynamic(() => import('./SharePanel').then((m) => m.SharePanel), { ssr: false });
 
 /** Areas in the order the registry lists their first check. */
 const areasOf = (checks: Array<{ area: string }>) => [...new Set(checks.map((c) => c.area))];

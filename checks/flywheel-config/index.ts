@@ -1,6 +1,6 @@
 import { coded } from '../../lib/engine/codes';
 import { codes } from './codes';
-import { parse as parseYaml } from 'yaml';
+import { parseYamlOnce as parseYaml } from '../shared/yaml';
 import { z } from 'zod';
 import type { ConfigOf } from '../../lib/config';
 import { defineCheck, type Evidence, type Finding } from '../../lib/engine/types';

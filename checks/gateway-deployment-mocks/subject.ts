@@ -1,5 +1,5 @@
 // gateway-deployment-mocks: its configuration, the deployment-management paths and what the ConfigMap configures for them.
-import { parse as parseYaml } from 'yaml';
+import { parseYamlOnce as parseYaml } from '../shared/yaml';
 import type { ConfigOf } from '../../lib/config';
 import type { Snapshot } from '../../lib/engine/snapshot';
 import type { KObject } from '../../lib/k8s/object';

@@ -1,13 +1,13 @@
 import { codes } from './codes';
 import { guardFor, targetOf } from '../../lib/engine/plan-helpers';
 import { defineCheck, type PlannedChange } from '../../lib/engine/types';
-import type { JsonPatchOp } from '../../lib/k8s/client';
+import type { JsonPatchOp, KubeClient } from '../../lib/k8s/client';
 import { errorMessage, KubeApiError } from '../../lib/k8s/errors';
 import type { KObject } from '../../lib/k8s/object';
 import { RESOURCES } from '../../lib/k8s/resources';
 import { gatewayEditSteps } from '../shared/gateway';
 import { configTextPatch } from '../shared/gateway-config';
-import { UpstreamSubject, locateUpstreamSubject, sections } from './upstreams';
+import { UpstreamSubject, locateUpstreamSubject, sections, type Config } from './upstreams';
 import { UpstreamProbe, askThroughGateway, serviceAnswers } from './answers';
 import { entityStoreAnswers, judgeUpstreams, upstreamProblems } from './judge';
 import { editedUpstreams } from './edit';
@@ -18,6 +18,20 @@ export * from './edit';
 
 interface UpstreamPlanData {
   ops: JsonPatchOp[];
+}
+
+/** The first configured cluster DNS Service that has an address (never throws). */
+async function findClusterDns(client: KubeClient, config: Config, signal: AbortSignal): Promise<UpstreamProbe> {
+  const out: UpstreamProbe = {};
+  for (const s of config.clusterDns.services) {
+    try {
+      const svc = await client.get<KObject>(RESOURCES.services, s.namespace, s.name, { signal });
+      if (svc.spec?.clusterIP) return { dns: { ...s, ip: svc.spec.clusterIP as string } };
+    } catch (e) {
+      if (!(e instanceof KubeApiError && e.isNotFound)) out.dnsError = errorMessage(e);
+    }
+  }
+  return out;
 }
 
 export default defineCheck<typeof sections, UpstreamSubject, UpstreamProbe, UpstreamPlanData>({
@@ -48,21 +62,14 @@ export default defineCheck<typeof sections, UpstreamSubject, UpstreamProbe, Upst
   probePermissions: (c) =>
     c.clusterDns.services.map((s) => ({ verb: 'get', group: '', resource: 'services', name: s.name })),
   locate: locateUpstreamSubject,
-  async probe({ subject, client, config, signal }) {
-    const out: UpstreamProbe = {};
-    for (const s of config.clusterDns.services) {
-      try {
-        const svc = await client.get<KObject>(RESOURCES.services, s.namespace, s.name, { signal });
-        if (svc.spec?.clusterIP) {
-          out.dns = { ...s, ip: svc.spec.clusterIP as string };
-          break;
-        }
-      } catch (e) {
-        if (!(e instanceof KubeApiError && e.isNotFound)) out.dnsError = errorMessage(e);
-      }
-    }
-    if (subject.view) Object.assign(out, await askThroughGateway(subject, subject.view, signal));
-    return out;
+  // The cluster DNS Services are named by the configuration: asked with the run's lists.
+  prefetch: ({ client, config, signal }) => findClusterDns(client, config, signal),
+  async probe({ subject, client, config, signal, prefetched }) {
+    const [dns, answers] = await Promise.all([
+      (prefetched as Promise<UpstreamProbe> | undefined) ?? findClusterDns(client, config, signal),
+      subject.view ? askThroughGateway(subject, subject.view, signal) : undefined,
+    ]);
+    return { ...dns, ...answers };
   },
   judge: ({ subject, probe, config }) => judgeUpstreams(subject, probe, config),
   fix: {

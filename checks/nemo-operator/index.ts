@@ -3,6 +3,7 @@ import { codes } from './codes';
 import { z } from 'zod';
 import type { ConfigOf } from '../../lib/config';
 import { defineCheck, type Evidence, type Finding } from '../../lib/engine/types';
+import type { KubeClient } from '../../lib/k8s/client';
 import { errorMessage, KubeApiError } from '../../lib/k8s/errors';
 import type { KObject } from '../../lib/k8s/object';
 import { RESOURCES } from '../../lib/k8s/resources';
@@ -66,6 +67,19 @@ export function judgeOperator(subject: OperatorSubject, probe: OperatorProbe, co
   return { status: 'pass', summary: `The NeMo operator is running and ${crdName} is installed`, evidence };
 }
 
+async function readCrd(client: KubeClient, config: Config, signal: AbortSignal): Promise<OperatorProbe> {
+  try {
+    return {
+      crd: await client.get<KObject>(RESOURCES.customresourcedefinitions, undefined, config.nemoOperator.crd, {
+        signal,
+      }),
+    };
+  } catch (e) {
+    if (e instanceof KubeApiError && e.isNotFound) return {};
+    return { crdError: errorMessage(e) };
+  }
+}
+
 export default defineCheck<typeof sections, OperatorSubject, OperatorProbe>({
   id: 'nemo-operator',
   title: 'The NeMo operator runs training jobs',
@@ -93,18 +107,11 @@ export default defineCheck<typeof sections, OperatorSubject, OperatorProbe>({
       snapshot.find('deployments', config.nemoOperator.deployment) ??
       snapshot.list('deployments').find((d) => d.metadata?.labels?.['app.kubernetes.io/name'] === 'nemo-operator'),
   }),
-  async probe({ subject, client, config, signal }) {
+  // The CRD is named by the configuration: asked with the run's lists.
+  prefetch: ({ client, config, signal }) => readCrd(client, config, signal),
+  async probe({ subject, client, config, signal, prefetched }) {
     if (!subject.customizer) return {};
-    try {
-      return {
-        crd: await client.get<KObject>(RESOURCES.customresourcedefinitions, undefined, config.nemoOperator.crd, {
-          signal,
-        }),
-      };
-    } catch (e) {
-      if (e instanceof KubeApiError && e.isNotFound) return {};
-      return { crdError: errorMessage(e) };
-    }
+    return ((await prefetched) as OperatorProbe | undefined) ?? readCrd(client, config, signal);
   },
   judge: ({ subject, probe, config }) => judgeOperator(subject, probe, config),
 });

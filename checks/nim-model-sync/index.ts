@@ -1,6 +1,6 @@
 import { coded } from '../../lib/engine/codes';
 import { codes } from './codes';
-import { parse as parseYaml } from 'yaml';
+import { parseYamlOnce as parseYaml } from '../shared/yaml';
 import type { ConfigOf } from '../../lib/config';
 import { defineCheck, type Evidence, type Finding } from '../../lib/engine/types';
 import { httpGet } from '../../lib/http';
@@ -37,7 +37,7 @@ export function locateSync(text: string | undefined, config: Config): SyncSubjec
   if (text === undefined) return { models: [], nothing: `ConfigMap ${configMap} key ${configKey} not found` };
   let doc: { nmp_config?: { nim_base_url?: unknown }; nims?: Array<{ model_name?: unknown }> } | undefined;
   try {
-    doc = parseYaml(text);
+    doc = parseYaml(text) as typeof doc;
   } catch {
     return { models: [], nothing: `${configMap} is not valid YAML (see check flywheel-config)` };
   }

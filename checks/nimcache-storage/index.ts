@@ -42,7 +42,8 @@ export default defineCheck<typeof sections, CacheSubject[], CacheProbe, { pvcs: 
     const failed = subject
       .flatMap((s) => s.failedPods.map((pod) => ({ pod, container: s.containers[pod]! })))
       .slice(0, 5);
-    await Promise.all(
+    // The logs and the StorageClasses are independent: both asked at once.
+    const readLogs = Promise.all(
       failed.map(async ({ pod, container }) => {
         try {
           logs[pod] = (
@@ -58,18 +59,20 @@ export default defineCheck<typeof sections, CacheSubject[], CacheProbe, { pvcs: 
       }),
     );
     const expandable: Record<string, boolean | undefined> = {};
-    for (const cls of new Set(
-      toGrow(subject, config).map((s) => s.pvc!.spec?.storageClassName as string | undefined),
-    )) {
-      if (!cls) continue;
-      try {
-        const sc = await client.get<KObject>(RESOURCES.storageclasses, undefined, cls, { signal });
-        expandable[cls] = sc.allowVolumeExpansion === true;
-      } catch (e) {
-        expandable[cls] = e instanceof KubeApiError && e.isNotFound ? false : undefined;
-        if (!(e instanceof KubeApiError && e.isNotFound)) errors.push(`StorageClass ${cls}: ${errorMessage(e)}`);
-      }
-    }
+    const classes = new Set(toGrow(subject, config).map((s) => s.pvc!.spec?.storageClassName as string | undefined));
+    const readClasses = Promise.all(
+      [...classes].map(async (cls) => {
+        if (!cls) return;
+        try {
+          const sc = await client.get<KObject>(RESOURCES.storageclasses, undefined, cls, { signal });
+          expandable[cls] = sc.allowVolumeExpansion === true;
+        } catch (e) {
+          expandable[cls] = e instanceof KubeApiError && e.isNotFound ? false : undefined;
+          if (!(e instanceof KubeApiError && e.isNotFound)) errors.push(`StorageClass ${cls}: ${errorMessage(e)}`);
+        }
+      }),
+    );
+    await Promise.all([readLogs, readClasses]);
     return { logs, expandable, errors };
   },
   judge: ({ subject, probe, config }) => judgeCaches(subject, probe, config),

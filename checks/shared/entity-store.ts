@@ -1,7 +1,7 @@
 import type { FixStep } from '../../lib/engine/steps';
 import type { AccessQuestion } from '../../lib/k8s/client';
 import './nim-resources';
-import { parse as parseYaml } from 'yaml';
+import { parseYamlOnce as parseYaml } from './yaml';
 import { z } from 'zod';
 import { serviceBaseUrl, type ConfigOf } from '../../lib/config';
 import type { Snapshot } from '../../lib/engine/snapshot';

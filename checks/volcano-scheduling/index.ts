@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { ConfigOf } from '../../lib/config';
 import type { Snapshot } from '../../lib/engine/snapshot';
 import { defineCheck, type Evidence, type Finding } from '../../lib/engine/types';
+import type { KubeClient } from '../../lib/k8s/client';
 import { errorMessage, KubeApiError } from '../../lib/k8s/errors';
 import type { KObject } from '../../lib/k8s/object';
 import { defineResources, RESOURCES, type ResourceType } from '../../lib/k8s/resources';
@@ -139,6 +140,32 @@ export function judgeVolcano(subject: VolcanoSubject, probe: VolcanoProbe, confi
   };
 }
 
+/** The Queue and the Volcano controllers' Deployments, read at once (never throws). */
+async function readVolcano(client: KubeClient, config: Config, signal: AbortSignal): Promise<VolcanoProbe> {
+  const read = async (f: () => Promise<KObject>): Promise<{ object?: KObject; error?: string }> => {
+    try {
+      return { object: await f() };
+    } catch (e) {
+      return e instanceof KubeApiError && e.isNotFound ? {} : { error: errorMessage(e) };
+    }
+  };
+  const [queue, ...controllers] = await Promise.all([
+    read(() => client.get<KObject>(RESOURCES.queues, undefined, config.volcano.queue, { signal })),
+    ...config.volcano.controllers.map((name) =>
+      read(() => client.get<KObject>(RESOURCES.deployments, config.volcano.namespace, name, { signal })),
+    ),
+  ]);
+  return {
+    queue: queue.object,
+    queueError: queue.error,
+    controllers: config.volcano.controllers.map((name, i) => ({
+      name,
+      deployment: controllers[i]!.object,
+      error: controllers[i]!.error,
+    })),
+  };
+}
+
 export default defineCheck<typeof sections, VolcanoSubject, VolcanoProbe>({
   id: 'volcano-scheduling',
   title: 'Volcano schedules the training jobs',
@@ -166,32 +193,13 @@ export default defineCheck<typeof sections, VolcanoSubject, VolcanoProbe>({
     ...c.volcano.controllers.map((name) => ({ verb: 'get', group: 'apps', resource: 'deployments', name })),
   ],
   locate: locateVolcano,
-  async probe({ subject, client, config, signal }): Promise<VolcanoProbe> {
+  // The Queue and the controllers are named by the configuration: asked with the run's lists.
+  prefetch: ({ client, config, signal }) => readVolcano(client, config, signal),
+  async probe({ subject, client, config, signal, prefetched }): Promise<VolcanoProbe> {
     if (!subject.customizer && !subject.podGroups?.length) return { controllers: [] };
-    const read = async (f: () => Promise<KObject>): Promise<{ object?: KObject; error?: string }> => {
-      try {
-        return { object: await f() };
-      } catch (e) {
-        return e instanceof KubeApiError && e.isNotFound ? {} : { error: errorMessage(e) };
-      }
-    };
-    const [queue, ...controllers] = await Promise.all([
-      subject.podGroups
-        ? read(() => client.get<KObject>(RESOURCES.queues, undefined, config.volcano.queue, { signal }))
-        : Promise.resolve<{ object?: KObject; error?: string }>({}),
-      ...config.volcano.controllers.map((name) =>
-        read(() => client.get<KObject>(RESOURCES.deployments, config.volcano.namespace, name, { signal })),
-      ),
-    ]);
-    return {
-      queue: queue.object,
-      queueError: queue.error,
-      controllers: config.volcano.controllers.map((name, i) => ({
-        name,
-        deployment: controllers[i]!.object,
-        error: controllers[i]!.error,
-      })),
-    };
+    const found = ((await prefetched) as VolcanoProbe | undefined) ?? (await readVolcano(client, config, signal));
+    // Without the PodGroup API there is no Queue to judge (its absence is the finding).
+    return subject.podGroups ? found : { ...found, queue: undefined, queueError: undefined };
   },
   judge: ({ subject, probe, config }) => judgeVolcano(subject, probe, config),
 });

@@ -1,0 +1,60 @@
+// What every bench section measures with: whole processes timed by GNU time, medians, table rows.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+export const pct = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
+export const f0 = (n: number) => n.toFixed(0);
+export const f2 = (n: number) => n.toFixed(2);
+
+export interface Sample {
+  wallMs: number;
+  cpuMs: number;
+  rssMiB: number;
+  /** When it ran (performance.now() of this process), to find the pods it created. */
+  fromMs: number;
+  toMs: number;
+}
+
+/**
+ * One process, timed whole (fork to exit) with its CPU and peak RSS from GNU time. Async: the
+ * latency proxy lives in this process and must keep serving while the child runs.
+ */
+export async function timed(
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Sample & { stdout: string }> {
+  const tf = path.join(os.tmpdir(), `fd-bench-time-${process.pid}`);
+  const t0 = performance.now();
+  const child = spawn('/usr/bin/time', ['-f', '%U %S %M', '-o', tf, cmd, ...args], {
+    env,
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  let stdout = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  await new Promise((r) => child.on('close', r));
+  const wallMs = performance.now() - t0;
+  const [u, s, m] = fs.readFileSync(tf, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
+  return { wallMs, cpuMs: (u! + s!) * 1000, rssMiB: m! / 1024, stdout, fromMs: t0, toMs: t0 + wallMs };
+}
+
+/** Several processes one after another (a person pasting the guide's commands), summed. */
+export async function sequence(cmds: Array<[string, string[]]>, env?: NodeJS.ProcessEnv): Promise<Sample> {
+  const samples: Sample[] = [];
+  for (const [c, a] of cmds) samples.push(await timed(c, a, env));
+  return {
+    wallMs: samples.reduce((t, x) => t + x.wallMs, 0),
+    cpuMs: samples.reduce((t, x) => t + x.cpuMs, 0),
+    rssMiB: Math.max(...samples.map((x) => x.rssMiB)),
+    fromMs: samples[0]!.fromMs,
+    toMs: samples[samples.length - 1]!.toMs,
+  };
+}
+
+export function row(name: string, xs: Sample[]) {
+  return `| ${name} | ${f0(median(xs.map((x) => x.wallMs)))} ms | ${f0(median(xs.map((x) => x.cpuMs)))} ms | ${f0(median(xs.map((x) => x.rssMiB)))} MiB |`;
+}

@@ -1,0 +1,280 @@
+/**
+ * bench/run.ts sections 8–10: what a user runs is the whole registry.
+ *   8. every check against bench/baseline-registry.sh (the kubectl and curl commands for the same
+ *      facts), whole process, at 0 and 25 ms per API request, with and without the probe pod, and
+ *      the API requests of each;
+ *   9. the requests of a run the watch triggers (fed from the watch's store) against a plain run;
+ *  10. first-load JS per route of the production build, against the budget.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { CHECKS } from '../checks';
+import { createDoctor } from '../lib/engine/factory';
+import { KubeAccess } from '../lib/k8s/client';
+import { RESOURCES } from '../lib/k8s/resources';
+import { HistoryStore } from '../lib/watch/history';
+import { NamespaceMonitor } from '../lib/watch/monitor';
+import { entityStorePortFor, FILES, nimPortFor, REPO_ROOT, serviceOverrides, testPort } from '../test/cluster/paths';
+import type { LatencyProxy } from './latency-proxy';
+import { f0, f2, median, row, timed, type Sample } from './measure';
+import { startServer } from './server';
+
+export interface RegistryBench {
+  say(line?: string): void;
+  kubectl: string;
+  proxy: LatencyProxy;
+  env: NodeJS.ProcessEnv;
+  namespace: string;
+  gatewayPort: number;
+  runs: number;
+  /** The PVC probe pod the baseline starts (the doctor's own command, the namespace's UID). */
+  probePod(name: string): object;
+  doctorCli(args: string[]): [string, string[]];
+}
+
+const PVC_CHECK = 'models-pvc-ownership';
+const MODEL = 'meta/llama-3.2-1b-instruct';
+/** The deployment path the flywheel asks the gateway for (gateway-deployment-mocks). */
+const nimDeployment = (ns: string) => `${ns}/meta-llama-3.2-1b-instruct`;
+
+/** Requests counted at the proxy: watch streams apart (they answer no question by themselves). */
+const reads = (requests: string[]) => requests.filter((r) => !r.endsWith(' (watch)'));
+
+export async function wholeRegistry(b: RegistryBench): Promise<void> {
+  const { say, proxy } = b;
+  say('## 8. The whole registry: every check vs the kubectl and curl commands for the same facts');
+  say();
+  say(
+    `All ${CHECKS.length} checks (\`flywheel-doctor run\`) against \`bench/baseline-registry.sh\`: the lists, the access reviews, every HTTP answer and the crashing containers' logs a careful engineer would ask for, in parallel where a person would (see the script's notes on fairness). Both through the same latency proxy; HTTP answers come from loopback for both.`,
+  );
+  say();
+  const all = CHECKS.map((c) => c.id);
+  const doctorRun = (withProbe: boolean) =>
+    b.doctorCli([
+      'run',
+      '--namespace',
+      b.namespace,
+      '--kubeconfig',
+      proxy.kubeconfig,
+      '--format',
+      'json',
+      ...all.filter((id) => withProbe || id !== PVC_CHECK).flatMap((id) => ['--check', id]),
+    ]);
+  // The logs the doctor reads are of the pods a person sees crashing in the first round's output.
+  proxy.delayMs = 0;
+  proxy.requests = [];
+  await timed(...doctorRun(false), b.env);
+  const logPods = proxy.requests
+    .map((r) => /\/pods\/([^/]+)\/log \(container ([^)]+)\)/.exec(r))
+    .filter((m): m is RegExpExecArray => !!m)
+    .map((m) => `${m[1]}/${m[2]}`);
+  const storageClasses = proxy.requests
+    .map((r) => /storageclasses\/([^/ ]+)$/.exec(r)?.[1])
+    .filter((c): c is string => !!c);
+  const o = serviceOverrides(b.gatewayPort);
+  const baseline = (withProbe: boolean, i: number): [string, string[], NodeJS.ProcessEnv] => {
+    const name = `bench-registry-probe-${process.pid}-${i}`;
+    const file = path.join(os.tmpdir(), `${name}.json`);
+    if (withProbe) fs.writeFileSync(file, JSON.stringify(b.probePod(name)));
+    return [
+      'bash',
+      [path.join(REPO_ROOT, 'bench/baseline-registry.sh')],
+      {
+        ...b.env,
+        KUBECTL: b.kubectl,
+        KCFG: proxy.kubeconfig,
+        NS: b.namespace,
+        GW: o['nemo-gateway']!,
+        ES: `http://127.0.0.1:${entityStorePortFor(b.gatewayPort)}`,
+        NIM: `http://127.0.0.1:${nimPortFor(b.gatewayPort)}`,
+        MODEL,
+        NIM_DEPLOYMENT: nimDeployment(b.namespace),
+        LOG_PODS: logPods.join(' '),
+        STORAGE_CLASSES: storageClasses.join(' '),
+        PROBE_FILE: withProbe ? file : '',
+        PROBE_NAME: withProbe ? name : '',
+      },
+    ];
+  };
+  const counts: Record<string, { doctor: number[]; baseline: number[] }> = {};
+  for (const delay of [0, 25]) {
+    proxy.delayMs = delay;
+    say(`### ${delay} ms added per API request`);
+    say();
+    say('| | wall | CPU | peak RSS | API requests |');
+    say('|---|---|---|---|---|');
+    for (const withProbe of [false, true]) {
+      const label = withProbe ? 'with the probe pod' : 'without the probe pod';
+      const key = `${label}`;
+      counts[key] ??= { doctor: [], baseline: [] };
+      const base: Sample[] = [];
+      const doc: Sample[] = [];
+      for (let i = 0; i < b.runs; i++) {
+        const runDoctor = async () => {
+          proxy.requests = [];
+          doc.push(await timed(...doctorRun(withProbe), b.env));
+          counts[key]!.doctor.push(reads(proxy.requests).length);
+        };
+        // Alternate the order so neither side always runs on a warmer cache.
+        if (i % 2) await runDoctor();
+        proxy.requests = [];
+        const [cmd, args, env] = baseline(withProbe, i);
+        base.push(await timed(cmd, args, env));
+        counts[key]!.baseline.push(reads(proxy.requests).length);
+        if (!(i % 2)) await runDoctor();
+      }
+      const n = (xs: number[]) => f0(median(xs));
+      say(`${row(`kubectl + curl baseline, ${label}`, base)} ${n(counts[key]!.baseline)} |`);
+      say(`${row(`flywheel-doctor run, all ${CHECKS.length} checks, ${label}`, doc)} ${n(counts[key]!.doctor)} |`);
+      const ratio = median(base.map((x) => x.wallMs)) / median(doc.map((x) => x.wallMs));
+      say(`| **doctor is ${f2(ratio)}× the speed of the baseline** (wall, ratio of medians) | | | | |`);
+    }
+    say();
+  }
+  proxy.delayMs = 0;
+  proxy.requests = [];
+  await timed(...doctorRun(true), b.env);
+  const byPath = new Map<string, number>();
+  for (const r of reads(proxy.requests)) {
+    const k = r
+      .replace(/\/namespaces\/[^/ ]+/, '/namespaces/{ns}')
+      .replace(/\/pods\/[^/ ]+/, '/pods/{name}')
+      .replace(/ \(container [^)]*\)/, '');
+    byPath.set(k, (byPath.get(k) ?? 0) + 1);
+  }
+  say(`The doctor's API requests for every check, with the probe pod (${reads(proxy.requests).length}):`);
+  say();
+  for (const [p, n] of [...byPath].sort()) say(`- ${n} × \`${p}\``);
+  say();
+}
+
+/** 9: a run the watch triggers reads what the watch holds from its store; only the rest is asked. */
+export async function watchTriggeredRun(b: RegistryBench): Promise<void> {
+  const { say, proxy } = b;
+  say('## 9. A run the watch triggers: API requests');
+  say();
+  proxy.delayMs = 0;
+  const admin = new KubeAccess({ kubeconfig: FILES.adminKubeconfig }).app();
+  const appNs = `${b.namespace}-watch-app`;
+  await admin
+    .create(RESOURCES.namespaces, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: appNs } })
+    .catch(() => undefined);
+  const trigger = 'bench-watch-trigger';
+  await admin.delete(RESOURCES.configmaps, b.namespace, trigger).catch(() => undefined);
+  const doctor = createDoctor({
+    registry: CHECKS,
+    namespace: b.namespace,
+    kubeconfig: proxy.kubeconfig,
+    config: { serviceUrlOverrides: serviceOverrides(b.gatewayPort) },
+  });
+  const monitor = new NamespaceMonitor({
+    doctor,
+    history: new HistoryStore(admin, appNs, b.namespace),
+    debounceMs: 200,
+  });
+  try {
+    await monitor.start();
+    // A change to a kind most checks read (a ConfigMap of our own, so nothing else changes).
+    proxy.requests = [];
+    const nsPath = `GET /api/v1/namespaces/${b.namespace}`;
+    await admin.create(RESOURCES.configmaps, b.namespace, {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: trigger },
+      data: { at: new Date().toISOString() },
+    });
+    // Every run reads the namespace first: once it has, the run is the monitor's current work.
+    for (let i = 0; i < 200 && !proxy.requests.includes(nsPath); i++) await new Promise((r) => setTimeout(r, 50));
+    await monitor.idle();
+    const triggered = reads(proxy.requests);
+    const ran = CHECKS.filter((c) => !c.runsPods && c.needs.includes('configmaps'));
+    const lists = triggered.filter((r) => /^GET \S+\/[a-z]+$/.test(r) && !r.startsWith(nsPath));
+    const held = new Set(
+      CHECKS.flatMap((c) => c.needs)
+        .filter((k) => RESOURCES[k].namespaced && k !== 'events')
+        .map((k) => RESOURCES[k].plural),
+    );
+    const heldListed = lists.filter((r) => held.has(r.split('/').pop()!));
+    proxy.requests = [];
+    await doctor.run(ran.map((c) => c.id));
+    const plain = reads(proxy.requests);
+    say(
+      `- The ${ran.length} checks that read ConfigMaps, run by the watch after a ConfigMap change: **${triggered.length} requests**, of which ${lists.length} lists (${lists.map((r) => r.split('/').pop()).join(', ') || 'none'}); **lists of kinds the watch holds: ${heldListed.length}**.`,
+    );
+    say(`- The same checks run by a request (no store): ${plain.length} requests.`);
+    const other = triggered.filter((r) => !lists.includes(r));
+    const group = new Map<string, number>();
+    for (const r of other) {
+      const k = r.replace(/\/namespaces\/[^/ ]+/, '/namespaces/{ns}').replace(/ \(container [^)]*\)/, '');
+      group.set(k, (group.get(k) ?? 0) + 1);
+    }
+    say(`- What the triggered run still asks: ${[...group].map(([k, n]) => `${n} × \`${k}\``).join(', ')}.`);
+  } finally {
+    monitor.stop();
+    await admin.delete(RESOURCES.configmaps, b.namespace, trigger).catch(() => undefined);
+  }
+  say();
+}
+
+/** The scripts an HTML page loads first, gzipped (what the browser downloads before it can run). */
+function firstLoadKiB(html: string): { scripts: number; kib: number } {
+  const srcs = [...new Set([...html.matchAll(/<script[^>]*src="([^"]+)"/g)].map((m) => m[1]!))];
+  let gz = 0;
+  for (const src of srcs) {
+    const file = path.join(REPO_ROOT, '.next', src.replace(/^\/_next\//, '').split('?')[0]!);
+    gz += zlib.gzipSync(fs.readFileSync(file), { level: 9 }).length;
+  }
+  return { scripts: srcs.length, kib: gz / 1024 };
+}
+
+/** 10: first-load JS of each page route, from the HTML the production server sends. */
+export async function firstLoadPerRoute(b: RegistryBench): Promise<void> {
+  const { say } = b;
+  say('## 10. First-load JS per route (gzipped, from the HTML the production server sends)');
+  say();
+  const budget = Number(process.env.FD_JS_BUDGET_KB ?? 200);
+  const server = await startServer({ port: testPort(83), namespace: b.namespace, gatewayPort: b.gatewayPort });
+  if (!server) {
+    say('- skipped: no production build (run `npm run build` first).');
+    return;
+  }
+  try {
+    // A report to open: the report page's own chunks are loaded only for an existing one.
+    const run = (await (
+      await fetch(`${server.base}/api/runs`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ wait: true, checks: ['flywheel-config'] }),
+      })
+    ).json()) as { run: { id: string } };
+    const shared = (await (
+      await fetch(`${server.base}/api/reports`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ runId: run.run.id }),
+      })
+    ).json()) as { url?: string };
+    const routes: Array<[string, string]> = [
+      ['/ (dashboard)', '/'],
+      ['/checks/[id]', '/checks/pod-health'],
+      ['/compare', '/compare'],
+      ['/reports/[id]', shared.url ?? '/reports/000000000000'],
+    ];
+    say(`| route | scripts | first-load JS | of the ${budget} kB budget |`);
+    say('|---|---|---|---|');
+    for (const [name, url] of routes) {
+      const html = await (await fetch(`${server.base}${url}`)).text();
+      const { scripts, kib } = firstLoadKiB(html);
+      say(`| \`${name}\` | ${scripts} | ${kib.toFixed(1)} kB | ${f0((kib / budget) * 100)} % |`);
+    }
+    say();
+    say(
+      'Loaded on demand, in none of these: the Fix dialog, Fix all, the share panel, the history and the jobs panels.',
+    );
+  } finally {
+    server.stop();
+  }
+  say();
+}
