@@ -1,7 +1,7 @@
 import type { KubeClient } from './client';
 import type { KObject } from './object';
 import { RESOURCES } from './resources';
-import { waitForPodCompletion } from './wait';
+import { podSettled, waitForPodCompletion } from './wait';
 
 /** Creates a pod, waits for it to finish, returns its log; the pod is always deleted. */
 export async function runPodToCompletion(
@@ -13,10 +13,44 @@ export async function runPodToCompletion(
 ): Promise<{ exitCode: number; log: string; node?: string }> {
   const ns = pod.metadata!.namespace!;
   const name = pod.metadata!.name!;
-  const created = await client.create<KObject>(RESOURCES.pods, ns, pod, { dryRun });
-  if (dryRun) return { exitCode: 0, log: '' };
+  if (dryRun) {
+    await client.create<KObject>(RESOURCES.pods, ns, pod, { dryRun });
+    return { exitCode: 0, log: '' };
+  }
+  const deadline = Date.now() + timeoutMs;
+  // The watch goes out with the create, not after it: a watch from "now" on one name sees the pod
+  // appear (or, opened late, its current state first), so no answer is lost and a round trip is saved.
+  const stopWatch = new AbortController();
+  const onAbort = () => stopWatch.abort();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  let seen: KObject | undefined;
+  const watched = client
+    .watchObject<KObject>(
+      RESOURCES.pods,
+      ns,
+      name,
+      '',
+      (o, kind) => {
+        if (kind === 'DELETED') return true;
+        seen = o;
+        return podSettled(o);
+      },
+      { timeoutSeconds: timeoutMs / 1000, signal: stopWatch.signal },
+    )
+    .catch(() => 'ended' as const);
+  let created: KObject;
   try {
-    const done = await waitForPodCompletion(client, ns, name, timeoutMs, signal, created);
+    created = await client.create<KObject>(RESOURCES.pods, ns, pod);
+  } catch (e) {
+    stopWatch.abort();
+    signal?.removeEventListener('abort', onAbort);
+    throw e;
+  }
+  try {
+    const early = await watched.finally(() => signal?.removeEventListener('abort', onAbort));
+    // Settled as the watch saw it; else (the watch ended or was refused) wait the usual way.
+    const last = early === 'done' && seen && podSettled(seen) ? seen : (seen ?? created);
+    const done = await waitForPodCompletion(client, ns, name, Math.max(1, deadline - Date.now()), signal, last);
     const log = await client.podLog(ns, name, pod.spec.containers[0].name, { limitBytes: 64 * 1024 });
     return {
       exitCode:

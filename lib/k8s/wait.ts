@@ -147,6 +147,17 @@ export async function waitForRollout(
     );
 }
 
+/** A pod's first container waiting for a reason it will not recover from by itself. */
+const cannotStart = (pod: KObject) => {
+  const waiting = (pod.status?.containerStatuses ?? [])[0]?.state?.waiting;
+  return waiting && /ImagePull|ErrImage|CreateContainerConfigError|InvalidImageName/.test(waiting.reason ?? '')
+    ? waiting
+    : undefined;
+};
+
+/** Whether waiting on a pod is over: it finished, or it cannot start. */
+export const podSettled = (pod: KObject) => ['Succeeded', 'Failed'].includes(pod.status?.phase) || !!cannotStart(pod);
+
 /** Waits for a pod to finish (Succeeded/Failed) and returns it; fails early when it cannot start. */
 export async function waitForPodCompletion(
   client: KubeClient,
@@ -156,13 +167,7 @@ export async function waitForPodCompletion(
   signal?: AbortSignal,
   created?: KObject,
 ): Promise<KObject> {
-  const cannotStart = (pod: KObject) => {
-    const waiting = (pod.status?.containerStatuses ?? [])[0]?.state?.waiting;
-    return waiting && /ImagePull|ErrImage|CreateContainerConfigError|InvalidImageName/.test(waiting.reason ?? '')
-      ? waiting
-      : undefined;
-  };
-  const finished = (pod: KObject) => ['Succeeded', 'Failed'].includes(pod.status?.phase) || !!cannotStart(pod);
+  const finished = podSettled;
   try {
     const pod = await waitForObject(
       client,
