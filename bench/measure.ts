@@ -3,6 +3,9 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { KubeClient } from '../lib/k8s/client';
+import type { KObject } from '../lib/k8s/object';
+import { RESOURCES } from '../lib/k8s/resources';
 
 export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 export const pct = (xs: number[], p: number) =>
@@ -57,4 +60,42 @@ export async function sequence(cmds: Array<[string, string[]]>, env?: NodeJS.Pro
 
 export function row(name: string, xs: Sample[]) {
   return `| ${name} | ${f0(median(xs.map((x) => x.wallMs)))} ms | ${f0(median(xs.map((x) => x.cpuMs)))} ms | ${f0(median(xs.map((x) => x.rssMiB)))} MiB |`;
+}
+
+/**
+ * The probe pods' own run time, seen by a watch straight at the API server (not through the
+ * latency proxy): from a pod's first sighting to Succeeded or Failed. Neither side can make a pod
+ * run faster, so this part is the same for both; what is left is each tool's own time.
+ */
+export function podClock(client: KubeClient, ns: string) {
+  const pods = new Map<string, { at: number; ms?: number }>(); // by uid: the baseline reuses names
+  const stop = new AbortController();
+  void (async () => {
+    while (!stop.signal.aborted) {
+      const list = await client.list<KObject>(RESOURCES.pods, ns).catch(() => undefined);
+      await client
+        .watchObject<KObject>(
+          RESOURCES.pods,
+          ns,
+          undefined,
+          list?.metadata.resourceVersion ?? '0',
+          (pod) => {
+            const uid = pod.metadata?.uid ?? '';
+            const seen = pods.get(uid) ?? { at: performance.now() };
+            pods.set(uid, seen);
+            if (seen.ms === undefined && ['Succeeded', 'Failed'].includes(pod.status?.phase))
+              seen.ms = performance.now() - seen.at;
+            return false;
+          },
+          { timeoutSeconds: 3600, signal: stop.signal },
+        )
+        .catch(() => undefined);
+    }
+  })();
+  return {
+    /** The run time of the pods that appeared while a sample ran. */
+    during: (x: Sample) =>
+      [...pods.values()].filter((p) => p.at >= x.fromMs && p.at <= x.toMs).reduce((t, p) => t + (p.ms ?? 0), 0),
+    stop: () => stop.abort(),
+  };
 }

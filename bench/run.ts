@@ -38,7 +38,7 @@ import {
 } from '../test/cluster/paths';
 import { seedScenario } from '../test/cluster/seed';
 import { startLatencyProxy } from './latency-proxy';
-import { f0, f2, median, pct, row, sequence, timed, type Sample } from './measure';
+import { f0, f2, median, pct, podClock, row, sequence, timed, type Sample } from './measure';
 import { firstLoadPerRoute, watchTriggeredRun, wholeRegistry } from './registry';
 import { startServer } from './server';
 
@@ -62,44 +62,6 @@ const say = (line = '') => {
   console.log(line);
   out.push(line);
 };
-/**
- * The probe pods' own run time, seen by a watch straight at the API server (not through the
- * latency proxy): from a pod's first sighting to Succeeded or Failed. Neither side can make a pod
- * run faster, so this part is the same for both; what is left is each tool's own time.
- */
-function podClock(client: KubeClient, ns: string) {
-  const pods = new Map<string, { at: number; ms?: number }>(); // by uid: the baseline reuses names
-  const stop = new AbortController();
-  void (async () => {
-    while (!stop.signal.aborted) {
-      const list = await client.list<KObject>(RESOURCES.pods, ns).catch(() => undefined);
-      await client
-        .watchObject<KObject>(
-          RESOURCES.pods,
-          ns,
-          undefined,
-          list?.metadata.resourceVersion ?? '0',
-          (pod) => {
-            const uid = pod.metadata?.uid ?? '';
-            const seen = pods.get(uid) ?? { at: performance.now() };
-            pods.set(uid, seen);
-            if (seen.ms === undefined && ['Succeeded', 'Failed'].includes(pod.status?.phase))
-              seen.ms = performance.now() - seen.at;
-            return false;
-          },
-          { timeoutSeconds: 3600, signal: stop.signal },
-        )
-        .catch(() => undefined);
-    }
-  })();
-  return {
-    /** The run time of the pods that appeared while a sample ran. */
-    during: (x: Sample) =>
-      [...pods.values()].filter((p) => p.at >= x.fromMs && p.at <= x.toMs).reduce((t, p) => t + (p.ms ?? 0), 0),
-    stop: () => stop.abort(),
-  };
-}
-
 async function main() {
   say(`# Flywheel Doctor benchmarks`);
   say();
