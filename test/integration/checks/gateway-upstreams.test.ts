@@ -20,16 +20,19 @@ const gateway = `http://127.0.0.1:${PORT}`;
 
 /** What the flywheel's data upload does before anything else (src/lib/nemo/data_uploader.py). */
 async function flywheelCreatesItsNamespace(ns: string): Promise<number[]> {
-  const es = await httpRequest('POST', `${gateway}/v1/namespaces`, { timeoutMs: 10_000, json: { id: ns } });
-  // A form, as requests.post(url, data={...}) sends it.
+  const es = await httpRequest('POST', `${gateway}/v1/namespaces`, { timeoutMs: 10_000, json: { id: ns } }).catch(
+    () => ({ status: 0 }),
+  );
+  // A form, as requests.post(url, data={...}) sends it. 0: no answer at all (nginx restarting after
+  // the gateway's restart refuses connections for a moment), which the callers wait out.
   const ds = await fetch(`${gateway}/v1/datastore/namespaces`, {
     method: 'POST',
     body: new URLSearchParams({ namespace: ns }),
     // A name nginx cannot resolve is a 502 only after its resolver gives up (30 s by default).
     signal: AbortSignal.timeout(60_000),
-  });
-  await ds.text();
-  return [es.status, ds.status];
+  }).catch(() => undefined);
+  await ds?.text();
+  return [es.status, ds?.status ?? 0];
 }
 
 describe('a broken Data Store upstream', () => {
