@@ -23,8 +23,14 @@ export function CheckPage({ id }: { id: string }) {
   const [result, setResult] = useState<CheckResult>();
   const run = useMutation({
     mutationFn: () => api.runChecks(namespace, [id]),
-    onSuccess: ({ run: r }) => setResult(r.checks[0]),
+    onSuccess: ({ run: r }) => {
+      setResult(r.checks[0]);
+      setRunError(
+        r.checks[0] ? undefined : (r.error ?? 'the run finished without a result for this check: run it again'),
+      );
+    },
   });
+  const [runError, setRunError] = useState<string>();
   const history = useQuery({ ...doctorQueries.history(namespace), enabled: !!namespace });
   const changes = (history.data?.entries ?? []).flatMap((e) =>
     e.transitions.filter((t) => t.check === id).map((t) => ({ ...t, at: e.at, trigger: e.trigger, fixes: e.fixes })),
@@ -59,9 +65,9 @@ export function CheckPage({ id }: { id: string }) {
           No check {id}. <Link href="/">See all checks</Link>.
         </p>
       )}
-      {run.isError && (
+      {(run.isError || runError) && (
         <p role="alert" className="text-red-800 dark:text-red-300">
-          {run.error.message}
+          {run.isError ? run.error.message || 'the run could not be started: try again' : runError}
         </p>
       )}
       {result && (
