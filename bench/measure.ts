@@ -99,3 +99,16 @@ export function podClock(client: KubeClient, ns: string) {
     stop: () => stop.abort(),
   };
 }
+
+/** Requests counted at the latency proxy, grouped by path with the namespace and pod names as placeholders. */
+export function byRequestPath(requests: string[]): Array<[string, number]> {
+  const counts = new Map<string, number>();
+  for (const r of requests) {
+    const key = r
+      .replace(/\/namespaces\/[^/ ]+/, '/namespaces/{ns}')
+      .replace(/\/pods\/[^/ ]+/, '/pods/{name}')
+      .replace(/ \(container [^)]*\)/, '');
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return [...counts].sort();
+}

@@ -18,7 +18,7 @@ import { HistoryStore } from '../lib/watch/history';
 import { NamespaceMonitor } from '../lib/watch/monitor';
 import { entityStorePortFor, FILES, nimPortFor, REPO_ROOT, serviceOverrides, testPort } from '../test/cluster/paths';
 import type { LatencyProxy } from './latency-proxy';
-import { f0, f2, median, podClock, row, timed, type Sample } from './measure';
+import { byRequestPath, f0, f2, median, podClock, row, timed, type Sample } from './measure';
 import { startServer } from './server';
 
 export interface RegistryBench {
@@ -146,17 +146,9 @@ export async function wholeRegistry(b: RegistryBench): Promise<void> {
   proxy.delayMs = 0;
   proxy.requests = [];
   await timed(...doctorRun(true), b.env);
-  const byPath = new Map<string, number>();
-  for (const r of reads(proxy.requests)) {
-    const k = r
-      .replace(/\/namespaces\/[^/ ]+/, '/namespaces/{ns}')
-      .replace(/\/pods\/[^/ ]+/, '/pods/{name}')
-      .replace(/ \(container [^)]*\)/, '');
-    byPath.set(k, (byPath.get(k) ?? 0) + 1);
-  }
   say(`The doctor's API requests for every check, with the probe pod (${reads(proxy.requests).length}):`);
   say();
-  for (const [p, n] of [...byPath].sort()) say(`- ${n} × \`${p}\``);
+  for (const [p, n] of byRequestPath(reads(proxy.requests))) say(`- ${n} × \`${p}\``);
   say();
 }
 
@@ -215,12 +207,8 @@ export async function watchTriggeredRun(b: RegistryBench): Promise<void> {
     );
     say(`- The same checks run by a request (no store): ${plain.length} requests.`);
     const other = triggered.filter((r) => !lists.includes(r));
-    const group = new Map<string, number>();
-    for (const r of other) {
-      const k = r.replace(/\/namespaces\/[^/ ]+/, '/namespaces/{ns}').replace(/ \(container [^)]*\)/, '');
-      group.set(k, (group.get(k) ?? 0) + 1);
-    }
-    say(`- What the triggered run still asks: ${[...group].map(([k, n]) => `${n} × \`${k}\``).join(', ')}.`);
+    const asked = byRequestPath(other).map(([k, n]) => `${n} × \`${k}\``);
+    say(`- What the triggered run still asks: ${asked.join(', ')}.`);
   } finally {
     monitor.stop();
     await admin.delete(RESOURCES.configmaps, b.namespace, trigger).catch(() => undefined);

@@ -38,7 +38,7 @@ import {
 } from '../test/cluster/paths';
 import { seedScenario } from '../test/cluster/seed';
 import { startLatencyProxy } from './latency-proxy';
-import { f0, f2, median, pct, podClock, row, sequence, timed, type Sample } from './measure';
+import { byRequestPath, f0, f2, median, pct, podClock, row, sequence, timed, type Sample } from './measure';
 import { firstLoadPerRoute, watchTriggeredRun, wholeRegistry } from './registry';
 import { startServer } from './server';
 
@@ -214,15 +214,7 @@ async function main() {
     );
     proxy.requests = [];
     await timed(...doctorRun(true), env);
-    const byPath = new Map<string, number>();
-    for (const r of proxy.requests) {
-      const key = r
-        .replace(/\/namespaces\/[^/]+/, '/namespaces/{ns}')
-        .replace(/\/pods\/[^/]+/, '/pods/{name}')
-        .replace(/ \(container [^)]*\)/, '');
-      byPath.set(key, (byPath.get(key) ?? 0) + 1);
-    }
-    for (const [p, n] of [...byPath].sort()) say(`  - ${n} × \`${p}\``);
+    for (const [p, n] of byRequestPath(proxy.requests)) say(`  - ${n} × \`${p}\``);
     say();
     clock.stop();
   }
