@@ -45,7 +45,8 @@ const isRegression = (from: CheckStatus | undefined, to: CheckStatus) =>
  */
 export class NamespaceMonitor {
   private readonly abort = new AbortController();
-  private readonly known = new Map<string, KObject>();
+  /** The objects each watched kind holds, by name. */
+  private readonly known = new Map<ResourceName, Map<string, KObject>>();
   /** Kinds whose objects `known` holds current (listed, then watched), or that are not installed. */
   private readonly live = new Map<ResourceName, 'listed' | 'not-installed'>();
   private pending: { kinds: Set<ResourceName>; trigger?: Trigger; since: number } | undefined;
@@ -115,8 +116,7 @@ export class NamespaceMonitor {
         if (!rv) {
           const list = await client.list<KObject>(type, this.namespace, { signal });
           // A re-list replaces the kind: objects deleted while no watch was open must go too.
-          for (const key of [...this.known.keys()]) if (key.startsWith(`${kind}/`)) this.known.delete(key);
-          for (const o of list.items) this.known.set(`${kind}/${o.metadata?.name}`, observed(kind, o));
+          this.known.set(kind, new Map(list.items.map((o) => [o.metadata?.name ?? '', observed(kind, o)])));
           rv = list.metadata?.resourceVersion ?? '0';
           this.live.set(kind, 'listed');
           listed();
@@ -166,16 +166,16 @@ export class NamespaceMonitor {
       const state = this.live.get(kind);
       if (!state) return undefined;
       if (state === 'not-installed') return { items: [], notInstalled: true };
-      const prefix = `${kind}/`;
-      return { items: [...this.known].filter(([k]) => k.startsWith(prefix)).map(([, o]) => o) };
+      return { items: [...(this.known.get(kind)?.values() ?? [])] };
     },
   };
 
   private onChange(kind: ResourceName, event: string, obj: KObject): void {
-    const key = `${kind}/${obj.metadata?.name}`;
-    const before = this.known.get(key);
-    if (event === 'DELETED') this.known.delete(key);
-    else this.known.set(key, obj);
+    const name = obj.metadata?.name ?? '';
+    const objects = this.known.get(kind) ?? this.known.set(kind, new Map()).get(kind)!;
+    const before = objects.get(name);
+    if (event === 'DELETED') objects.delete(name);
+    else objects.set(name, obj);
     // Our own short-lived objects (probe pods, stored reports and history) are not changes to the install.
     if (
       (kind === 'pods' || kind === 'configmaps') &&
