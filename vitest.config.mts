@@ -16,6 +16,7 @@ export default defineConfig({
             'test/cluster/**/*.test.ts',
             'test/monitoring/**/*.test.ts',
             'test/image/**/*.test.ts',
+            'scripts/**/*.test.ts',
           ],
           environment: 'node',
         },

@@ -3,15 +3,24 @@
  * request (a remote cluster is never 0 ms away) and counts requests by method and path. It serves
  * TLS with the API server's own certificate and forwards as the admin client certificate, so any
  * kubeconfig pointing at it (CA = the cluster CA) works for kubectl and for Flywheel Doctor.
+ * Like the kube-apiserver it stands for, it offers HTTP/2 and HTTP/1.1 in the TLS handshake: each
+ * client speaks what it would speak to a real cluster (kubectl and the CLI h2, curl what it picks).
  */
 import fs from 'node:fs';
+import http2 from 'node:http2';
 import https from 'node:https';
+import type tls from 'node:tls';
 import path from 'node:path';
+
+const HOP_BY_HOP = ['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection'];
 
 export interface LatencyProxy {
   port: number;
   delayMs: number;
+  /** Requests counted by path; setting it also restarts the count of HTTP versions. */
   requests: string[];
+  /** Requests per HTTP version since requests was last set ("2.0": 29). */
+  readonly protocols: Record<string, number>;
   kubeconfig: string;
   close(): Promise<void>;
 }
@@ -22,12 +31,13 @@ export async function startLatencyProxy(opts: {
   dir: string;
 }): Promise<LatencyProxy> {
   const pki = (f: string) => fs.readFileSync(path.join(opts.pkiDir, f));
-  const state = { delayMs: 0, requests: [] as string[] };
+  const state = { delayMs: 0, requests: [] as string[], protocols: {} as Record<string, number> };
   const agent = new https.Agent({ keepAlive: true, ca: pki('ca.crt'), cert: pki('admin.crt'), key: pki('admin.key') });
-  const server = https.createServer({ cert: pki('apiserver.crt'), key: pki('apiserver.key') }, (req, res) => {
+  const handle = (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => {
     // A watch is marked: it is a stream, not a read that answers a question.
     const [pathOnly, query = ''] = (req.url ?? '').split('?');
     const container = pathOnly!.endsWith('/log') ? /(?:^|&)container=([^&]+)/.exec(query)?.[1] : undefined;
+    state.protocols[req.httpVersion] = (state.protocols[req.httpVersion] ?? 0) + 1;
     state.requests.push(
       `${req.method} ${pathOnly}${/(^|&)watch=(true|1)/.test(query) ? ' (watch)' : ''}${container ? ` (container ${decodeURIComponent(container)})` : ''}`,
     );
@@ -36,12 +46,16 @@ export async function startLatencyProxy(opts: {
     req.on('data', (c: Buffer) => body.push(c));
     req.on('end', () =>
       setTimeout(() => {
-        const headers = { ...req.headers };
+        // HTTP/2 pseudo-headers (:path, :method, ...) are not HTTP/1.1 headers.
+        const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => !k.startsWith(':')));
         delete headers.authorization; // the proxy acts as the admin certificate
         const up = https.request(
           { host: '127.0.0.1', port: opts.upstreamPort, method: req.method, path: req.url, headers, agent },
           (upRes) => {
-            res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+            const answer = { ...upRes.headers };
+            // Connection-level headers are HTTP/1.1's own; an HTTP/2 answer must not carry them.
+            if (req.httpVersionMajor === 2) for (const h of HOP_BY_HOP) delete answer[h];
+            res.writeHead(upRes.statusCode ?? 502, answer);
             upRes.pipe(res);
           },
         );
@@ -53,6 +67,16 @@ export async function startLatencyProxy(opts: {
         up.end(Buffer.concat(body));
       }, state.delayMs),
     );
+  };
+  const server = http2.createSecureServer(
+    { cert: pki('apiserver.crt'), key: pki('apiserver.key'), allowHTTP1: true },
+    handle,
+  );
+  // Open connections (watches, keep-alive, h2 sessions) are ended by close(), not waited for.
+  const sockets = new Set<tls.TLSSocket>();
+  server.on('secureConnection', (s: tls.TLSSocket) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as { port: number }).port;
@@ -86,10 +110,14 @@ export async function startLatencyProxy(opts: {
     },
     set requests(v: string[]) {
       state.requests = v;
+      state.protocols = {};
+    },
+    get protocols() {
+      return state.protocols;
     },
     close: () =>
       new Promise<void>((r) => {
-        server.closeAllConnections();
+        for (const s of sockets) s.destroy();
         server.close(() => r());
         agent.destroy();
       }),

@@ -146,6 +146,19 @@ export async function wholeRegistry(b: RegistryBench): Promise<void> {
   proxy.delayMs = 0;
   proxy.requests = [];
   await timed(...doctorRun(true), b.env);
+  const versions = (p: Record<string, number>) =>
+    Object.entries(p)
+      .map(([v, n]) => `HTTP/${v} × ${n}`)
+      .join(', ');
+  const doctorVersions = versions(proxy.protocols);
+  proxy.requests = [];
+  await timed(...baseline(true, b.runs));
+  say(
+    `The proxy offers HTTP/2 and HTTP/1.1, as the kube-apiserver does; requests by the version each client chose: baseline ${versions(proxy.protocols)}; doctor ${doctorVersions}.`,
+  );
+  say();
+  proxy.requests = [];
+  await timed(...doctorRun(true), b.env);
   say(`The doctor's API requests for every check, with the probe pod (${reads(proxy.requests).length}):`);
   say();
   for (const [p, n] of byRequestPath(reads(proxy.requests))) say(`- ${n} × \`${p}\``);

@@ -46,7 +46,8 @@ export async function buildCli() {
     // cache, and a script compiled from a cache has no dynamic-import callback (exec-plugin
     // kubeconfigs failed on every call after the first). Node >= 20.19 requires ES modules.
     supported: { 'dynamic-import': false },
-    minify: true,
+    // FD_CLI_DEBUG=1 keeps names, for reading a CPU profile (node --cpu-prof) of the CLI.
+    minify: !process.env.FD_CLI_DEBUG,
     keepNames: false,
     legalComments: 'none',
     logLevel: 'warning',

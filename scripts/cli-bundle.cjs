@@ -7,25 +7,42 @@ const root = path.resolve(__dirname, '..');
 const OUTFILE = path.join(root, 'dist', 'flywheel-doctor.cjs');
 const SOURCES = ['cli', 'checks', 'lib', 'package.json', 'scripts/build-cli.mjs', 'scripts/cli-bundle.cjs'];
 
-function newestSource(p = root, rel = '') {
+const SOURCE_FILE = /\.(ts|mjs|cjs|json)$/;
+
+/** The newest modification time of the sources under dir (a hand-written walk: Node 20's recursive readdir is slower). */
+function newestIn(dir) {
   let newest = 0;
-  for (const entry of rel
-    ? fs.readdirSync(p, { withFileTypes: true })
-    : SOURCES.map((s) => ({ name: s, isDirectory: () => fs.statSync(path.join(root, s)).isDirectory() }))) {
-    const full = path.join(p, entry.name);
-    if (entry.isDirectory()) newest = Math.max(newest, newestSource(full, path.join(rel, entry.name)));
-    else if (/\.(ts|mjs|cjs|json)$/.test(entry.name) && !entry.name.endsWith('.test.ts'))
-      newest = Math.max(newest, fs.statSync(full).mtimeMs);
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = `${dir}/${entry.name}`;
+    const mtime = entry.isDirectory()
+      ? newestIn(full)
+      : SOURCE_FILE.test(entry.name) && !entry.name.endsWith('.test.ts')
+        ? fs.statSync(full).mtimeMs
+        : 0;
+    if (mtime > newest) newest = mtime;
   }
   return newest;
 }
 
-/** True when the bundle is missing or older than any source it is built from. */
-function isStale() {
-  if (!fs.existsSync(OUTFILE)) return true;
+/** The newest modification time among the sources: every call of the CLI pays for it, so it stays a bare walk. */
+function newestSource(base = root) {
+  let newest = 0;
+  for (const source of SOURCES) {
+    const full = path.join(base, source);
+    const stat = fs.statSync(full);
+    const mtime = stat.isDirectory() ? newestIn(full) : stat.mtimeMs;
+    if (mtime > newest) newest = mtime;
+  }
+  return newest;
+}
+
+/** True when the bundle is missing or older than any source it is built from (base: another checkout, for tests). */
+function isStale(base = root) {
+  const bundle = path.join(base, path.relative(root, OUTFILE));
+  if (!fs.existsSync(bundle)) return true;
   // A packaged install has no sources to compare with: the bundle is what there is.
-  if (!fs.existsSync(path.join(root, 'cli'))) return false;
-  return newestSource() > fs.statSync(OUTFILE).mtimeMs;
+  if (!fs.existsSync(path.join(base, 'cli'))) return false;
+  return newestSource(base) > fs.statSync(bundle).mtimeMs;
 }
 
 module.exports = { OUTFILE, isStale };

@@ -1,41 +1,43 @@
 import { describe, expect, it } from 'vitest';
-import { redactDeep, redactText, type Masked } from './redact';
+import { REDACTION_RULES, redactDeep, redactText, type Masked } from './redact';
+
+const MASKED_SAMPLES: Array<[string, string]> = [
+  ['mongodb://admin:s3cr3tpw@df-mongodb:27017', 's3cr3tpw'],
+  ['Authorization: Bearer abcdefghijklmnop1234', 'abcdefghijklmnop1234'],
+  ['NVIDIA_API_KEY=nvapi-FDSEEDSECRET-do-not-leak-0001', 'FDSEEDSECRET'],
+  ['token: eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzeXN0ZW0ifQ.c2lnbmF0dXJlc2lnbmF0dXJl', 'eyJzdWIi'],
+  ['HF_TOKEN="hf_abcdefghijklmno"', 'hf_abcdefghijklmno'],
+  ['password=hunter22', 'hunter22'],
+  ['https://api.example/v1?apiKey=ZZSECRET42&x=1', 'ZZSECRET42'],
+  ['apiKey=ZZSECRET43', 'ZZSECRET43'],
+  ['Password: ZZSECRET44', 'ZZSECRET44'],
+  ['proxy_set_header Authorization "Basic dXNlcjpaWlNFQ1JFVDQ1";', 'dXNlcjpaWlNFQ1JFVDQ1'],
+  ['DB_PASS=ZZSECRET46', 'ZZSECRET46'],
+  ['{"user": "a", "password": "ZZSECRET47"}', 'ZZSECRET47'],
+  ["client_secret: 'ZZSECRET48'", 'ZZSECRET48'],
+  // Round two: shapes that passed every output before.
+  ['mongodb://flywheel:ZZ@SECRET/50x@df-mongodb:27017/db', 'SECRET/50x'],
+  ['authorization: bearer zzsecret51abcdef', 'zzsecret51abcdef'],
+  ['Authorization: Token ZZSECRET52abc', 'ZZSECRET52abc'],
+  ['Authorization: ApiKey ZZSECRET53abc', 'ZZSECRET53abc'],
+  ['proxy_set_header X-Api-Key ZZSECRET54;', 'ZZSECRET54'],
+  ['proxy_set_header X-Auth-Token "ZZSECRET55";', 'ZZSECRET55'],
+  ['password: "two ZZSECRET56 words"', 'ZZSECRET56'],
+  ['aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYZZSECRET57', 'ZZSECRET57'],
+  ['key wJalrXUtnFEMI/K7MDENG/bPxRfiCYZZSECRET58 in a log line', 'ZZSECRET58'],
+  ['AWS_ACCESS_KEY_ID ASIAZZSECRET59ABCDEF', 'ZZSECRET59'],
+  ['Cookie: session=ZZSECRET60; theme=dark', 'ZZSECRET60'],
+  ['git clone https://ghp_ZZSECRET61abcdef@github.com/org/repo', 'ZZSECRET61'],
+  ['git clone https://ZZSECRET62abcdefgh@github.com/org/repo', 'ZZSECRET62'],
+  ['blob: QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo5ODc2NTQzMjEwWlpTRUNSRVQ2Mw==', 'WlpTRUNSRVQ2Mw'],
+];
 
 describe('redactText', () => {
   const r = (s: string, opts = {}) => {
     const masked: Masked[] = [];
     return { out: redactText(s, 'here', masked, opts), masked };
   };
-  it.each([
-    ['mongodb://admin:s3cr3tpw@df-mongodb:27017', 's3cr3tpw'],
-    ['Authorization: Bearer abcdefghijklmnop1234', 'abcdefghijklmnop1234'],
-    ['NVIDIA_API_KEY=nvapi-FDSEEDSECRET-do-not-leak-0001', 'FDSEEDSECRET'],
-    ['token: eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzeXN0ZW0ifQ.c2lnbmF0dXJlc2lnbmF0dXJl', 'eyJzdWIi'],
-    ['HF_TOKEN="hf_abcdefghijklmno"', 'hf_abcdefghijklmno'],
-    ['password=hunter22', 'hunter22'],
-    ['https://api.example/v1?apiKey=ZZSECRET42&x=1', 'ZZSECRET42'],
-    ['apiKey=ZZSECRET43', 'ZZSECRET43'],
-    ['Password: ZZSECRET44', 'ZZSECRET44'],
-    ['proxy_set_header Authorization "Basic dXNlcjpaWlNFQ1JFVDQ1";', 'dXNlcjpaWlNFQ1JFVDQ1'],
-    ['DB_PASS=ZZSECRET46', 'ZZSECRET46'],
-    ['{"user": "a", "password": "ZZSECRET47"}', 'ZZSECRET47'],
-    ["client_secret: 'ZZSECRET48'", 'ZZSECRET48'],
-    // Round two: shapes that passed every output before.
-    ['mongodb://flywheel:ZZ@SECRET/50x@df-mongodb:27017/db', 'SECRET/50x'],
-    ['authorization: bearer zzsecret51abcdef', 'zzsecret51abcdef'],
-    ['Authorization: Token ZZSECRET52abc', 'ZZSECRET52abc'],
-    ['Authorization: ApiKey ZZSECRET53abc', 'ZZSECRET53abc'],
-    ['proxy_set_header X-Api-Key ZZSECRET54;', 'ZZSECRET54'],
-    ['proxy_set_header X-Auth-Token "ZZSECRET55";', 'ZZSECRET55'],
-    ['password: "two ZZSECRET56 words"', 'ZZSECRET56'],
-    ['aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYZZSECRET57', 'ZZSECRET57'],
-    ['key wJalrXUtnFEMI/K7MDENG/bPxRfiCYZZSECRET58 in a log line', 'ZZSECRET58'],
-    ['AWS_ACCESS_KEY_ID ASIAZZSECRET59ABCDEF', 'ZZSECRET59'],
-    ['Cookie: session=ZZSECRET60; theme=dark', 'ZZSECRET60'],
-    ['git clone https://ghp_ZZSECRET61abcdef@github.com/org/repo', 'ZZSECRET61'],
-    ['git clone https://ZZSECRET62abcdefgh@github.com/org/repo', 'ZZSECRET62'],
-    ['blob: QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo5ODc2NTQzMjEwWlpTRUNSRVQ2Mw==', 'WlpTRUNSRVQ2Mw'],
-  ])('masks %s', (input, secret) => {
+  it.each(MASKED_SAMPLES)('masks %s', (input, secret) => {
     const { out, masked } = r(input);
     expect(out).not.toContain(secret);
     expect(masked.length).toBeGreaterThan(0);
@@ -65,6 +67,16 @@ describe('redactText', () => {
         anonymize: { namespace: 'hacohen-flywheel', hosts: ['api.example.com'] },
       }).out,
     ).toBe('pod in <namespace> on <host>');
+  });
+});
+
+describe('each rule is skipped only where it cannot match', () => {
+  // A rule runs only on text its hint finds: a hint that misses a text the rule matches would leak.
+  const texts = MASKED_SAMPLES.flatMap(([input]) => [input, input.toUpperCase(), input.toLowerCase()]);
+  it.each(REDACTION_RULES.map((rule) => [rule.kind, rule] as const))('%s', (_kind, rule) => {
+    const matched = texts.filter((t) => new RegExp(rule.re.source, rule.re.flags).test(t));
+    expect(matched.length).toBeGreaterThan(0);
+    for (const t of matched) expect(rule.hint.test(t), t).toBe(true);
   });
 });
 

@@ -6,9 +6,11 @@ export interface Masked {
   kind: string;
 }
 
-/** A rule's replacement, or undefined to leave the match as it is (it was not a value after all). */
 const CREDENTIAL_KEY =
   '[A-Za-z0-9_.-]*(?:token|password|passwd|(?<=_)pass|pwd|secret|api[_-]?key|access[_-]?key|private[_-]?key|credential)[A-Za-z0-9_]*';
+
+/** What every CREDENTIAL_KEY contains (`pass` for password, passwd and _pass). */
+const CREDENTIAL_HINT = /token|pass|pwd|secret|api[_-]?key|access[_-]?key|private[_-]?key|credential/i;
 
 /** Values that are never credentials: masking them would break the JSON or YAML they sit in. */
 const NOT_A_VALUE = /^(true|false|null|none|yes|no)$/i;
@@ -22,37 +24,61 @@ const looksLikeKey = (blob: string) =>
   !blob.includes('//') &&
   (blob.match(/\//g)?.length ?? 0) * 10 <= blob.length;
 
-/** A rule's replacement, or undefined to leave the match as it is (it was not a value after all). */
-const RULES: Array<{ kind: string; re: RegExp; replace: (m: string, ...g: string[]) => string | undefined }> = [
+/**
+ * Each rule: `hint`, a cheap test every match of `re` passes (a literal it must contain), so a text
+ * without it skips the rule's scan (most strings hold none); `replace` gives the replacement, or
+ * undefined to leave the match as it is (it was not a value after all).
+ */
+export const REDACTION_RULES: Array<{
+  kind: string;
+  hint: RegExp;
+  re: RegExp;
+  replace: (m: string, ...g: string[]) => string | undefined;
+}> = [
   {
     // The password may hold `@` and `/` (greedy to the last `@` of the word).
     kind: 'credentials in URL',
+    hint: /:\/\//,
     re: /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/:@]+):(\S+)@/gi,
     replace: (_m, scheme) => `${scheme}***:***@`,
   },
   {
     // https://TOKEN@github.com: a user part alone, long enough to be a token.
     kind: 'token in URL',
+    hint: /:\/\//,
     re: /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/:@*]{8,})@/gi,
     replace: (_m, scheme) => `${scheme}***@`,
   },
-  { kind: 'bearer token', re: /\b(Bearer\s+)[A-Za-z0-9\-._~+/]{8,}=*/gi, replace: (_m, p) => `${p}***` },
-  { kind: 'JWT', re: /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g, replace: () => '***JWT***' },
+  {
+    kind: 'bearer token',
+    hint: /bearer/i,
+    re: /\b(Bearer\s+)[A-Za-z0-9\-._~+/]{8,}=*/gi,
+    replace: (_m, p) => `${p}***`,
+  },
+  {
+    kind: 'JWT',
+    hint: /eyJ/,
+    re: /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g,
+    replace: () => '***JWT***',
+  },
   {
     kind: 'API key',
+    hint: /nvapi-|hf_|gh[pos]_|github_pat_|glpat-|sk-|xox[abp]-/,
     re: /\b(nvapi-|hf_|ghp_|gho_|ghs_|github_pat_|glpat-|sk-|xox[abp]-)[A-Za-z0-9\-_]{8,}/g,
     replace: (_m, p) => `${p}***`,
   },
-  { kind: 'AWS access key id', re: /\b(AKIA|ASIA)[A-Z0-9]{16}\b/g, replace: (_m, p) => `${p}***` },
-  { kind: 'basic credentials', re: /\b(Basic\s+)[A-Za-z0-9+/]{6,}=*/gi, replace: (_m, p) => `${p}***` },
+  { kind: 'AWS access key id', hint: /AKIA|ASIA/, re: /\b(AKIA|ASIA)[A-Z0-9]{16}\b/g, replace: (_m, p) => `${p}***` },
+  { kind: 'basic credentials', hint: /basic/i, re: /\b(Basic\s+)[A-Za-z0-9+/]{6,}=*/gi, replace: (_m, p) => `${p}***` },
   {
     // Authorization: Token …, ApiKey …, or any other scheme (Bearer and Basic are masked above).
     kind: 'authorization header',
+    hint: /authorization/i,
     re: /\b((?:proxy-)?authorization["']?\s*[:=]\s*["']?(?:[A-Za-z][\w-]*\s+)?)([^\s"';,]{6,})/gi,
     replace: (_m, p, value) => (value === '***' ? undefined : `${p}***`),
   },
   {
     kind: 'cookie',
+    hint: /cookie/i,
     re: /\b((?:set-)?cookie["']?\s*:\s*["']?)([^\r\n"']+)/gi,
     replace: (_m, p) => `${p}***`,
   },
@@ -60,6 +86,7 @@ const RULES: Array<{ kind: string; re: RegExp; replace: (m: string, ...g: string
     // nginx header directives (gateway plans carry the whole nginx.conf): the value after a
     // credential-looking header name. Variables ($http_authorization) are not values.
     kind: 'credential header',
+    hint: /_header/i,
     re: /\b((?:proxy_set_header|add_header|grpc_set_header|more_set_headers|more_set_input_headers)\s+["']?[\w-]*(?:key|token|secret|auth[\w-]*|password|cookie|session)[\w-]*["']?\s+)("[^"\n]*"|'[^'\n]*'|[^\s;]+)/gi,
     replace: (_m, p, value) => {
       const q = /^["']/.test(value!) ? value![0]! : '';
@@ -69,12 +96,14 @@ const RULES: Array<{ kind: string; re: RegExp; replace: (m: string, ...g: string
   {
     // password: "two words" (a quoted value with spaces; one-word values are the next rule's).
     kind: 'credential assignment',
+    hint: CREDENTIAL_HINT,
     re: new RegExp(`\\b(${CREDENTIAL_KEY})(["']?\\s*[=:]\\s*)(["'])([^"'\\n]*\\s[^"'\\n]*)\\3`, 'gi'),
     replace: (_m, k, sep, q) => `${k}${sep}${q}***${q}`,
   },
   {
     // KEY=value, key: value, "key": "value", ?apiKey=value — any case; keys that name a credential.
     kind: 'credential assignment',
+    hint: CREDENTIAL_HINT,
     re: new RegExp(`\\b(${CREDENTIAL_KEY})(["']?\\s*[=:]\\s*)(["']?)([^\\s"',;&}]{4,})\\3`, 'gi'),
     // A placeholder (`<your NGC API key>`) or the next key (`secrets: verbs: get`) is not a value:
     // masking it breaks the command or the sentence it sits in and hides nothing.
@@ -86,6 +115,7 @@ const RULES: Array<{ kind: string; re: RegExp; replace: (m: string, ...g: string
   {
     // AWS secret keys, service-account keys, any long random base64 (after the named rules).
     kind: 'key material',
+    hint: /[A-Za-z0-9+/]{40}/,
     re: /(?<![A-Za-z0-9+/=*])[A-Za-z0-9+/]{40,}={0,2}(?![A-Za-z0-9+/=])/g,
     replace: (m) => (looksLikeKey(m) ? '***' : undefined),
   },
@@ -106,7 +136,8 @@ export interface RedactOptions {
 
 export function redactText(text: string, where: string, masked: Masked[], opts: RedactOptions = {}): string {
   let out = text;
-  for (const rule of RULES) {
+  for (const rule of REDACTION_RULES) {
+    if (!rule.hint.test(out)) continue;
     out = out.replace(rule.re, (...args) => {
       const replaced = rule.replace(...(args as [string, ...string[]]));
       if (replaced === undefined) return args[0] as string;
