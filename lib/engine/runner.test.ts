@@ -94,6 +94,31 @@ describe('one round of reads', () => {
     expect(run.checks.map((c) => c.id)).toEqual(['slow', 'fast']); // reports keep registry order
   });
 
+  it('when one list lets several checks start, those that probe go first; reports keep registry order', async () => {
+    const { client, release } = gatedClient();
+    const started: string[] = [];
+    const judgeOnly = defineCheck({
+      ...base,
+      id: 'judge-only',
+      needs: ['pods'],
+      locate: () => void started.push('judge-only'),
+      judge: pass,
+    });
+    const probing = defineCheck<Record<string, never>, undefined, undefined>({
+      ...base,
+      id: 'probing',
+      needs: ['pods'],
+      locate: () => void started.push('probing'),
+      probe: async () => undefined,
+      judge: pass,
+    });
+    const done = runChecks({ client, config, registry: [judgeOnly, probing] }, 'run-3');
+    release();
+    const run = await done;
+    expect(started).toEqual(['probing', 'judge-only']);
+    expect(run.checks.map((c) => c.id)).toEqual(['judge-only', 'probing']);
+  });
+
   it('asks what the configuration names with the lists, and hands the answer to the probe', async () => {
     const { client, release, calls } = gatedClient();
     let seen: unknown;

@@ -286,8 +286,11 @@ export async function runChecks(opts: RunOptions, runId: string = randomUUID()):
     };
   }
   run.notice = namespaceNotice(snapshot);
+  // Checks that probe (logs, access reviews, HTTP) start before those that only judge: when several
+  // wait on the same list, their second-round requests go out before the others' CPU work.
+  const startOrder = [...checks].sort((a, b) => Number(!!b.probe) - Number(!!a.probe));
   await Promise.all(
-    checks.map(async (check) => {
+    startOrder.map(async (check) => {
       // Each check starts when its own reads are in, not after the slowest list of the run.
       await snapshot.ready(check.needs);
       const result = await runOneCheck(check, snapshot, { ...opts, prefetched: prefetched.get(check.id) });
