@@ -283,9 +283,15 @@ async function scale(kubectl: string) {
     const m = JSON.parse(r.stdout.trim().split('\n').pop()!) as { engineMs: number[]; rssMiB: number; peakMiB: number };
     say(`| ${target} | ${f0(median(m.engineMs))} ms | ${f0(m.rssMiB)} MiB | ${f0(m.peakMiB)} MiB |`);
   }
-  spawnSync(kubectl, ['--kubeconfig', FILES.adminKubeconfig, 'delete', 'namespace', ns, '--wait=false'], {
-    stdio: 'ignore',
-  });
+  // Waited for: ten thousand pods going away keep the API server and the controllers busy, and the
+  // sections after this one time whole processes against that API server.
+  spawnSync(
+    kubectl,
+    ['--kubeconfig', FILES.adminKubeconfig, 'delete', 'namespace', ns, '--wait=true', '--timeout=600s'],
+    {
+      stdio: 'ignore',
+    },
+  );
   say();
 }
 

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -44,5 +45,37 @@ describe('the CLI bundle is rebuilt when a source is newer', () => {
     fs.rmSync(path.join(base, 'cli'), { recursive: true });
     at('lib/k8s/client.ts', 0);
     expect(isStale(base)).toBe(false);
+  });
+});
+
+describe('the launcher keeps a code cache per command', () => {
+  const repo = path.resolve(__dirname, '..');
+  let dir: string;
+  beforeEach(() => {
+    // A packaged layout (launcher, bundle, no sources): nothing is rebuilt, only cached.
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fd-cli-cache-'));
+    for (const f of ['bin/flywheel-doctor.cjs', 'scripts/cli-bundle.cjs', 'dist/flywheel-doctor.cjs']) {
+      fs.mkdirSync(path.join(dir, path.dirname(f)), { recursive: true });
+      fs.copyFileSync(path.join(repo, f), path.join(dir, f));
+    }
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const call = (...args: string[]) =>
+    execFileSync(process.execPath, [path.join(dir, 'bin/flywheel-doctor.cjs'), ...args], { encoding: 'utf8' });
+  const caches = () =>
+    fs
+      .readdirSync(path.join(dir, 'dist'))
+      .filter((f) => f.endsWith('.cache'))
+      .map((f) => f.replace(/^.*\.v8-[^.]+(\.[^.]+)*?\.(\w+)\.cache$/, '$2'))
+      .sort();
+
+  it('writes one for each command on its first call and reuses it after', () => {
+    expect(call('list')).toContain('pod-health');
+    call('--help');
+    expect(caches()).toEqual(['list', 'other']);
+    const listCache = fs.readdirSync(path.join(dir, 'dist')).find((f) => f.endsWith('.list.cache'))!;
+    const written = fs.statSync(path.join(dir, 'dist', listCache)).mtimeMs;
+    expect(call('list')).toContain('pod-health');
+    expect(fs.statSync(path.join(dir, 'dist', listCache)).mtimeMs).toBe(written);
   });
 });
