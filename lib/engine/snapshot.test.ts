@@ -7,11 +7,19 @@ const client = (calls: string[]) =>
       calls.push(`get namespaces/${name}`);
       return { metadata: { name } };
     },
-    list: async (type: { plural: string }) => {
-      calls.push(`list ${type.plural}`);
+    list: async (type: { plural: string }, _ns: unknown, opts?: { query?: { fieldSelector?: string } }) => {
+      calls.push(`list ${type.plural}${opts?.query?.fieldSelector ? ` (${opts.query.fieldSelector})` : ''}`);
       return { items: [{ metadata: { name: `listed-${type.plural}` } }], metadata: {} };
     },
   }) as never;
+
+describe('Snapshot lists', () => {
+  it('Events only of type Warning (what checks read), other kinds whole', async () => {
+    const calls: string[] = [];
+    await Snapshot.load(client(calls), 'ns', ['events', 'pods']);
+    expect(calls.sort()).toEqual(['list events (type=Warning)', 'list pods']);
+  });
+});
 
 describe('Snapshot from objects already held (the watch’s store)', () => {
   const store: HeldObjects = {

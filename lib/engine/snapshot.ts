@@ -76,7 +76,8 @@ export class Snapshot {
         this.namespaceSlot = { object: await client.get<KObject>(type, undefined, namespace, { signal }) };
         return;
       }
-      const list = await client.list<KObject>(type, namespace, { signal });
+      const query = type.fieldSelector ? { fieldSelector: type.fieldSelector } : undefined;
+      const list = await client.list<KObject>(type, namespace, { signal, query });
       this.slots.set(kind, { items: type.keep ? (list.items ?? []).map(type.keep) : (list.items ?? []) });
     } catch (err) {
       const e = err as KubeApiError | Error;

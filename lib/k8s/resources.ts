@@ -9,6 +9,8 @@ export interface ResourceType {
   namespaced: boolean;
   /** What a snapshot keeps of each listed object (Secrets: names and key sizes, never values). */
   keep?: (o: KObject) => KObject;
+  /** A field selector the snapshot lists with: the objects no check reads are never sent. */
+  fieldSelector?: string;
 }
 
 /**
@@ -53,7 +55,15 @@ const CORE = {
     kind: 'PersistentVolumeClaim',
     namespaced: true,
   },
-  events: { group: '', version: 'v1', plural: 'events', kind: 'Event', namespaced: true },
+  // Checks read only Warning Events (the operator's render failures); Normal ones are most of a list.
+  events: {
+    group: '',
+    version: 'v1',
+    plural: 'events',
+    kind: 'Event',
+    namespaced: true,
+    fieldSelector: 'type=Warning',
+  },
   secrets: { group: '', version: 'v1', plural: 'secrets', kind: 'Secret', namespaced: true, keep: secretShape },
   endpointslices: {
     group: 'discovery.k8s.io',
