@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { Snapshot } from '../../lib/engine/snapshot';
 import { judgeWith, planWith, outcome } from '../../lib/engine/testing';
 import check, { expectedUid, parseTreeScan, parseUidRange, probeCommand, stalePods, type OwnershipProbe } from '.';
+import { summaryComplete } from './scan';
 import { config, namespace, NS, pod, pvc } from '../test-fixtures';
 
 const RANGE = { 'openshift.io/sa.scc.uid-range': '1000920000/10000' };
@@ -180,17 +181,49 @@ describe('the probe command on a real tree (find + awk, as in the pod)', () => {
     fs.writeFileSync(path.join(root, '.cache/huggingface/tok.json'), '');
     fs.symlinkSync('/etc', path.join(root, 'link-out'));
     // Everything is ours (me); the scan is run expecting another UID, so every entry is "wrong".
-    const out = execFileSync('sh', ['-c', probeCommand(root, me + 1)]).toString();
+    const summary = path.join(root, '..', `${path.basename(root)}.summary`);
+    const out = execFileSync('sh', ['-c', probeCommand(root, me + 1, summary)]).toString();
+    // The termination message is the summary itself, whole (it ends with END).
+    expect(fs.readFileSync(summary, 'utf8')).toBe(out);
+    expect(summaryComplete(out)).toBe(true);
+    fs.rmSync(summary);
     const scan = parseTreeScan(out);
+    expect(scan.errors).toEqual([]);
     expect(scan.complete).toBe(true);
     expect(scan.scanned).toBe(6 + 51); // 6 directories (m, checkpoints, step-100, deep, .cache, huggingface) + 51 files; not the root, not the link
     expect(scan.wrong).toBe(scan.scanned);
     expect(scan.samples).toHaveLength(20);
     expect(out.split('\n').length).toBeLessThan(40);
     expect(scan.samples.some((x) => x.path.includes('/etc'))).toBe(false);
-    const expectedOwner = parseTreeScan(execFileSync('sh', ['-c', probeCommand(root, me)]).toString());
+    const expectedOwner = parseTreeScan(execFileSync('sh', ['-c', probeCommand(root, me, summary)]).toString());
     expect(expectedOwner.wrong).toBe(0);
+    fs.rmSync(summary);
     fs.rmSync(root, { recursive: true });
+  });
+
+  it('says so when the volume cannot be entered, and still ends the summary', () => {
+    const summary = path.join(os.tmpdir(), `fd-summary-${process.pid}`);
+    const out = execFileSync('sh', [
+      '-c',
+      `${probeCommand('/nonexistent/fd-models', 1000, summary)} 2>/dev/null`,
+    ]).toString();
+    expect(out).toBe('ERROR cannot enter /nonexistent/fd-models\nSCANNED 0\nEND\n');
+    expect(fs.readFileSync(summary, 'utf8')).toBe(out);
+    fs.rmSync(summary);
+    expect(parseTreeScan(out)).toMatchObject({
+      complete: true,
+      scanned: 0,
+      errors: ['cannot enter /nonexistent/fd-models'],
+    });
+  });
+
+  it.each([
+    ['a whole summary', 'SCANNED 3\nBAD 0\nERRORS 0\nEND\n', true],
+    ['cut by the kubelet at 4096 bytes', 'WRONG 1000 0 ./a\nWRONG 1000 0 ./b', false],
+    ['empty (a runtime that keeps no message)', '', false],
+    ['END inside a path is not the end', 'WRONG 1000 0 ./END', false],
+  ])('a termination message that is %s', (_what, message, whole) => {
+    expect(summaryComplete(message)).toBe(whole);
   });
 });
 

@@ -6,7 +6,16 @@ import { errorMessage, KubeApiError } from '../../lib/k8s/errors';
 import type { KObject } from '../../lib/k8s/object';
 import { runPodToCompletion } from '../../lib/k8s/pods';
 import { sections } from './uid';
-import { OwnershipProbe, parseTreeScan, podName, probeCommand, pvcPodSpec, shellQuote, sweepStalePods } from './scan';
+import {
+  OwnershipProbe,
+  parseTreeScan,
+  podName,
+  probeCommand,
+  pvcPodSpec,
+  shellQuote,
+  summaryComplete,
+  sweepStalePods,
+} from './scan';
 import { OwnershipSubject, judgeOwnership, locateOwnershipSubject } from './judge';
 export * from './uid';
 export * from './scan';
@@ -68,7 +77,14 @@ export default defineCheck<typeof sections, OwnershipSubject, OwnershipProbe, Ch
       runAsRoot: false,
     });
     try {
-      const res = await runPodToCompletion(client, pod, config.models.probeTimeoutSeconds * 1000, signal);
+      const res = await runPodToCompletion(
+        client,
+        pod,
+        config.models.probeTimeoutSeconds * 1000,
+        signal,
+        false,
+        summaryComplete,
+      );
       return { ...parseTreeScan(res.log), probePod: name, node: res.node };
     } catch (err) {
       if (err instanceof KubeApiError) throw err; // explained 403 etc. -> `error`

@@ -38,18 +38,33 @@ export const OWNER_SAMPLE = 20;
 export const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /**
+ * Where the probe pod also writes its summary: the container's termination message, which the
+ * kubelet puts in the pod's status, so the watch that sees the pod finish carries the answer and no
+ * log read is needed. The kubelet keeps only its first 4096 bytes: the summary ends with END, and a
+ * message without it (a long one, or a runtime that does not fill it) is read from the log instead.
+ */
+export const PROBE_SUMMARY_PATH = '/tmp/flywheel-doctor-probe-summary';
+
+/** True when a probe's termination message holds the whole summary (it reaches the END line). */
+export const summaryComplete = (message: string) => /(^|\n)END\n?$/.test(message);
+
+/**
  * The probe's command: one `find` over everything in the volume (every depth, dotfiles, not the
  * mount point itself, which the volume's owner decides; -P never follows
  * symlinks, -xdev stays on the volume), summarised by awk inside the pod so the log stays small
- * however big the volume is. Needs GNU find (-printf) and awk, as in UBI.
+ * however big the volume is, and copied to `summaryPath` (the termination message). Needs GNU find
+ * (-printf), awk and tee, as in UBI.
  */
-export function probeCommand(mount: string, expectedUid: number): string {
+export function probeCommand(mount: string, expectedUid: number, summaryPath = PROBE_SUMMARY_PATH): string {
   const awk = [
     `/^[0-9]+ [0-9]+ \\./ { n++; if ($1 != want) { bad++; owner[$1 ":" $2]++; if (bad <= ${PATH_SAMPLE}) print "WRONG " $0 } next }`,
     `{ errs++; if (errs <= ${ERROR_SAMPLE}) print "ERROR " $0 }`,
     `END { print "SCANNED " n+0; print "BAD " bad+0; print "ERRORS " errs+0; for (k in owner) if (++o <= ${OWNER_SAMPLE}) print "OWNER " k " " owner[k] }`,
   ].join(' ');
-  return `cd ${shellQuote(mount)} || { echo "ERROR cannot enter ${mount.replace(/["`$\\]/g, '')}"; echo "SCANNED 0"; exit 0; }; find . -mindepth 1 -xdev ! -type l -printf '%U %G %p\\n' 2>&1 | awk -v want=${expectedUid} '${awk}'`;
+  const scan = `find . -mindepth 1 -xdev ! -type l -printf '%U %G %p\\n' 2>&1 | awk -v want=${expectedUid} '${awk}'`;
+  const unreadable = `echo "ERROR cannot enter ${mount.replace(/["`$\\]/g, '')}"; echo "SCANNED 0"`;
+  // tee still prints the summary when it cannot write the file; the log then answers.
+  return `{ if cd ${shellQuote(mount)}; then ${scan}; else ${unreadable}; fi; echo END; } | tee ${shellQuote(summaryPath)} || true`;
 }
 
 /** Parses the probe's summary lines (see probeCommand); anything else counts as an error line. */
@@ -71,6 +86,7 @@ export function parseTreeScan(out: string): TreeScan {
       const m = value.match(/^(\d+) (\d+) (.*)$/);
       if (m) scan.samples.push({ owner: `${m[1]}:${m[2]}`, path: m[3]! });
     } else if (tag === 'ERROR') scan.errors.push(value.slice(0, 300));
+    else if (tag === 'END' && !value) continue;
     else scan.errors.push(line.slice(0, 300));
   }
   scan.owners.sort((a, b) => b.count - a.count);
@@ -124,6 +140,7 @@ export function pvcPodSpec(opts: {
           name: opts.role,
           image: config.models.probeImage,
           command: ['sh', '-c', opts.command],
+          terminationMessagePath: PROBE_SUMMARY_PATH,
           volumeMounts: [{ name: 'models', mountPath: config.models.mountPath, readOnly: opts.readOnly }],
           resources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '200m', memory: '64Mi' } },
           securityContext: opts.runAsRoot

@@ -212,12 +212,29 @@ async function resolveEnv(
 
 const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
-/** Runs the first container's command once in a private mount namespace; resolves with its exit code. */
-async function runContainerOnce(t: Tracked): Promise<number> {
+/** What the kubelet keeps of a termination message, and of the log it falls back to (kuberuntime). */
+const MESSAGE_BYTES = 4096;
+const FALLBACK_LOG_LINES = 80;
+const FALLBACK_LOG_BYTES = 2048;
+
+/**
+ * Runs the first container's command once in a private mount namespace; resolves with its exit code
+ * and termination message. Like the kubelet, a file of its own is mounted at the container's
+ * terminationMessagePath and its first 4096 bytes become the message; under FallbackToLogsOnError an
+ * empty message of a failed container is the log's tail. Paths under /dev are not emulated: this
+ * emulation binds the host's /dev, where no per-container file can be placed.
+ */
+async function runContainerOnce(t: Tracked): Promise<{ exitCode: number; message?: string }> {
   const p = t.pod;
   const c = p.spec.containers[0];
   const root = path.join(t.dir, 'root');
   fs.mkdirSync(root, { recursive: true });
+  const messagePath: string = c.terminationMessagePath ?? '/dev/termination-log';
+  const messageFile = messagePath.startsWith('/dev/') ? undefined : path.join(t.dir, `${c.name}.termination-log`);
+  if (messageFile) {
+    fs.writeFileSync(messageFile, '');
+    fs.chmodSync(messageFile, 0o666); // the kubelet's file is writable by any UID the container runs as
+  }
   const mounts = await resolveVolumes(p, t.dir);
   const sc = { ...(p.spec.securityContext ?? {}), ...(c.securityContext ?? {}) };
   const uid = sc.runAsUser ?? 0;
@@ -241,6 +258,11 @@ async function runContainerOnce(t: Tracked): Promise<number> {
       (m) =>
         `mkdir -p ${q(root + m.mountPath)} && mount --bind ${q(m.host)} ${q(root + m.mountPath)}${m.readOnly ? ` && mount -o remount,bind,ro ${q(root + m.mountPath)}` : ''}`,
     ),
+    ...(messageFile
+      ? [
+          `mkdir -p ${q(path.dirname(root + messagePath))} && touch ${q(root + messagePath)} && mount --bind ${q(messageFile)} ${q(root + messagePath)}`,
+        ]
+      : []),
     `cd ${q(root)}`,
     `exec chroot . setpriv --reuid=${uid} --regid=${gid} --clear-groups -- ${argv.map(q).join(' ')}`,
   ].join('\n');
@@ -263,7 +285,17 @@ async function runContainerOnce(t: Tracked): Promise<number> {
     proc.on('exit', (code, signal) => {
       fs.closeSync(out);
       fs.rmSync(path.join(FILES.sim, `pod-${p.metadata!.uid}.pid`), { force: true });
-      resolve(code ?? (signal ? 137 : 1));
+      const exitCode = code ?? (signal ? 137 : 1);
+      let message = messageFile ? fs.readFileSync(messageFile).subarray(0, MESSAGE_BYTES).toString('utf8') : '';
+      if (!message && exitCode !== 0 && c.terminationMessagePolicy === 'FallbackToLogsOnError') {
+        const tail = fs
+          .readFileSync(logFile, 'utf8')
+          .split('\n')
+          .slice(-FALLBACK_LOG_LINES - 1)
+          .join('\n');
+        message = Buffer.from(tail).subarray(-FALLBACK_LOG_BYTES).toString('utf8');
+      }
+      resolve({ exitCode, message: message || undefined });
     });
   });
 }
@@ -315,12 +347,18 @@ async function runPod(t: Tracked) {
     const readyTimer = setTimeout(() => {
       if (!exited && !t.stopped) void running(true);
     }, 1500);
-    const exitCode = await runContainerOnce(t);
+    const { exitCode, message } = await runContainerOnce(t);
     exited = true;
     clearTimeout(readyTimer);
     if (t.stopped) return;
     const finishedAt = new Date().toISOString();
-    const terminated = { exitCode, reason: exitCode === 0 ? 'Completed' : 'Error', startedAt, finishedAt };
+    const terminated = {
+      exitCode,
+      reason: exitCode === 0 ? 'Completed' : 'Error',
+      ...(message ? { message } : {}),
+      startedAt,
+      finishedAt,
+    };
     if (policy === 'Never' || (policy === 'OnFailure' && exitCode === 0)) {
       await patchPodStatus(p, {
         phase: exitCode === 0 ? 'Succeeded' : 'Failed',

@@ -5,8 +5,9 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { FixConflictError } from '../../../lib/engine/fix';
+import { KubeClient } from '../../../lib/k8s/client';
 import { FILES, testPort } from '../../cluster/paths';
 import { access, doctorFor, ensureEmptyNamespace, podNames, seed } from '../helpers';
 
@@ -56,6 +57,21 @@ describe(`${ID} on a seeded broken namespace`, () => {
     if (out.outcome === 'applied') expect(out.verified.status).toBe('pass');
     fs.rmSync(path.join(models(), rel.split('/')[0]!), { recursive: true, force: true });
     own('1000:1000'); // back to the seeded state
+  });
+
+  it('the probe answers in its termination message (the status the watch saw): its log is not read', async () => {
+    const logReads = vi.spyOn(KubeClient.prototype, 'podLog');
+    try {
+      put('weights/shard-0.bin', '1000:1000');
+      const result = (await doctorFor(ns, port).run([ID])).checks[0]!;
+      expect(result.status, result.summary).toBe('fail');
+      expect(result.summary).toMatch(/^1 of \d+ entries are owned by 1000:1000/);
+      expect(logReads.mock.calls.filter(([, pod]) => String(pod).startsWith('fd-pvc-probe-'))).toEqual([]);
+    } finally {
+      logReads.mockRestore();
+      fs.rmSync(path.join(models(), 'weights'), { recursive: true, force: true });
+      own('1000:1000');
+    }
   });
 
   it('scans a 100,000-file tree within the probe timeout and says how many entries it saw', async () => {
