@@ -150,7 +150,7 @@ export async function wholeRegistry(b: RegistryBench): Promise<void> {
       say(`${row(`flywheel-doctor run, all ${CHECKS.length} checks, ${label}`, doc)} ${n(counts[key]!.doctor)} |`);
       const ratio = median(base.map((x) => x.wallMs)) / median(doc.map((x) => x.wallMs));
       say(`| **doctor is ${f2(ratio)}× the speed of the baseline** (wall, ratio of medians) | | | | |`);
-      if (extraCa) {
+      if (docBare.length) {
         say(
           `${row(`flywheel-doctor run, ${label}, without NODE_EXTRA_CA_CERTS`, docBare)} ${n(counts[key]!.doctor)} |`,
         );
