@@ -210,7 +210,7 @@ async function main() {
       `- without the PVC probe: ${requestCounts['without probe']} requests; with it: ${requestCounts['with probe']}.`,
     );
     say(
-      `- what the guide's five checks need: ${lists.size} lists or gets (${[...lists].join(', ')}), one SubjectAccessReview, pod logs of crashing containers (at most 5), and for the probe: create, watch, log, delete.`,
+      `- what the guide's five checks need: ${lists.size} lists or gets (${[...lists].join(', ')}), one SubjectAccessReview, pod logs of crashing containers (at most 5), and for the probe: create, watch, delete (its log only when the termination message does not hold the whole summary).`,
     );
     proxy.requests = [];
     await timed(...doctorRun(true), env);
