@@ -3,7 +3,7 @@ import dynamic from 'next/dynamic';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useSearchParams } from 'next/navigation';
-import { useState } from 'react';
+import { useState, useSyncExternalStore } from 'react';
 import { api, type CheckResult } from '../lib/api';
 import { doctorQueries } from '../lib/queries';
 import { CheckCard } from './CheckCard';
@@ -13,12 +13,21 @@ import { ThemeToggle } from './ThemeToggle';
 
 const FixDialog = dynamic(() => import('./FixDialog'), { ssr: false });
 
+const noSubscription = () => () => undefined;
+
 /** One check on its own page: run it, read everything it says, fix it, and see its history. */
 export function CheckPage({ id }: { id: string }) {
   const ctx = useQuery(doctorQueries.context());
   const namespace = useSearchParams().get('namespace') ?? ctx.data?.defaultNamespace ?? '';
   const catalog = useQuery(doctorQueries.catalog());
   const entry = catalog.data?.checks.find((c) => c.id === id);
+  // False in the server's HTML, true once React runs here: the namespace is in the URL, so the button
+  // would otherwise look ready before hydration and a click on it would do nothing (seen under load).
+  const hydrated = useSyncExternalStore(
+    noSubscription,
+    () => true,
+    () => false,
+  );
   const [fixing, setFixing] = useState(false);
   const [result, setResult] = useState<CheckResult>();
   const run = useMutation({
@@ -52,7 +61,7 @@ export function CheckPage({ id }: { id: string }) {
           <button
             type="button"
             onClick={() => run.mutate()}
-            disabled={!namespace || run.isPending}
+            disabled={!hydrated || !namespace || run.isPending}
             className="rounded bg-sky-700 px-3 py-1.5 font-semibold text-white hover:bg-sky-800 disabled:bg-slate-400"
           >
             {run.isPending ? 'Running…' : 'Run this check'}
