@@ -77,14 +77,10 @@ export default defineCheck<typeof sections, OwnershipSubject, OwnershipProbe, Ch
       runAsRoot: false,
     });
     try {
-      const res = await runPodToCompletion(
-        client,
-        pod,
-        config.models.probeTimeoutSeconds * 1000,
+      const res = await runPodToCompletion(client, pod, config.models.probeTimeoutSeconds * 1000, {
         signal,
-        false,
-        summaryComplete,
-      );
+        messageAnswers: summaryComplete,
+      });
       return { ...parseTreeScan(res.log), probePod: name, node: res.node };
     } catch (err) {
       if (err instanceof KubeApiError) throw err; // explained 403 etc. -> `error`

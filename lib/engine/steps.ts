@@ -183,7 +183,7 @@ export async function runSteps(steps: FixStep[], ctx: StepContext): Promise<Step
         return { state: 'applied' };
       }
       case 'run-pod': {
-        const res = await runPodToCompletion(actor, step.pod, step.timeoutMs, signal, dryRun);
+        const res = await runPodToCompletion(actor, step.pod, step.timeoutMs, { signal, dryRun });
         if (dryRun) return { state: 'validated', detail: 'the pod was dry-run created, not run' };
         if (res.exitCode !== 0) throw new Error(step.failure(res.exitCode, res.log));
         return { state: 'applied', detail: `exit 0, pod ${step.pod.metadata?.name} deleted` };

@@ -13,10 +13,9 @@ export async function runPodToCompletion(
   client: KubeClient,
   pod: KObject,
   timeoutMs: number,
-  signal?: AbortSignal,
-  dryRun = false,
-  messageAnswers?: (message: string) => boolean,
+  opts: { signal?: AbortSignal; dryRun?: boolean; messageAnswers?: (message: string) => boolean } = {},
 ): Promise<{ exitCode: number; log: string; node?: string }> {
+  const { signal, dryRun, messageAnswers } = opts;
   const ns = pod.metadata!.namespace!;
   const name = pod.metadata!.name!;
   if (dryRun) {
