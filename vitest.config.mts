@@ -17,6 +17,7 @@ export default defineConfig({
             'test/monitoring/**/*.test.ts',
             'test/image/**/*.test.ts',
             'scripts/**/*.test.ts',
+            'cli/**/*.test.ts',
           ],
           environment: 'node',
         },

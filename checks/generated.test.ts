@@ -27,7 +27,7 @@ describe('generated from the check folders', () => {
     expect(() => tableRow('x', '# x\n\n**Judges:** a\n')).toThrow(/checks\/x\/README.md needs/);
   });
 
-  it('checks/index.ts, the RBAC rules and the README table are up to date', async () => {
+  it('checks/index.ts, checks/reads.ts, the RBAC rules and the README table are up to date', async () => {
     for (const { file, text } of await generatedFiles())
       expect(fs.readFileSync(file, 'utf8'), `${path.relative(REPO_ROOT, file)} is stale: run npm run generate`).toBe(
         text,

@@ -37,6 +37,8 @@ const json = (value: unknown, indent?: number) =>
   new MaskedJson(JSON.stringify(redactDeep(value), null, indent) + (indent ? '\n' : ''));
 import { JSON_SCHEMA_VERSION, type RunErrorSchema } from '../lib/report/json-schema';
 import { renderJunit, renderMarkdown, renderText, toJsonReport } from '../lib/report/render';
+import { readArgs } from './args';
+import type { EarlyReads } from './early-reads';
 import { jobsExitCode, jobsReport, parseSince, renderJobsMarkdown, renderJobsText } from './jobs';
 
 const USAGE = `usage:
@@ -68,44 +70,7 @@ const FlagsSchema = z.object({
 type Flags = z.infer<typeof FlagsSchema>;
 
 export function parseArgs(argv: string[]): Flags {
-  const [command = 'help', ...rest] = argv;
-  const out: Record<string, unknown> = {
-    command: command === '--help' || command === '-h' ? 'help' : command,
-    positional: [],
-    check: [],
-    skip: [],
-  };
-  const valueFlags: Record<string, string> = {
-    '--namespace': 'namespace',
-    '-n': 'namespace',
-    '--kubeconfig': 'kubeconfig',
-    '--context': 'context',
-    '--format': 'format',
-    '-o': 'format',
-    '--check': 'check',
-    '--skip': 'skip',
-    '--target': 'target',
-    '--dashboard-url': 'dashboardUrl',
-    '--since': 'since',
-  };
-  for (let i = 0; i < rest.length; i++) {
-    const a = rest[i]!;
-    const [flag, inline] =
-      a.includes('=') && a.startsWith('--')
-        ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)]
-        : [a, undefined];
-    if (flag in valueFlags) {
-      const v = inline ?? rest[++i];
-      if (v === undefined) throw new Error(`${flag} needs a value`);
-      const key = valueFlags[flag]!;
-      if (key === 'check' || key === 'skip') (out[key] as string[]).push(v);
-      else out[key] = v;
-    } else if (flag === '--dry-run') out.dryRun = true;
-    else if (flag === '--yes' || flag === '-y') out.yes = true;
-    else if (flag === '--all') out.all = true;
-    else if (flag.startsWith('-')) throw new Error(`unknown flag ${flag}`);
-    else (out.positional as string[]).push(a);
-  }
+  const out = readArgs(argv);
   const parsed = FlagsSchema.safeParse(out);
   if (!parsed.success)
     throw new Error(parsed.error.issues.map((i) => `${i.path.join('.') || 'command'}: ${i.message}`).join('; '));
@@ -147,7 +112,8 @@ function jsonError(message: string): MaskedJson {
   return json(body, 2);
 }
 
-export async function main(argv: string[]): Promise<number> {
+/** `early`: the run's lists, already started by cli/bin.ts (cli/early-reads.ts). */
+export async function main(argv: string[], early?: EarlyReads): Promise<number> {
   let flags: Flags;
   try {
     flags = parseArgs(argv);
@@ -172,6 +138,7 @@ export async function main(argv: string[]): Promise<number> {
       namespace: flags.namespace,
       // A run opens its reads in parallel: one HTTP/2 connection, one TLS handshake (as kubectl).
       http2: true,
+      access: early?.access,
     });
   } catch (err) {
     errOut(`flywheel-doctor: ${errorMessage(err)}\n`);
@@ -192,7 +159,9 @@ export async function main(argv: string[]): Promise<number> {
       const selected = (flags.check.length ? flags.check : ids).filter(
         (id) => !skip.includes(findById(CHECKS, id)?.id ?? id),
       );
-      const raw = await doctor.run(selected.length === ids.length ? undefined : selected);
+      const raw = await doctor.run(selected.length === ids.length ? undefined : selected, 'fresh', {
+        underway: early?.snapshot,
+      });
       if (raw.error) throw new Error(raw.error);
       // Output leaves the machine (tickets, CI logs): mask credential-looking values.
       const { run } = redactRun(raw);

@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { FindingsTuningSchema } from './engine/codes';
 import { NamespaceSchema } from './k8s/names';
+import { DEFAULT_NAMESPACE, mergeConfigInput } from './config-input';
+
+export { parseOverrides } from './config-input';
 
 /**
  * The engine's own settings. Everything a check needs beyond these (resource names, thresholds)
@@ -8,7 +11,7 @@ import { NamespaceSchema } from './k8s/names';
  * (see configSchemaFor), so this file does not change when checks are added.
  */
 export const BaseConfigShape = {
-  namespace: NamespaceSchema.default('flywheel'),
+  namespace: NamespaceSchema.default(DEFAULT_NAMESPACE),
   checkTimeoutMs: z.number().int().positive().default(60_000),
   rolloutTimeoutMs: z.number().int().positive().default(180_000),
   /**
@@ -39,21 +42,6 @@ export function configSchema(sections: ConfigSections) {
   return z.object({ ...BaseConfigShape, ...sections });
 }
 
-/** Parses "a=b,c=d" into a record; throws with the offending entry on malformed input. */
-export function parseOverrides(raw: string | undefined, what: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (!raw) return out;
-  for (const part of raw
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean)) {
-    const eq = part.indexOf('=');
-    if (eq <= 0) throw new Error(`${what}: "${part}" is not NAME=VALUE`);
-    out[part.slice(0, eq)] = part.slice(eq + 1);
-  }
-  return out;
-}
-
 /**
  * Builds the configuration from defaults, an optional JSON config (FD_CONFIG), environment
  * variables and explicit overrides (CLI flags / request fields), in that order. The namespace
@@ -66,33 +54,13 @@ export function loadConfig(
   /** Lowest-precedence values (e.g. the kubeconfig context's namespace). */
   defaults: ConfigInput = {},
 ): EngineConfig {
-  let fromFile: ConfigInput = {};
-  if (env.FD_CONFIG) {
-    try {
-      fromFile = JSON.parse(env.FD_CONFIG) as ConfigInput;
-    } catch (e) {
-      throw new Error(`FD_CONFIG is not valid JSON: ${(e as Error).message}`);
-    }
-  }
-  const merged = {
-    ...stripUndefined(defaults),
-    ...fromFile,
-    serviceUrlOverrides: {
-      ...(fromFile.serviceUrlOverrides ?? {}),
-      ...parseOverrides(env.FD_SERVICE_URL_OVERRIDES, 'FD_SERVICE_URL_OVERRIDES'),
-    },
-    ...stripUndefined(overrides),
-  };
+  const merged = mergeConfigInput(overrides, env, defaults);
   const parsed = schema.safeParse(merged);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
     throw new Error(`invalid configuration: ${issues}`);
   }
   return parsed.data;
-}
-
-function stripUndefined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 /** Base URL of an in-cluster Service as the doctor should reach it (override, else cluster DNS). */

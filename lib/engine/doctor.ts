@@ -7,8 +7,8 @@ import { HistoryStore } from '../watch/history';
 import { recordFixEvent } from './events';
 import { executeFix, type FixOutcome } from './fix';
 import { fixAll, type FixAllResult } from './fix-all';
-import { newRun, runChecks, selectChecks } from './runner';
-import { Snapshot, type HeldObjects } from './snapshot';
+import { newRun, runChecks, selectChecks, type RunFeed } from './runner';
+import { Snapshot } from './snapshot';
 import { findById, type AnyCheck, type AppliedFix, type PlanGuard, type RunResult } from './types';
 
 export interface CatalogEntry {
@@ -107,8 +107,8 @@ export class Doctor {
    * re-checks: after a fix, after a change the watch saw) always starts a run that reads after the
    * call; `request` (a person asking) may share one, as startRun does.
    */
-  run(only?: string[], sharing: 'fresh' | 'request' = 'fresh', store?: HeldObjects): Promise<RunResult> {
-    return this.begin(only, sharing, store).done;
+  run(only?: string[], sharing: 'fresh' | 'request' = 'fresh', feed?: RunFeed): Promise<RunResult> {
+    return this.begin(only, sharing, feed).done;
   }
 
   /**
@@ -129,8 +129,8 @@ export class Doctor {
     for (const [key, r] of this.shared) if (r.finished) this.shared.delete(key);
   }
 
-  /** `store`: objects the watch holds current, read from there instead of listed again. */
-  private begin(only: string[] | undefined, sharing: 'fresh' | 'request', store?: HeldObjects): SharedRun {
+  /** `feed`: objects the watch holds current, or reads already under way, used instead of listing again. */
+  private begin(only: string[] | undefined, sharing: 'fresh' | 'request', feed?: RunFeed): SharedRun {
     const checks = selectChecks(this.registry, only); // validates ids before anything starts
     const key = checks
       .map((c) => c.id)
@@ -150,7 +150,7 @@ export class Doctor {
         config: this.config,
         registry: this.registry,
         only,
-        store,
+        ...feed,
         onResult: (_r, run) => this.remember({ ...run, checks: [...run.checks] }),
       },
       id,

@@ -1,5 +1,6 @@
 import { ENGINE_CODES, unknownCodes } from './codes';
 import { configSchema, loadConfig, type ConfigInput, type ConfigSections } from '../config';
+import { explicitNamespace } from '../config-input';
 import { KubeAccess } from '../k8s/client';
 import { ReportStore } from '../report/store';
 import { Doctor, type RunMetrics } from './doctor';
@@ -13,6 +14,8 @@ export interface DoctorSetup {
   inClusterPrefix?: string;
   /** HTTP/2 to the API server (the CLI; see lib/k8s/http2.ts). */
   http2?: boolean;
+  /** Access already opened from these same options (the CLI's early reads): its connection is reused. */
+  access?: KubeAccess;
   /** An explicit namespace (CLI flag); else FD_NAMESPACE, FD_CONFIG, the kubeconfig context's, `flywheel`. */
   namespace?: string;
   /** Configuration overrides on top of FD_CONFIG and the environment. */
@@ -50,13 +53,15 @@ export function configSchemaFor(registry: readonly AnyCheck[]) {
  */
 export function createDoctor(setup: DoctorSetup): Doctor {
   const env = setup.env ?? process.env;
-  const access = new KubeAccess({
-    kubeconfig: setup.kubeconfig,
-    context: setup.context,
-    inClusterPrefix: setup.inClusterPrefix,
-    http2: setup.http2,
-  });
-  const namespace = setup.namespace ?? setup.config?.namespace ?? env.FD_NAMESPACE;
+  const access =
+    setup.access ??
+    new KubeAccess({
+      kubeconfig: setup.kubeconfig,
+      context: setup.context,
+      inClusterPrefix: setup.inClusterPrefix,
+      http2: setup.http2,
+    });
+  const namespace = explicitNamespace(setup.namespace ?? setup.config?.namespace, env);
   const config = loadConfig(configSchemaFor(setup.registry), { ...setup.config, namespace }, env, {
     namespace: access.namespace,
   });

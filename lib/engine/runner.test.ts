@@ -94,7 +94,7 @@ describe('one round of reads', () => {
     expect(run.checks.map((c) => c.id)).toEqual(['slow', 'fast']); // reports keep registry order
   });
 
-  it('when one list lets several checks start, those that probe go first; reports keep registry order', async () => {
+  it('when one list lets several checks start, API-reading probes go first, then other probes; reports keep registry order', async () => {
     const { client, release } = gatedClient();
     const started: string[] = [];
     const judgeOnly = defineCheck({
@@ -112,11 +112,20 @@ describe('one round of reads', () => {
       probe: async () => undefined,
       judge: pass,
     });
-    const done = runChecks({ client, config, registry: [judgeOnly, probing] }, 'run-3');
+    const readsLogs = defineCheck<Record<string, never>, undefined, undefined>({
+      ...base,
+      id: 'reads-logs',
+      needs: ['pods'],
+      probePermissions: () => [{ verb: 'get', group: '', resource: 'pods', subresource: 'log' }],
+      locate: () => void started.push('reads-logs'),
+      probe: async () => undefined,
+      judge: pass,
+    });
+    const done = runChecks({ client, config, registry: [judgeOnly, probing, readsLogs] }, 'run-3');
     release();
     const run = await done;
-    expect(started).toEqual(['probing', 'judge-only']);
-    expect(run.checks.map((c) => c.id)).toEqual(['judge-only', 'probing']);
+    expect(started).toEqual(['reads-logs', 'probing', 'judge-only']);
+    expect(run.checks.map((c) => c.id)).toEqual(['judge-only', 'probing', 'reads-logs']);
   });
 
   it('asks what the configuration names with the lists, and hands the answer to the probe', async () => {

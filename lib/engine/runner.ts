@@ -18,7 +18,15 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Objects already held current (the watch's store): those kinds are not listed again. */
   store?: HeldObjects;
+  /**
+   * Reads already under way for this run (the CLI starts its lists before the engine loads):
+   * adopted when they read the run's namespace as the run's identity, else ignored.
+   */
+  underway?: Snapshot;
 }
+
+/** What a run may be fed instead of listing everything itself. */
+export type RunFeed = Pick<RunOptions, 'store' | 'underway'>;
 
 export { verdictOf } from './verdict';
 
@@ -237,6 +245,8 @@ export function toResult(
   };
 }
 
+const startRank = (check: AnyCheck) => (check.probePermissions ? 0 : check.probe ? 1 : 2);
+
 /** Loads one snapshot for all selected checks, then runs them concurrently, each isolated. */
 export async function runChecks(opts: RunOptions, runId: string = randomUUID()): Promise<RunResult> {
   const checks = selectChecks(opts.registry, opts.only);
@@ -244,8 +254,11 @@ export async function runChecks(opts: RunOptions, runId: string = randomUUID()):
   const run = newRun(runId, opts.config.namespace, checks);
   // The namespace itself is always read: a namespace that does not exist is one clear answer,
   // not a check-by-check guess (and it is read in the same parallel round as everything else).
-  const needs = new Set([...checks.flatMap((c) => c.needs), 'namespaces' as const]);
-  const snapshot = Snapshot.start(opts.client, opts.config.namespace, needs, opts.signal, opts.store);
+  // First: the answer every check waits for.
+  const needs = new Set(['namespaces' as const, ...checks.flatMap((c) => c.needs)]);
+  const snapshot =
+    opts.underway?.continueFor(opts.client, opts.config.namespace, needs, opts.signal) ??
+    Snapshot.start(opts.client, opts.config.namespace, needs, opts.signal, opts.store);
   // Questions the configuration already names go out with the lists (one round, not two).
   const prefetched = new Map(
     checks.flatMap((c) => {
@@ -286,9 +299,10 @@ export async function runChecks(opts: RunOptions, runId: string = randomUUID()):
     };
   }
   run.notice = namespaceNotice(snapshot);
-  // Checks that probe (logs, access reviews, HTTP) start before those that only judge: when several
-  // wait on the same list, their second-round requests go out before the others' CPU work.
-  const startOrder = [...checks].sort((a, b) => Number(!!b.probe) - Number(!!a.probe));
+  // When several wait on the same list, those whose probes send more requests start first, so those
+  // requests go out before the others' CPU work: first the probes that read the API server (logs,
+  // access reviews: the farthest answers), then the other probes (HTTP), then the checks that judge.
+  const startOrder = [...checks].sort((a, b) => startRank(a) - startRank(b));
   await Promise.all(
     startOrder.map(async (check) => {
       // Each check starts when its own reads are in, not after the slowest list of the run.

@@ -53,3 +53,35 @@ describe('Snapshot from objects already held (the watch’s store)', () => {
     expect(calls.sort()).toEqual(['list deployments', 'list pods']);
   });
 });
+
+describe('Snapshot already under way (the CLI’s early reads)', () => {
+  // Two clients read alike when they share a configuration and both read as the app.
+  const reader = (calls: string[], kc: object, kind: 'app' | 'user' = 'app') => {
+    const c = client(calls) as unknown as Record<string, unknown>;
+    Object.assign(c, {
+      kc,
+      identity: { kind },
+      readsLike: (o: { kc: object; identity: { kind: string } }) =>
+        o.kc === kc && kind === 'app' && o.identity.kind === 'app',
+    });
+    return c as never;
+  };
+  const kc = {};
+
+  it.each([
+    ['the same namespace, read alike', 'ns', kc, 'app', true],
+    ['another namespace', 'other', kc, 'app', false],
+    ['another configuration', 'ns', {}, 'app', false],
+    ['a user’s identity', 'ns', kc, 'user', false],
+  ] as const)('%s: adopted %s', async (_, namespace, runKc, identity, adopted) => {
+    const calls: string[] = [];
+    const early = Snapshot.start(reader(calls, kc), 'ns', ['namespaces', 'pods']);
+    const run = early.continueFor(reader(calls, runKc, identity), namespace, ['namespaces', 'pods', 'deployments']);
+    expect(run === early).toBe(adopted);
+    if (!run) return;
+    await run.ready();
+    // The kinds already started are not listed again; the missing one is started by the run.
+    expect(calls.sort()).toEqual(['get namespaces/ns', 'list deployments', 'list pods']);
+    expect(run.list('deployments').map((p) => p.metadata?.name)).toEqual(['listed-deployments']);
+  });
+});

@@ -25,6 +25,9 @@ export class Snapshot {
 
   constructor(readonly namespace: string) {}
 
+  /** The client a started snapshot reads with (none for one built from fixtures). */
+  private reader?: KubeClient;
+
   /** What each kind's read resolves to once it has arrived (a started snapshot). */
   private readonly arrivals = new Map<ResourceName, Promise<void>>();
 
@@ -40,6 +43,7 @@ export class Snapshot {
     store?: HeldObjects,
   ): Snapshot {
     const snap = new Snapshot(namespace);
+    snap.reader = client;
     for (const kind of new Set(needs)) {
       const held = kind === 'namespaces' ? undefined : store?.held(kind);
       if (held) {
@@ -48,6 +52,23 @@ export class Snapshot {
       } else snap.arrivals.set(kind, snap.read(client, kind, signal));
     }
     return snap;
+  }
+
+  /**
+   * This snapshot, already under way, as the one a run of `namespace` by `client` needs: the kinds
+   * it has not started are started now. Undefined when it reads another namespace or as another
+   * identity (the run then lists on its own).
+   */
+  continueFor(
+    client: KubeClient,
+    namespace: string,
+    needs: Iterable<ResourceName>,
+    signal?: AbortSignal,
+  ): Snapshot | undefined {
+    if (namespace !== this.namespace || !this.reader?.readsLike(client)) return undefined;
+    for (const kind of new Set(needs))
+      if (!this.arrivals.has(kind)) this.arrivals.set(kind, this.read(client, kind, signal));
+    return this;
   }
 
   /** Every kind listed once, in parallel; resolves when all have arrived. */

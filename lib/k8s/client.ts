@@ -187,6 +187,26 @@ export class KubeClient {
     throw new KubeApiError(status, reason, message, attempt);
   }
 
+  /**
+   * Resolves once the requests started before it are on their way: the HTTP/2 connection is open and
+   * their frames written (over HTTP/1.1, each request has its own connection: at once). Never
+   * rejects: each request reports its own failure.
+   */
+  async sent(): Promise<void> {
+    await this.kc
+      .http2()
+      ?.open(15_000)
+      .catch(() => undefined);
+    // The streams are opened a few promise turns after the session; Node writes their frames in
+    // the check phase, before this callback.
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+
+  /** True when both read as the same identity through the same configuration (and connection). */
+  readsLike(other: KubeClient): boolean {
+    return this.kc === other.kc && this.identity.kind === 'app' && other.identity.kind === 'app';
+  }
+
   // Typed helpers over request(); each names the attempt so errors explain themselves.
   get<T>(type: ResourceType, namespace: string | undefined, name: string, opts: RequestOptions = {}) {
     return this.request<T>('GET', resourcePath(type, namespace, name), {

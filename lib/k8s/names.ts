@@ -1,7 +1,7 @@
 import { z } from 'zod';
+import { NAMESPACE_NAME } from './resources';
 
-/** A namespace name as the API server accepts it: an RFC 1123 label, at most 63 characters. */
-export const NAMESPACE_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+export { NAMESPACE_NAME };
 
 export const NamespaceSchema = z
   .string()

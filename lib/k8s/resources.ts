@@ -1,5 +1,9 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import type { KObject } from './object';
+
+/** A namespace name as the API server accepts it: an RFC 1123 label, at most 63 characters. */
+export const NAMESPACE_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
 /** The API resources Flywheel Doctor reads or writes, keyed by a short stable name. */
 export interface ResourceType {
   group: string; // '' = core
@@ -99,6 +103,9 @@ const CORE = {
 export interface ResourceTypes extends Record<keyof typeof CORE, ResourceType> {}
 
 export const RESOURCES = { ...CORE } as ResourceTypes;
+
+/** True for the kinds lib/ knows itself; the others are registered by the checks that read them. */
+export const isBuiltInResource = (name: string) => Object.hasOwn(CORE, name);
 
 /** Registers custom resource types (see ResourceTypes). */
 export function defineResources(types: Partial<Record<ResourceName, ResourceType>>): void {

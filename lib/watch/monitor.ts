@@ -225,7 +225,7 @@ export class NamespaceMonitor {
       run = await this.opts.doctor.run(
         checks.map((c) => c.id),
         'fresh',
-        this.store,
+        { store: this.store },
       );
     } catch (e) {
       this.log(`run in ${this.namespace}: ${errorMessage(e)}`);

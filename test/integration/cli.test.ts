@@ -6,10 +6,11 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CHECKS } from '../../checks';
 import { fixOrder } from '../../lib/engine/order';
-import { REPO_ROOT, testPort, serviceOverridesEnv } from '../cluster/paths';
+import { FILES, PORTS, REPO_ROOT, testPort, serviceOverridesEnv } from '../cluster/paths';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { expectedStatus } from '../cluster/expectations';
 import { KUBECONFIGS, seed } from './helpers';
+import { startLatencyProxy } from '../../bench/latency-proxy';
 
 const NS = 'it-cli';
 const PORT = testPort(51);
@@ -104,6 +105,47 @@ describe('flywheel-doctor CLI', () => {
       'gateway-models',
     ]);
     expect(cli(['run', '--skip', 'gateway-model-mocks', '--format', 'json']).stdout).not.toMatch(/"gateway-models"/);
+  });
+
+  it('lists each kind once: the reads started before the engine loaded are the run’s own', async () => {
+    // Counted at a proxy in front of the API server (the benchmark's, here without added delay).
+    const proxy = await startLatencyProxy({
+      pkiDir: FILES.pki,
+      upstreamPort: PORTS.apiserver,
+      dir: fs.mkdtempSync(path.join(os.tmpdir(), 'fd-cli-proxy-')),
+    });
+    try {
+      proxy.requests = [];
+      const child = spawn(
+        process.execPath,
+        [
+          path.join(REPO_ROOT, 'bin/flywheel-doctor.cjs'),
+          'run',
+          '-n',
+          NS,
+          '--kubeconfig',
+          proxy.kubeconfig,
+          '-o',
+          'json',
+        ],
+        {
+          env: { ...process.env, FD_SERVICE_URL_OVERRIDES: serviceOverridesEnv(PORT) },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      let stdout = '';
+      child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+      expect(await new Promise((r) => child.on('close', r))).toBe(1);
+      expect((JSON.parse(stdout) as { summary: { error: number } }).summary.error).toBe(0);
+      const reads = proxy.requests.filter((r) => r.startsWith('GET ') && !r.endsWith('(watch)'));
+      const twice = reads.filter((r, i) => reads.indexOf(r) !== i && !r.includes('/log'));
+      expect(twice).toEqual([]);
+      // Every kind the checks need was listed (through the early reads or by the engine).
+      expect(reads).toContain(`GET /api/v1/namespaces/${NS}/pods`);
+      expect(reads).toContain(`GET /api/v1/namespaces/${NS}`);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('a reader that stops early (| head) ends the output quietly, with the exit code of the run', async () => {
