@@ -94,7 +94,7 @@ describe('one round of reads', () => {
     expect(run.checks.map((c) => c.id)).toEqual(['slow', 'fast']); // reports keep registry order
   });
 
-  it('when one list lets several checks start, API-reading probes go first, then other probes; reports keep registry order', async () => {
+  it('when one list lets several checks start, probes that read the API after the lists go first, then other probes; reports keep registry order', async () => {
     const { client, release } = gatedClient();
     const started: string[] = [];
     const judgeOnly = defineCheck({
@@ -121,11 +121,23 @@ describe('one round of reads', () => {
       probe: async () => undefined,
       judge: pass,
     });
-    const done = runChecks({ client, config, registry: [judgeOnly, probing, readsLogs] }, 'run-3');
+    // Its API reads go out with the lists (prefetch): its probe has none left to send.
+    const asksUpFront = defineCheck<Record<string, never>, undefined, undefined>({
+      ...base,
+      id: 'asks-up-front',
+      needs: ['pods'],
+      probePermissions: () => [{ verb: 'create', group: 'authorization.k8s.io', resource: 'subjectaccessreviews' }],
+      prefetch: async () => undefined,
+      locate: () => void started.push('asks-up-front'),
+      probe: async () => undefined,
+      judge: pass,
+    });
+    const registry = [judgeOnly, asksUpFront, probing, readsLogs];
+    const done = runChecks({ client, config, registry }, 'run-3');
     release();
     const run = await done;
-    expect(started).toEqual(['reads-logs', 'probing', 'judge-only']);
-    expect(run.checks.map((c) => c.id)).toEqual(['judge-only', 'probing', 'reads-logs']);
+    expect(started).toEqual(['reads-logs', 'asks-up-front', 'probing', 'judge-only']);
+    expect(run.checks.map((c) => c.id)).toEqual(registry.map((c) => c.id));
   });
 
   it('asks what the configuration names with the lists, and hands the answer to the probe', async () => {

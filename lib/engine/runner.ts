@@ -245,7 +245,37 @@ export function toResult(
   };
 }
 
-const startRank = (check: AnyCheck) => (check.probePermissions ? 0 : check.probe ? 1 : 2);
+/**
+ * One check's start per turn of the event loop, the best-ranked waiting one first: between two
+ * checks' CPU work (locate, the start of a probe) the answers that have arrived are read and the
+ * requests made are sent, so a large list still arriving, or a probe's requests, do not wait for
+ * every other check; a check whose list arrives late still goes before those that only judge.
+ */
+function turns(): (rank: number) => Promise<void> {
+  const waiting: Array<{ rank: number; go: () => void }> = [];
+  let scheduled = false;
+  const schedule = () => {
+    if (scheduled || !waiting.length) return;
+    scheduled = true;
+    // An immediate queued while immediates run waits for the next turn, after I/O.
+    setImmediate(() => {
+      scheduled = false;
+      let best = 0;
+      for (let i = 1; i < waiting.length; i++) if (waiting[i]!.rank < waiting[best]!.rank) best = i;
+      waiting.splice(best, 1)[0]!.go();
+      schedule();
+    });
+  };
+  return (rank) =>
+    new Promise<void>((go) => {
+      waiting.push({ rank, go });
+      schedule();
+    });
+}
+
+/** 0: a probe that reads the API server after the lists (what it reads could not be asked up front
+ * with them: logs, the probe pod); 1: another probe (HTTP, or prefetched reads); 2: judge only. */
+const startRank = (check: AnyCheck) => (check.probePermissions && !check.prefetch ? 0 : check.probe ? 1 : 2);
 
 /** Loads one snapshot for all selected checks, then runs them concurrently, each isolated. */
 export async function runChecks(opts: RunOptions, runId: string = randomUUID()): Promise<RunResult> {
@@ -299,14 +329,17 @@ export async function runChecks(opts: RunOptions, runId: string = randomUUID()):
     };
   }
   run.notice = namespaceNotice(snapshot);
-  // When several wait on the same list, those whose probes send more requests start first, so those
-  // requests go out before the others' CPU work: first the probes that read the API server (logs,
-  // access reviews: the farthest answers), then the other probes (HTTP), then the checks that judge.
+  // Those whose probes send more requests start first, so those requests go out before the others'
+  // CPU work: first the probes that read the API server (the farthest answers), then the other
+  // probes, then the checks that only judge (startRank).
   const startOrder = [...checks].sort((a, b) => startRank(a) - startRank(b));
+  const turn = turns();
   await Promise.all(
     startOrder.map(async (check) => {
-      // Each check starts when its own reads are in, not after the slowest list of the run.
+      // Each check starts when its own reads are in, not after the slowest list of the run, and in a
+      // turn of the event loop of its own.
       await snapshot.ready(check.needs);
+      await turn(startRank(check));
       const result = await runOneCheck(check, snapshot, { ...opts, prefetched: prefetched.get(check.id) });
       run.checks.push(result);
       run.pending = run.pending.filter((id) => id !== check.id);
