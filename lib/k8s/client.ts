@@ -11,7 +11,7 @@ export interface ConnectionOptions {
   context?: string;
   /** Path prefix for in-cluster files (token, ca.crt, namespace); used by tests to simulate a pod. */
   inClusterPrefix?: string;
-  /** One HTTP/2 connection for all requests but watches (short-lived callers: the CLI). */
+  /** One HTTP/2 connection for all requests, watches too (short-lived callers: the CLI). */
   http2?: boolean;
 }
 
@@ -256,20 +256,28 @@ export class KubeClient {
     url.searchParams.set('allowWatchBookmarks', 'true');
     url.searchParams.set('timeoutSeconds', String(Math.max(1, Math.ceil(opts.timeoutSeconds))));
     return (async () => {
+      // On the run's HTTP/2 connection when there is one (no handshake of its own), else HTTP/1.1.
+      const session = await this.kc
+        .http2()
+        ?.open(15_000)
+        .catch(() => undefined);
       const reqOpts: https.RequestOptions = { method: 'GET', headers: { Accept: 'application/json' } };
-      await this.kc.applyToHTTPSOptions(reqOpts);
+      if (session) {
+        const auth = this.kc.authorization();
+        if (auth) reqOpts.headers = { ...reqOpts.headers, Authorization: auth };
+      } else await this.kc.applyToHTTPSOptions(reqOpts);
       return new Promise<'done' | 'ended' | 'gone'>((resolve, reject) => {
-        const lib = url.protocol === 'http:' ? http : https;
-        const req = lib.request(url, { ...reqOpts, signal: opts.signal }, (res) => {
-          if ((res.statusCode ?? 0) >= 300) {
-            res.resume();
-            return res.statusCode === 410
+        /** The answer's status and body, however it came; `stop` ends the watch from this side. */
+        const read = (status: number, body: NodeJS.ReadableStream, stop: () => void) => {
+          if (status >= 300) {
+            body.resume();
+            return status === 410
               ? resolve('gone')
-              : reject(new KubeApiError(res.statusCode ?? 0, '', `watch ${type.plural}: HTTP ${res.statusCode}`));
+              : reject(new KubeApiError(status, '', `watch ${type.plural}: HTTP ${status}`));
           }
           let buf = '';
-          res.setEncoding('utf8');
-          res.on('data', (chunk: string) => {
+          body.setEncoding('utf8');
+          body.on('data', (chunk: string) => {
             buf += chunk;
             let nl: number;
             while ((nl = buf.indexOf('\n')) >= 0) {
@@ -278,20 +286,36 @@ export class KubeClient {
               if (!line.trim()) continue;
               const ev = JSON.parse(line) as { type: string; object: T & { code?: number } };
               if (ev.type === 'ERROR') {
-                req.destroy();
+                stop();
                 return resolve(ev.object.code === 410 ? 'gone' : 'ended');
               }
               if (ev.type === 'BOOKMARK') continue;
               if (onEvent(ev.object, ev.type)) {
-                req.destroy();
+                stop();
                 return resolve('done');
               }
             }
           });
-          res.on('end', () => resolve('ended'));
-          res.on('error', () => resolve('ended'));
-        });
-        req.on('error', (e) => (e.name === 'AbortError' ? reject(e) : resolve('ended')));
+          body.on('end', () => resolve('ended'));
+          body.on('error', () => resolve('ended'));
+        };
+        const failed = (e: Error) => (e.name === 'AbortError' ? reject(e) : resolve('ended'));
+        if (session) {
+          const h2Headers: Record<string, string> = { ':method': 'GET', ':path': url.pathname + url.search };
+          for (const [k, v] of Object.entries(reqOpts.headers as Record<string, string>))
+            h2Headers[k.toLowerCase()] = v;
+          const stream = session.request(h2Headers, { endStream: true, signal: opts.signal });
+          stream.on('response', (h) => read(Number(h[':status'] ?? 0), stream, () => stream.close()));
+          stream.on('error', failed);
+          // Reset by the server (or its session closed): the caller re-gets and watches again.
+          stream.on('close', () => resolve('ended'));
+          return;
+        }
+        const lib = url.protocol === 'http:' ? http : https;
+        const req = lib.request(url, { ...reqOpts, signal: opts.signal }, (res) =>
+          read(res.statusCode ?? 0, res, () => req.destroy()),
+        );
+        req.on('error', failed);
         req.end();
       });
     })();

@@ -64,9 +64,25 @@ function apiAnswer(url = ''): { status: number; body: unknown } | undefined {
 }
 
 type Req = { url?: string; httpVersion: string; headers: { authorization?: string } };
-type Res = { writeHead(status: number, headers: Record<string, string>): unknown; end(body: string): unknown };
+type Res = {
+  writeHead(status: number, headers: Record<string, string>): unknown;
+  write(chunk: string): unknown;
+  end(body?: string): unknown;
+};
+
+/** A watch of pod p: Pending at once, Succeeded a moment later (split across writes), then held open. */
+function watchAnswer(res: Res) {
+  const event = (type: string, phase: string) =>
+    JSON.stringify({ type, object: { metadata: { name: 'p', resourceVersion: phase }, status: { phase } } }) + '\n';
+  res.writeHead(200, { 'content-type': 'application/json' });
+  res.write(event('ADDED', 'Pending'));
+  const done = event('MODIFIED', 'Succeeded');
+  setTimeout(() => res.write(done.slice(0, 20)), 20);
+  setTimeout(() => res.write(done.slice(20)), 40);
+}
 
 function answer(req: Req, res: Res) {
+  if (/[?&]watch=1/.test(req.url ?? '')) return watchAnswer(res);
   const a = apiAnswer(req.url);
   if (!a) return;
   res.writeHead(a.status, { 'content-type': 'application/json' });
@@ -127,6 +143,28 @@ describe('HTTP/2 to the API server', () => {
     expect(h2.seen.connections).toBe(1);
     expect(new Set(h2.seen.versions)).toEqual(new Set(['2.0']));
     expect(new Set(h2.seen.auth)).toEqual(new Set(['Bearer test-token']));
+  });
+
+  it.each(['h2', 'h1'] as const)('watches an object over %s until the caller has seen enough', async (kind) => {
+    const server = kind === 'h2' ? h2 : h1;
+    const client = clientFor(server.port);
+    await client.request('GET', '/api/v1/namespaces/before-the-watch');
+    const [connections, requests] = [server.seen.connections, server.seen.versions.length];
+    const phases: string[] = [];
+    const pods = { group: '', version: 'v1', plural: 'pods', kind: 'Pod', namespaced: true };
+    const result = await client.watchObject<{ status?: { phase?: string } }>(
+      pods,
+      'ns',
+      'p',
+      '1',
+      (pod) => (phases.push(pod.status?.phase ?? ''), pod.status?.phase === 'Succeeded'),
+      { timeoutSeconds: 10 },
+    );
+    expect(result).toBe('done');
+    expect(phases).toEqual(['Pending', 'Succeeded']);
+    expect(server.seen.versions.slice(requests)).toEqual([kind === 'h2' ? '2.0' : '1.1']);
+    // Over HTTP/2 the watch shares the run's connection: no TLS handshake of its own.
+    if (kind === 'h2') expect(server.seen.connections).toBe(connections);
   });
 
   it('falls back to HTTP/1.1 when the server does not offer h2', async () => {
