@@ -152,7 +152,7 @@ describe('HTTP/2 to the API server', () => {
     const [connections, requests] = [server.seen.connections, server.seen.versions.length];
     const phases: string[] = [];
     const pods = { group: '', version: 'v1', plural: 'pods', kind: 'Pod', namespaced: true };
-    const result = await client.watchObject<{ status?: { phase?: string } }>(
+    const result = await client.watchObject<{ metadata?: { resourceVersion?: string }; status?: { phase?: string } }>(
       pods,
       'ns',
       'p',
