@@ -22,6 +22,9 @@ export interface EarlyReads {
   sent: Promise<void>;
 }
 
+// The custom kinds the checks read, registered as the checks will register them when they load.
+defineResources(CUSTOM_RESOURCES);
+
 const byId = (id: string) => CHECK_READS.find((c) => c.id === id) ?? CHECK_READS.find((c) => c.aliases.includes(id));
 
 /** The kinds `flywheel-doctor run` with these flags lists; undefined when a check id is unknown. */
@@ -30,9 +33,8 @@ export function runNeeds(check: readonly string[], skip: readonly string[]): Set
   if (named.some((c) => !c)) return undefined;
   const skipped = new Set(skip.map((id) => byId(id)!.id));
   const selected = (check.length ? check.map((id) => byId(id)!) : CHECK_READS).filter((c) => !skipped.has(c.id));
-  // Custom kinds are registered here as their checks will register them; a kind not known yet is
-  // left to the engine. The namespace itself is always read, first (lib/engine/runner.ts).
-  defineResources(CUSTOM_RESOURCES);
+  // A kind not known yet is left to the engine. The namespace itself is always read, first
+  // (lib/engine/runner.ts).
   const kinds = selected.flatMap((c) => c.needs).filter((kind) => RESOURCES[kind]);
   return new Set<ResourceName>(['namespaces', ...kinds]);
 }
