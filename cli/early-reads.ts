@@ -39,7 +39,10 @@ export function runNeeds(check: readonly string[], skip: readonly string[]): Set
   return new Set<ResourceName>(['namespaces', ...kinds]);
 }
 
-export function startEarlyReads(argv: string[], env: Record<string, string | undefined> = process.env) {
+export function startEarlyReads(
+  argv: string[],
+  env: Record<string, string | undefined> = process.env,
+): EarlyReads | undefined {
   try {
     const args = readArgs(argv);
     if (args.command !== 'run') return undefined;
@@ -52,8 +55,7 @@ export function startEarlyReads(argv: string[], env: Record<string, string | und
     const namespace = merged.namespace ?? DEFAULT_NAMESPACE;
     if (!NAMESPACE_NAME.test(namespace)) return undefined; // the configuration will refuse it
     const client = access.app();
-    const early: EarlyReads = { access, snapshot: Snapshot.start(client, namespace, needs), sent: client.sent() };
-    return early;
+    return { access, snapshot: Snapshot.start(client, namespace, needs), sent: client.sent() };
   } catch {
     return undefined;
   }

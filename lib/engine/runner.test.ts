@@ -140,6 +140,32 @@ describe('one round of reads', () => {
     expect(run.checks.map((c) => c.id)).toEqual(registry.map((c) => c.id));
   });
 
+  it('a probe whose list arrives while others wait their turn starts next, ahead of the checks that only judge', async () => {
+    const { client, release } = gatedClient();
+    const started: string[] = [];
+    const judges = ['judge-1', 'judge-2', 'judge-3'].map((id) =>
+      defineCheck({
+        ...base,
+        id,
+        needs: ['deployments'],
+        // The pods list arrives during the first judge's turn.
+        locate: () => void (started.push(id), id === 'judge-1' && release()),
+        judge: pass,
+      }),
+    );
+    const readsLogs = defineCheck<Record<string, never>, undefined, undefined>({
+      ...base,
+      id: 'reads-logs',
+      needs: ['pods'],
+      probePermissions: () => [{ verb: 'get', group: '', resource: 'pods', subresource: 'log' }],
+      locate: () => void started.push('reads-logs'),
+      probe: async () => undefined,
+      judge: pass,
+    });
+    await runChecks({ client, config, registry: [...judges, readsLogs] }, 'run-4');
+    expect(started).toEqual(['judge-1', 'reads-logs', 'judge-2', 'judge-3']);
+  });
+
   it('asks what the configuration names with the lists, and hands the answer to the probe', async () => {
     const { client, release, calls } = gatedClient();
     let seen: unknown;
