@@ -80,6 +80,17 @@ describe('one round of reads', () => {
     return { client: client as never, release, calls };
   }
   const pass = () => ({ status: 'pass' as const, summary: 'ok', evidence: [] });
+  /** A check whose probe reads pod logs (the API, after the lists); it notes when it starts. */
+  const readsLogsCheck = (started: string[]) =>
+    defineCheck<Record<string, never>, undefined, undefined>({
+      ...base,
+      id: 'reads-logs',
+      needs: ['pods'],
+      probePermissions: () => [{ verb: 'get', group: '', resource: 'pods', subresource: 'log' }],
+      locate: () => void started.push('reads-logs'),
+      probe: async () => undefined,
+      judge: pass,
+    });
 
   it('a check judges as soon as its own reads are in, not after the slowest list', async () => {
     const { client, release } = gatedClient();
@@ -112,15 +123,7 @@ describe('one round of reads', () => {
       probe: async () => undefined,
       judge: pass,
     });
-    const readsLogs = defineCheck<Record<string, never>, undefined, undefined>({
-      ...base,
-      id: 'reads-logs',
-      needs: ['pods'],
-      probePermissions: () => [{ verb: 'get', group: '', resource: 'pods', subresource: 'log' }],
-      locate: () => void started.push('reads-logs'),
-      probe: async () => undefined,
-      judge: pass,
-    });
+    const readsLogs = readsLogsCheck(started);
     // Its API reads go out with the lists (prefetch): its probe has none left to send.
     const asksUpFront = defineCheck<Record<string, never>, undefined, undefined>({
       ...base,
@@ -153,15 +156,7 @@ describe('one round of reads', () => {
         judge: pass,
       }),
     );
-    const readsLogs = defineCheck<Record<string, never>, undefined, undefined>({
-      ...base,
-      id: 'reads-logs',
-      needs: ['pods'],
-      probePermissions: () => [{ verb: 'get', group: '', resource: 'pods', subresource: 'log' }],
-      locate: () => void started.push('reads-logs'),
-      probe: async () => undefined,
-      judge: pass,
-    });
+    const readsLogs = readsLogsCheck(started);
     await runChecks({ client, config, registry: [...judges, readsLogs] }, 'run-4');
     expect(started).toEqual(['judge-1', 'reads-logs', 'judge-2', 'judge-3']);
   });
