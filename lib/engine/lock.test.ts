@@ -1,6 +1,8 @@
 import os from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { holderIsDead, leaseIsStale, lockName, PROCESS_TAG } from './lock';
+import { KubeApiError } from '../k8s/errors';
+import { FixConflictError } from './fix-errors';
+import { holderIsDead, leaseIsStale, lockName, PROCESS_TAG, withLocks } from './lock';
 
 const host = os.hostname();
 const boot = PROCESS_TAG.split(' boot ')[1];
@@ -46,5 +48,45 @@ describe('leaseIsStale', () => {
   it('names one Lease per key, a valid object name', () => {
     expect(lockName('ConfigMap ns/nemo-gateway-config')).toMatch(/^flywheel-doctor-lock-[0-9a-f]{20}$/);
     expect(lockName('a')).not.toBe(lockName('b'));
+  });
+});
+
+describe('a Lease this process is still taking', () => {
+  /** An API server whose Lease create answers only when released (the Lease is stored at once). */
+  function slowCreates() {
+    const stored = new Map<string, Record<string, unknown>>();
+    const calls: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let creates = 0;
+    const client = {
+      create: async (_t: unknown, _ns: string, lease: { metadata: { name: string } }) => {
+        calls.push('create');
+        if (stored.has(lease.metadata.name)) throw new KubeApiError(409, 'AlreadyExists', 'exists');
+        stored.set(lease.metadata.name, { ...lease, metadata: { ...lease.metadata, resourceVersion: '1' } });
+        if (creates++ === 0) await gate;
+        return stored.get(lease.metadata.name);
+      },
+      get: async (_t: unknown, _ns: string, name: string) => (calls.push('get'), stored.get(name)),
+      request: async (method: string) => (calls.push(method), {}),
+      delete: async (_t: unknown, _ns: string, name: string) => (calls.push('delete'), stored.delete(name)),
+    };
+    return { client: client as never, stored, calls, release };
+  }
+
+  it('is no leftover to a sweep meanwhile, and a second fix of this process is refused, not handed it', async () => {
+    const { client, stored, calls, release } = slowCreates();
+    const first = withLocks(client, 'ns', ['fix c'], 'alice', async () => 'applied');
+    await expect.poll(() => stored.size).toBe(1);
+    const lease = [...stored.values()][0] as never;
+    // Stored, not yet answered: a sweep running now leaves it alone.
+    expect(leaseIsStale(lease)).toBe(false);
+    const second = withLocks(client, 'ns', ['fix c'], 'bob', async () => 'applied');
+    await expect(second).rejects.toBeInstanceOf(FixConflictError);
+    expect(calls).not.toContain('PUT'); // not taken over
+    release();
+    expect(await first).toBe('applied');
+    // Released: a Lease of ours left on the server after that is a leftover.
+    expect(leaseIsStale(lease)).toBe(true);
   });
 });

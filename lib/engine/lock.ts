@@ -18,6 +18,12 @@ const LOCK_KEY = 'flywheel-doctor.dev/lock-key';
 
 /** The locks this process holds right now (by lease name). */
 const held = new Set<string>();
+/**
+ * Leases this process is taking right now (a create or takeover in flight), counted: the Lease may
+ * already be on the server while this process does not hold it yet, and another fix's sweep of
+ * leftovers running meanwhile must not take it for one and delete it.
+ */
+const acquiring = new Map<string, number>();
 
 /**
  * Whether the process named in a holder or creator tag ("… (host pid N boot B)") is gone: only
@@ -36,17 +42,23 @@ export function holderIsDead(holder: string | undefined, host = os.hostname()): 
   }
 }
 
-/** Whether a Lease of ours may be taken over or removed: expired, or its holder is gone. */
-export function leaseIsStale(lease: KObject, now = Date.now()): boolean {
+/**
+ * Whether a Lease of ours may be taken over or removed: expired, or its holder is gone.
+ * `ownAttempts`: the caller's own attempts on it that `acquiring` counts (acquire asks about the
+ * Lease it is itself trying to take).
+ */
+export function leaseIsStale(lease: KObject, now = Date.now(), ownAttempts = 0): boolean {
   const spec = lease.spec ?? {};
   const renewed = Date.parse(spec.renewTime ?? spec.acquireTime ?? '');
   const holder: string | undefined = spec.holderIdentity;
+  const name = lease.metadata?.name ?? '';
   return (
     !Number.isFinite(renewed) ||
     renewed + (spec.leaseDurationSeconds ?? LEASE_SECONDS) * 1000 < now ||
     holderIsDead(holder) ||
-    // Ours, but not held: this process lost the API server before it could release it.
-    (!!holder?.endsWith(`(${PROCESS_TAG})`) && !held.has(lease.metadata?.name ?? ''))
+    // Ours, but neither held nor being taken: this process lost the API server before it could
+    // release it.
+    (!!holder?.endsWith(`(${PROCESS_TAG})`) && !held.has(name) && (acquiring.get(name) ?? 0) <= ownAttempts)
   );
 }
 
@@ -135,21 +147,28 @@ async function acquire(client: KubeClient, namespace: string, key: string, holde
     },
   });
   let lease: KObject;
+  acquiring.set(name, (acquiring.get(name) ?? 0) + 1);
   try {
-    lease = await client.create<KObject>(RESOURCES.leases, namespace, body());
-  } catch (err) {
-    if (!(err instanceof KubeApiError && err.isConflict)) throw err;
-    const current = await client.get<KObject>(RESOURCES.leases, namespace, name);
-    if (!leaseIsStale(current)) throw busy(key, namespace, current);
-    // Taken over; replacing with its resourceVersion fails if another process won the same race.
-    lease = await client
-      .request<KObject>('PUT', leasePath(namespace, name), { body: body(current.metadata?.resourceVersion) })
-      .catch((e: unknown) => {
-        if (e instanceof KubeApiError && e.isConflict) throw busy(key, namespace, current);
-        throw e;
-      });
+    try {
+      lease = await client.create<KObject>(RESOURCES.leases, namespace, body());
+    } catch (err) {
+      if (!(err instanceof KubeApiError && err.isConflict)) throw err;
+      const current = await client.get<KObject>(RESOURCES.leases, namespace, name);
+      if (!leaseIsStale(current, Date.now(), 1)) throw busy(key, namespace, current);
+      // Taken over; replacing with its resourceVersion fails if another process won the same race.
+      lease = await client
+        .request<KObject>('PUT', leasePath(namespace, name), { body: body(current.metadata?.resourceVersion) })
+        .catch((e: unknown) => {
+          if (e instanceof KubeApiError && e.isConflict) throw busy(key, namespace, current);
+          throw e;
+        });
+    }
+    held.add(name); // before the attempt stops counting: never neither held nor being taken
+  } finally {
+    const left = (acquiring.get(name) ?? 1) - 1;
+    if (left > 0) acquiring.set(name, left);
+    else acquiring.delete(name);
   }
-  held.add(name);
   return { key, name, rv: lease.metadata?.resourceVersion ?? '', lease };
 }
 
