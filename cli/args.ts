@@ -1,3 +1,5 @@
+import { findById } from '../lib/engine/types';
+
 /**
  * The CLI's words, read but not yet validated: cli/main.ts validates them (FlagsSchema), and
  * cli/early-reads.ts reads them before the engine and its schemas have loaded.
@@ -55,4 +57,21 @@ export function readArgs(argv: string[]): RawFlags {
     else out.positional.push(a);
   }
   return out;
+}
+
+/**
+ * The ids `run --check … --skip …` runs, as given (a former id stays as given: the engine resolves
+ * it), every check when none is named; `unknownSkip`: a skipped id no check has.
+ */
+export function runSelection(
+  registry: readonly { id: string; aliases?: readonly string[] }[],
+  check: readonly string[],
+  skip: readonly string[],
+): { ids: string[]; unknownSkip?: string } {
+  const unknownSkip = skip.find((id) => !findById(registry, id));
+  const skipped = skip.map((id) => findById(registry, id)?.id);
+  const ids = (check.length ? check : registry.map((c) => c.id)).filter(
+    (id) => !skipped.includes(findById(registry, id)?.id ?? id),
+  );
+  return { ids, unknownSkip };
 }

@@ -10,9 +10,10 @@
 import { CHECK_READS, CUSTOM_RESOURCES } from '../checks/reads';
 import { DEFAULT_NAMESPACE, explicitNamespace, mergeConfigInput } from '../lib/config-input';
 import { Snapshot } from '../lib/engine/snapshot';
+import { findById } from '../lib/engine/types';
 import { KubeAccess } from '../lib/k8s/client';
 import { defineResources, NAMESPACE_NAME, RESOURCES, type ResourceName } from '../lib/k8s/resources';
-import { readArgs } from './args';
+import { readArgs, runSelection } from './args';
 
 export interface EarlyReads {
   /** The cluster access the engine goes on with (its HTTP/2 connection is already open). */
@@ -25,17 +26,14 @@ export interface EarlyReads {
 // The custom kinds the checks read, registered as the checks will register them when they load.
 defineResources(CUSTOM_RESOURCES);
 
-const byId = (id: string) => CHECK_READS.find((c) => c.id === id) ?? CHECK_READS.find((c) => c.aliases.includes(id));
-
 /** The kinds `flywheel-doctor run` with these flags lists; undefined when a check id is unknown. */
 export function runNeeds(check: readonly string[], skip: readonly string[]): Set<ResourceName> | undefined {
-  const named = [...check, ...skip].map(byId);
-  if (named.some((c) => !c)) return undefined;
-  const skipped = new Set(skip.map((id) => byId(id)!.id));
-  const selected = (check.length ? check.map((id) => byId(id)!) : CHECK_READS).filter((c) => !skipped.has(c.id));
+  const { ids, unknownSkip } = runSelection(CHECK_READS, check, skip);
+  const selected = ids.map((id) => findById(CHECK_READS, id));
+  if (unknownSkip || selected.some((c) => !c)) return undefined;
   // A kind not known yet is left to the engine. The namespace itself is always read, first
   // (lib/engine/runner.ts).
-  const kinds = selected.flatMap((c) => c.needs).filter((kind) => RESOURCES[kind]);
+  const kinds = selected.flatMap((c) => c!.needs).filter((kind) => RESOURCES[kind]);
   return new Set<ResourceName>(['namespaces', ...kinds]);
 }
 

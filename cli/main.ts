@@ -11,7 +11,6 @@
 import readline from 'node:readline/promises';
 import { z } from 'zod';
 import { CHECKS } from '../checks';
-import { findById } from '../lib/engine/types';
 import { compact, lineDiff } from '../lib/diff';
 import type { Doctor } from '../lib/engine/doctor';
 import { createDoctor } from '../lib/engine/factory';
@@ -37,7 +36,7 @@ const json = (value: unknown, indent?: number) =>
   new MaskedJson(JSON.stringify(redactDeep(value), null, indent) + (indent ? '\n' : ''));
 import { JSON_SCHEMA_VERSION, type RunErrorSchema } from '../lib/report/json-schema';
 import { renderJunit, renderMarkdown, renderText, toJsonReport } from '../lib/report/render';
-import { readArgs } from './args';
+import { readArgs, runSelection } from './args';
 import type { EarlyReads } from './early-reads';
 import { jobsExitCode, jobsReport, parseSince, renderJobsMarkdown, renderJobsText } from './jobs';
 
@@ -151,14 +150,8 @@ export async function main(argv: string[], early?: EarlyReads): Promise<number> 
   if (flags.command === 'run') {
     try {
       const ids = CHECKS.map((c) => c.id);
-      const skip = flags.skip.map((id) => {
-        const check = findById(CHECKS, id);
-        if (!check) throw new Error(`unknown check id to skip: ${id}; known: ${ids.join(', ')}`);
-        return check.id;
-      });
-      const selected = (flags.check.length ? flags.check : ids).filter(
-        (id) => !skip.includes(findById(CHECKS, id)?.id ?? id),
-      );
+      const { ids: selected, unknownSkip } = runSelection(CHECKS, flags.check, flags.skip);
+      if (unknownSkip) throw new Error(`unknown check id to skip: ${unknownSkip}; known: ${ids.join(', ')}`);
       const raw = await doctor.run(selected.length === ids.length ? undefined : selected, 'fresh', {
         underway: early?.snapshot,
       });

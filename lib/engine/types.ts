@@ -297,6 +297,9 @@ export interface RunResult {
 }
 
 /** The check an id names: its own id or one of its former ids (aliases). */
-export function findById(registry: readonly AnyCheck[], id: string): AnyCheck | undefined {
+export function findById<T extends { id: string; aliases?: readonly string[] }>(
+  registry: readonly T[],
+  id: string,
+): T | undefined {
   return registry.find((c) => c.id === id) ?? registry.find((c) => c.aliases?.includes(id));
 }

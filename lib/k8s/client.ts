@@ -3,7 +3,8 @@ import https from 'node:https';
 import http from 'node:http';
 import { KubeConfig } from './kubeconfig';
 import { KubeApiError, type Attempt } from './errors';
-import { http2Request } from './http2';
+import type http2 from 'node:http2';
+import { http2Request, openStream } from './http2';
 import { resourcePath, type ResourceType } from './resources';
 
 export interface ConnectionOptions {
@@ -107,6 +108,9 @@ function http1Request(
   });
 }
 
+/** How long a request waits for its answer unless told otherwise. */
+const DEFAULT_TIMEOUT_MS = 15_000;
+
 /** How every error of a request that got no answer at all begins. */
 export const UNREACHABLE = 'could not reach the Kubernetes API';
 
@@ -128,7 +132,7 @@ export class KubeClient {
   async request<T = unknown>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
     const url = new URL(this.server.replace(/\/$/, '') + path);
     for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
-    const timeoutMs = opts.timeoutMs ?? 15_000;
+    const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const attempt = opts.attempt ? { ...opts.attempt, user: this.userLabel } : undefined;
     const timeoutMessage = `timed out after ${timeoutMs} ms waiting for the API server at ${url.host}: check network access to the cluster`;
     const unreachable = (e: NodeJS.ErrnoException) => {
@@ -145,11 +149,7 @@ export class KubeClient {
       .catch((e: NodeJS.ErrnoException) => {
         throw unreachable(e);
       });
-    const reqOpts: https.RequestOptions = { method, headers: { Accept: 'application/json' } };
-    if (session) {
-      const auth = this.kc.authorization();
-      if (auth) reqOpts.headers = { ...reqOpts.headers, Authorization: auth };
-    } else await this.kc.applyToHTTPSOptions(reqOpts);
+    const reqOpts = await this.authorized(method, session);
     const headers = (reqOpts.headers ?? {}) as Record<string, string>;
     let payload: string | undefined;
     if (opts.body !== undefined) {
@@ -193,13 +193,31 @@ export class KubeClient {
    * rejects: each request reports its own failure.
    */
   async sent(): Promise<void> {
-    await this.kc
-      .http2()
-      ?.open(15_000)
-      .catch(() => undefined);
+    await this.sessionIfAny();
     // The streams are opened a few promise turns after the session; Node writes their frames in
     // the check phase, before this callback.
     await new Promise((resolve) => setImmediate(resolve));
+  }
+
+  /** The HTTP/2 session when this client speaks HTTP/2 and the server answers; else undefined. */
+  private async sessionIfAny(): Promise<http2.ClientHttp2Session | undefined> {
+    return this.kc
+      .http2()
+      ?.open(DEFAULT_TIMEOUT_MS)
+      .catch(() => undefined);
+  }
+
+  /** Request options with this client's credentials: a header on HTTP/2, TLS options on HTTP/1.1. */
+  private async authorized(
+    method: string,
+    session: http2.ClientHttp2Session | undefined,
+  ): Promise<https.RequestOptions> {
+    const reqOpts: https.RequestOptions = { method, headers: { Accept: 'application/json' } };
+    if (session) {
+      const auth = this.kc.authorization();
+      if (auth) reqOpts.headers = { ...reqOpts.headers, Authorization: auth };
+    } else await this.kc.applyToHTTPSOptions(reqOpts);
+    return reqOpts;
   }
 
   /** True when both read as the same identity through the same configuration (and connection). */
@@ -257,15 +275,8 @@ export class KubeClient {
     url.searchParams.set('timeoutSeconds', String(Math.max(1, Math.ceil(opts.timeoutSeconds))));
     return (async () => {
       // On the run's HTTP/2 connection when there is one (no handshake of its own), else HTTP/1.1.
-      const session = await this.kc
-        .http2()
-        ?.open(15_000)
-        .catch(() => undefined);
-      const reqOpts: https.RequestOptions = { method: 'GET', headers: { Accept: 'application/json' } };
-      if (session) {
-        const auth = this.kc.authorization();
-        if (auth) reqOpts.headers = { ...reqOpts.headers, Authorization: auth };
-      } else await this.kc.applyToHTTPSOptions(reqOpts);
+      const session = await this.sessionIfAny();
+      const reqOpts = await this.authorized('GET', session);
       return new Promise<'done' | 'ended' | 'gone'>((resolve, reject) => {
         /** The answer's status and body, however it came; `stop` ends the watch from this side. */
         const read = (status: number, body: NodeJS.ReadableStream, stop: () => void) => {
@@ -301,10 +312,8 @@ export class KubeClient {
         };
         const failed = (e: Error) => (e.name === 'AbortError' ? reject(e) : resolve('ended'));
         if (session) {
-          const h2Headers: Record<string, string> = { ':method': 'GET', ':path': url.pathname + url.search };
-          for (const [k, v] of Object.entries(reqOpts.headers as Record<string, string>))
-            h2Headers[k.toLowerCase()] = v;
-          const stream = session.request(h2Headers, { endStream: true, signal: opts.signal });
+          const headers = reqOpts.headers as Record<string, string>;
+          const stream = openStream(session, url, 'GET', headers, { endStream: true, signal: opts.signal });
           stream.on('response', (h) => read(Number(h[':status'] ?? 0), stream, () => stream.close()));
           stream.on('error', failed);
           // Reset by the server (or its session closed): the caller re-gets and watches again.

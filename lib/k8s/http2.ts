@@ -104,6 +104,19 @@ async function connect(target: Http2Target, timeoutMs: number): Promise<http2.Cl
 
 const WINDOW_BYTES = 16 * 1024 * 1024;
 
+/** A request's stream on a session, its HTTP/1.1-style headers carried as HTTP/2 ones. */
+export function openStream(
+  session: http2.ClientHttp2Session,
+  url: URL,
+  method: string,
+  headers: Record<string, string>,
+  opts: { endStream: boolean; signal?: AbortSignal },
+): http2.ClientHttp2Stream {
+  const h2Headers: http2.OutgoingHttpHeaders = { ':method': method, ':path': url.pathname + url.search };
+  for (const [k, v] of Object.entries(headers)) h2Headers[k.toLowerCase()] = v;
+  return session.request(h2Headers, opts);
+}
+
 /** One request on a session: status and body, or the stream's error (network, timeout, abort). */
 export function http2Request(
   session: http2.ClientHttp2Session,
@@ -116,9 +129,7 @@ export function http2Request(
   timeoutMessage: string,
 ): Promise<Http2Answer> {
   return new Promise((resolve, reject) => {
-    const h2Headers: http2.OutgoingHttpHeaders = { ':method': method, ':path': url.pathname + url.search };
-    for (const [k, v] of Object.entries(headers)) h2Headers[k.toLowerCase()] = v;
-    const stream = session.request(h2Headers, { endStream: payload === undefined, signal });
+    const stream = openStream(session, url, method, headers, { endStream: payload === undefined, signal });
     let status = 0;
     const chunks: Buffer[] = [];
     stream.on('response', (h) => (status = Number(h[':status'] ?? 0)));

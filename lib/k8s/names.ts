@@ -1,8 +1,6 @@
 import { z } from 'zod';
 import { NAMESPACE_NAME } from './resources';
 
-export { NAMESPACE_NAME };
-
 export const NamespaceSchema = z
   .string()
   .regex(NAMESPACE_NAME, 'must be a valid namespace name (lower-case letters, digits and -, at most 63 characters)');
