@@ -74,7 +74,14 @@ export default function HistoryPanel({ namespace }: { namespace: string }) {
               {' '}
               ({entry.trigger.kind} <span className="font-mono">{entry.trigger.name}</span> changed
               {entry.trigger.changedBy ? ` by ${entry.trigger.changedBy}` : ''}
-              {entry.trigger.diff.length ? `: ${entry.trigger.diff.map((d) => d.path).join(', ')}` : ''})
+              {entry.trigger.diff.length ? `: ${entry.trigger.diff.map((d) => d.path).join(', ')}` : ''}
+              {entry.trigger.then && (
+                <>
+                  ; then {entry.trigger.then.kind} <span className="font-mono">{entry.trigger.then.name}</span>
+                  {entry.trigger.then.changedBy ? ` by ${entry.trigger.then.changedBy}` : ''}
+                </>
+              )}
+              )
             </>
           )}
         </p>

@@ -46,7 +46,7 @@ export async function buildReport(
         check: t.check,
         to: t.to,
         cause: e.trigger
-          ? `${e.trigger.kind} ${e.trigger.name} changed${e.trigger.changedBy ? ` by ${e.trigger.changedBy}` : ''}${e.trigger.diff.length ? ` (${e.trigger.diff.map((d) => d.path).join(', ')})` : ''}`
+          ? `${e.trigger.kind} ${e.trigger.name} changed${e.trigger.changedBy ? ` by ${e.trigger.changedBy}` : ''}${e.trigger.diff.length ? ` (${e.trigger.diff.map((d) => d.path).join(', ')})` : ''}${e.trigger.then ? `, then ${e.trigger.then.kind} ${e.trigger.then.name}${e.trigger.then.changedBy ? ` by ${e.trigger.then.changedBy}` : ''}` : ''}`
           : undefined,
       })),
   );

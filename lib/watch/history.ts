@@ -14,6 +14,11 @@ export interface Trigger {
   changedBy?: string;
   changedAt?: string;
   diff: FieldChange[];
+  /**
+   * The change to an object this one controls (the Deployment an operator re-rendered from a CR)
+   * that completed it: the checks read what runs, so the status moved only once that followed.
+   */
+  then?: { kind: string; name: string; changedBy?: string };
 }
 
 export interface HistoryEntry {

@@ -1,7 +1,10 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Doctor } from '../engine/doctor';
 import type { HistoryStore } from './history';
+import { CUSTOM_RESOURCES } from '../../checks/reads';
+import { defineResources } from '../k8s/resources';
 import { NamespaceMonitor } from './monitor';
+import type { HistoryEntry } from './history';
 
 /** A monitor over a fake doctor whose runs are counted; events are fed as the watch would. */
 function monitorWith(opts: { debounceMs?: number; maxWaitMs?: number } = {}) {
@@ -54,5 +57,98 @@ describe('the watch under a flood of changes', () => {
     }
     await vi.advanceTimersByTimeAsync(1000);
     expect(runs).toHaveLength(1);
+  });
+});
+
+describe('what names a history entry', () => {
+  defineResources(CUSTOM_RESOURCES); // NemoEvaluator, as the checks define it
+  afterEach(() => vi.useRealTimers());
+
+  const cr = {
+    metadata: { name: 'nemoevaluator-sample', managedFields: [{ manager: 'kubectl-patch', time: 't1' }] },
+    spec: { env: [{ name: 'NIM_PROXY_URL', value: 'http://nim:8000' }] },
+  };
+  const rendered = (n: number) => ({
+    metadata: {
+      name: 'nemoevaluator',
+      managedFields: [{ manager: 'nim-operator', time: 't2' }],
+      ownerReferences: [
+        {
+          apiVersion: 'apps.nvidia.com/v1alpha1',
+          kind: 'NemoEvaluator',
+          name: 'nemoevaluator-sample',
+          uid: 'u',
+          controller: true,
+        },
+      ],
+    },
+    spec: { replicas: n },
+  });
+
+  /** A monitor whose runs report the status the test sets; entries are collected as recorded. */
+  function recording() {
+    let status = 'fail';
+    const entries: HistoryEntry[] = [];
+    const doctor = {
+      config: { namespace: 'flywheel' },
+      registry: [{ id: 'evaluator-nim-proxy-url', needs: ['deployments', 'nemoevaluators'], runsPods: false }],
+      run: vi.fn(async () => ({ id: 'r', checks: [{ id: 'evaluator-nim-proxy-url', status }] })),
+    } as unknown as Doctor;
+    const history = { append: async () => undefined } as unknown as HistoryStore;
+    const monitor = new NamespaceMonitor({ doctor, history, debounceMs: 100, onEntry: (e) => entries.push(e) });
+    const internals = monitor as unknown as {
+      last: Record<string, string>;
+      onChange(k: string, e: string, o: object): void;
+      running: Promise<void>;
+    };
+    internals.last = { 'evaluator-nim-proxy-url': 'fail' };
+    return {
+      entries,
+      setStatus: (s: string) => (status = s),
+      change: (kind: string, obj: object) => internals.onChange(kind, 'MODIFIED', obj),
+      settle: async () => {
+        await vi.advanceTimersByTimeAsync(100);
+        await internals.running;
+      },
+    };
+  }
+
+  it("a person's change names the burst even when the controller's response arrives first", async () => {
+    vi.useFakeTimers();
+    const m = recording();
+    m.change('deployments', rendered(1));
+    m.change('nemoevaluators', cr);
+    m.setStatus('pass');
+    await m.settle();
+    expect(m.entries.map((e) => [e.trigger?.kind, e.trigger?.changedBy, e.trigger?.then])).toEqual([
+      ['NemoEvaluator', 'kubectl-patch', undefined],
+    ]);
+  });
+
+  it('a change that takes effect only once its controller re-renders is named by that change, then the render', async () => {
+    vi.useFakeTimers();
+    const m = recording();
+    m.change('nemoevaluators', cr);
+    await m.settle(); // the run still fails: the Deployment has not been re-rendered
+    expect(m.entries).toEqual([]);
+    m.setStatus('pass');
+    m.change('deployments', rendered(2));
+    await m.settle();
+    expect(m.entries.map((e) => e.trigger)).toEqual([
+      expect.objectContaining({
+        kind: 'NemoEvaluator',
+        name: 'nemoevaluator-sample',
+        then: { kind: 'Deployment', name: 'nemoevaluator', changedBy: 'nim-operator' },
+      }),
+    ]);
+  });
+
+  it("a controller's change with no earlier cause names itself", async () => {
+    vi.useFakeTimers();
+    const m = recording();
+    m.setStatus('pass');
+    m.change('deployments', rendered(3));
+    await m.settle();
+    expect(m.entries.map((e) => [e.trigger?.kind, e.trigger?.then])).toEqual([['Deployment', undefined]]);
   });
 });

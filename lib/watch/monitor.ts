@@ -49,7 +49,12 @@ export class NamespaceMonitor {
   private readonly known = new Map<ResourceName, Map<string, KObject>>();
   /** Kinds whose objects `known` holds current (listed, then watched), or that are not installed. */
   private readonly live = new Map<ResourceName, 'listed' | 'not-installed'>();
-  private pending: { kinds: Set<ResourceName>; trigger?: Trigger; since: number } | undefined;
+  private pending: (Batch & { since: number }) | undefined;
+  /**
+   * A change nothing controls (a CR, a ConfigMap someone edited) whose run moved no status yet: a
+   * controller may still be rendering it (the operator's Deployment), and that change names it.
+   */
+  private unrecordedCause: Trigger | undefined;
   private timer?: NodeJS.Timeout;
   private schedule?: NodeJS.Timeout;
   private last: Record<string, CheckStatus> = {};
@@ -196,8 +201,14 @@ export class NamespaceMonitor {
     };
     this.pending ??= { kinds: new Set(), since: Date.now() };
     this.pending.kinds.add(kind);
-    // The first change with a real diff names the burst; status churn does not.
-    if (diff.length && !this.pending.trigger) this.pending.trigger = trigger;
+    // The first change with a real diff names the burst; status churn does not. A change someone
+    // made (to an object no controller owns) names it before a controller's response, which the
+    // watches of other kinds may deliver first.
+    const owner = controllerOf(obj);
+    if (diff.length && (!this.pending.trigger || (this.pending.triggerOwner && !owner))) {
+      this.pending.trigger = trigger;
+      this.pending.triggerOwner = owner;
+    }
     clearTimeout(this.timer);
     const debounce = this.opts.debounceMs ?? 1000;
     const deadline = this.pending.since + (this.opts.maxWaitMs ?? 5 * debounce);
@@ -211,10 +222,7 @@ export class NamespaceMonitor {
     );
   }
 
-  private async runAndRecord(
-    batch: { kinds: Set<ResourceName>; trigger?: Trigger; since?: number } | undefined,
-    reason: HistoryEntry['reason'],
-  ): Promise<void> {
+  private async runAndRecord(batch: Batch | undefined, reason: HistoryEntry['reason']): Promise<void> {
     if (this.abort.signal.aborted) return;
     const checks = batch
       ? this.registry.filter((c) => !c.runsPods && c.needs.some((k: ResourceName) => batch.kinds.has(k)))
@@ -245,18 +253,33 @@ export class NamespaceMonitor {
     );
     for (const t of toFix) if (!this.abort.signal.aborted) fixes.push(await this.autoFix(t.check));
     for (const f of fixes) if (f.verified) this.last[f.check] = f.verified;
-    if (reason === 'change' && !transitions.length && !fixes.length) return; // nothing to remember
+    const trigger = this.causeOf(batch);
+    if (reason === 'change' && !transitions.length && !fixes.length) {
+      // Nothing to remember yet; what someone changed may still take effect through a controller.
+      if (batch?.trigger && !batch.triggerOwner) this.unrecordedCause = batch.trigger;
+      return;
+    }
+    this.unrecordedCause = undefined;
     const entry: HistoryEntry = {
       at: new Date().toISOString(),
       runId: run.id,
       reason,
-      trigger: batch?.trigger,
+      trigger,
       statuses: { ...this.last },
       transitions,
       ...(fixes.length ? { fixes } : {}),
     };
     await this.opts.history.append(entry).catch((e) => this.log(`history ${this.namespace}: ${errorMessage(e)}`));
     this.opts.onEntry?.(entry);
+  }
+
+  /** A burst a controller made in response to an earlier change is named by that change. */
+  private causeOf(batch: Batch | undefined): Trigger | undefined {
+    const cause = this.unrecordedCause;
+    const owner = batch?.triggerOwner;
+    if (!cause || !owner || owner.kind !== cause.kind || owner.name !== cause.name) return batch?.trigger;
+    const made = batch.trigger!;
+    return { ...cause, then: { kind: made.kind, name: made.name, changedBy: made.changedBy } };
   }
 
   private async autoFix(checkId: string): Promise<NonNullable<HistoryEntry['fixes']>[number]> {
@@ -359,6 +382,19 @@ export class Monitor {
  * What the watch keeps of an object: what a snapshot keeps (`ResourceType.keep`: a Secret's names and
  * key sizes, never its values), so no value can reach a diff, the history or the dashboard.
  */
+interface Batch {
+  kinds: Set<ResourceName>;
+  trigger?: Trigger;
+  /** The controller of the object that names the burst, when one owns it. */
+  triggerOwner?: { kind: string; name: string };
+  since?: number;
+}
+
+function controllerOf(obj: KObject): { kind: string; name: string } | undefined {
+  const ref = obj.metadata?.ownerReferences?.find((r) => r.controller);
+  return ref && { kind: ref.kind, name: ref.name };
+}
+
 export function observed(kind: ResourceName, obj: KObject): KObject {
   return RESOURCES[kind].keep?.(obj) ?? obj;
 }

@@ -161,6 +161,9 @@ describe('planted secrets never reach an output', () => {
         if (Date.now() > deadline) throw new Error('no history entry for the CR change');
         await new Promise((r) => setTimeout(r, 200));
       }
+      // Named by the CR change whether the operator's re-render came in the same burst or its own.
+      const named = entries.find((e) => e.trigger?.kind === 'NemoEvaluator')!.trigger!;
+      console.log(`[history] entry named ${named.kind} ${named.name}${named.then ? `, then ${named.then.kind}` : ''}`);
     } finally {
       monitor.stop();
       await monitor.idle();
