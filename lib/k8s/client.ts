@@ -265,11 +265,13 @@ export class KubeClient {
     name: string | undefined,
     resourceVersion: string,
     onEvent: (obj: T, kind: string) => boolean,
-    opts: { timeoutSeconds: number; signal?: AbortSignal },
+    /** `fieldSelector` narrows a watch of every object (e.g. the pods bound to one node). */
+    opts: { timeoutSeconds: number; signal?: AbortSignal; fieldSelector?: string },
   ): Promise<'done' | 'ended' | 'gone'> {
     const url = new URL(this.server.replace(/\/$/, '') + resourcePath(type, namespace));
     url.searchParams.set('watch', '1');
-    if (name !== undefined) url.searchParams.set('fieldSelector', `metadata.name=${name}`);
+    const selector = name !== undefined ? `metadata.name=${name}` : opts.fieldSelector;
+    if (selector) url.searchParams.set('fieldSelector', selector);
     url.searchParams.set('resourceVersion', resourceVersion);
     url.searchParams.set('allowWatchBookmarks', 'true');
     url.searchParams.set('timeoutSeconds', String(Math.max(1, Math.ceil(opts.timeoutSeconds))));

@@ -392,6 +392,37 @@ function shouldExec(p: KObject): boolean {
   return (p.spec.volumes ?? []).some((v: { persistentVolumeClaim?: unknown }) => v.persistentVolumeClaim);
 }
 
+/** Calls `changed` on every change to a pod bound to this node, re-watching when the watch ends. */
+export function watchPods(changed: () => void): void {
+  const fieldSelector = `spec.nodeName=${LOCAL_NODE}`;
+  void (async () => {
+    for (;;) {
+      try {
+        const list = await client.request<{ metadata?: { resourceVersion?: string } }>('GET', '/api/v1/pods', {
+          query: { fieldSelector, limit: 1 },
+        });
+        changed(); // whatever changed while no watch was open
+        const opened = Date.now();
+        await client.watchObject(
+          RESOURCES.pods,
+          '',
+          undefined,
+          list.metadata?.resourceVersion ?? '',
+          () => {
+            changed();
+            return false;
+          },
+          { timeoutSeconds: 300, fieldSelector },
+        );
+        if (Date.now() - opened < 1000) await sleep(1000); // ended at once: do not spin
+      } catch (e) {
+        log(`watch pods: ${(e as Error).message}`);
+        await sleep(1000);
+      }
+    }
+  })();
+}
+
 export async function syncPods() {
   const list = await client.request<{ items: KObject[] }>('GET', '/api/v1/pods', {
     query: { fieldSelector: `spec.nodeName=${LOCAL_NODE}` },

@@ -11,19 +11,38 @@ import { LOCAL_NODE, REPO_ROOT } from '../paths';
 import { reconcileBackends, stopBackends } from './backends';
 import { log, sleep } from './common';
 import { gateways, reconcileGateways } from './gateway';
-import { heartbeat, registerNode, startLogServer, syncPods, tracked, updateNodeStatus } from './kubelet';
+import { heartbeat, registerNode, startLogServer, syncPods, tracked, updateNodeStatus, watchPods } from './kubelet';
 import { reconcileEvaluators } from './nim-operator';
 
-function loop(name: string, ms: number, fn: () => Promise<void>) {
+/**
+ * Runs `fn` now, every `ms` after it last ran, and at once when the returned function is called;
+ * never two at a time (a call while it runs runs it again right after).
+ */
+function loop(name: string, ms: number, fn: () => Promise<void>): () => void {
+  let timer: NodeJS.Timeout | undefined;
+  let running = false;
+  let again = false;
   const tick = async () => {
+    clearTimeout(timer);
+    if (running) {
+      again = true;
+      return;
+    }
+    running = true;
     try {
       await fn();
     } catch (e) {
       log(`${name}: ${(e as Error).message}`);
     }
-    setTimeout(tick, ms);
+    running = false;
+    if (again) {
+      again = false;
+      return void tick();
+    }
+    timer = setTimeout(tick, ms);
   };
   void tick();
+  return () => void tick();
 }
 
 async function main() {
@@ -41,7 +60,8 @@ async function main() {
     await heartbeat();
     await updateNodeStatus();
   });
-  loop('pods', 300, syncPods);
+  // As the kubelet does, pods bound to this node are seen through a watch, and synced again periodically.
+  watchPods(loop('pods', 300, syncPods));
   loop('operator', 500, reconcileEvaluators);
   loop('gateway', 500, reconcileGateways);
   loop('backends', 500, reconcileBackends);
