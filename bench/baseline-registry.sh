@@ -10,7 +10,8 @@
 # - nothing the doctor skips: each URL once (the doctor asks two twice), only the DNS Service the
 #   doctor finds first, logs only of the pods the doctor reads logs of and only the StorageClasses it
 #   asks about (LOG_PODS, STORAGE_CLASSES: what a person sees in the first round's output), no
-#   describe; the second round waits for the first, as it must: its subjects come from there.
+#   describe; the second round waits for the first, as it must: its subjects come from there, and
+#   the probe pod runs beside the rest of the second round.
 #
 # Environment: KUBECTL, KCFG (kubeconfig), NS, GW / ES / NIM (base URLs of the gateway, the Entity
 # Store and the NIM proxy), MODEL (a base model id), NIM_DEPLOYMENT (its deployment path),
@@ -43,19 +44,22 @@ for u in "${urls[@]}"; do args+=(-o /dev/null "$u"); done
 curl -s -Z "${args[@]}" &
 wait
 
-# Round 2: what the first round's answers named: the crashing containers' logs, whether the
-# StorageClass of a NIMCache's too-small PVC may grow (STORAGE_CLASSES), the probe pod.
+# Round 2: what the first round's answers named, at once: the crashing containers' logs, whether
+# the StorageClass of a NIMCache's too-small PVC may grow (STORAGE_CLASSES), and the probe pod (its
+# PVC and node are known from round 1; its own steps follow one another).
 for c in ${STORAGE_CLASSES:-}; do
   k get storageclass "$c" -o json >/dev/null 2>&1 &
 done
 for p in $LOG_PODS; do
   k -n "$NS" logs "${p%%/*}" -c "${p##*/}" --tail=40 >/dev/null 2>&1 &
 done
-wait
 if [ -n "${PROBE_FILE:-}" ]; then
-  k -n "$NS" apply -f "$PROBE_FILE" >/dev/null
-  k -n "$NS" wait --for=jsonpath='{.status.phase}'=Succeeded "pod/$PROBE_NAME" --timeout=90s >/dev/null
-  k -n "$NS" logs "$PROBE_NAME" >/dev/null
-  k -n "$NS" delete pod "$PROBE_NAME" --wait=false >/dev/null
+  (
+    k -n "$NS" apply -f "$PROBE_FILE" >/dev/null
+    k -n "$NS" wait --for=jsonpath='{.status.phase}'=Succeeded "pod/$PROBE_NAME" --timeout=90s >/dev/null
+    k -n "$NS" logs "$PROBE_NAME" >/dev/null
+    k -n "$NS" delete pod "$PROBE_NAME" --wait=false >/dev/null
+  ) &
 fi
+wait
 exit 0
