@@ -378,10 +378,7 @@ export class Monitor {
   }
 }
 
-/**
- * What the watch keeps of an object: what a snapshot keeps (`ResourceType.keep`: a Secret's names and
- * key sizes, never its values), so no value can reach a diff, the history or the dashboard.
- */
+/** Changes coalesced into one run. */
 interface Batch {
   kinds: Set<ResourceName>;
   trigger?: Trigger;
@@ -395,6 +392,10 @@ function controllerOf(obj: KObject): { kind: string; name: string } | undefined 
   return ref && { kind: ref.kind, name: ref.name };
 }
 
+/**
+ * What the watch keeps of an object: what a snapshot keeps (`ResourceType.keep`: a Secret's names and
+ * key sizes, never its values), so no value can reach a diff, the history or the dashboard.
+ */
 export function observed(kind: ResourceName, obj: KObject): KObject {
   return RESOURCES[kind].keep?.(obj) ?? obj;
 }
