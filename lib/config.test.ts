@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { configSchema, loadConfig, parseOverrides, serviceBaseUrl } from './config';
+import { configSchema, loadConfig, serviceBaseUrl } from './config';
+import { parseOverrides } from './config-input';
 
 const schema = configSchema({ widget: z.object({ name: z.string().default('w') }).prefault({}) });
 

@@ -3,8 +3,6 @@ import { FindingsTuningSchema } from './engine/codes';
 import { NamespaceSchema } from './k8s/names';
 import { DEFAULT_NAMESPACE, mergeConfigInput } from './config-input';
 
-export { parseOverrides } from './config-input';
-
 /**
  * The engine's own settings. Everything a check needs beyond these (resource names, thresholds)
  * is a configuration section the check declares; the full schema is assembled from the registry

@@ -329,15 +329,13 @@ export async function runChecks(opts: RunOptions, runId: string = randomUUID()):
     };
   }
   run.notice = namespaceNotice(snapshot);
-  // Those whose probes send more requests start first, so those requests go out before the others'
-  // CPU work: first the probes that read the API server (the farthest answers), then the other
-  // probes, then the checks that only judge (startRank).
-  const startOrder = [...checks].sort((a, b) => startRank(a) - startRank(b));
+  // Each check starts when its own reads are in, not after the slowest list of the run, in a turn
+  // of the event loop of its own. Of those waiting, those whose probes send more requests start
+  // first, so the requests go out before the others' CPU work: first the probes that read the API
+  // server (the farthest answers), then the other probes, then the checks that only judge (startRank).
   const turn = turns();
   await Promise.all(
-    startOrder.map(async (check) => {
-      // Each check starts when its own reads are in, not after the slowest list of the run, and in a
-      // turn of the event loop of its own.
+    checks.map(async (check) => {
       await snapshot.ready(check.needs);
       await turn(startRank(check));
       const result = await runOneCheck(check, snapshot, { ...opts, prefetched: prefetched.get(check.id) });
